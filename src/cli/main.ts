@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+import { Command } from "commander";
+import { VERSION } from "../server/version.js";
+import { registerStartCommand } from "./start-command.js";
+import { registerTokenCommand } from "./token-command.js";
+
+const program = new Command()
+  .name("postoffice")
+  .description("Postoffice: a real-time message server over WebSocket.")
+  .version(VERSION);
+registerStartCommand(program);
+registerTokenCommand(program);
+await program.parseAsync(process.argv);

@@ -1,0 +1,67 @@
+import type { Command } from "commander";
+import { ConfigError } from "../server/config/config-error.js";
+import { loadConfig } from "../server/config/load-config.js";
+import { createLogger } from "../server/log/logger.js";
+import { PostofficeNode } from "../server/node.js";
+
+/** Exit status for a configuration that does not validate (sysexits.h EX_CONFIG). */
+export const EXIT_CONFIG = 78;
+
+interface StartFlags {
+  port?: string;
+  host?: string;
+  config?: string;
+}
+
+export function registerStartCommand(program: Command): void {
+  program
+    .command("start")
+    .description("Start a Postoffice node (embedded defaults when nothing is configured).")
+    .option("-p, --port <port>", "port to listen on (env PORT / POSTOFFICE_PORT; default 8080)")
+    .option("-H, --host <host>", "address to bind (env POSTOFFICE_HOST; default 0.0.0.0)")
+    .option("-c, --config <file>", "configuration file, YAML or JSON (env POSTOFFICE_CONFIG)")
+    .action(async (flags: StartFlags) => {
+      await start(flags);
+    });
+}
+
+async function start(flags: StartFlags): Promise<void> {
+  let loaded: Awaited<ReturnType<typeof loadConfig>>;
+  try {
+    loaded = await loadConfig({ cwd: process.cwd(), env: process.env, flags });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`postoffice: ${error.message}`);
+      process.exit(EXIT_CONFIG);
+    }
+    throw error;
+  }
+  const { config, files } = loaded;
+  const log = createLogger(config.log);
+  log.info({ files }, files.length > 0 ? "configuration loaded" : "no configuration file: using defaults");
+  let node: PostofficeNode;
+  try {
+    node = await PostofficeNode.start(config, log);
+  } catch (error) {
+    log.fatal({ err: error }, "could not start");
+    process.exit(1);
+  }
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      log.warn({ signal }, "second signal: exiting without waiting for the drain");
+      process.exit(1);
+    }
+    stopping = true;
+    log.info({ signal }, "shutting down");
+    node.drain().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log.error({ err: error }, "drain failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+}

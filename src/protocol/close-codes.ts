@@ -1,0 +1,24 @@
+/**
+ * WebSocket close codes used by the server, mirrored in docs/protocol.md ("Close codes").
+ * 4xxx codes follow HTTP status numbers so they are easy to remember. `reconnect` tells a
+ * client whether trying again unchanged can succeed (4401 needs a new token; 4408 does not).
+ */
+export const CLOSE_CODES = {
+  /** Server is draining (restart, deploy); reason carries the reconnect window. */
+  goingAway: 1001,
+  /** Credentials refused; reason is the AuthFailureReason. Reconnect with new credentials. */
+  unauthorized: 4401,
+  /** No authentication within auth.timeoutMs. Reconnect and authenticate sooner. */
+  authTimeout: 4408,
+  /** The server cannot check credentials right now (auth webhook or JWKS down). Retry with backoff. */
+  tryAgainLater: 1013,
+} as const;
+
+export type CloseCode = (typeof CLOSE_CODES)[keyof typeof CLOSE_CODES];
+
+/** The JSON carried in the reason of a 1001 close (at most 123 bytes by RFC 6455). */
+export interface GoingAwayReason {
+  code: "server_shutdown";
+  /** Reconnect after a uniformly random delay in [0, reconnectWithinMs). */
+  reconnectWithinMs: number;
+}

@@ -1,0 +1,105 @@
+import type { ErrorCode } from "./error-codes.js";
+import type { ClientFrame, JsonObject } from "./frames.js";
+
+export type DecodeResult =
+  | { ok: true; frame: ClientFrame }
+  | { ok: false; code: ErrorCode; message: string; field?: string; ref?: string };
+
+/** Keys by which a client could claim a sender; refused at any depth [SENDER-1]. */
+const SENDER_KEYS = new Set(["from", "sender", "sender_id", "senderId"]);
+const MAX_ID_LENGTH = 128;
+
+/** Parses and checks one text frame of the native protocol (docs/protocol.md#client-frames). */
+export function decodeClientFrame(text: string): DecodeResult {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { ok: false, code: "invalid_frame", message: "Frame is not valid JSON." };
+  }
+  if (!isObject(value)) {
+    return { ok: false, code: "invalid_frame", message: "Frame must be a JSON object." };
+  }
+  const id = value.id;
+  if (id !== undefined && (typeof id !== "string" || id.length === 0 || id.length > MAX_ID_LENGTH)) {
+    return fieldError("id", `must be a non-empty string of at most ${MAX_ID_LENGTH} characters`);
+  }
+  const ref = id;
+  if (typeof value.type !== "string") {
+    return { ok: false, code: "invalid_frame", message: "Frame needs a string `type`.", ref };
+  }
+  // A cheap scan of the raw text first: the deep walk runs only when a sender key may be there.
+  if (mayNameSender(text)) {
+    const path = findSenderKey(value, "");
+    if (path !== undefined) {
+      return {
+        ok: false,
+        code: "forged_sender",
+        message: `Field ${path} names a sender; the server stamps the sender from your identity.`,
+        field: path,
+        ref,
+      };
+    }
+  }
+  const data = value.data;
+  switch (value.type) {
+    case "auth": {
+      if (!isObject(data) || typeof data.token !== "string" || data.token.length === 0) {
+        return fieldError("data.token", "must be a non-empty string", ref);
+      }
+      return { ok: true, frame: { type: "auth", id: ref, data: { token: data.token } } };
+    }
+    case "message": {
+      if (!isObject(data)) return fieldError("data", "must be an object", ref);
+      if (typeof data.to !== "string" || data.to.length === 0) {
+        return fieldError("data.to", "must be a non-empty string (the recipient's user id)", ref);
+      }
+      return { ok: true, frame: { type: "message", id: ref, data: data as JsonObject & { to: string } } };
+    }
+    case "ack": {
+      if (!isObject(data) || !Number.isSafeInteger(data.seq) || (data.seq as number) < 0) {
+        return fieldError("data.seq", "must be a non-negative integer", ref);
+      }
+      return { ok: true, frame: { type: "ack", id: ref, data: { seq: data.seq as number } } };
+    }
+    case "ping":
+      return { ok: true, frame: { type: "ping", id: ref } };
+    default:
+      return {
+        ok: false,
+        code: "unknown_type",
+        message: `Unknown frame type "${value.type.slice(0, 64)}".`,
+        ref,
+      };
+  }
+}
+
+function fieldError(field: string, expectation: string, ref?: string): DecodeResult {
+  return { ok: false, code: "invalid_field", message: `\`${field}\` ${expectation}.`, field, ref };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function mayNameSender(text: string): boolean {
+  return text.includes('"from"') || text.includes('"sender') || text.includes("\\u");
+}
+
+function findSenderKey(value: unknown, path: string): string | undefined {
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = findSenderKey(value[i], `${path}[${i}]`);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  if (!isObject(value)) return undefined;
+  for (const key of Object.keys(value)) {
+    const keyPath = path === "" ? key : `${path}.${key}`;
+    if (SENDER_KEYS.has(key)) return keyPath;
+    const found = findSenderKey(value[key], keyPath);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}

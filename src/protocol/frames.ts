@@ -1,0 +1,111 @@
+/**
+ * Native protocol v1 frames (docs/protocol.md). Every frame is one JSON object
+ * `{"type", "id"?, "ref"?, "data"?}`. Client frames may carry `id`; replies carry `ref` = that id.
+ */
+import type { ErrorCode } from "./error-codes.js";
+
+export const PROTOCOL_VERSION = "postoffice.v1";
+
+/** Data a client may attach to mail; the server passes it on untouched as `body`. */
+export type JsonObject = { [key: string]: JsonValue };
+export type JsonValue = string | number | boolean | null | JsonValue[] | JsonObject;
+
+// ---- client → server --------------------------------------------------------------------
+
+export interface AuthFrame {
+  type: "auth";
+  id?: string;
+  data: { token: string };
+}
+
+/** Mail to one user: `data.to` is the recipient; every other field of `data` is the body. */
+export interface MessageFrame {
+  type: "message";
+  id?: string;
+  data: JsonObject & { to: string };
+}
+
+export interface AckFrame {
+  type: "ack";
+  id?: string;
+  /** Cumulative: every mail of the session's mailbox up to and including `seq` is acknowledged. */
+  data: { seq: number };
+}
+
+export interface PingFrame {
+  type: "ping";
+  id?: string;
+  data?: JsonObject;
+}
+
+export type ClientFrame = AuthFrame | MessageFrame | AckFrame | PingFrame;
+export type ClientFrameType = ClientFrame["type"];
+
+// ---- server → client --------------------------------------------------------------------
+
+export interface WelcomeFrame {
+  type: "welcome";
+  ref?: string;
+  data: {
+    protocol: typeof PROTOCOL_VERSION;
+    sessionId: string;
+    user: string;
+    roles: string[];
+    anonymous: boolean;
+    server: { version: string; node: string };
+    heartbeatMs: number;
+  };
+}
+
+/** Mail as delivered: envelope fields stamped by the server, the sender's data in `body`. */
+export interface Mail {
+  /** Server id, stable across redeliveries: drop a repeat by it. */
+  id: string;
+  /** Position in the recipient's mailbox, increasing by one per mail. */
+  seq: number;
+  /** The authenticated sender, never taken from the frame. */
+  from: string;
+  to: string;
+  /** When the server accepted it (epoch ms). */
+  ts: number;
+  body: JsonObject;
+}
+
+export interface DeliveredMessageFrame {
+  type: "message";
+  data: Mail;
+}
+
+export type ReceiptStatus = "accepted";
+
+export interface ReceiptFrame {
+  type: "receipt";
+  ref?: string;
+  data: { status: ReceiptStatus; id: string; to: string; seq: number; ts: number };
+}
+
+export interface ErrorFrame {
+  type: "error";
+  ref?: string;
+  data: {
+    code: ErrorCode;
+    message: string;
+    /** A finer, stable cause where the code has several (auth failures). */
+    reason?: string;
+    /** The field at fault, for `invalid_field`. */
+    field?: string;
+  };
+}
+
+export interface PongFrame {
+  type: "pong";
+  ref?: string;
+  data: { ts: number };
+}
+
+export type ServerFrame =
+  | WelcomeFrame
+  | DeliveredMessageFrame
+  | ReceiptFrame
+  | ErrorFrame
+  | PongFrame;

@@ -1,0 +1,4 @@
+export * from "./close-codes.js";
+export * from "./decode-client-frame.js";
+export * from "./error-codes.js";
+export * from "./frames.js";

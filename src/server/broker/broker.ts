@@ -1,0 +1,26 @@
+/**
+ * Carries deliveries between the nodes of a cluster (and, on one node, from the router to
+ * the local sessions).
+ *
+ * Contract: a message published to a topic reaches every subscriber of that topic that was
+ * subscribed when it was published, at most once each, in publish order per publisher.
+ * Delivery is live only: the broker keeps nothing, durability is the MessageStore's job.
+ * Handlers must not throw; a broker isolates one handler's failure from the others.
+ */
+export interface Broker {
+  publish(topic: string, message: BrokerMessage): Promise<void>;
+  /** Returns a function that ends this subscription. */
+  subscribe(topic: string, handler: (message: BrokerMessage) => void): Promise<() => void>;
+  close(): Promise<void>;
+}
+
+/** A delivery in transit: `seq` orders it within its mailbox or room, `frame` is the encoded server frame. */
+export interface BrokerMessage {
+  seq: number;
+  frame: string;
+}
+
+/** Topic names in one place, so every node agrees on them. */
+export const topics = {
+  mailbox: (userId: string): string => `mailbox:${userId}`,
+} as const;

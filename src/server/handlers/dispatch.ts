@@ -1,0 +1,41 @@
+import type { ClientFrame } from "../../protocol/index.js";
+import type { FrameHandler, Session } from "../session/session.js";
+import { handleAuth } from "./auth-handler.js";
+import type { HandlerContext } from "./handler-context.js";
+import { handleMessage } from "./message-handler.js";
+
+/** The dispatch table: one handler per client frame type (docs/protocol.md#client-frames). */
+export function createFrameHandler(ctx: HandlerContext): FrameHandler {
+  return (session: Session, frame: ClientFrame) => {
+    const type = frame.type;
+    switch (type) {
+      case "ping":
+        session.send({
+          type: "pong",
+          ...(frame.id === undefined ? {} : { ref: frame.id }),
+          data: { ts: Date.now() },
+        });
+        return;
+      case "auth":
+        return handleAuth(session, frame, ctx);
+      case "message":
+      case "ack": {
+        const identity = session.identity;
+        if (!identity) {
+          session.sendError(
+            "unauthorized",
+            'Authenticate first: send {"type":"auth","data":{"token":"..."}}.',
+            { ...(frame.id === undefined ? {} : { ref: frame.id }), reason: "token_missing" },
+          );
+          return;
+        }
+        if (frame.type === "ack") return ctx.router.ack(identity.userId, frame.data.seq);
+        return handleMessage(session, frame, ctx, identity);
+      }
+      default: {
+        const unreachable: never = type;
+        throw new Error(`no handler for frame type ${String(unreachable)}`);
+      }
+    }
+  };
+}

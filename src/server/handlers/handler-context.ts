@@ -1,0 +1,12 @@
+import type { Authenticator } from "../auth/authenticator.js";
+import type { Logger } from "../log/logger.js";
+import type { Router } from "../router/router.js";
+import type { SessionLifecycle } from "../session/session-lifecycle.js";
+
+/** What frame handlers may use. Handlers know sessions, not sockets or HTTP. */
+export interface HandlerContext {
+  authenticator: Authenticator;
+  router: Router;
+  lifecycle: SessionLifecycle;
+  log: Logger;
+}

@@ -1,0 +1,57 @@
+import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
+
+/**
+ * The node's Prometheus metrics, in a registry of its own (no global), so that several
+ * nodes in one process (tests) do not mix their counts.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly connections = new Gauge({
+    name: "postoffice_connections",
+    help: "Open WebSocket connections (authenticated or not).",
+    registers: [this.registry],
+  });
+  readonly sessions = new Gauge({
+    name: "postoffice_sessions_authenticated",
+    help: "Open connections that have authenticated.",
+    registers: [this.registry],
+  });
+  readonly framesIn = new Counter({
+    name: "postoffice_frames_in_total",
+    help: "Frames received from clients, by frame type (`invalid` when it could not be decoded).",
+    labelNames: ["type"] as const,
+    registers: [this.registry],
+  });
+  readonly framesOut = new Counter({
+    name: "postoffice_frames_out_total",
+    help: "Frames sent to clients.",
+    registers: [this.registry],
+  });
+  readonly messagesRouted = new Counter({
+    name: "postoffice_messages_routed_total",
+    help: "Mail accepted into a mailbox, by kind of delivery.",
+    labelNames: ["kind"] as const,
+    registers: [this.registry],
+  });
+  readonly errors = new Counter({
+    name: "postoffice_errors_total",
+    help: "Error frames sent to clients, by error code.",
+    labelNames: ["code"] as const,
+    registers: [this.registry],
+  });
+  readonly authFailures = new Counter({
+    name: "postoffice_auth_failures_total",
+    help: "Refused authentications, by reason.",
+    labelNames: ["reason"] as const,
+    registers: [this.registry],
+  });
+  readonly heartbeatTimeouts = new Counter({
+    name: "postoffice_heartbeat_timeouts_total",
+    help: "Connections terminated for not answering a ping in time.",
+    registers: [this.registry],
+  });
+
+  constructor(options: { processMetrics: boolean }) {
+    if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
+  }
+}

@@ -1,0 +1,178 @@
+import { createServer, type Server } from "node:http";
+import { hostname } from "node:os";
+import { WebSocketServer } from "ws";
+import { CLOSE_CODES, type GoingAwayReason } from "../protocol/index.js";
+import type { Authenticator } from "./auth/authenticator.js";
+import type { Broker } from "./broker/broker.js";
+import { MemoryBroker } from "./broker/memory-broker.js";
+import { buildAuthenticator } from "./compose/authenticator.js";
+import type { Config } from "./config/config.js";
+import { startHeartbeat } from "./gateway/heartbeat.js";
+import { selectSubprotocol } from "./gateway/handshake-token.js";
+import { createHttpRoutes, type NodeState } from "./gateway/http-routes.js";
+import { createUpgradeHandler } from "./gateway/upgrade-handler.js";
+import { createFrameHandler } from "./handlers/dispatch.js";
+import type { Logger } from "./log/logger.js";
+import { MemoryMessageStore } from "./mailbox/memory-message-store.js";
+import type { MessageStore } from "./mailbox/message-store.js";
+import { Metrics } from "./metrics/metrics.js";
+import { Router } from "./router/router.js";
+import { SessionLifecycle } from "./session/session-lifecycle.js";
+import { SessionRegistry } from "./session/session-registry.js";
+import { WriteBatcher } from "./session/write-batcher.js";
+import { VERSION } from "./version.js";
+
+/** Frames larger than this close the connection with 1009 (ws enforces it while reading). */
+const MAX_FRAME_BYTES = 64 * 1024;
+
+/** A running Postoffice node: the one place where configuration becomes wired objects. */
+export class PostofficeNode {
+  private state: NodeState = "starting";
+  private stopHeartbeat: () => void = () => {};
+  private drained: Promise<void> | undefined;
+
+  private constructor(
+    readonly config: Config,
+    readonly log: Logger,
+    readonly metrics: Metrics,
+    private readonly http: Server,
+    private readonly wss: WebSocketServer,
+    private readonly registry: SessionRegistry,
+    private readonly store: MessageStore,
+    private readonly broker: Broker,
+    private readonly authenticator: Authenticator,
+  ) {}
+
+  static async start(config: Config, log: Logger): Promise<PostofficeNode> {
+    const startedAt = Date.now();
+    const nodeId = `${hostname()}-${process.pid}`;
+    const metrics = new Metrics({ processMetrics: config.metrics.processMetrics });
+    const { authenticator } = await buildAuthenticator(config.auth, config.server.dataDir, log);
+    const store = pickStore(config);
+    const broker = new MemoryBroker((error, topic) => log.error({ err: error, topic }, "delivery failed"));
+    const registry = new SessionRegistry(broker);
+    const router = new Router(store, broker, metrics);
+    const lifecycle = new SessionLifecycle(registry, router, metrics, log, {
+      version: VERSION,
+      nodeId,
+      heartbeatMs: config.server.heartbeat.intervalMs,
+    });
+    const handleFrame = createFrameHandler({ authenticator, router, lifecycle, log });
+    const wss = new WebSocketServer({
+      noServer: true,
+      clientTracking: false,
+      perMessageDeflate: false,
+      maxPayload: MAX_FRAME_BYTES,
+      handleProtocols: (offered) => selectSubprotocol(offered),
+    });
+    let node: PostofficeNode | undefined;
+    const state = (): NodeState => node?.state ?? "starting";
+    const http = createServer(
+      createHttpRoutes({
+        version: VERSION,
+        nodeId,
+        startedAt,
+        state,
+        connections: () => registry.size,
+        metrics: config.metrics.enabled ? metrics : undefined,
+      }),
+    );
+    http.on(
+      "upgrade",
+      createUpgradeHandler(
+        {
+          path: config.server.path,
+          authTimeoutMs: config.auth.timeoutMs,
+          queryParam: config.auth.queryParam,
+          cookieName: config.auth.cookieName,
+          anonymous: config.auth.anonymous.enabled,
+        },
+        { wss, authenticator, lifecycle, registry, batcher: new WriteBatcher(), metrics, log, handleFrame, state },
+      ),
+    );
+    node = new PostofficeNode(config, log, metrics, http, wss, registry, store, broker, authenticator);
+    await listen(http, config.server.port, config.server.host);
+    node.stopHeartbeat = startHeartbeat(registry, metrics, config.server.heartbeat.intervalMs);
+    node.state = "ready";
+    if (config.auth.anonymous.enabled) {
+      log.warn(
+        "ANONYMOUS MODE IS ON: anyone can connect and pick any user name. Development only; never expose this server.",
+      );
+    }
+    log.info({ url: node.url, version: VERSION, startupMs: Date.now() - startedAt }, "postoffice is ready");
+    return node;
+  }
+
+  get port(): number {
+    const address = this.http.address();
+    if (address === null || typeof address === "string") throw new Error("not listening");
+    return address.port;
+  }
+
+  get url(): string {
+    const host = this.config.server.host;
+    const shown = host === "0.0.0.0" || host === "::" ? "localhost" : host.includes(":") ? `[${host}]` : host;
+    return `ws://${shown}:${this.port}${this.config.server.path}`;
+  }
+
+  get connections(): number {
+    return this.registry.size;
+  }
+
+  /**
+   * Graceful stop [OPS-1]: refuse new connections, close every session with 1001 and the
+   * reconnect window, let queued frames flush, cut what remains at the deadline.
+   */
+  drain(): Promise<void> {
+    this.drained ??= this.runDrain();
+    return this.drained;
+  }
+
+  private async runDrain(): Promise<void> {
+    const { drainTimeoutMs, reconnectWindowMs } = this.config.server.shutdown;
+    const deadline = Date.now() + drainTimeoutMs;
+    this.state = "draining";
+    this.stopHeartbeat();
+    const closedHttp = new Promise<void>((resolve) => this.http.close(() => resolve()));
+    this.http.closeIdleConnections();
+    const open = this.registry.size;
+    this.log.info({ sessions: open, drainTimeoutMs, reconnectWindowMs }, "draining");
+    const reason: GoingAwayReason = { code: "server_shutdown", reconnectWithinMs: reconnectWindowMs };
+    const reasonText = JSON.stringify(reason);
+    for (const session of [...this.registry.sessions()]) session.close(CLOSE_CODES.goingAway, reasonText);
+    while (this.registry.size > 0 && Date.now() < deadline) await sleep(20);
+    const cut = this.registry.size;
+    for (const session of [...this.registry.sessions()]) session.ws.terminate();
+    this.http.closeAllConnections();
+    await closedHttp;
+    this.wss.close();
+    await Promise.all([this.authenticator.close?.(), this.broker.close(), this.store.close()]);
+    this.log.info({ closed: open - cut, cut }, "drained");
+  }
+}
+
+function pickStore(config: Config): MessageStore {
+  const kind = config.mailbox.store;
+  switch (kind) {
+    case "memory":
+      return new MemoryMessageStore({ maxMessages: config.mailbox.maxMessages });
+    default: {
+      const unknown: never = kind;
+      throw new Error(`unknown mailbox store "${String(unknown)}"`);
+    }
+  }
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
