@@ -1,0 +1,46 @@
+import type { Identity } from "./identity.js";
+
+/**
+ * Why a credential was refused. Stable strings: they appear in error frames (`reason`),
+ * close reasons and the `postoffice_auth_failures_total{reason}` metric.
+ */
+export type AuthFailureReason =
+  | "token_missing"
+  | "token_malformed"
+  | "token_unknown"
+  | "token_signature_invalid"
+  | "token_algorithm_forbidden"
+  | "token_expired"
+  | "token_not_yet_valid"
+  | "token_claim_invalid"
+  | "token_user_missing"
+  | "token_rejected"
+  | "auth_unavailable";
+
+export class AuthError extends Error {
+  override readonly name = "AuthError";
+  constructor(
+    readonly reason: AuthFailureReason,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export interface Credentials {
+  token: string;
+}
+
+/**
+ * Turns credentials into an identity, or rejects with an `AuthError` saying why.
+ * Contract: never resolves for a credential it cannot vouch for; any other failure
+ * (network, bug) is wrapped as `auth_unavailable` so callers can tell "refused" from "broken".
+ * An authenticator that does not recognise a token's kind rejects with `token_unknown`,
+ * so that a chain can try the next one.
+ */
+export interface Authenticator {
+  authenticate(credentials: Credentials): Promise<Identity>;
+  /** Releases timers or connections (JWKS refresh, HTTP agents). */
+  close?(): Promise<void>;
+}

@@ -1,0 +1,47 @@
+import { AuthError, type Authenticator, type Credentials } from "./authenticator.js";
+import type { Identity } from "./identity.js";
+
+/**
+ * Tries authenticators in order; the first that accepts wins. Only `token_unknown` passes
+ * the token on: any other refusal is a verdict (an expired JWT is expired, not unknown), so
+ * a later, weaker authenticator never gets to overrule it.
+ */
+export class ChainAuthenticator implements Authenticator {
+  readonly #authenticators: readonly Authenticator[];
+
+  constructor(authenticators: readonly Authenticator[]) {
+    this.#authenticators = [...authenticators];
+  }
+
+  async authenticate(credentials: Credentials): Promise<Identity> {
+    if (credentials.token === "") {
+      throw new AuthError("token_missing", "no token was given");
+    }
+    for (const authenticator of this.#authenticators) {
+      try {
+        return await authenticator.authenticate(credentials);
+      } catch (error) {
+        if (!(error instanceof AuthError)) {
+          // The Authenticator contract: a bug or outage is "unavailable", never "refused".
+          throw new AuthError("auth_unavailable", "an authenticator failed unexpectedly", {
+            cause: error,
+          });
+        }
+        if (error.reason !== "token_unknown") throw error;
+      }
+    }
+    throw new AuthError("token_unknown", "no configured authenticator recognises the token");
+  }
+
+  async close(): Promise<void> {
+    const results = await Promise.allSettled(
+      this.#authenticators.map(async (authenticator) => authenticator.close?.()),
+    );
+    const failures = results.flatMap((result) =>
+      result.status === "rejected" ? [result.reason] : [],
+    );
+    if (failures.length > 0) {
+      throw new AggregateError(failures, "some authenticators failed to close");
+    }
+  }
+}

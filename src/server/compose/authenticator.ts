@@ -1,0 +1,93 @@
+import { readFile } from "node:fs/promises";
+import type { Authenticator } from "../auth/authenticator.js";
+import { ChainAuthenticator } from "../auth/chain-authenticator.js";
+import { loadOrCreateDevSecret } from "../auth/dev-secret.js";
+import { JwtAuthenticator, type JwtAuthenticatorOptions } from "../auth/jwt-authenticator.js";
+import { StaticTokenAuthenticator } from "../auth/static-token-authenticator.js";
+import { WebhookAuthenticator } from "../auth/webhook-authenticator.js";
+import type { AuthConfig, JwtConfig } from "../config/config.js";
+
+/** The two log levels wiring needs; a pino logger fits. */
+export interface AuthLog {
+  warn(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+}
+
+export interface BuiltAuthenticator {
+  authenticator: Authenticator;
+  /** Set when no authentication was configured and the development secret is in use. */
+  devSecretPath?: string;
+}
+
+/**
+ * Wires the configured authenticators into one chain: static tokens, then JWT, then the
+ * webhook (the only one that costs a network round trip). With nothing configured and
+ * anonymous mode off, HS256 tokens signed with a generated secret in the data directory are
+ * accepted, so that zero configuration is still an authenticated server.
+ */
+export async function buildAuthenticator(
+  auth: AuthConfig,
+  dataDir: string,
+  log: AuthLog,
+): Promise<BuiltAuthenticator> {
+  const chain: Authenticator[] = [];
+  const kinds: string[] = [];
+  if (auth.tokens.length > 0) {
+    chain.push(new StaticTokenAuthenticator(auth.tokens));
+    kinds.push("static");
+  }
+  if (auth.jwt !== undefined && hasKey(auth.jwt)) {
+    chain.push(new JwtAuthenticator(await jwtOptions(auth.jwt)));
+    kinds.push("jwt");
+  }
+  if (auth.webhook !== undefined) {
+    chain.push(new WebhookAuthenticator(auth.webhook));
+    kinds.push("webhook");
+  }
+
+  if (chain.length > 0) {
+    if (auth.jwt !== undefined && !hasKey(auth.jwt)) {
+      log.warn({}, "auth.jwt has no secret, publicKey, publicKeyFile or jwksUrl: JWT is off");
+    }
+    log.info({ authenticators: kinds }, "authentication configured");
+    return { authenticator: new ChainAuthenticator(chain) };
+  }
+
+  if (auth.anonymous.enabled) {
+    // Every token is unknown, so only anonymous sessions get in; the gateway says so loudly.
+    log.info({ authenticators: [] }, "no authentication configured: anonymous sessions only");
+    return { authenticator: new ChainAuthenticator([]) };
+  }
+
+  const dev = await loadOrCreateDevSecret(dataDir);
+  // Claim settings from a key-less `auth.jwt` block still apply to development tokens.
+  const authenticator = new JwtAuthenticator({
+    ...auth.jwt,
+    secret: dev.secret,
+    publicKey: undefined,
+    jwksUrl: undefined,
+    algorithms: ["HS256"],
+  });
+  log.warn(
+    { secretPath: dev.path, created: dev.created },
+    `no authentication configured: accepting HS256 JWTs signed with the development secret in ${dev.path}; mint one with \`postoffice token --sub alice\``,
+  );
+  return { authenticator: new ChainAuthenticator([authenticator]), devSecretPath: dev.path };
+}
+
+function hasKey(jwt: JwtConfig): boolean {
+  return Boolean(jwt.secret || jwt.publicKey || jwt.publicKeyFile || jwt.jwksUrl);
+}
+
+async function jwtOptions(jwt: JwtConfig): Promise<JwtAuthenticatorOptions> {
+  const { publicKeyFile, ...options } = jwt;
+  if (publicKeyFile === undefined || publicKeyFile === "") return options;
+  if (options.publicKey) {
+    throw new Error("auth.jwt: set publicKey or publicKeyFile, not both");
+  }
+  try {
+    return { ...options, publicKey: await readFile(publicKeyFile, "utf8") };
+  } catch (cause) {
+    throw new Error(`auth.jwt.publicKeyFile: cannot read ${publicKeyFile}`, { cause });
+  }
+}

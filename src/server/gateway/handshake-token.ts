@@ -1,0 +1,119 @@
+import type { IncomingMessage } from "node:http";
+
+/** The subprotocol a Postoffice client offers and the server selects. */
+export const PROTOCOL_V1 = "postoffice.v1";
+
+/**
+ * Prefix of the subprotocol entry that carries a token. Browsers cannot set headers on a
+ * WebSocket, so they offer `postoffice.v1, bearer.<token>`. RFC 6455 limits subprotocol
+ * values to RFC 7230 token characters: base64url JWTs (letters, digits, `-`, `_`, `.`) fit;
+ * tokens with `=`, `/`, `+`, spaces or commas do not and must travel another way.
+ */
+export const BEARER_PREFIX = "bearer.";
+
+export type TokenSource = "query" | "header" | "cookie" | "subprotocol";
+
+export interface HandshakeToken {
+  token: string;
+  source: TokenSource;
+}
+
+/** What the handshake functions read from a request; an `IncomingMessage` has both. */
+export type HandshakeRequest = Pick<IncomingMessage, "headers" | "url">;
+
+export interface HandshakeTokenOptions {
+  queryParam: string;
+  cookieName: string;
+}
+
+/**
+ * The token a WebSocket upgrade carries, looked for in this order: subprotocol offer,
+ * `Authorization: Bearer`, cookie, query parameter. The query comes last because URLs end
+ * up in proxy and access logs.
+ */
+export function handshakeToken(
+  req: HandshakeRequest,
+  options: HandshakeTokenOptions,
+): HandshakeToken | undefined {
+  const fromSubprotocol = subprotocolToken(req);
+  if (fromSubprotocol) return { token: fromSubprotocol, source: "subprotocol" };
+  const fromHeader = bearerToken(req);
+  if (fromHeader) return { token: fromHeader, source: "header" };
+  const fromCookie = cookieValue(req, options.cookieName);
+  if (fromCookie) return { token: fromCookie, source: "cookie" };
+  const fromQuery = query(req).get(options.queryParam);
+  if (fromQuery) return { token: fromQuery, source: "query" };
+  return undefined;
+}
+
+/**
+ * For ws's `handleProtocols`. Never selects a `bearer.*` entry: the selected protocol is
+ * echoed in the response, and the token must not be sent back (or logged by proxies).
+ * A browser that offers protocols requires one to be selected, so clients must offer
+ * `postoffice.v1` alongside their bearer entry.
+ */
+export function selectSubprotocol(offered: Set<string>): string | false {
+  return offered.has(PROTOCOL_V1) ? PROTOCOL_V1 : false;
+}
+
+/** Development mode only: the name an anonymous client asks for (legacy seed clients). */
+export function anonymousName(req: HandshakeRequest): string | undefined {
+  const params = query(req);
+  for (const name of ["client_id", "id", "username"]) {
+    const value = params.get(name)?.trim();
+    if (value) return value;
+  }
+  return undefined;
+}
+
+function subprotocolToken(req: HandshakeRequest): string | undefined {
+  for (const entry of headerValues(req.headers["sec-websocket-protocol"], ",")) {
+    if (entry.startsWith(BEARER_PREFIX) && entry.length > BEARER_PREFIX.length) {
+      return entry.slice(BEARER_PREFIX.length);
+    }
+  }
+  return undefined;
+}
+
+function bearerToken(req: HandshakeRequest): string | undefined {
+  const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(req.headers.authorization ?? "");
+  return match?.[1];
+}
+
+/** RFC 6265 cookie-string: `name=value` pairs separated by `;`, values optionally quoted. */
+function cookieValue(req: HandshakeRequest, cookieName: string): string | undefined {
+  for (const pair of headerValues(req.headers.cookie, ";")) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0 || pair.slice(0, eq).trim() !== cookieName) continue;
+    let value = pair.slice(eq + 1).trim();
+    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) {
+      value = value.slice(1, -1);
+    }
+    return value === "" ? undefined : percentDecode(value);
+  }
+  return undefined;
+}
+
+function percentDecode(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch (error) {
+    // A stray `%` is not an encoding; the raw value is what the client set.
+    if (error instanceof URIError) return value;
+    throw error;
+  }
+}
+
+function headerValues(header: string | string[] | undefined, separator: string): string[] {
+  const joined = Array.isArray(header) ? header.join(separator) : (header ?? "");
+  return joined
+    .split(separator)
+    .map((part) => part.trim())
+    .filter((part) => part !== "");
+}
+
+function query(req: HandshakeRequest): URLSearchParams {
+  // The base only lets URL parse a request-target path; its host is never used.
+  const url = URL.parse(req.url ?? "/", "http://localhost");
+  return url?.searchParams ?? new URLSearchParams();
+}
