@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { SignJWT } from "jose";
 import { loadOrCreateDevSecret } from "../server/auth/dev-secret.js";
+import { hmacKey } from "../server/auth/jwt-authenticator.js";
 import { ConfigError } from "../server/config/config-error.js";
 import { loadConfig } from "../server/config/load-config.js";
 import { EXIT_CONFIG } from "./start-command.js";
@@ -64,5 +65,5 @@ async function mintToken(flags: TokenFlags): Promise<string> {
     .setExpirationTime(Math.floor(Date.now() / 1000) + parseTtl(flags.ttl));
   if (jwt?.issuer) token = token.setIssuer(jwt.issuer);
   if (jwt?.audience) token = token.setAudience(jwt.audience);
-  return token.sign(new TextEncoder().encode(secret));
+  return token.sign(hmacKey(secret));
 }

@@ -131,10 +131,10 @@ export class PostofficeNode {
   private async runDrain(): Promise<void> {
     const { drainTimeoutMs, reconnectWindowMs } = this.config.server.shutdown;
     const deadline = Date.now() + drainTimeoutMs;
+    // HTTP stays up while sessions close, so that /ready answers 503 to load balancers;
+    // upgrades are refused from now on.
     this.state = "draining";
     this.stopHeartbeat();
-    const closedHttp = new Promise<void>((resolve) => this.http.close(() => resolve()));
-    this.http.closeIdleConnections();
     const open = this.registry.size;
     this.log.info({ sessions: open, drainTimeoutMs, reconnectWindowMs }, "draining");
     const reason: GoingAwayReason = { code: "server_shutdown", reconnectWithinMs: reconnectWindowMs };
@@ -143,6 +143,7 @@ export class PostofficeNode {
     while (this.registry.size > 0 && Date.now() < deadline) await sleep(20);
     const cut = this.registry.size;
     for (const session of [...this.registry.sessions()]) session.ws.terminate();
+    const closedHttp = new Promise<void>((resolve) => this.http.close(() => resolve()));
     this.http.closeAllConnections();
     await closedHttp;
     this.wss.close();

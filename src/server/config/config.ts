@@ -1,0 +1,100 @@
+/**
+ * The validated configuration of one node. `schema.ts` is the source of truth for defaults,
+ * limits and descriptions; this type mirrors it and a test keeps the two in step.
+ */
+export interface Config {
+  server: ServerConfig;
+  auth: AuthConfig;
+  mailbox: MailboxConfig;
+  metrics: MetricsConfig;
+  log: LogConfig;
+}
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  /** URL path where WebSocket upgrades are accepted. */
+  path: string;
+  dataDir: string;
+  heartbeat: {
+    /** A WebSocket ping is sent this often; a peer that has not answered by the next one is cut. */
+    intervalMs: number;
+  };
+  shutdown: {
+    /** How long a drain may take before the remaining connections are cut and the process exits. */
+    drainTimeoutMs: number;
+    /** Told to clients in the 1001 close: spread reconnects uniformly over this window. */
+    reconnectWindowMs: number;
+  };
+}
+
+export interface StaticTokenConfig {
+  token: string;
+  user: string;
+  roles: string[];
+}
+
+export interface JwtConfig {
+  /** Shared secret for HS256/384/512. */
+  secret?: string;
+  /** PEM-encoded SPKI public key for RS256/ES256 (and the other RS/PS/ES algorithms). */
+  publicKey?: string;
+  /** Path to a PEM public key file; read at start. */
+  publicKeyFile?: string;
+  /** URL of a JSON Web Key Set. */
+  jwksUrl?: string;
+  /** Algorithms accepted; defaults to what the configured key allows. Never `none`. */
+  algorithms?: string[];
+  issuer?: string;
+  audience?: string;
+  /** Claim holding the user id. */
+  userClaim: string;
+  /** Claim holding the roles (an array of strings, or one space-separated string). */
+  rolesClaim: string;
+  clockToleranceSec: number;
+}
+
+export interface WebhookConfig {
+  url: string;
+  timeoutMs: number;
+  /** How long a successful answer is reused for the same token. 0 = never. */
+  cacheTtlMs: number;
+}
+
+export interface AuthConfig {
+  /** A session must authenticate within this time or is closed with 4408. */
+  timeoutMs: number;
+  /** Query parameter that may carry the token. */
+  queryParam: string;
+  /** Cookie that may carry the token (GoDispatch's browser app uses `session-token`). */
+  cookieName: string;
+  tokens: StaticTokenConfig[];
+  jwt?: JwtConfig;
+  webhook?: WebhookConfig;
+  anonymous: {
+    /** Development only: anyone may connect, named by `?client_id=`, `?id=` or `?username=`. */
+    enabled: boolean;
+    /** Anonymous mode refuses to bind a non-loopback host unless this is set. */
+    allowNonLoopback: boolean;
+  };
+}
+
+export interface MailboxConfig {
+  store: "memory";
+  /** Most messages a mailbox holds; past it the sender is refused with `mailbox_full`. */
+  maxMessages: number;
+}
+
+export interface MetricsConfig {
+  enabled: boolean;
+  /** Include Node.js process metrics (CPU, memory, event-loop lag). */
+  processMetrics: boolean;
+}
+
+export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
+
+export interface LogConfig {
+  level: LogLevel;
+  /** `auto` = human-readable on a terminal, JSON otherwise. */
+  format: "auto" | "json" | "pretty";
+}

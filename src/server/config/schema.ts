@@ -1,0 +1,380 @@
+/**
+ * The JSON Schema of `Config`: the source of truth for defaults, limits and descriptions.
+ * `docs/configuration.md` mirrors it and a test fails when the two drift.
+ *
+ * Every object level has `default: {}` because ajv's `useDefaults` only descends into an
+ * object that exists: without it, zero configuration would not fill `server.heartbeat`.
+ */
+
+export type SchemaType = "object" | "array" | "string" | "integer" | "boolean";
+
+export interface SchemaNode {
+  $schema?: string;
+  type: SchemaType;
+  description?: string;
+  default?: unknown;
+  properties?: Record<string, SchemaNode>;
+  required?: string[];
+  additionalProperties?: false;
+  items?: SchemaNode;
+  uniqueItems?: boolean;
+  enum?: string[];
+  minimum?: number;
+  maximum?: number;
+  minLength?: number;
+  pattern?: string;
+}
+
+/** Patterns in words, for error messages: a regex is no help to the person fixing a file. */
+const patternMeanings: Record<string, string> = {
+  "^https?://\\S+$": "an http:// or https:// URL",
+  "^/": "a URL path starting with /",
+};
+
+const httpUrl = "^https?://\\S+$";
+
+export const jwtAlgorithms = [
+  "HS256",
+  "HS384",
+  "HS512",
+  "RS256",
+  "RS384",
+  "RS512",
+  "PS256",
+  "PS384",
+  "PS512",
+  "ES256",
+  "ES384",
+  "ES512",
+];
+
+export const logLevels = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
+
+const server: SchemaNode = {
+  type: "object",
+  description: "Where and how the node listens.",
+  additionalProperties: false,
+  default: {},
+  properties: {
+    host: {
+      type: "string",
+      minLength: 1,
+      default: "0.0.0.0",
+      description: "Address to bind. `0.0.0.0` listens on every IPv4 interface.",
+    },
+    port: {
+      type: "integer",
+      minimum: 0,
+      maximum: 65535,
+      default: 8080,
+      description: "TCP port for HTTP and WebSocket upgrades. 0 picks a free port (tests).",
+    },
+    path: {
+      type: "string",
+      pattern: "^/",
+      default: "/ws",
+      description: "URL path where WebSocket upgrades are accepted.",
+    },
+    dataDir: {
+      type: "string",
+      minLength: 1,
+      default: "./data",
+      description:
+        "Directory for durable state. A relative path is resolved against the base file's directory (or the working directory).",
+    },
+    heartbeat: {
+      type: "object",
+      description: "Liveness checks of idle connections.",
+      additionalProperties: false,
+      default: {},
+      properties: {
+        intervalMs: {
+          type: "integer",
+          minimum: 1000,
+          default: 25000,
+          description:
+            "A WebSocket ping is sent this often; a peer that has not answered by the next one is cut.",
+        },
+      },
+    },
+    shutdown: {
+      type: "object",
+      description: "Graceful shutdown on SIGTERM/SIGINT.",
+      additionalProperties: false,
+      default: {},
+      properties: {
+        drainTimeoutMs: {
+          type: "integer",
+          minimum: 0,
+          default: 10000,
+          description:
+            "How long a drain may take before the remaining connections are cut and the process exits.",
+        },
+        reconnectWindowMs: {
+          type: "integer",
+          minimum: 0,
+          default: 5000,
+          description:
+            "Told to clients in the 1001 close: they spread reconnects uniformly over this window.",
+        },
+      },
+    },
+  },
+};
+
+const staticToken: SchemaNode = {
+  type: "object",
+  description: "A fixed token and the identity it grants.",
+  additionalProperties: false,
+  required: ["token", "user"],
+  properties: {
+    token: {
+      type: "string",
+      minLength: 8,
+      description: "The secret a client presents.",
+    },
+    user: { type: "string", minLength: 1, description: "User id the token authenticates as." },
+    roles: {
+      type: "array",
+      items: { type: "string", minLength: 1 },
+      default: [],
+      description: "Roles granted to the user.",
+    },
+  },
+};
+
+const jwt: SchemaNode = {
+  type: "object",
+  description: "Accept JSON Web Tokens. Exactly one of secret, publicKey, publicKeyFile, jwksUrl.",
+  additionalProperties: false,
+  properties: {
+    secret: { type: "string", minLength: 1, description: "Shared secret for HS256/384/512." },
+    publicKey: {
+      type: "string",
+      minLength: 1,
+      description: "PEM-encoded SPKI public key for the RS, PS and ES algorithms.",
+    },
+    publicKeyFile: {
+      type: "string",
+      minLength: 1,
+      description:
+        "Path to a PEM public key file, read at start; relative to the base file's directory.",
+    },
+    jwksUrl: { type: "string", pattern: httpUrl, description: "URL of a JSON Web Key Set." },
+    algorithms: {
+      type: "array",
+      items: { type: "string", enum: jwtAlgorithms },
+      uniqueItems: true,
+      description:
+        "Algorithms accepted; when absent, those the configured key allows. `none` is never accepted.",
+    },
+    issuer: { type: "string", minLength: 1, description: "Required `iss` claim, if set." },
+    audience: { type: "string", minLength: 1, description: "Required `aud` claim, if set." },
+    userClaim: {
+      type: "string",
+      minLength: 1,
+      default: "sub",
+      description: "Claim holding the user id.",
+    },
+    rolesClaim: {
+      type: "string",
+      minLength: 1,
+      default: "roles",
+      description: "Claim holding the roles: an array of strings or one space-separated string.",
+    },
+    clockToleranceSec: {
+      type: "integer",
+      minimum: 0,
+      default: 5,
+      description: "Leeway for `exp` and `nbf` between clocks.",
+    },
+  },
+};
+
+const webhook: SchemaNode = {
+  type: "object",
+  description: "Ask an HTTP endpoint who a token belongs to.",
+  additionalProperties: false,
+  required: ["url"],
+  properties: {
+    url: { type: "string", pattern: httpUrl, description: "Endpoint that receives the token." },
+    timeoutMs: {
+      type: "integer",
+      minimum: 1,
+      default: 3000,
+      description: "A call slower than this fails as `auth_unavailable`.",
+    },
+    cacheTtlMs: {
+      type: "integer",
+      minimum: 0,
+      default: 0,
+      description: "How long a successful answer is reused for the same token. 0 = never.",
+    },
+  },
+};
+
+const auth: SchemaNode = {
+  type: "object",
+  description: "How sessions prove who they are.",
+  additionalProperties: false,
+  default: {},
+  properties: {
+    timeoutMs: {
+      type: "integer",
+      minimum: 100,
+      default: 10000,
+      description: "A session must authenticate within this time or is closed with 4408.",
+    },
+    queryParam: {
+      type: "string",
+      minLength: 1,
+      default: "token",
+      description: "Query parameter that may carry the token.",
+    },
+    cookieName: {
+      type: "string",
+      minLength: 1,
+      default: "session-token",
+      description: "Cookie that may carry the token.",
+    },
+    tokens: {
+      type: "array",
+      items: staticToken,
+      default: [],
+      description: "Static tokens, for services and development.",
+    },
+    jwt,
+    webhook,
+    anonymous: {
+      type: "object",
+      description: "Development mode without credentials.",
+      additionalProperties: false,
+      default: {},
+      properties: {
+        enabled: {
+          type: "boolean",
+          default: false,
+          description:
+            "Anyone may connect, named by `?client_id=`, `?id=` or `?username=`. Development only.",
+        },
+        allowNonLoopback: {
+          type: "boolean",
+          default: false,
+          description: "Let anonymous mode bind a host other than loopback.",
+        },
+      },
+    },
+  },
+};
+
+const mailbox: SchemaNode = {
+  type: "object",
+  description: "Durable per-user queues.",
+  additionalProperties: false,
+  default: {},
+  properties: {
+    store: {
+      type: "string",
+      enum: ["memory"],
+      default: "memory",
+      description: "Backend that holds mailboxes.",
+    },
+    maxMessages: {
+      type: "integer",
+      minimum: 1,
+      default: 10000,
+      description:
+        "Most messages a mailbox holds; past it the sender is refused with `mailbox_full`.",
+    },
+  },
+};
+
+const metrics: SchemaNode = {
+  type: "object",
+  description: "Prometheus metrics.",
+  additionalProperties: false,
+  default: {},
+  properties: {
+    enabled: {
+      type: "boolean",
+      default: true,
+      description: "Expose Prometheus metrics over HTTP.",
+    },
+    processMetrics: {
+      type: "boolean",
+      default: true,
+      description: "Include Node.js process metrics (CPU, memory, event-loop lag).",
+    },
+  },
+};
+
+const log: SchemaNode = {
+  type: "object",
+  description: "Logging.",
+  additionalProperties: false,
+  default: {},
+  properties: {
+    level: {
+      type: "string",
+      enum: logLevels,
+      default: "info",
+      description: "Least severe level written.",
+    },
+    format: {
+      type: "string",
+      enum: ["auto", "json", "pretty"],
+      default: "auto",
+      description: "`auto` = human-readable on a terminal, JSON otherwise.",
+    },
+  },
+};
+
+export const configSchema: SchemaNode = {
+  $schema: "http://json-schema.org/draft-07/schema#",
+  type: "object",
+  description: "Postoffice configuration (postoffice.yaml).",
+  additionalProperties: false,
+  properties: { server, auth, mailbox, metrics, log },
+};
+
+/** The schema node at a key path such as ["server", "port"]; array items are entered by index. */
+export function schemaNodeAt(path: readonly string[]): SchemaNode | undefined {
+  let node: SchemaNode | undefined = configSchema;
+  for (const key of path) {
+    if (node === undefined) return undefined;
+    node = node.type === "array" ? node.items : node.properties?.[key];
+  }
+  return node;
+}
+
+/** What a node accepts, in words: "integer between 1 and 65535". */
+export function describeExpected(node: SchemaNode): string {
+  if (node.enum !== undefined)
+    return `one of ${node.enum.map((v) => JSON.stringify(v)).join(", ")}`;
+  switch (node.type) {
+    case "integer":
+      return describeRange(node.minimum, node.maximum);
+    case "string":
+      if (node.pattern !== undefined)
+        return patternMeanings[node.pattern] ?? `string matching ${node.pattern}`;
+      if (node.minLength === 1) return "non-empty string";
+      return node.minLength === undefined
+        ? "string"
+        : `string of at least ${node.minLength} characters`;
+    case "boolean":
+      return "boolean (true or false)";
+    case "array":
+      return node.items === undefined
+        ? "list"
+        : `list (each item: ${describeExpected(node.items)})`;
+    case "object":
+      return "mapping of keys to values";
+  }
+}
+
+function describeRange(min: number | undefined, max: number | undefined): string {
+  if (min !== undefined && max !== undefined) return `integer between ${min} and ${max}`;
+  if (min !== undefined) return `integer of at least ${min}`;
+  if (max !== undefined) return `integer of at most ${max}`;
+  return "integer";
+}

@@ -1,0 +1,178 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { signToken, TestClient } from "../support/test-client.js";
+import { startTestServer, type TestServer } from "../support/test-server.js";
+
+describe("authentication at the counter", () => {
+  let server: TestServer | undefined;
+  const clients: TestClient[] = [];
+  const open = (url: string, protocols?: string | string[], headers?: Record<string, string>): TestClient => {
+    const client = new TestClient(url, protocols, headers ? { headers } : undefined);
+    clients.push(client);
+    return client;
+  };
+  afterEach(async () => {
+    for (const client of clients.splice(0)) client.ws.terminate();
+    await server?.stop();
+    server = undefined;
+  });
+
+  it("accepts a token in the first auth frame and answers with welcome", async () => {
+    server = await startTestServer();
+    const client = open(server.url);
+    await client.opened;
+    client.send({ type: "auth", id: "a1", data: { token: await signToken({ sub: "alice", roles: ["admin"] }) } });
+    const welcome = await client.nextOfType("welcome");
+    expect(welcome.ref).toBe("a1");
+    expect(welcome.data).toMatchObject({ protocol: "postoffice.v1", user: "alice", roles: ["admin"], anonymous: false });
+  });
+
+  it("accepts a token in the query string", async () => {
+    server = await startTestServer();
+    const client = open(`${server.url}?token=${await signToken({ sub: "alice" })}`);
+    expect((await client.nextOfType("welcome")).data?.user).toBe("alice");
+  });
+
+  it("accepts a token in the Authorization header", async () => {
+    server = await startTestServer();
+    const client = open(server.url, undefined, { Authorization: `Bearer ${await signToken({ sub: "alice" })}` });
+    expect((await client.nextOfType("welcome")).data?.user).toBe("alice");
+  });
+
+  it("accepts a token in the session-token cookie", async () => {
+    server = await startTestServer();
+    const client = open(server.url, undefined, { Cookie: `theme=dark; session-token=${await signToken({ sub: "alice" })}` });
+    expect((await client.nextOfType("welcome")).data?.user).toBe("alice");
+  });
+
+  it("accepts a token offered as a subprotocol and selects postoffice.v1 without echoing the token", async () => {
+    server = await startTestServer();
+    const token = await signToken({ sub: "alice" });
+    const client = open(server.url, ["postoffice.v1", `bearer.${token}`]);
+    await client.opened;
+    expect(client.ws.protocol).toBe("postoffice.v1");
+    expect((await client.nextOfType("welcome")).data?.user).toBe("alice");
+  });
+
+  it("accepts a static token from the configuration", async () => {
+    server = await startTestServer();
+    const client = open(`${server.url}?token=bob-static-token`);
+    expect((await client.nextOfType("welcome")).data).toMatchObject({ user: "bob", roles: [] });
+  });
+
+  const refusals: Array<[string, () => Promise<string>, string]> = [
+    ["a bad signature", () => signToken({ sub: "alice" }, { secret: "another-secret-of-sufficient-length" }), "token_signature_invalid"],
+    ["an expired token", () => signToken({ sub: "alice", exp: Math.floor(Date.now() / 1000) - 3600 }), "token_expired"],
+    ["a token that is not valid yet", () => signToken({ sub: "alice", nbf: Math.floor(Date.now() / 1000) + 3600 }), "token_not_yet_valid"],
+    ["alg none", async () => `${b64({ alg: "none", typ: "JWT" })}.${b64({ sub: "alice" })}.`, "token_algorithm_forbidden"],
+    ["an unknown token", async () => "not-a-known-token", "token_unknown"],
+    ["a token without a subject", () => signToken({ name: "nobody" }), "token_user_missing"],
+  ];
+  for (const [what, makeToken, reason] of refusals) {
+    it(`refuses ${what} with an error frame and close 4401 (${reason})`, async () => {
+      server = await startTestServer();
+      const client = open(server.url);
+      await client.opened;
+      client.send({ type: "auth", id: "a1", data: { token: await makeToken() } });
+      const error = await client.nextOfType("error");
+      expect(error).toMatchObject({ ref: "a1", data: { code: "unauthorized", reason } });
+      expect(await client.closed).toEqual({ code: 4401, reason });
+    });
+  }
+
+  it("refuses a token for the wrong audience with token_claim_invalid", async () => {
+    server = await startTestServer({ auth: { jwt: { audience: "postoffice" } } });
+    const client = open(`${server.url}?token=${await signToken({ sub: "alice", aud: "elsewhere" })}`);
+    expect((await client.nextOfType("error")).data).toMatchObject({ code: "unauthorized", reason: "token_claim_invalid" });
+    expect((await client.closed).code).toBe(4401);
+  });
+
+  it("refuses a bad handshake token over the WebSocket so that browsers can read why", async () => {
+    server = await startTestServer();
+    const client = open(`${server.url}?token=${await signToken({ sub: "a", exp: 1 })}`);
+    await client.opened;
+    expect((await client.nextOfType("error")).data?.reason).toBe("token_expired");
+    expect(await client.closed).toEqual({ code: 4401, reason: "token_expired" });
+  });
+
+  it("answers frames sent before authentication with unauthorized, and keeps the connection", async () => {
+    server = await startTestServer();
+    const client = open(server.url);
+    await client.opened;
+    client.send({ type: "message", id: "early", data: { to: "bob", text: "hi" } });
+    expect(await client.nextOfType("error")).toMatchObject({ ref: "early", data: { code: "unauthorized" } });
+    client.send({ type: "auth", data: { token: await signToken({ sub: "alice" }) } });
+    expect((await client.nextOfType("welcome")).data?.user).toBe("alice");
+  });
+
+  it("handles mail sent right behind the auth frame as the authenticated user", async () => {
+    server = await startTestServer();
+    const bob = open(`${server.url}?token=bob-static-token`);
+    await bob.nextOfType("welcome");
+    const alice = open(server.url);
+    await alice.opened;
+    alice.send({ type: "auth", data: { token: await signToken({ sub: "alice" }) } });
+    alice.send({ type: "message", id: "m1", data: { to: "bob", text: "right away" } });
+    expect((await alice.nextOfType("receipt")).ref).toBe("m1");
+    expect((await bob.nextOfType("message")).data).toMatchObject({ from: "alice" });
+  });
+
+  it("refuses to change user on an authenticated session", async () => {
+    server = await startTestServer();
+    const client = open(`${server.url}?token=alice-static-token`);
+    await client.nextOfType("welcome");
+    client.send({ type: "auth", id: "again", data: { token: "bob-static-token" } });
+    expect(await client.nextOfType("error")).toMatchObject({ ref: "again", data: { code: "already_authenticated" } });
+  });
+
+  it("closes a connection that does not authenticate in time with 4408", async () => {
+    server = await startTestServer({ auth: { timeoutMs: 200 } });
+    const client = open(server.url);
+    expect((await client.nextOfType("error")).data).toMatchObject({ code: "unauthorized", reason: "auth_timeout" });
+    expect(await client.closed).toEqual({ code: 4408, reason: "auth_timeout" });
+  });
+
+  it("counts refused authentications by reason in /metrics", async () => {
+    server = await startTestServer();
+    const client = open(`${server.url}?token=nope-nope`);
+    await client.closed;
+    const text = await (await fetch(`${server.httpUrl}/metrics`)).text();
+    expect(text).toMatch(/postoffice_auth_failures_total\{reason="token_unknown"\} 1/);
+    expect(text).toMatch(/postoffice_errors_total\{code="unauthorized"\} 1/);
+  });
+});
+
+describe("anonymous development mode", () => {
+  let server: TestServer | undefined;
+  afterEach(async () => {
+    await server?.stop();
+    server = undefined;
+  });
+
+  it("names a user from ?client_id=, ?id= or ?username= when enabled", async () => {
+    server = await startTestServer({ auth: { anonymous: { enabled: true } } });
+    for (const [param, name] of [["client_id", "user1"], ["id", "1113"], ["username", "john"]]) {
+      const client = new TestClient(`${server.url}?${param}=${name}`);
+      expect((await client.nextOfType("welcome")).data).toMatchObject({ user: name, anonymous: true });
+      client.ws.terminate();
+    }
+  });
+
+  it("lets an anonymous session upgrade to a real identity with an auth frame (MessageTransfer's flow)", async () => {
+    server = await startTestServer({ auth: { anonymous: { enabled: true } } });
+    const client = new TestClient(`${server.url}?client_id=user1`);
+    await client.nextOfType("welcome");
+    client.send({ type: "auth", data: { token: "alice-static-token" } });
+    expect((await client.nextOfType("welcome")).data).toMatchObject({ user: "alice", anonymous: false });
+    client.ws.terminate();
+  });
+
+  it("is off by default: a connection without credentials must authenticate", async () => {
+    server = await startTestServer({ auth: { timeoutMs: 150 } });
+    const client = new TestClient(`${server.url}?client_id=user1`);
+    expect((await client.closed).code).toBe(4408);
+  });
+});
+
+function b64(value: unknown): string {
+  return Buffer.from(JSON.stringify(value)).toString("base64url");
+}
