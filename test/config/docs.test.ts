@@ -1,0 +1,96 @@
+import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { envVariables, loaderVariables } from "../../src/server/config/env.js";
+import { loadConfig } from "../../src/server/config/load-config.js";
+import { configSchema } from "../../src/server/config/schema.js";
+import { schemaLeaves } from "./schema-leaves.js";
+import { tempConfigDir } from "./temp-config-dir.js";
+
+const docPath = fileURLToPath(new URL("../../docs/configuration.md", import.meta.url));
+const doc = await readFile(docPath, "utf8");
+
+interface KeyRow {
+  key: string;
+  defaultCell: string;
+  variableCell: string;
+}
+
+/** Rows of the key tables: | `key` | type | default | variable | description |. */
+function keyRows(markdown: string): Map<string, KeyRow> {
+  const rows = new Map<string, KeyRow>();
+  for (const line of markdown.split("\n")) {
+    const cells = line.split("|").map((cell) => cell.trim());
+    const [, keyCell, , defaultCell, variableCell] = cells;
+    const key = /^`([a-zA-Z.[\]]+)`$/.exec(keyCell ?? "")?.[1];
+    if (key === undefined || !key.includes(".") || cells.length < 7) continue;
+    rows.set(key, { key, defaultCell: defaultCell ?? "", variableCell: variableCell ?? "" });
+  }
+  return rows;
+}
+
+function shownDefault(value: unknown): string {
+  if (value === undefined) return "—";
+  return `\`${typeof value === "string" ? value : JSON.stringify(value)}\``;
+}
+
+function backticked(cell: string): string[] {
+  return [...cell.matchAll(/`([A-Z0-9_]+)`/g)].flatMap((match) =>
+    match[1] === undefined ? [] : [match[1]],
+  );
+}
+
+describe("docs/configuration.md", () => {
+  const rows = keyRows(doc);
+  const leaves = schemaLeaves(configSchema);
+
+  it("has a row for every key of the schema and none for keys it does not have", () => {
+    expect([...rows.keys()].sort()).toEqual(leaves.map((leaf) => leaf.dotted).sort());
+  });
+
+  it("shows each key's default as the schema has it", () => {
+    for (const { dotted, node } of leaves) {
+      expect(rows.get(dotted)?.defaultCell, dotted).toBe(shownDefault(node.default));
+    }
+  });
+
+  it("lists for each key exactly the variables that set it", () => {
+    for (const { dotted } of leaves) {
+      const variables = envVariables
+        .filter((entry) => entry.path.join(".") === dotted)
+        .map((entry) => entry.variable);
+      expect(backticked(rows.get(dotted)?.variableCell ?? "").sort(), dotted).toEqual(
+        variables.sort(),
+      );
+    }
+  });
+
+  it("mentions every environment variable, including those that choose files", () => {
+    const all = [...envVariables.map((entry) => entry.variable), ...Object.values(loaderVariables)];
+    const missing = all.filter((variable) => !doc.includes(`\`${variable}\``));
+    expect(missing).toEqual([]);
+  });
+
+  it("documents the flags of postoffice start", () => {
+    for (const flag of ["--config", "--port", "--host"]) expect(doc).toContain(`\`${flag}`);
+  });
+
+  it("has example files that load", async () => {
+    const [base, overlay] = [...doc.matchAll(/```yaml\n([\s\S]*?)```/g)].map(
+      (match) => match[1] ?? "",
+    );
+    if (base === undefined || overlay === undefined) throw new Error("expected two yaml examples");
+    const cwd = await tempConfigDir({
+      "postoffice.yaml": base,
+      "postoffice.production.yaml": overlay,
+    });
+    const { config, files } = await loadConfig({
+      cwd,
+      env: { POSTOFFICE_ENV: "production" },
+      flags: {},
+    });
+    expect(files).toHaveLength(2);
+    expect(config.server.dataDir).toBe("/var/lib/postoffice");
+    expect(config.auth.jwt?.jwksUrl).toMatch(/^https:/);
+  });
+});

@@ -1,0 +1,215 @@
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import type { Config } from "../../src/server/config/config.js";
+import { ConfigError } from "../../src/server/config/config-error.js";
+import { loadConfig } from "../../src/server/config/load-config.js";
+import { tempConfigDir } from "./temp-config-dir.js";
+
+function defaults(cwd: string): Config {
+  return {
+    server: {
+      host: "0.0.0.0",
+      port: 8080,
+      path: "/ws",
+      dataDir: path.join(cwd, "data"),
+      heartbeat: { intervalMs: 25000 },
+      shutdown: { drainTimeoutMs: 10000, reconnectWindowMs: 5000 },
+    },
+    auth: {
+      timeoutMs: 10000,
+      queryParam: "token",
+      cookieName: "session-token",
+      tokens: [],
+      anonymous: { enabled: false, allowNonLoopback: false },
+    },
+    mailbox: { store: "memory", maxMessages: 10000 },
+    metrics: { enabled: true, processMetrics: true },
+    log: { level: "info", format: "auto" },
+  };
+}
+
+describe("loadConfig", () => {
+  it("gives the documented defaults with no file, variable or flag", async () => {
+    const cwd = await tempConfigDir();
+    const { config, files } = await loadConfig({ cwd, env: {}, flags: {} });
+    expect(config).toEqual(defaults(cwd));
+    expect(files).toEqual([]);
+  });
+
+  it("reads postoffice.yaml from the working directory and fills the rest with defaults", async () => {
+    const cwd = await tempConfigDir({
+      "postoffice.yaml":
+        "server:\n  port: 9000\n  heartbeat:\n    intervalMs: 5000\nlog:\n  level: debug\n",
+    });
+    const { config, files } = await loadConfig({ cwd, env: {}, flags: {} });
+    expect(config.server.port).toBe(9000);
+    expect(config.server.heartbeat.intervalMs).toBe(5000);
+    expect(config.server.shutdown.drainTimeoutMs).toBe(10000);
+    expect(config.log).toEqual({ level: "debug", format: "auto" });
+    expect(files).toEqual([path.join(cwd, "postoffice.yaml")]);
+  });
+
+  it("reads postoffice.json and fills defaults inside array items", async () => {
+    const json = { auth: { tokens: [{ token: "abcdefgh", user: "alice" }] } };
+    const cwd = await tempConfigDir({ "postoffice.json": JSON.stringify(json, null, "\t") });
+    const { config, files } = await loadConfig({ cwd, env: {}, flags: {} });
+    expect(config.auth.tokens).toEqual([{ token: "abcdefgh", user: "alice", roles: [] }]);
+    expect(files).toEqual([path.join(cwd, "postoffice.json")]);
+  });
+
+  it("prefers postoffice.yaml over postoffice.yml and postoffice.json", async () => {
+    const cwd = await tempConfigDir({
+      "postoffice.yaml": "server: { port: 1001 }",
+      "postoffice.yml": "server: { port: 1002 }",
+      "postoffice.json": '{ "server": { "port": 1003 } }',
+    });
+    const { config } = await loadConfig({ cwd, env: {}, flags: {} });
+    expect(config.server.port).toBe(1001);
+  });
+
+  it("reads the file named by --config before POSTOFFICE_CONFIG and the working directory", async () => {
+    const cwd = await tempConfigDir({
+      "postoffice.yaml": "server: { port: 1001 }",
+      "etc/env.yml": "server: { port: 1002 }",
+      "etc/flag.yaml": "server: { port: 1003 }",
+    });
+    const env = { POSTOFFICE_CONFIG: "etc/env.yml" };
+    const fromEnv = await loadConfig({ cwd, env, flags: {} });
+    expect(fromEnv.config.server.port).toBe(1002);
+    const fromFlag = await loadConfig({ cwd, env, flags: { config: "etc/flag.yaml" } });
+    expect(fromFlag.config.server.port).toBe(1003);
+    expect(fromFlag.files).toEqual([path.join(cwd, "etc/flag.yaml")]);
+  });
+
+  it("refuses a named configuration file that does not exist", async () => {
+    const cwd = await tempConfigDir();
+    const loading = loadConfig({ cwd, env: {}, flags: { config: "missing.yaml" } });
+    await expect(loading).rejects.toThrow(ConfigError);
+    await expect(loading).rejects.toMatchObject({ code: "config_invalid", source: "--config" });
+    await expect(loading).rejects.toThrow(/not found: .*missing\.yaml/);
+  });
+
+  it("reports a YAML syntax error with the file and line", async () => {
+    const cwd = await tempConfigDir({
+      "postoffice.yaml": "server:\n  port: 80\n  host: [\nlog: {}\n",
+    });
+    const loading = loadConfig({ cwd, env: {}, flags: {} });
+    await expect(loading).rejects.toThrow(ConfigError);
+    await expect(loading).rejects.toMatchObject({
+      source: expect.stringMatching(/^postoffice\.yaml:\d+$/),
+    });
+    await expect(loading).rejects.toThrow(/postoffice\.yaml.*line \d+/s);
+  });
+
+  it("refuses a file whose top level is not a mapping", async () => {
+    const cwd = await tempConfigDir({ "postoffice.yaml": "- just\n- a list\n" });
+    await expect(loadConfig({ cwd, env: {}, flags: {} })).rejects.toThrow(
+      /top level must be a mapping/,
+    );
+  });
+
+  it("accepts an empty file as zero configuration", async () => {
+    const cwd = await tempConfigDir({ "postoffice.yaml": "# nothing yet\n" });
+    const { config } = await loadConfig({ cwd, env: {}, flags: {} });
+    expect(config).toEqual(defaults(cwd));
+  });
+
+  it("merges the POSTOFFICE_ENV overlay over the base: objects merge, arrays replace", async () => {
+    const cwd = await tempConfigDir({
+      "postoffice.yaml": [
+        "server: { port: 9000, host: 127.0.0.1 }",
+        "auth:",
+        "  tokens:",
+        "    - { token: base-token, user: alice }",
+        "    - { token: base-token-2, user: bob }",
+      ].join("\n"),
+      "postoffice.production.yml": [
+        "server: { port: 443 }",
+        "auth:",
+        "  tokens:",
+        "    - { token: prod-token, user: carol, roles: [admin] }",
+      ].join("\n"),
+    });
+    const { config, files } = await loadConfig({
+      cwd,
+      env: { POSTOFFICE_ENV: "production" },
+      flags: {},
+    });
+    expect(config.server.port).toBe(443);
+    expect(config.server.host).toBe("127.0.0.1");
+    expect(config.auth.tokens).toEqual([{ token: "prod-token", user: "carol", roles: ["admin"] }]);
+    expect(files).toEqual([
+      path.join(cwd, "postoffice.yaml"),
+      path.join(cwd, "postoffice.production.yml"),
+    ]);
+  });
+
+  it("looks for the overlay beside the named base file", async () => {
+    const cwd = await tempConfigDir({
+      "etc/main.yaml": "server: { port: 9000 }",
+      "etc/postoffice.staging.json": '{ "server": { "port": 9001 } }',
+      "postoffice.staging.yaml": "server: { port: 9002 }",
+    });
+    const env = { POSTOFFICE_CONFIG: "etc/main.yaml", POSTOFFICE_ENV: "staging" };
+    const { config } = await loadConfig({ cwd, env, flags: {} });
+    expect(config.server.port).toBe(9001);
+  });
+
+  it("applies an overlay without a base file, and ignores a named environment with no overlay", async () => {
+    const cwd = await tempConfigDir({ "postoffice.test.yaml": "server: { port: 9100 }" });
+    const withOverlay = await loadConfig({ cwd, env: { POSTOFFICE_ENV: "test" }, flags: {} });
+    expect(withOverlay.config.server.port).toBe(9100);
+    expect(withOverlay.files).toEqual([path.join(cwd, "postoffice.test.yaml")]);
+    const without = await loadConfig({ cwd, env: { POSTOFFICE_ENV: "production" }, flags: {} });
+    expect(without.config.server.port).toBe(8080);
+    expect(without.files).toEqual([]);
+  });
+
+  it("refuses an overlay name that could leave the directory", async () => {
+    const cwd = await tempConfigDir();
+    const loading = loadConfig({ cwd, env: { POSTOFFICE_ENV: "../etc" }, flags: {} });
+    await expect(loading).rejects.toMatchObject({ name: "ConfigError", source: "POSTOFFICE_ENV" });
+  });
+
+  it("lets environment variables beat files and flags beat environment variables", async () => {
+    const cwd = await tempConfigDir({
+      "postoffice.yaml": "server: { port: 9000, host: 10.0.0.1 }\nlog: { level: warn }",
+    });
+    const env = { POSTOFFICE_PORT: "9001", POSTOFFICE_HOST: "10.0.0.2" };
+    const envOnly = await loadConfig({ cwd, env, flags: {} });
+    expect(envOnly.config.server).toMatchObject({ port: 9001, host: "10.0.0.2" });
+    expect(envOnly.config.log.level).toBe("warn");
+    const withFlags = await loadConfig({ cwd, env, flags: { port: "9002", host: "10.0.0.3" } });
+    expect(withFlags.config.server).toMatchObject({ port: 9002, host: "10.0.0.3" });
+    const numericFlag = await loadConfig({ cwd, env, flags: { port: 9003 } });
+    expect(numericFlag.config.server.port).toBe(9003);
+  });
+
+  it("resolves dataDir from a file against the file's directory, and from a variable against the working directory", async () => {
+    const cwd = await tempConfigDir({ "etc/postoffice.yaml": "server: { dataDir: ../var/po }" });
+    const fromFile = await loadConfig({
+      cwd,
+      env: { POSTOFFICE_CONFIG: "etc/postoffice.yaml" },
+      flags: {},
+    });
+    expect(fromFile.config.server.dataDir).toBe(path.join(cwd, "var/po"));
+    const defaulted = await loadConfig({
+      cwd,
+      env: { POSTOFFICE_CONFIG: "etc/postoffice.yaml", POSTOFFICE_DATA_DIR: "" },
+      flags: {},
+    });
+    expect(defaulted.config.server.dataDir).toBe(path.join(cwd, "var/po"));
+    const fromEnv = await loadConfig({
+      cwd,
+      env: { POSTOFFICE_CONFIG: "etc/postoffice.yaml", POSTOFFICE_DATA_DIR: "state" },
+      flags: {},
+    });
+    expect(fromEnv.config.server.dataDir).toBe(path.join(cwd, "state"));
+  });
+
+  it("resolves the default dataDir against the base file's directory", async () => {
+    const cwd = await tempConfigDir({ "etc/postoffice.yaml": "log: { level: warn }" });
+    const { config } = await loadConfig({ cwd, env: {}, flags: { config: "etc/postoffice.yaml" } });
+    expect(config.server.dataDir).toBe(path.join(cwd, "etc/data"));
+  });
+});
