@@ -38,7 +38,10 @@ async function start(flags: StartFlags): Promise<void> {
   }
   const { config, files } = loaded;
   const log = createLogger(config.log);
-  log.info({ files }, files.length > 0 ? "configuration loaded" : "no configuration file: using defaults");
+  log.info(
+    { files },
+    files.length > 0 ? "configuration loaded" : "no configuration file: using defaults",
+  );
   let node: PostofficeNode;
   try {
     node = await PostofficeNode.start(config, log);

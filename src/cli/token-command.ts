@@ -30,7 +30,12 @@ export function registerTokenCommand(program: Command): void {
         "or the development secret in the data directory). For development and scripts.",
     )
     .requiredOption("--sub <user>", "user id (the `sub` claim, or auth.jwt.userClaim)")
-    .option("--role <role>", "a role; repeat for several", (value: string, all: string[]) => [...all, value], [])
+    .option(
+      "--role <role>",
+      "a role; repeat for several",
+      (value: string, all: string[]) => [...all, value],
+      [],
+    )
     .option("--ttl <duration>", "lifetime: 30s, 15m, 1h, 7d", "1h")
     .option("-c, --config <file>", "configuration file, YAML or JSON (env POSTOFFICE_CONFIG)")
     .action(async (flags: TokenFlags) => {
@@ -41,7 +46,11 @@ export function registerTokenCommand(program: Command): void {
 async function mintToken(flags: TokenFlags): Promise<string> {
   let config: Awaited<ReturnType<typeof loadConfig>>["config"];
   try {
-    ({ config } = await loadConfig({ cwd: process.cwd(), env: process.env, flags: { config: flags.config } }));
+    ({ config } = await loadConfig({
+      cwd: process.cwd(),
+      env: process.env,
+      flags: { config: flags.config },
+    }));
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(`postoffice: ${error.message}`);
@@ -51,7 +60,9 @@ async function mintToken(flags: TokenFlags): Promise<string> {
   }
   const jwt = config.auth.jwt;
   if (jwt && jwt.secret === undefined) {
-    console.error("postoffice: auth.jwt uses a public key or JWKS; tokens are minted by whoever holds the private key.");
+    console.error(
+      "postoffice: auth.jwt uses a public key or JWKS; tokens are minted by whoever holds the private key.",
+    );
     process.exit(EXIT_CONFIG);
   }
   const secret = jwt?.secret ?? (await loadOrCreateDevSecret(config.server.dataDir)).secret;

@@ -21,7 +21,10 @@ export function decodeClientFrame(text: string): DecodeResult {
     return { ok: false, code: "invalid_frame", message: "Frame must be a JSON object." };
   }
   const id = value.id;
-  if (id !== undefined && (typeof id !== "string" || id.length === 0 || id.length > MAX_ID_LENGTH)) {
+  if (
+    id !== undefined &&
+    (typeof id !== "string" || id.length === 0 || id.length > MAX_ID_LENGTH)
+  ) {
     return fieldError("id", `must be a non-empty string of at most ${MAX_ID_LENGTH} characters`);
   }
   const ref = id;
@@ -54,7 +57,10 @@ export function decodeClientFrame(text: string): DecodeResult {
       if (typeof data.to !== "string" || data.to.length === 0) {
         return fieldError("data.to", "must be a non-empty string (the recipient's user id)", ref);
       }
-      return { ok: true, frame: { type: "message", id: ref, data: data as JsonObject & { to: string } } };
+      return {
+        ok: true,
+        frame: { type: "message", id: ref, data: data as JsonObject & { to: string } },
+      };
     }
     case "ack": {
       if (!isObject(data) || !Number.isSafeInteger(data.seq) || (data.seq as number) < 0) {

@@ -7,8 +7,8 @@ import type { Broker } from "./broker/broker.js";
 import { MemoryBroker } from "./broker/memory-broker.js";
 import { buildAuthenticator } from "./compose/authenticator.js";
 import type { Config } from "./config/config.js";
-import { startHeartbeat } from "./gateway/heartbeat.js";
 import { selectSubprotocol } from "./gateway/handshake-token.js";
+import { startHeartbeat } from "./gateway/heartbeat.js";
 import { createHttpRoutes, type NodeState } from "./gateway/http-routes.js";
 import { createUpgradeHandler } from "./gateway/upgrade-handler.js";
 import { createFrameHandler } from "./handlers/dispatch.js";
@@ -49,7 +49,9 @@ export class PostofficeNode {
     const metrics = new Metrics({ processMetrics: config.metrics.processMetrics });
     const { authenticator } = await buildAuthenticator(config.auth, config.server.dataDir, log);
     const store = pickStore(config);
-    const broker = new MemoryBroker((error, topic) => log.error({ err: error, topic }, "delivery failed"));
+    const broker = new MemoryBroker((error, topic) =>
+      log.error({ err: error, topic }, "delivery failed"),
+    );
     const registry = new SessionRegistry(broker);
     const router = new Router(store, broker, metrics);
     const lifecycle = new SessionLifecycle(registry, router, metrics, log, {
@@ -87,10 +89,30 @@ export class PostofficeNode {
           cookieName: config.auth.cookieName,
           anonymous: config.auth.anonymous.enabled,
         },
-        { wss, authenticator, lifecycle, registry, batcher: new WriteBatcher(), metrics, log, handleFrame, state },
+        {
+          wss,
+          authenticator,
+          lifecycle,
+          registry,
+          batcher: new WriteBatcher(),
+          metrics,
+          log,
+          handleFrame,
+          state,
+        },
       ),
     );
-    node = new PostofficeNode(config, log, metrics, http, wss, registry, store, broker, authenticator);
+    node = new PostofficeNode(
+      config,
+      log,
+      metrics,
+      http,
+      wss,
+      registry,
+      store,
+      broker,
+      authenticator,
+    );
     await listen(http, config.server.port, config.server.host);
     node.stopHeartbeat = startHeartbeat(registry, metrics, config.server.heartbeat.intervalMs);
     node.state = "ready";
@@ -99,7 +121,10 @@ export class PostofficeNode {
         "ANONYMOUS MODE IS ON: anyone can connect and pick any user name. Development only; never expose this server.",
       );
     }
-    log.info({ url: node.url, version: VERSION, startupMs: Date.now() - startedAt }, "postoffice is ready");
+    log.info(
+      { url: node.url, version: VERSION, startupMs: Date.now() - startedAt },
+      "postoffice is ready",
+    );
     return node;
   }
 
@@ -111,7 +136,8 @@ export class PostofficeNode {
 
   get url(): string {
     const host = this.config.server.host;
-    const shown = host === "0.0.0.0" || host === "::" ? "localhost" : host.includes(":") ? `[${host}]` : host;
+    const shown =
+      host === "0.0.0.0" || host === "::" ? "localhost" : host.includes(":") ? `[${host}]` : host;
     return `ws://${shown}:${this.port}${this.config.server.path}`;
   }
 
@@ -137,9 +163,13 @@ export class PostofficeNode {
     this.stopHeartbeat();
     const open = this.registry.size;
     this.log.info({ sessions: open, drainTimeoutMs, reconnectWindowMs }, "draining");
-    const reason: GoingAwayReason = { code: "server_shutdown", reconnectWithinMs: reconnectWindowMs };
+    const reason: GoingAwayReason = {
+      code: "server_shutdown",
+      reconnectWithinMs: reconnectWindowMs,
+    };
     const reasonText = JSON.stringify(reason);
-    for (const session of [...this.registry.sessions()]) session.close(CLOSE_CODES.goingAway, reasonText);
+    for (const session of [...this.registry.sessions()])
+      session.close(CLOSE_CODES.goingAway, reasonText);
     while (this.registry.size > 0 && Date.now() < deadline) await sleep(20);
     const cut = this.registry.size;
     for (const session of [...this.registry.sessions()]) session.ws.terminate();

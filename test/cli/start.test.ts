@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { CLI, type ChildServer, freePort, runCli, waitForLog } from "../support/child-server.js";
+import { type ChildServer, CLI, freePort, runCli, waitForLog } from "../support/child-server.js";
 import { connectAs, signToken, TestClient } from "../support/test-client.js";
 import { JWT_SECRET } from "../support/test-server.js";
 
@@ -24,7 +24,10 @@ describe("postoffice start", () => {
 
   it("starts on PORT with zero configuration, and drains on SIGTERM: clients get 1001, the process exits 0", async () => {
     const port = await freePort();
-    running = runCli(["start", "--host", "127.0.0.1"], { cwd: dir, env: { PORT: String(port), POSTOFFICE_JWT_SECRET: JWT_SECRET } });
+    running = runCli(["start", "--host", "127.0.0.1"], {
+      cwd: dir,
+      env: { PORT: String(port), POSTOFFICE_JWT_SECRET: JWT_SECRET },
+    });
     const ready = await waitForLog(running, "postoffice is ready");
     expect(ready.url).toBe(`ws://127.0.0.1:${port}/ws`);
     const client = await connectAs(`ws://127.0.0.1:${port}/ws`, await signToken({ sub: "alice" }));
@@ -42,7 +45,9 @@ describe("postoffice start", () => {
       cwd: dir,
       env: { PORT: "1", POSTOFFICE_PORT: "2", POSTOFFICE_JWT_SECRET: JWT_SECRET },
     });
-    expect((await waitForLog(running, "postoffice is ready")).url).toBe(`ws://127.0.0.1:${port}/ws`);
+    expect((await waitForLog(running, "postoffice is ready")).url).toBe(
+      `ws://127.0.0.1:${port}/ws`,
+    );
     running.child.kill("SIGINT");
     expect((await running.exited).code).toBe(0);
   });
@@ -53,11 +58,18 @@ describe("postoffice start", () => {
     await waitForLog(running, "postoffice is ready");
     const secretFile = await stat(join(dir, "data", "jwt-secret"));
     expect(secretFile.mode & 0o777).toBe(0o600);
-    const { stdout } = await exec(process.execPath, [CLI, "token", "--sub", "alice", "--role", "admin", "--ttl", "5m"], {
-      cwd: dir,
-    });
+    const { stdout } = await exec(
+      process.execPath,
+      [CLI, "token", "--sub", "alice", "--role", "admin", "--ttl", "5m"],
+      {
+        cwd: dir,
+      },
+    );
     const client = new TestClient(`ws://127.0.0.1:${port}/ws?token=${stdout.trim()}`);
-    expect((await client.nextOfType("welcome")).data).toMatchObject({ user: "alice", roles: ["admin"] });
+    expect((await client.nextOfType("welcome")).data).toMatchObject({
+      user: "alice",
+      roles: ["admin"],
+    });
     client.ws.terminate();
   });
 
@@ -69,17 +81,26 @@ describe("postoffice start", () => {
   });
 
   it("refuses to start anonymous mode on a public address unless allowed", async () => {
-    running = runCli(["start", "--host", "0.0.0.0"], { cwd: dir, env: { POSTOFFICE_ANONYMOUS: "true" } });
+    running = runCli(["start", "--host", "0.0.0.0"], {
+      cwd: dir,
+      env: { POSTOFFICE_ANONYMOUS: "true" },
+    });
     expect((await running.exited).code).toBe(78);
     expect(running.stderr()).toMatch(/anonymous/i);
   });
 
   it("fails with exit 1 and a log line when the port is taken", async () => {
     const port = await freePort();
-    const first = runCli(["start", "--port", String(port), "--host", "127.0.0.1"], { cwd: dir, env: { POSTOFFICE_JWT_SECRET: JWT_SECRET } });
+    const first = runCli(["start", "--port", String(port), "--host", "127.0.0.1"], {
+      cwd: dir,
+      env: { POSTOFFICE_JWT_SECRET: JWT_SECRET },
+    });
     running = first;
     await waitForLog(first, "postoffice is ready");
-    const second = runCli(["start", "--port", String(port), "--host", "127.0.0.1"], { cwd: dir, env: { POSTOFFICE_JWT_SECRET: JWT_SECRET } });
+    const second = runCli(["start", "--port", String(port), "--host", "127.0.0.1"], {
+      cwd: dir,
+      env: { POSTOFFICE_JWT_SECRET: JWT_SECRET },
+    });
     expect((await second.exited).code).toBe(1);
     expect(second.logs.some((entry) => entry.msg === "could not start")).toBe(true);
   });

@@ -24,7 +24,10 @@ describe("mail to a user who is offline", () => {
     const alice = await connect("alice");
     for (let n = 1; n <= 3; n++) {
       alice.send({ type: "message", id: `c${n}`, data: { to: "bob", n } });
-      expect((await alice.nextOfType("receipt")).data).toMatchObject({ status: "accepted", seq: n });
+      expect((await alice.nextOfType("receipt")).data).toMatchObject({
+        status: "accepted",
+        seq: n,
+      });
     }
     const bob = await connect("bob");
     const seqs = [];
@@ -79,7 +82,10 @@ describe("mail to a user who is offline", () => {
     for (const id of ["a", "b", "c"]) alice.send({ type: "message", id, data: { to: "bob", id } });
     expect((await alice.nextOfType("receipt")).ref).toBe("a");
     expect((await alice.nextOfType("receipt")).ref).toBe("b");
-    expect(await alice.nextOfType("error")).toMatchObject({ ref: "c", data: { code: "mailbox_full" } });
+    expect(await alice.nextOfType("error")).toMatchObject({
+      ref: "c",
+      data: { code: "mailbox_full" },
+    });
     const bob = await connect("bob");
     await bob.next((f) => f.type === "message" && f.data?.seq === 2);
     expect(bodies(bob)).toEqual([{ id: "a" }, { id: "b" }]);

@@ -49,7 +49,10 @@ describe("point-to-point mail", () => {
     const bobPhone = await connect("bob");
     const bobLaptop = await connect("bob");
     alice.send({ type: "message", id: "m", data: { to: "bob", text: "both of you" } });
-    const [onPhone, onLaptop] = await Promise.all([bobPhone.nextOfType("message"), bobLaptop.nextOfType("message")]);
+    const [onPhone, onLaptop] = await Promise.all([
+      bobPhone.nextOfType("message"),
+      bobLaptop.nextOfType("message"),
+    ]);
     expect(onPhone.data?.id).toBe(onLaptop.data?.id);
     expect(onPhone.data?.body).toEqual({ text: "both of you" });
   });

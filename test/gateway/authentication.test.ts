@@ -5,7 +5,11 @@ import { startTestServer, type TestServer } from "../support/test-server.js";
 describe("authentication at the counter", () => {
   let server: TestServer | undefined;
   const clients: TestClient[] = [];
-  const open = (url: string, protocols?: string | string[], headers?: Record<string, string>): TestClient => {
+  const open = (
+    url: string,
+    protocols?: string | string[],
+    headers?: Record<string, string>,
+  ): TestClient => {
     const client = new TestClient(url, protocols, headers ? { headers } : undefined);
     clients.push(client);
     return client;
@@ -20,10 +24,19 @@ describe("authentication at the counter", () => {
     server = await startTestServer();
     const client = open(server.url);
     await client.opened;
-    client.send({ type: "auth", id: "a1", data: { token: await signToken({ sub: "alice", roles: ["admin"] }) } });
+    client.send({
+      type: "auth",
+      id: "a1",
+      data: { token: await signToken({ sub: "alice", roles: ["admin"] }) },
+    });
     const welcome = await client.nextOfType("welcome");
     expect(welcome.ref).toBe("a1");
-    expect(welcome.data).toMatchObject({ protocol: "postoffice.v1", user: "alice", roles: ["admin"], anonymous: false });
+    expect(welcome.data).toMatchObject({
+      protocol: "postoffice.v1",
+      user: "alice",
+      roles: ["admin"],
+      anonymous: false,
+    });
   });
 
   it("accepts a token in the query string", async () => {
@@ -34,13 +47,17 @@ describe("authentication at the counter", () => {
 
   it("accepts a token in the Authorization header", async () => {
     server = await startTestServer();
-    const client = open(server.url, undefined, { Authorization: `Bearer ${await signToken({ sub: "alice" })}` });
+    const client = open(server.url, undefined, {
+      Authorization: `Bearer ${await signToken({ sub: "alice" })}`,
+    });
     expect((await client.nextOfType("welcome")).data?.user).toBe("alice");
   });
 
   it("accepts a token in the session-token cookie", async () => {
     server = await startTestServer();
-    const client = open(server.url, undefined, { Cookie: `theme=dark; session-token=${await signToken({ sub: "alice" })}` });
+    const client = open(server.url, undefined, {
+      Cookie: `theme=dark; session-token=${await signToken({ sub: "alice" })}`,
+    });
     expect((await client.nextOfType("welcome")).data?.user).toBe("alice");
   });
 
@@ -60,10 +77,26 @@ describe("authentication at the counter", () => {
   });
 
   const refusals: Array<[string, () => Promise<string>, string]> = [
-    ["a bad signature", () => signToken({ sub: "alice" }, { secret: "another-secret-of-sufficient-length" }), "token_signature_invalid"],
-    ["an expired token", () => signToken({ sub: "alice", exp: Math.floor(Date.now() / 1000) - 3600 }), "token_expired"],
-    ["a token that is not valid yet", () => signToken({ sub: "alice", nbf: Math.floor(Date.now() / 1000) + 3600 }), "token_not_yet_valid"],
-    ["alg none", async () => `${b64({ alg: "none", typ: "JWT" })}.${b64({ sub: "alice" })}.`, "token_algorithm_forbidden"],
+    [
+      "a bad signature",
+      () => signToken({ sub: "alice" }, { secret: "another-secret-of-sufficient-length" }),
+      "token_signature_invalid",
+    ],
+    [
+      "an expired token",
+      () => signToken({ sub: "alice", exp: Math.floor(Date.now() / 1000) - 3600 }),
+      "token_expired",
+    ],
+    [
+      "a token that is not valid yet",
+      () => signToken({ sub: "alice", nbf: Math.floor(Date.now() / 1000) + 3600 }),
+      "token_not_yet_valid",
+    ],
+    [
+      "alg none",
+      async () => `${b64({ alg: "none", typ: "JWT" })}.${b64({ sub: "alice" })}.`,
+      "token_algorithm_forbidden",
+    ],
     ["an unknown token", async () => "not-a-known-token", "token_unknown"],
     ["a token without a subject", () => signToken({ name: "nobody" }), "token_user_missing"],
   ];
@@ -81,8 +114,13 @@ describe("authentication at the counter", () => {
 
   it("refuses a token for the wrong audience with token_claim_invalid", async () => {
     server = await startTestServer({ auth: { jwt: { audience: "postoffice" } } });
-    const client = open(`${server.url}?token=${await signToken({ sub: "alice", aud: "elsewhere" })}`);
-    expect((await client.nextOfType("error")).data).toMatchObject({ code: "unauthorized", reason: "token_claim_invalid" });
+    const client = open(
+      `${server.url}?token=${await signToken({ sub: "alice", aud: "elsewhere" })}`,
+    );
+    expect((await client.nextOfType("error")).data).toMatchObject({
+      code: "unauthorized",
+      reason: "token_claim_invalid",
+    });
     expect((await client.closed).code).toBe(4401);
   });
 
@@ -99,7 +137,10 @@ describe("authentication at the counter", () => {
     const client = open(server.url);
     await client.opened;
     client.send({ type: "message", id: "early", data: { to: "bob", text: "hi" } });
-    expect(await client.nextOfType("error")).toMatchObject({ ref: "early", data: { code: "unauthorized" } });
+    expect(await client.nextOfType("error")).toMatchObject({
+      ref: "early",
+      data: { code: "unauthorized" },
+    });
     client.send({ type: "auth", data: { token: await signToken({ sub: "alice" }) } });
     expect((await client.nextOfType("welcome")).data?.user).toBe("alice");
   });
@@ -121,13 +162,19 @@ describe("authentication at the counter", () => {
     const client = open(`${server.url}?token=alice-static-token`);
     await client.nextOfType("welcome");
     client.send({ type: "auth", id: "again", data: { token: "bob-static-token" } });
-    expect(await client.nextOfType("error")).toMatchObject({ ref: "again", data: { code: "already_authenticated" } });
+    expect(await client.nextOfType("error")).toMatchObject({
+      ref: "again",
+      data: { code: "already_authenticated" },
+    });
   });
 
   it("closes a connection that does not authenticate in time with 4408", async () => {
     server = await startTestServer({ auth: { timeoutMs: 200 } });
     const client = open(server.url);
-    expect((await client.nextOfType("error")).data).toMatchObject({ code: "unauthorized", reason: "auth_timeout" });
+    expect((await client.nextOfType("error")).data).toMatchObject({
+      code: "unauthorized",
+      reason: "auth_timeout",
+    });
     expect(await client.closed).toEqual({ code: 4408, reason: "auth_timeout" });
   });
 
@@ -150,9 +197,16 @@ describe("anonymous development mode", () => {
 
   it("names a user from ?client_id=, ?id= or ?username= when enabled", async () => {
     server = await startTestServer({ auth: { anonymous: { enabled: true } } });
-    for (const [param, name] of [["client_id", "user1"], ["id", "1113"], ["username", "john"]]) {
+    for (const [param, name] of [
+      ["client_id", "user1"],
+      ["id", "1113"],
+      ["username", "john"],
+    ]) {
       const client = new TestClient(`${server.url}?${param}=${name}`);
-      expect((await client.nextOfType("welcome")).data).toMatchObject({ user: name, anonymous: true });
+      expect((await client.nextOfType("welcome")).data).toMatchObject({
+        user: name,
+        anonymous: true,
+      });
       client.ws.terminate();
     }
   });
@@ -162,7 +216,10 @@ describe("anonymous development mode", () => {
     const client = new TestClient(`${server.url}?client_id=user1`);
     await client.nextOfType("welcome");
     client.send({ type: "auth", data: { token: "alice-static-token" } });
-    expect((await client.nextOfType("welcome")).data).toMatchObject({ user: "alice", anonymous: false });
+    expect((await client.nextOfType("welcome")).data).toMatchObject({
+      user: "alice",
+      anonymous: false,
+    });
     client.ws.terminate();
   });
 

@@ -80,7 +80,9 @@ describe("heartbeat", () => {
 
   it("terminates a peer that stops answering pings, and keeps one that answers", async () => {
     server = await startTestServer({ server: { heartbeat: { intervalMs: 1000 } } });
-    const silent = new TestClient(`${server.url}?token=alice-static-token`, undefined, { autoPong: false });
+    const silent = new TestClient(`${server.url}?token=alice-static-token`, undefined, {
+      autoPong: false,
+    });
     const lively = new TestClient(`${server.url}?token=bob-static-token`);
     await Promise.all([silent.nextOfType("welcome"), lively.nextOfType("welcome")]);
     const closed = await silent.closed;
@@ -95,7 +97,9 @@ describe("heartbeat", () => {
 
 describe("graceful drain", () => {
   it("reports not ready and refuses upgrades while open sessions close with 1001 and the reconnect window", async () => {
-    const server = await startTestServer({ server: { shutdown: { drainTimeoutMs: 1500, reconnectWindowMs: 7000 } } });
+    const server = await startTestServer({
+      server: { shutdown: { drainTimeoutMs: 1500, reconnectWindowMs: 7000 } },
+    });
     // A peer that never answers the close handshake holds the drain until its deadline.
     const stubborn = await rawWebSocket(server.node.port, "/ws?token=alice-static-token");
     const polite = new TestClient(`${server.url}?token=bob-static-token`);
@@ -110,7 +114,9 @@ describe("graceful drain", () => {
     const ready = await fetch(`${server.httpUrl}/ready`);
     expect(ready.status).toBe(503);
     expect(await ready.json()).toEqual({ ready: false, state: "draining" });
-    expect(((await (await fetch(`${server.httpUrl}/health`)).json()) as { status: string }).status).toBe("draining");
+    expect(
+      ((await (await fetch(`${server.httpUrl}/health`)).json()) as { status: string }).status,
+    ).toBe("draining");
     const refused = new WebSocket(server.url);
     const status = await new Promise<number | undefined>((resolve) => {
       refused.on("unexpected-response", (_req, res) => resolve(res.statusCode));
@@ -122,7 +128,9 @@ describe("graceful drain", () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
     expect(closeCodeIn(stubborn.received)).toBe(1001);
     // The server cut the stubborn peer at the deadline: its socket ends.
-    await new Promise((resolve) => (stubborn.socket.destroyed ? resolve(undefined) : stubborn.socket.once("close", resolve)));
+    await new Promise((resolve) =>
+      stubborn.socket.destroyed ? resolve(undefined) : stubborn.socket.once("close", resolve),
+    );
     await server.stop();
   });
 });

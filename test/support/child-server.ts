@@ -13,7 +13,10 @@ export interface ChildServer {
 }
 
 /** Runs the built CLI (`postoffice ...`) as a child process with JSON logs. */
-export function runCli(args: string[], options: { cwd: string; env?: Record<string, string> }): ChildServer {
+export function runCli(
+  args: string[],
+  options: { cwd: string; env?: Record<string, string> },
+): ChildServer {
   const child = spawn(process.execPath, [CLI, ...args], {
     cwd: options.cwd,
     env: { PATH: process.env.PATH ?? "", POSTOFFICE_LOG_FORMAT: "json", ...options.env },
@@ -40,13 +43,19 @@ export function runCli(args: string[], options: { cwd: string; env?: Record<stri
 }
 
 /** Waits for a log line whose `msg` matches. */
-export async function waitForLog(server: ChildServer, msg: string, timeoutMs = 15_000): Promise<Record<string, unknown>> {
+export async function waitForLog(
+  server: ChildServer,
+  msg: string,
+  timeoutMs = 15_000,
+): Promise<Record<string, unknown>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const line = server.logs.find((entry) => entry.msg === msg);
     if (line) return line;
-    if (server.child.exitCode !== null) throw new Error(`exited ${server.child.exitCode}: ${server.stderr()}`);
-    if (Date.now() > deadline) throw new Error(`no "${msg}" log line; logs: ${JSON.stringify(server.logs)}`);
+    if (server.child.exitCode !== null)
+      throw new Error(`exited ${server.child.exitCode}: ${server.stderr()}`);
+    if (Date.now() > deadline)
+      throw new Error(`no "${msg}" log line; logs: ${JSON.stringify(server.logs)}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }

@@ -5,7 +5,10 @@ import { connect, type Socket } from "node:net";
  * A WebSocket handshake over a bare TCP socket that then never answers anything: a peer
  * that ignores close frames and pings, to test what the server does about such peers.
  */
-export async function rawWebSocket(port: number, path: string): Promise<{ socket: Socket; received: Buffer[] }> {
+export async function rawWebSocket(
+  port: number,
+  path: string,
+): Promise<{ socket: Socket; received: Buffer[] }> {
   const socket = connect(port, "127.0.0.1");
   const received: Buffer[] = [];
   await new Promise<void>((resolve, reject) => {

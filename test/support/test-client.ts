@@ -19,16 +19,13 @@ export interface Closed {
  */
 export class TestClient {
   readonly frames: Frame[] = [];
-  private readonly waiters: Array<{ match: (f: Frame) => boolean; resolve: (f: Frame) => void }> = [];
+  private readonly waiters: Array<{ match: (f: Frame) => boolean; resolve: (f: Frame) => void }> =
+    [];
   private seen = 0;
   readonly closed: Promise<Closed>;
   readonly opened: Promise<void>;
 
-  constructor(
-    url: string,
-    protocols?: string | string[],
-    options?: ClientOptions,
-  ) {
+  constructor(url: string, protocols?: string | string[], options?: ClientOptions) {
     this.ws = new WebSocket(url, protocols, options);
     this.ws.on("message", (data) => {
       const frame = JSON.parse(data.toString()) as Frame;
@@ -64,7 +61,9 @@ export class TestClient {
     }
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        reject(new Error(`no matching frame within ${timeoutMs} ms; got ${JSON.stringify(this.frames)}`));
+        reject(
+          new Error(`no matching frame within ${timeoutMs} ms; got ${JSON.stringify(this.frames)}`),
+        );
       }, timeoutMs);
       this.waiters.push({
         match,

@@ -22,7 +22,9 @@ export interface TestServer {
  * A real node on 127.0.0.1, port 0, from a YAML file written to a fresh temp dir, loaded the
  * way `postoffice start` loads it. Logs are silent unless POSTOFFICE_TEST_LOG is set.
  */
-export async function startTestServer(overrides: Record<string, unknown> = {}): Promise<TestServer> {
+export async function startTestServer(
+  overrides: Record<string, unknown> = {},
+): Promise<TestServer> {
   const dir = await mkdtemp(join(tmpdir(), "postoffice-test-"));
   const file = join(dir, "postoffice.yaml");
   const base = {
@@ -38,7 +40,10 @@ export async function startTestServer(overrides: Record<string, unknown> = {}): 
   };
   await writeFile(file, stringify(deepMerge(base, overrides)));
   const { config } = await loadConfig({ cwd: dir, env: {}, flags: { config: file } });
-  const log = createLogger({ level: process.env.POSTOFFICE_TEST_LOG ? "debug" : "silent", format: "json" });
+  const log = createLogger({
+    level: process.env.POSTOFFICE_TEST_LOG ? "debug" : "silent",
+    format: "json",
+  });
   const node = await PostofficeNode.start(config, log);
   return {
     node,
@@ -53,7 +58,10 @@ export async function startTestServer(overrides: Record<string, unknown> = {}): 
   };
 }
 
-export function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+export function deepMerge(
+  base: Record<string, unknown>,
+  over: Record<string, unknown>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(over)) {
     const current = out[key];

@@ -13,11 +13,15 @@ export interface HttpRouteDeps {
 }
 
 /** The operator's HTTP endpoints: /health (liveness), /ready (readiness), /metrics. */
-export function createHttpRoutes(deps: HttpRouteDeps): (req: IncomingMessage, res: ServerResponse) => void {
+export function createHttpRoutes(
+  deps: HttpRouteDeps,
+): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const path = (req.url ?? "/").split("?", 1)[0];
     if (req.method !== "GET" && req.method !== "HEAD") {
-      sendJson(res, 405, { error: { code: "method_not_allowed", message: `${req.method} is not allowed here.` } });
+      sendJson(res, 405, {
+        error: { code: "method_not_allowed", message: `${req.method} is not allowed here.` },
+      });
       return;
     }
     switch (path) {
@@ -60,6 +64,9 @@ function serveMetrics(metrics: Metrics, res: ServerResponse): void {
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" });
+  res.writeHead(status, {
+    "content-type": "application/json; charset=utf-8",
+    "cache-control": "no-store",
+  });
   res.end(text);
 }

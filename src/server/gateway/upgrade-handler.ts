@@ -44,11 +44,19 @@ type Admission = { identity: Identity } | { refusal: AuthError } | { pending: tr
 export function createUpgradeHandler(options: UpgradeOptions, deps: UpgradeDeps) {
   const { log, metrics } = deps;
 
-  function onHandlerError(session: Session, frame: { type: string; id?: string }, error: unknown): void {
+  function onHandlerError(
+    session: Session,
+    frame: { type: string; id?: string },
+    error: unknown,
+  ): void {
     log.error({ err: error, session: session.id, type: frame.type }, "frame handler failed");
-    session.sendError("internal_error", "The server failed while handling this frame; it was not accepted.", {
-      ...(frame.id === undefined ? {} : { ref: frame.id }),
-    });
+    session.sendError(
+      "internal_error",
+      "The server failed while handling this frame; it was not accepted.",
+      {
+        ...(frame.id === undefined ? {} : { ref: frame.id }),
+      },
+    );
   }
 
   function admit(req: IncomingMessage): Admission | Promise<Admission> {
@@ -59,7 +67,11 @@ export function createUpgradeHandler(options: UpgradeOptions, deps: UpgradeDeps)
         (error: unknown): Admission => {
           if (error instanceof AuthError) return { refusal: error };
           log.error({ err: error }, "authenticator failed");
-          return { refusal: new AuthError("auth_unavailable", "Authentication failed unexpectedly.", { cause: error }) };
+          return {
+            refusal: new AuthError("auth_unavailable", "Authentication failed unexpectedly.", {
+              cause: error,
+            }),
+          };
         },
       );
     }
@@ -71,14 +83,24 @@ export function createUpgradeHandler(options: UpgradeOptions, deps: UpgradeDeps)
   }
 
   function open(ws: WebSocket, socket: Duplex, admission: Admission): void {
-    const session = new Session(ws, socket, deps.batcher, metrics, deps.handleFrame, onHandlerError);
+    const session = new Session(
+      ws,
+      socket,
+      deps.batcher,
+      metrics,
+      deps.handleFrame,
+      onHandlerError,
+    );
     deps.registry.add(session);
     metrics.connections.inc();
     ws.on("message", (data, isBinary) => {
       session.awaitingPong = false;
       if (isBinary) {
         metrics.framesIn.inc({ type: "invalid" });
-        session.sendError("invalid_frame", "Binary frames are not accepted; send JSON text frames.");
+        session.sendError(
+          "invalid_frame",
+          "Binary frames are not accepted; send JSON text frames.",
+        );
         return;
       }
       const decoded = decodeClientFrame(data.toString());
@@ -150,7 +172,8 @@ export function refuseUpgrade(socket: Duplex, status: number, code: string, mess
     return;
   }
   const body = JSON.stringify({ error: { code, message } });
-  const statusText = status === 404 ? "Not Found" : status === 503 ? "Service Unavailable" : "Error";
+  const statusText =
+    status === 404 ? "Not Found" : status === 503 ? "Service Unavailable" : "Error";
   socket.end(
     `HTTP/1.1 ${status} ${statusText}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\n${status === 503 ? "Retry-After: 1\r\n" : ""}\r\n${body}`,

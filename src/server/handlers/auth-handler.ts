@@ -7,7 +7,11 @@ import type { HandlerContext } from "./handler-context.js";
  * `auth`: the first-frame way to authenticate. An anonymous (development) session may
  * upgrade to a real identity; an authenticated one may not change user [AUTH-3].
  */
-export async function handleAuth(session: Session, frame: AuthFrame, ctx: HandlerContext): Promise<void> {
+export async function handleAuth(
+  session: Session,
+  frame: AuthFrame,
+  ctx: HandlerContext,
+): Promise<void> {
   const ref = frame.id;
   if (session.identity && !session.identity.anonymous) {
     session.sendError(
@@ -24,7 +28,9 @@ export async function handleAuth(session: Session, frame: AuthFrame, ctx: Handle
     const refusal =
       error instanceof AuthError
         ? error
-        : new AuthError("auth_unavailable", "Authentication failed unexpectedly.", { cause: error });
+        : new AuthError("auth_unavailable", "Authentication failed unexpectedly.", {
+            cause: error,
+          });
     if (!(error instanceof AuthError)) ctx.log.error({ err: error }, "authenticator failed");
     ctx.lifecycle.refused(session, refusal, ref);
     return;

@@ -24,7 +24,11 @@ export async function handleMessage(
       session.sendError("mailbox_full", error.message, refOption);
     } else if (error instanceof StoreError) {
       ctx.log.error({ err: error }, "message store refused mail");
-      session.sendError("store_unavailable", "The message could not be stored; it was not accepted.", refOption);
+      session.sendError(
+        "store_unavailable",
+        "The message could not be stored; it was not accepted.",
+        refOption,
+      );
     } else {
       throw error;
     }

@@ -34,7 +34,10 @@ export interface MessageStore {
 export class MailboxFullError extends Error {
   override readonly name = "MailboxFullError";
   readonly code = "mailbox_full";
-  constructor(readonly userId: string, readonly limit: number) {
+  constructor(
+    readonly userId: string,
+    readonly limit: number,
+  ) {
     super(`Mailbox of ${userId} holds ${limit} messages, its limit.`);
   }
 }

@@ -52,10 +52,18 @@ export class Session {
     this.metrics.framesOut.inc();
   }
 
-  sendError(code: ErrorCode, message: string, extra?: { ref?: string; reason?: string; field?: string }): void {
+  sendError(
+    code: ErrorCode,
+    message: string,
+    extra?: { ref?: string; reason?: string; field?: string },
+  ): void {
     this.metrics.errors.inc({ code });
     const { ref, ...details } = extra ?? {};
-    this.send({ type: "error", ...(ref === undefined ? {} : { ref }), data: { code, message, ...details } });
+    this.send({
+      type: "error",
+      ...(ref === undefined ? {} : { ref }),
+      data: { code, message, ...details },
+    });
   }
 
   /** Queues a decoded frame; frames are handled in arrival order, one at a time. */
