@@ -1,0 +1,4 @@
+import { MemoryMessageStore } from "../../src/server/mailbox/memory-message-store.js";
+import { messageStoreContract } from "./message-store.contract.js";
+
+messageStoreContract("MemoryMessageStore", async (options) => new MemoryMessageStore(options));
