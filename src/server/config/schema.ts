@@ -372,6 +372,12 @@ export function describeExpected(node: SchemaNode): string {
   }
 }
 
+/** What the key at `path` accepts, in words; "a valid value" where the schema has no such key. */
+export function describeExpectedAt(path: readonly string[]): string {
+  const node = schemaNodeAt(path);
+  return node === undefined ? "a valid value" : describeExpected(node);
+}
+
 function describeRange(min: number | undefined, max: number | undefined): string {
   if (min !== undefined && max !== undefined) return `integer between ${min} and ${max}`;
   if (min !== undefined) return `integer of at least ${min}`;

@@ -1,0 +1,111 @@
+import { ConfigError } from "./config-error.js";
+import { type ConfigFile, displayPath, isPlainObject, lineOf } from "./config-file.js";
+import { envVariables, parseEnvValue } from "./env.js";
+import { escapeKey, pointerKeys, toPointer } from "./json-pointer.js";
+import type { ConfigFlags } from "./load-config.js";
+import { describeExpectedAt } from "./schema.js";
+
+/** Who set a value: a file, an environment variable or a command-line flag. */
+export type Origin =
+  | { kind: "file"; file: ConfigFile }
+  | { kind: "variable"; name: string }
+  | { kind: "flag"; name: string };
+
+/** The merged value plus, for every JSON pointer written, the layer that wrote it last. */
+export class ConfigLayers {
+  readonly value: Record<string, unknown> = {};
+  private readonly origins = new Map<string, Origin>();
+
+  constructor(private readonly cwd: string) {}
+
+  /** Objects merge key by key; arrays and scalars replace. */
+  apply(layer: Record<string, unknown>, origin: Origin): void {
+    this.mergeInto(this.value, layer, "", origin);
+  }
+
+  set(keys: readonly string[], value: unknown, origin: Origin): void {
+    const nested = keys.reduceRight<unknown>((inner, key) => ({ [key]: inner }), value);
+    if (isPlainObject(nested)) this.apply(nested, origin);
+  }
+
+  /** The layer that set this pointer or, failing that, its nearest parent. */
+  originOf(pointer: string): Origin | undefined {
+    for (let p = pointer; ; p = p.slice(0, p.lastIndexOf("/"))) {
+      const origin = this.origins.get(p);
+      if (origin !== undefined || p === "") return origin;
+    }
+  }
+
+  /** "postoffice.yaml:3", "POSTOFFICE_PORT" or "--port"; undefined for a default. */
+  describe(pointer: string): string | undefined {
+    const origin = this.originOf(pointer);
+    if (origin === undefined) return undefined;
+    if (origin.kind !== "file") return origin.name;
+    const where = displayPath(origin.file.path, this.cwd);
+    const line = lineOf(origin.file, pointerKeys(pointer));
+    return line === undefined ? where : `${where}:${line}`;
+  }
+
+  private mergeInto(
+    target: Record<string, unknown>,
+    source: Record<string, unknown>,
+    pointer: string,
+    origin: Origin,
+  ): void {
+    for (const [key, value] of Object.entries(source)) {
+      const child = `${pointer}/${escapeKey(key)}`;
+      this.origins.set(child, origin);
+      if (!isPlainObject(value)) {
+        setOwn(target, key, value);
+        continue;
+      }
+      // hasOwn: a key named __proto__ must stay data (and be reported unknown), never a prototype.
+      const existing = Object.hasOwn(target, key) ? target[key] : undefined;
+      const into = isPlainObject(existing) ? existing : {};
+      setOwn(target, key, into);
+      this.mergeInto(into, value, child, origin);
+    }
+  }
+}
+
+/** One layer per set variable of `envVariables`, in the table's order. */
+export function applyEnvironment(layers: ConfigLayers, env: NodeJS.ProcessEnv): void {
+  for (const { variable, path: keys, parse } of envVariables) {
+    const raw = env[variable];
+    // An empty variable is how shells and compose files say "unset".
+    if (raw === undefined || raw === "") continue;
+    const parsed = parseEnvValue(raw, parse);
+    if (!parsed.ok) throw unparsable(keys, raw, variable, parsed.expected);
+    layers.set(keys, parsed.value, { kind: "variable", name: variable });
+  }
+}
+
+export function applyFlags(layers: ConfigLayers, flags: ConfigFlags): void {
+  if (typeof flags.port === "string") {
+    const parsed = parseEnvValue(flags.port, "integer");
+    if (!parsed.ok) throw unparsable(["server", "port"], flags.port, "--port", parsed.expected);
+    layers.set(["server", "port"], parsed.value, { kind: "flag", name: "--port" });
+  } else if (flags.port !== undefined) {
+    layers.set(["server", "port"], flags.port, { kind: "flag", name: "--port" });
+  }
+  if (flags.host !== undefined) {
+    layers.set(["server", "host"], flags.host, { kind: "flag", name: "--host" });
+  }
+}
+
+function unparsable(keys: readonly string[], raw: string, source: string, expected?: string) {
+  const wanted = expected ?? describeExpectedAt(keys);
+  return ConfigError.at(toPointer(keys), `expected ${wanted}, got ${JSON.stringify(raw)}`, {
+    expected: wanted,
+    source,
+  });
+}
+
+function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
+}
