@@ -50,7 +50,18 @@ export function decodeClientFrame(text: string): DecodeResult {
       if (!isObject(data) || typeof data.token !== "string" || data.token.length === 0) {
         return fieldError("data.token", "must be a non-empty string", ref);
       }
-      return { ok: true, frame: { type: "auth", id: ref, data: { token: data.token } } };
+      if (data.since !== undefined && !isSequence(data.since)) {
+        return fieldError("data.since", "must be a non-negative integer", ref);
+      }
+      const since = data.since as number | undefined;
+      return {
+        ok: true,
+        frame: {
+          type: "auth",
+          id: ref,
+          data: { token: data.token, ...(since === undefined ? {} : { since }) },
+        },
+      };
     }
     case "message": {
       if (!isObject(data)) return fieldError("data", "must be an object", ref);
@@ -62,11 +73,12 @@ export function decodeClientFrame(text: string): DecodeResult {
         frame: { type: "message", id: ref, data: data as JsonObject & { to: string } },
       };
     }
-    case "ack": {
-      if (!isObject(data) || !Number.isSafeInteger(data.seq) || (data.seq as number) < 0) {
+    case "ack":
+    case "read": {
+      if (!isObject(data) || !isSequence(data.seq)) {
         return fieldError("data.seq", "must be a non-negative integer", ref);
       }
-      return { ok: true, frame: { type: "ack", id: ref, data: { seq: data.seq as number } } };
+      return { ok: true, frame: { type: value.type, id: ref, data: { seq: data.seq } } };
     }
     case "ping":
       return { ok: true, frame: { type: "ping", id: ref } };
@@ -82,6 +94,10 @@ export function decodeClientFrame(text: string): DecodeResult {
 
 function fieldError(field: string, expectation: string, ref?: string): DecodeResult {
   return { ok: false, code: "invalid_field", message: `\`${field}\` ${expectation}.`, field, ref };
+}
+
+function isSequence(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 0;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

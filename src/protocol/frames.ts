@@ -15,7 +15,8 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | JsonObj
 export interface AuthFrame {
   type: "auth";
   id?: string;
-  data: { token: string };
+  /** `since`: the last mailbox sequence this device has; only later entries are replayed. */
+  data: { token: string; since?: number };
 }
 
 /** Mail to one user: `data.to` is the recipient; every other field of `data` is the body. */
@@ -32,13 +33,20 @@ export interface AckFrame {
   data: { seq: number };
 }
 
+/** Cumulative: every mail up to `seq` was read by the user (implies `ack`). */
+export interface ReadFrame {
+  type: "read";
+  id?: string;
+  data: { seq: number };
+}
+
 export interface PingFrame {
   type: "ping";
   id?: string;
   data?: JsonObject;
 }
 
-export type ClientFrame = AuthFrame | MessageFrame | AckFrame | PingFrame;
+export type ClientFrame = AuthFrame | MessageFrame | AckFrame | ReadFrame | PingFrame;
 export type ClientFrameType = ClientFrame["type"];
 
 // ---- server → client --------------------------------------------------------------------
@@ -76,12 +84,26 @@ export interface DeliveredMessageFrame {
   data: Mail;
 }
 
-export type ReceiptStatus = "accepted";
+/**
+ * `accepted`: the mail is stored (durably, with the SQLite store). `delivered`: a device of the
+ * recipient acknowledged it. `read`: the recipient said it was read. Nothing else is reported.
+ */
+export type ReceiptStatus = "accepted" | "delivered" | "read";
 
 export interface ReceiptFrame {
   type: "receipt";
+  /** The `id` of the client frame that sent the mail. */
   ref?: string;
-  data: { status: ReceiptStatus; id: string; to: string; seq: number; ts: number };
+  data: {
+    status: ReceiptStatus;
+    /** Server id of the mail. */
+    id: string;
+    /** Recipient of the mail. */
+    to: string;
+    ts: number;
+    /** `delivered` and `read` receipts wait in the sender's mailbox: this is their position there, to `ack`. */
+    seq?: number;
+  };
 }
 
 export interface ErrorFrame {

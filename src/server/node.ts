@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import { hostname } from "node:os";
+import { isAbsolute, join } from "node:path";
 import { WebSocketServer } from "ws";
 import { CLOSE_CODES, type GoingAwayReason } from "../protocol/index.js";
 import type { Authenticator } from "./auth/authenticator.js";
@@ -15,6 +16,7 @@ import { createFrameHandler } from "./handlers/dispatch.js";
 import type { Logger } from "./log/logger.js";
 import { MemoryMessageStore } from "./mailbox/memory-message-store.js";
 import type { MessageStore } from "./mailbox/message-store.js";
+import { SqliteMessageStore } from "./mailbox/sqlite-message-store.js";
 import { Metrics } from "./metrics/metrics.js";
 import { Router } from "./router/router.js";
 import { SessionLifecycle } from "./session/session-lifecycle.js";
@@ -29,6 +31,7 @@ const MAX_FRAME_BYTES = 64 * 1024;
 export class PostofficeNode {
   private state: NodeState = "starting";
   private stopHeartbeat: () => void = () => {};
+  private expiry: NodeJS.Timeout | undefined;
   private drained: Promise<void> | undefined;
 
   private constructor(
@@ -115,6 +118,10 @@ export class PostofficeNode {
     );
     await listen(http, config.server.port, config.server.host);
     node.stopHeartbeat = startHeartbeat(registry, metrics, config.server.heartbeat.intervalMs);
+    node.expiry = setInterval(() => {
+      router.expire().catch((error: unknown) => log.error({ err: error }, "mailbox expiry failed"));
+    }, config.mailbox.expireIntervalMs);
+    node.expiry.unref();
     node.state = "ready";
     if (config.auth.anonymous.enabled) {
       log.warn(
@@ -161,6 +168,7 @@ export class PostofficeNode {
     // upgrades are refused from now on.
     this.state = "draining";
     this.stopHeartbeat();
+    clearInterval(this.expiry);
     const open = this.registry.size;
     this.log.info({ sessions: open, drainTimeoutMs, reconnectWindowMs }, "draining");
     const reason: GoingAwayReason = {
@@ -183,10 +191,15 @@ export class PostofficeNode {
 }
 
 function pickStore(config: Config): MessageStore {
-  const kind = config.mailbox.store;
+  const { store: kind, maxMessages, overflow, ttlMs, idempotencyWindowMs, sqlite } = config.mailbox;
+  const retention = { maxMessages, overflow, ttlMs, idempotencyWindowMs };
   switch (kind) {
     case "memory":
-      return new MemoryMessageStore({ maxMessages: config.mailbox.maxMessages });
+      return new MemoryMessageStore(retention);
+    case "sqlite": {
+      const file = isAbsolute(sqlite.file) ? sqlite.file : join(config.server.dataDir, sqlite.file);
+      return new SqliteMessageStore({ ...retention, ...sqlite, file });
+    }
     default: {
       const unknown: never = kind;
       throw new Error(`unknown mailbox store "${String(unknown)}"`);

@@ -40,7 +40,15 @@ const everyKey: Config = {
     webhook,
     anonymous: { enabled: false, allowNonLoopback: false },
   },
-  mailbox: { store: "memory", maxMessages: 10000 },
+  mailbox: {
+    store: "sqlite",
+    maxMessages: 10000,
+    overflow: "refuse",
+    ttlMs: 604800000,
+    idempotencyWindowMs: 86400000,
+    expireIntervalMs: 60000,
+    sqlite: { file: "mailboxes.db", synchronous: "full", busyTimeoutMs: 5000 },
+  },
   metrics: { enabled: true, processMetrics: true },
   log: { level: "info", format: "auto" },
 };

@@ -80,9 +80,26 @@ export interface AuthConfig {
 }
 
 export interface MailboxConfig {
-  store: "memory";
-  /** Most messages a mailbox holds; past it the sender is refused with `mailbox_full`. */
+  /** `sqlite`: durable, in the data directory. `memory`: fast, lost on restart. */
+  store: "sqlite" | "memory";
+  /** Most mails a mailbox holds; acknowledged mail is evicted first to make room. */
   maxMessages: number;
+  /** A full mailbox of unacknowledged mail refuses the sender (`mailbox_full`) or drops its oldest. */
+  overflow: "refuse" | "dropOldest";
+  /** Mail and receipts older than this are removed, delivered or not. */
+  ttlMs: number;
+  /** A send retried with the same frame `id` within this window is stored once. */
+  idempotencyWindowMs: number;
+  /** How often expired mail is swept. */
+  expireIntervalMs: number;
+  sqlite: {
+    /** Database file; relative paths are inside server.dataDir. */
+    file: string;
+    /** `full`: each commit reaches the disk (survives power loss). `normal`: survives a process crash. */
+    synchronous: "full" | "normal";
+    /** How long a write waits for a lock held by another connection before failing. */
+    busyTimeoutMs: number;
+  };
 }
 
 export interface MetricsConfig {

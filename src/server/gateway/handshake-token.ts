@@ -117,3 +117,13 @@ function query(req: HandshakeRequest): URLSearchParams {
   const url = URL.parse(req.url ?? "/", "http://localhost");
   return url?.searchParams ?? new URLSearchParams();
 }
+
+/**
+ * `?since=N`: the last mailbox sequence this device has, for a session authenticated in the
+ * handshake. `undefined` when absent; `null` when present but not a non-negative integer.
+ */
+export function handshakeSince(req: HandshakeRequest): number | undefined | null {
+  const raw = new URL(req.url ?? "/", "http://localhost").searchParams.get("since");
+  if (raw === null || raw === "") return undefined;
+  return /^\d{1,15}$/.test(raw) ? Number(raw) : null;
+}

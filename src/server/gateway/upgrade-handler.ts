@@ -11,7 +11,7 @@ import { type FrameHandler, Session } from "../session/session.js";
 import type { SessionLifecycle } from "../session/session-lifecycle.js";
 import type { SessionRegistry } from "../session/session-registry.js";
 import type { WriteBatcher } from "../session/write-batcher.js";
-import { anonymousName, handshakeToken } from "./handshake-token.js";
+import { anonymousName, handshakeSince, handshakeToken } from "./handshake-token.js";
 import type { NodeState } from "./http-routes.js";
 
 export interface UpgradeOptions {
@@ -82,7 +82,12 @@ export function createUpgradeHandler(options: UpgradeOptions, deps: UpgradeDeps)
     return { pending: true };
   }
 
-  function open(ws: WebSocket, socket: Duplex, admission: Admission): void {
+  function open(
+    ws: WebSocket,
+    socket: Duplex,
+    admission: Admission,
+    since: number | undefined | null,
+  ): void {
     const session = new Session(
       ws,
       socket,
@@ -122,8 +127,18 @@ export function createUpgradeHandler(options: UpgradeOptions, deps: UpgradeDeps)
       deps.lifecycle.closed(session);
     });
 
+    if (since === null) {
+      session.sendError(
+        "invalid_field",
+        "`since` must be a non-negative integer; resuming from the last acknowledged mail.",
+        {
+          field: "since",
+        },
+      );
+    }
     if ("identity" in admission) {
-      deps.lifecycle.authenticated(session, admission.identity).catch((error: unknown) => {
+      const options = since === null || since === undefined ? {} : { since };
+      deps.lifecycle.authenticated(session, admission.identity, options).catch((error: unknown) => {
         log.error({ err: error, session: session.id }, "session start failed");
         session.close(1011, "session start failed");
       });
@@ -157,7 +172,9 @@ export function createUpgradeHandler(options: UpgradeOptions, deps: UpgradeDeps)
         refuseUpgrade(socket, 503, "not_ready", "The server is draining; retry shortly.");
         return;
       }
-      deps.wss.handleUpgrade(req, socket, head, (ws) => open(ws, socket, admission));
+      deps.wss.handleUpgrade(req, socket, head, (ws) =>
+        open(ws, socket, admission, handshakeSince(req)),
+      );
     };
     const admission = admit(req);
     if (admission instanceof Promise) void admission.then(complete);

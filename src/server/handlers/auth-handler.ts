@@ -36,5 +36,5 @@ export async function handleAuth(
     return;
   }
   if (!session.isOpen) return;
-  await ctx.lifecycle.authenticated(session, identity, ref);
+  await ctx.lifecycle.authenticated(session, identity, { ref, since: frame.data.since });
 }

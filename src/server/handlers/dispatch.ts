@@ -19,7 +19,8 @@ export function createFrameHandler(ctx: HandlerContext): FrameHandler {
       case "auth":
         return handleAuth(session, frame, ctx);
       case "message":
-      case "ack": {
+      case "ack":
+      case "read": {
         const identity = session.identity;
         if (!identity) {
           session.sendError(
@@ -29,8 +30,12 @@ export function createFrameHandler(ctx: HandlerContext): FrameHandler {
           );
           return;
         }
-        if (frame.type === "ack") return ctx.router.ack(identity.userId, frame.data.seq);
-        return handleMessage(session, frame, ctx, identity);
+        if (frame.type === "message") return handleMessage(session, frame, ctx, identity);
+        return ctx.router.ack(
+          identity.userId,
+          frame.data.seq,
+          frame.type === "ack" ? "delivered" : "read",
+        );
       }
       default: {
         const unreachable: never = type;

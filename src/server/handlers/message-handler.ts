@@ -12,11 +12,11 @@ export async function handleMessage(
 ): Promise<void> {
   const ref = frame.id;
   try {
-    const mail = await ctx.router.sendMail(sender, frame.data);
+    const accepted = await ctx.router.sendMail(sender, frame.data, ref);
     session.send({
       type: "receipt",
       ...(ref === undefined ? {} : { ref }),
-      data: { status: "accepted", id: mail.id, to: mail.to, seq: mail.seq, ts: mail.ts },
+      data: { status: "accepted", id: accepted.id, to: accepted.to, ts: accepted.ts },
     });
   } catch (error) {
     const refOption = ref === undefined ? {} : { ref };

@@ -1,71 +1,179 @@
-import type { Mail } from "../../protocol/index.js";
-import { MailboxFullError, type MessageStore, type NewMail } from "./message-store.js";
+import {
+  type Acceptance,
+  type AppendResult,
+  type MailboxEntry,
+  MailboxFullError,
+  type MailboxPosition,
+  type MessageStore,
+  type NewMail,
+  type RetentionOptions,
+  type StoredMail,
+  type StoredReceipt,
+} from "./message-store.js";
 
-interface Mailbox {
-  lastSeq: number;
-  ackedSeq: number;
-  /** Unacknowledged mail in sequence order. */
-  mails: Mail[];
+interface Mailbox extends MailboxPosition {
+  /** Retained entries in sequence order. */
+  entries: MailboxEntry[];
+  mailCount: number;
 }
 
 /** Mailboxes in process memory: fast, and lost when the process ends. */
 export class MemoryMessageStore implements MessageStore {
   private readonly mailboxes = new Map<string, Mailbox>();
+  private readonly sent = new Map<string, { accepted: Acceptance; at: number }>();
 
-  constructor(private readonly options: { maxMessages: number }) {}
+  constructor(
+    private readonly options: RetentionOptions,
+    private readonly clock: () => number = Date.now,
+  ) {}
 
-  async append(mail: NewMail): Promise<Mail> {
-    const box = this.mailbox(mail.to);
-    if (box.mails.length >= this.options.maxMessages) {
-      throw new MailboxFullError(mail.to, this.options.maxMessages);
+  async append(mail: NewMail): Promise<AppendResult> {
+    const key = mail.ref === undefined ? undefined : `${mail.from}\u0000${mail.ref}`;
+    if (key !== undefined) {
+      const earlier = this.sent.get(key);
+      if (earlier && mail.ts - earlier.at < this.options.idempotencyWindowMs) {
+        return { duplicate: true, accepted: earlier.accepted };
+      }
     }
-    box.lastSeq += 1;
-    const stored: Mail = { ...mail, seq: box.lastSeq };
-    box.mails.push(stored);
-    return stored;
+    const box = this.mailbox(mail.to);
+    const dropped = this.makeRoom(box, mail.to);
+    const stored: StoredMail = { kind: "mail", ...mail, seq: box.last + 1 };
+    box.last = stored.seq;
+    box.entries.push(stored);
+    box.mailCount += 1;
+    if (key !== undefined) {
+      this.sent.set(key, {
+        accepted: { id: stored.id, to: stored.to, seq: stored.seq, ts: stored.ts },
+        at: mail.ts,
+      });
+    }
+    return { duplicate: false, mail: stored, dropped };
   }
 
-  async readAfter(userId: string, afterSeq: number, limit: number): Promise<Mail[]> {
+  async readAfter(userId: string, afterSeq: number, limit: number): Promise<MailboxEntry[]> {
     const box = this.mailboxes.get(userId);
     if (!box) return [];
-    const start = firstIndexAfter(box.mails, afterSeq);
-    return box.mails.slice(start, start + limit);
+    const oldest = this.clock() - this.options.ttlMs;
+    const out: MailboxEntry[] = [];
+    for (
+      let i = firstIndexAfter(box.entries, afterSeq);
+      i < box.entries.length && out.length < limit;
+      i++
+    ) {
+      const entry = box.entries[i] as MailboxEntry;
+      if (entry.ts > oldest) out.push(entry);
+    }
+    return out;
   }
 
-  async ackedSeq(userId: string): Promise<number> {
-    return this.mailboxes.get(userId)?.ackedSeq ?? 0;
-  }
-
-  async ack(userId: string, seq: number): Promise<void> {
+  async position(userId: string): Promise<MailboxPosition> {
     const box = this.mailboxes.get(userId);
-    if (!box) return;
-    const upTo = Math.min(seq, box.lastSeq);
-    if (upTo <= box.ackedSeq) return;
-    box.ackedSeq = upTo;
-    box.mails.splice(0, firstIndexAfter(box.mails, upTo));
+    return { last: box?.last ?? 0, acked: box?.acked ?? 0, read: box?.read ?? 0 };
   }
 
-  async close(): Promise<void> {
-    this.mailboxes.clear();
+  async ack(
+    userId: string,
+    seq: number,
+    status: "delivered" | "read",
+    now: number,
+  ): Promise<StoredReceipt[]> {
+    const box = this.mailboxes.get(userId);
+    if (!box) return [];
+    const upTo = Math.min(seq, box.last);
+    const receipts: StoredReceipt[] = [];
+    if (upTo > box.acked) {
+      this.receiptsFor(box, box.acked, upTo, "delivered", now, receipts);
+      box.acked = upTo;
+    }
+    if (status === "read" && upTo > box.read) {
+      this.receiptsFor(box, box.read, upTo, "read", now, receipts);
+      box.read = upTo;
+    }
+    return receipts;
+  }
+
+  async expire(now: number): Promise<number> {
+    const oldest = now - this.options.ttlMs;
+    let removed = 0;
+    for (const box of this.mailboxes.values()) {
+      let count = 0;
+      while (count < box.entries.length && (box.entries[count] as MailboxEntry).ts <= oldest)
+        count++;
+      if (count > 0) removed += this.evict(box, count);
+    }
+    for (const [key, { at }] of this.sent) {
+      if (now - at >= this.options.idempotencyWindowMs) this.sent.delete(key);
+    }
+    return removed;
+  }
+
+  async close(): Promise<void> {}
+
+  private receiptsFor(
+    box: Mailbox,
+    after: number,
+    upTo: number,
+    status: "delivered" | "read",
+    now: number,
+    out: StoredReceipt[],
+  ): void {
+    for (let i = firstIndexAfter(box.entries, after); i < box.entries.length; i++) {
+      const entry = box.entries[i] as MailboxEntry;
+      if (entry.seq > upTo) break;
+      if (entry.kind !== "mail") continue;
+      const senderBox = this.mailbox(entry.from);
+      const receipt: StoredReceipt = {
+        kind: "receipt",
+        owner: entry.from,
+        seq: senderBox.last + 1,
+        status,
+        mailId: entry.id,
+        to: entry.to,
+        ts: now,
+        ...(entry.ref === undefined ? {} : { ref: entry.ref }),
+      };
+      senderBox.last = receipt.seq;
+      senderBox.entries.push(receipt);
+      out.push(receipt);
+    }
+  }
+
+  /** Frees a place for one more mail; returns how many unacknowledged mails were dropped. */
+  private makeRoom(box: Mailbox, userId: string): number {
+    if (box.mailCount < this.options.maxMessages) return 0;
+    const acknowledged = firstIndexAfter(box.entries, box.acked);
+    if (acknowledged > 0) this.evict(box, acknowledged);
+    if (box.mailCount < this.options.maxMessages) return 0;
+    if (this.options.overflow === "refuse")
+      throw new MailboxFullError(userId, this.options.maxMessages);
+    const oldestMail = box.entries.findIndex((entry) => entry.kind === "mail");
+    this.evict(box, oldestMail + 1);
+    return 1;
+  }
+
+  private evict(box: Mailbox, count: number): number {
+    const removed = box.entries.splice(0, count);
+    for (const entry of removed) if (entry.kind === "mail") box.mailCount -= 1;
+    return removed.length;
   }
 
   private mailbox(userId: string): Mailbox {
     let box = this.mailboxes.get(userId);
     if (!box) {
-      box = { lastSeq: 0, ackedSeq: 0, mails: [] };
+      box = { last: 0, acked: 0, read: 0, entries: [], mailCount: 0 };
       this.mailboxes.set(userId, box);
     }
     return box;
   }
 }
 
-/** Binary search: the index of the first mail with seq > afterSeq. */
-function firstIndexAfter(mails: Mail[], afterSeq: number): number {
+/** Binary search: the index of the first entry with seq > afterSeq. */
+function firstIndexAfter(entries: MailboxEntry[], afterSeq: number): number {
   let low = 0;
-  let high = mails.length;
+  let high = entries.length;
   while (low < high) {
     const mid = (low + high) >>> 1;
-    if ((mails[mid] as Mail).seq <= afterSeq) low = mid + 1;
+    if ((entries[mid] as MailboxEntry).seq <= afterSeq) low = mid + 1;
     else high = mid;
   }
   return low;

@@ -1,4 +1,37 @@
-import type { JsonObject, Mail } from "../../protocol/index.js";
+import type { JsonObject } from "../../protocol/index.js";
+
+/** Mail as kept in its recipient's mailbox. */
+export interface StoredMail {
+  kind: "mail";
+  /** Server id, stable across redeliveries. */
+  id: string;
+  /** Position in the recipient's mailbox. */
+  seq: number;
+  from: string;
+  to: string;
+  ts: number;
+  body: JsonObject;
+  /** The sender's frame `id`, echoed as `ref` on the receipts the sender gets. */
+  ref?: string;
+}
+
+/** A `delivered` or `read` receipt, kept in the mailbox of the mail's sender. */
+export interface StoredReceipt {
+  kind: "receipt";
+  /** Whose mailbox holds it: the sender of the mail. */
+  owner: string;
+  /** Position in the mailbox of the sender of the mail (who receives the receipt). */
+  seq: number;
+  status: "delivered" | "read";
+  /** Id of the mail the receipt is about. */
+  mailId: string;
+  /** Recipient of that mail: who acknowledged or read it. */
+  to: string;
+  ts: number;
+  ref?: string;
+}
+
+export type MailboxEntry = StoredMail | StoredReceipt;
 
 export interface NewMail {
   id: string;
@@ -6,28 +39,80 @@ export interface NewMail {
   to: string;
   ts: number;
   body: JsonObject;
+  /** The sender's frame id: with `from`, the idempotency key of the send [DELIVERY-4]. */
+  ref?: string;
+}
+
+/** What the sender's `accepted` receipt says. */
+export interface Acceptance {
+  id: string;
+  to: string;
+  seq: number;
+  ts: number;
+}
+
+export type AppendResult =
+  | {
+      duplicate: false;
+      mail: StoredMail;
+      /** Unacknowledged mail dropped to make room (overflow policy `dropOldest`). */
+      dropped: number;
+    }
+  /** (from, ref) was sent within the idempotency window: nothing new was stored. */
+  | { duplicate: true; accepted: Acceptance };
+
+export interface MailboxPosition {
+  /** Highest sequence assigned (0 for an empty mailbox). */
+  last: number;
+  /** Highest sequence acknowledged as delivered. */
+  acked: number;
+  /** Highest sequence marked read. */
+  read: number;
+}
+
+export type OverflowPolicy = "refuse" | "dropOldest";
+
+export interface RetentionOptions {
+  /** Most entries a mailbox holds (acknowledged ones are evicted first). */
+  maxMessages: number;
+  overflow: OverflowPolicy;
+  /** Entries older than this are removed and never delivered. */
+  ttlMs: number;
+  /** How long (from, ref) is remembered to make retried sends land once. */
+  idempotencyWindowMs: number;
 }
 
 /**
- * Durable per-user mailboxes.
+ * Durable per-user mailboxes, holding mail and the receipts about mail a user sent.
  *
- * Contract (every implementation; checked by message-store.contract.ts):
- * - `append` assigns the mailbox's next sequence (1, 2, 3, ... with no gap and no reuse) and
- *   resolves only once the mail is kept as durably as the implementation promises; the
- *   caller may then tell the sender `accepted` [DELIVERY-1].
- * - Appends to one mailbox are ordered as they were called.
- * - `readAfter` returns mail with `seq > afterSeq` in sequence order, at most `limit`, never
- *   mail that was acknowledged.
- * - `ack` is cumulative and idempotent; acknowledging past the last sequence acknowledges all.
- * - A full mailbox rejects `append` with `MailboxFullError`; any other failure rejects with
- *   `StoreError` and nothing is kept.
+ * Contract (every implementation; checked by test/mailbox/message-store.contract.ts):
+ * - `append` assigns the mailbox's next sequence (1, 2, 3, ... never reused) and resolves only
+ *   once the mail is kept as durably as the implementation promises; only then may the
+ *   sender be told `accepted` [DELIVERY-1]. Appends to one mailbox keep their call order.
+ * - A second `append` with the same (from, ref) within the idempotency window stores nothing
+ *   and resolves with `duplicate: true` and the first mail's acceptance [DELIVERY-4].
+ * - `readAfter` returns retained entries with `seq > afterSeq` in order, at most `limit`,
+ *   acknowledged or not (each device resumes from its own position), never expired ones.
+ * - `ack` is cumulative and idempotent, and atomically appends one `delivered` (or `read`)
+ *   receipt to the sender's mailbox for each mail it newly covers; it resolves with those
+ *   receipts. `read` implies `delivered`. Receipts about receipts are never made.
+ * - Retention: a full mailbox first evicts acknowledged entries, then refuses with
+ *   `MailboxFullError` (policy `refuse`) or drops its oldest entries (`dropOldest`).
+ *   Receipts never make a mailbox refuse mail. `expire` removes entries past the TTL.
+ * - Any other failure rejects with `StoreError`, and nothing of that call is kept.
  */
 export interface MessageStore {
-  append(mail: NewMail): Promise<Mail>;
-  readAfter(userId: string, afterSeq: number, limit: number): Promise<Mail[]>;
-  /** The highest acknowledged sequence (0 if none). */
-  ackedSeq(userId: string): Promise<number>;
-  ack(userId: string, seq: number): Promise<void>;
+  append(mail: NewMail): Promise<AppendResult>;
+  readAfter(userId: string, afterSeq: number, limit: number): Promise<MailboxEntry[]>;
+  position(userId: string): Promise<MailboxPosition>;
+  ack(
+    userId: string,
+    seq: number,
+    status: "delivered" | "read",
+    now: number,
+  ): Promise<StoredReceipt[]>;
+  /** Removes expired entries and stale idempotency keys; resolves with the entries removed. */
+  expire(now: number): Promise<number>;
   close(): Promise<void>;
 }
 

@@ -33,6 +33,27 @@ export class Metrics {
     labelNames: ["kind"] as const,
     registers: [this.registry],
   });
+  readonly receipts = new Counter({
+    name: "postoffice_receipts_total",
+    help: "`delivered` and `read` receipts created for senders, by status.",
+    labelNames: ["status"] as const,
+    registers: [this.registry],
+  });
+  readonly duplicateSends = new Counter({
+    name: "postoffice_duplicate_sends_total",
+    help: "Sends retried with an `id` already accepted: answered with the first receipt, stored once.",
+    registers: [this.registry],
+  });
+  readonly mailExpired = new Counter({
+    name: "postoffice_mail_expired_total",
+    help: "Mailbox entries (mail and receipts) removed for being older than mailbox.ttlMs.",
+    registers: [this.registry],
+  });
+  readonly mailDropped = new Counter({
+    name: "postoffice_mail_dropped_total",
+    help: "Unacknowledged mail dropped from full mailboxes (mailbox.overflow: dropOldest).",
+    registers: [this.registry],
+  });
   readonly errors = new Counter({
     name: "postoffice_errors_total",
     help: "Error frames sent to clients, by error code.",

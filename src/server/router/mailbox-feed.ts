@@ -1,13 +1,8 @@
-import type { DeliveredMessageFrame, Mail } from "../../protocol/index.js";
 import type { BrokerMessage } from "../broker/broker.js";
 import type { MessageStore } from "../mailbox/message-store.js";
+import { encodeEntry } from "./encode-entry.js";
 
 const REPLAY_PAGE = 256;
-
-export function encodeMail(mail: Mail): string {
-  const frame: DeliveredMessageFrame = { type: "message", data: mail };
-  return JSON.stringify(frame);
-}
 
 /**
  * One session's view of its user's mailbox: replays stored mail from a cursor, then follows
@@ -77,10 +72,10 @@ export class MailboxFeed {
       this.moreArrived = false;
       const page = await this.store.readAfter(this.userId, this.cursor, REPLAY_PAGE);
       if (this.closed) return;
-      for (const mail of page) {
-        if (mail.seq <= this.cursor) continue;
-        this.cursor = mail.seq;
-        this.send(encodeMail(mail));
+      for (const entry of page) {
+        if (entry.seq <= this.cursor) continue;
+        this.cursor = entry.seq;
+        this.send(encodeEntry(entry));
       }
       if (page.length < REPLAY_PAGE && !this.moreArrived) return;
     }

@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
-import type { JsonObject, Mail } from "../../protocol/index.js";
+import type { JsonObject } from "../../protocol/index.js";
 import type { Identity } from "../auth/identity.js";
 import { type Broker, topics } from "../broker/broker.js";
-import type { MessageStore } from "../mailbox/message-store.js";
+import type { Acceptance, MailboxEntry, MessageStore } from "../mailbox/message-store.js";
 import type { Metrics } from "../metrics/metrics.js";
-import { encodeMail } from "./mailbox-feed.js";
+import { encodeEntry } from "./encode-entry.js";
 
 /** Fields of a message frame's data that address it rather than make up its body. */
 const ADDRESS_FIELDS = new Set(["to"]);
@@ -23,28 +23,61 @@ export class Router {
 
   /**
    * Mail to one user. Resolves once the mail is stored: only then may the sender be told
-   * `accepted` [DELIVERY-1]. The sender comes from the identity, never from the data [SENDER-1].
+   * `accepted` [DELIVERY-1]. The sender comes from the identity, never from the data
+   * [SENDER-1]. A retry with the same `ref` is accepted again without storing twice [DELIVERY-4].
    */
-  async sendMail(sender: Identity, data: JsonObject & { to: string }): Promise<Mail> {
-    const mail = await this.store.append({
+  async sendMail(
+    sender: Identity,
+    data: JsonObject & { to: string },
+    ref?: string,
+  ): Promise<Acceptance> {
+    const result = await this.store.append({
       id: randomUUID(),
       from: sender.userId,
       to: data.to,
       ts: this.clock(),
       body: bodyOf(data),
+      ...(ref === undefined ? {} : { ref }),
     });
+    if (result.duplicate) {
+      this.metrics.duplicateSends.inc();
+      return result.accepted;
+    }
+    const { mail, dropped } = result;
     this.metrics.messagesRouted.inc({ kind: "direct" });
-    await this.broker.publish(topics.mailbox(mail.to), { seq: mail.seq, frame: encodeMail(mail) });
-    return mail;
+    if (dropped > 0) this.metrics.mailDropped.inc(dropped);
+    await this.publish(mail.to, mail);
+    return { id: mail.id, to: mail.to, seq: mail.seq, ts: mail.ts };
   }
 
-  async ack(userId: string, seq: number): Promise<void> {
-    await this.store.ack(userId, seq);
+  /**
+   * Cumulative acknowledgement (or read mark) of a user's mailbox; the senders of the mail
+   * it covers get `delivered` (or `read`) receipts, now if online, else when they connect [RECEIPT-1].
+   */
+  async ack(userId: string, seq: number, status: "delivered" | "read"): Promise<void> {
+    const receipts = await this.store.ack(userId, seq, status, this.clock());
+    for (const receipt of receipts) {
+      this.metrics.receipts.inc({ status: receipt.status });
+      await this.publish(receipt.owner, receipt);
+    }
   }
 
-  /** Where a new session of the user starts reading its mailbox. */
+  /** Where a new session of the user starts reading its mailbox, unless it says `since`. */
   async resumePosition(userId: string): Promise<number> {
-    return this.store.ackedSeq(userId);
+    return (await this.store.position(userId)).acked;
+  }
+
+  /** Removes expired mail; run periodically by the node. */
+  async expire(): Promise<void> {
+    const removed = await this.store.expire(this.clock());
+    if (removed > 0) this.metrics.mailExpired.inc(removed);
+  }
+
+  private publish(userId: string, entry: MailboxEntry): Promise<void> {
+    return this.broker.publish(topics.mailbox(userId), {
+      seq: entry.seq,
+      frame: encodeEntry(entry),
+    });
   }
 }
 

@@ -25,13 +25,18 @@ export class SessionLifecycle {
   ) {}
 
   /** Binds the identity, greets the client, then replays its mailbox and goes live. */
-  async authenticated(session: Session, identity: Identity, ref?: string): Promise<void> {
+  async authenticated(
+    session: Session,
+    identity: Identity,
+    { ref, since }: { ref?: string | undefined; since?: number | undefined } = {},
+  ): Promise<void> {
     clearTimeout(session.authTimer);
     if (session.identity) this.registry.detach(session, session.identity.userId);
     else this.metrics.sessions.inc();
     session.feed?.close();
     session.identity = identity;
-    const startAfter = await this.router.resumePosition(identity.userId);
+    // Each device may resume from its own position [DELIVERY-3]; by default, from the last ack.
+    const startAfter = since ?? (await this.router.resumePosition(identity.userId));
     const feed = new MailboxFeed(
       identity.userId,
       this.router.store,

@@ -1,0 +1,315 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import BetterSqlite3, { type Database, type Statement } from "better-sqlite3";
+import type { JsonObject } from "../../protocol/index.js";
+import { GroupCommit } from "./group-commit.js";
+import {
+  type AppendResult,
+  type MailboxEntry,
+  MailboxFullError,
+  type MailboxPosition,
+  type MessageStore,
+  type NewMail,
+  type RetentionOptions,
+  type StoredMail,
+  type StoredReceipt,
+  StoreError,
+} from "./message-store.js";
+import { migrate } from "./sqlite-schema.js";
+
+export interface SqliteOptions extends RetentionOptions {
+  file: string;
+  synchronous: "full" | "normal";
+  busyTimeoutMs: number;
+}
+
+interface EntryRow {
+  user: string;
+  seq: number;
+  kind: "mail" | "receipt";
+  id: string;
+  sender: string;
+  recipient: string;
+  ts: number;
+  body: string | null;
+  ref: string | null;
+  status: "delivered" | "read" | null;
+}
+
+interface MailboxRow {
+  last_seq: number;
+  acked_seq: number;
+  read_seq: number;
+  mail_count: number;
+}
+
+/**
+ * Mailboxes in an embedded SQLite database (WAL). Writes are group-committed per event-loop
+ * turn; with `synchronous: full` a mail is on disk before its append resolves [DELIVERY-1].
+ */
+export class SqliteMessageStore implements MessageStore {
+  private readonly db: Database;
+  private readonly commits: GroupCommit;
+  private readonly sql: ReturnType<typeof prepare>;
+
+  constructor(
+    private readonly options: SqliteOptions,
+    private readonly clock: () => number = Date.now,
+  ) {
+    try {
+      mkdirSync(dirname(options.file), { recursive: true });
+      this.db = new BetterSqlite3(options.file, { timeout: options.busyTimeoutMs });
+      this.db.pragma("journal_mode = WAL");
+      this.db.pragma(`synchronous = ${options.synchronous === "full" ? "FULL" : "NORMAL"}`);
+      migrate(this.db);
+      this.sql = prepare(this.db);
+    } catch (error) {
+      throw new StoreError(`cannot open the mailbox database ${options.file}: ${String(error)}`, {
+        cause: error,
+      });
+    }
+    this.commits = new GroupCommit(
+      this.db,
+      (error) =>
+        new StoreError(`mailbox database write failed: ${String(error)}`, { cause: error }),
+    );
+  }
+
+  append(mail: NewMail): Promise<AppendResult> {
+    return this.commits.write(() => this.appendNow(mail));
+  }
+
+  async readAfter(userId: string, afterSeq: number, limit: number): Promise<MailboxEntry[]> {
+    const rows = this.read(() =>
+      this.sql.readAfter.all(userId, afterSeq, this.clock() - this.options.ttlMs, limit),
+    ) as EntryRow[];
+    return rows.map(toEntry);
+  }
+
+  async position(userId: string): Promise<MailboxPosition> {
+    const row = this.read(() => this.sql.mailbox.get(userId)) as MailboxRow | undefined;
+    return { last: row?.last_seq ?? 0, acked: row?.acked_seq ?? 0, read: row?.read_seq ?? 0 };
+  }
+
+  ack(
+    userId: string,
+    seq: number,
+    status: "delivered" | "read",
+    now: number,
+  ): Promise<StoredReceipt[]> {
+    return this.commits.write(() => this.ackNow(userId, seq, status, now));
+  }
+
+  expire(now: number): Promise<number> {
+    return this.commits.write(() => {
+      const oldest = now - this.options.ttlMs;
+      for (const row of this.sql.expiredMailCounts.all(oldest) as Array<{
+        user: string;
+        n: number;
+      }>) {
+        this.sql.addMailCount.run(-row.n, row.user);
+      }
+      const removed = this.sql.deleteExpired.run(oldest).changes;
+      this.sql.deleteSentBefore.run(now - this.options.idempotencyWindowMs);
+      return removed;
+    });
+  }
+
+  async close(): Promise<void> {
+    this.commits.flush();
+    this.db.close();
+  }
+
+  private appendNow(mail: NewMail): AppendResult {
+    if (mail.ref !== undefined) {
+      const earlier = this.sql.sentGet.get(
+        mail.from,
+        mail.ref,
+        mail.ts - this.options.idempotencyWindowMs,
+      ) as { mail_id: string; recipient: string; seq: number; ts: number } | undefined;
+      if (earlier) {
+        return {
+          duplicate: true,
+          accepted: {
+            id: earlier.mail_id,
+            to: earlier.recipient,
+            seq: earlier.seq,
+            ts: earlier.ts,
+          },
+        };
+      }
+    }
+    const box = this.mailboxRow(mail.to);
+    const dropped = this.makeRoom(mail.to, box);
+    const seq = box.last_seq + 1;
+    const body = JSON.stringify(mail.body);
+    this.sql.insertEntry.run(
+      mail.to,
+      seq,
+      "mail",
+      mail.id,
+      mail.from,
+      mail.to,
+      mail.ts,
+      body,
+      mail.ref ?? null,
+      null,
+    );
+    this.sql.setLast.run(seq, mail.to);
+    this.sql.addMailCount.run(1, mail.to);
+    if (mail.ref !== undefined)
+      this.sql.sentPut.run(mail.from, mail.ref, mail.id, mail.to, seq, mail.ts);
+    const stored: StoredMail = { kind: "mail", ...mail, seq };
+    return { duplicate: false, mail: stored, dropped };
+  }
+
+  private ackNow(
+    userId: string,
+    seq: number,
+    status: "delivered" | "read",
+    now: number,
+  ): StoredReceipt[] {
+    const box = this.sql.mailbox.get(userId) as MailboxRow | undefined;
+    if (!box) return [];
+    const upTo = Math.min(seq, box.last_seq);
+    const receipts: StoredReceipt[] = [];
+    if (upTo > box.acked_seq) {
+      this.receiptsFor(userId, box.acked_seq, upTo, "delivered", now, receipts);
+      this.sql.setAcked.run(upTo, userId);
+    }
+    if (status === "read" && upTo > box.read_seq) {
+      this.receiptsFor(userId, box.read_seq, upTo, "read", now, receipts);
+      this.sql.setRead.run(upTo, userId);
+    }
+    return receipts;
+  }
+
+  private receiptsFor(
+    userId: string,
+    after: number,
+    upTo: number,
+    status: "delivered" | "read",
+    now: number,
+    out: StoredReceipt[],
+  ): void {
+    for (const mail of this.sql.mailBetween.all(userId, after, upTo) as EntryRow[]) {
+      const senderBox = this.mailboxRow(mail.sender);
+      const seq = senderBox.last_seq + 1;
+      this.sql.insertEntry.run(
+        mail.sender,
+        seq,
+        "receipt",
+        mail.id,
+        mail.sender,
+        mail.recipient,
+        now,
+        null,
+        mail.ref,
+        status,
+      );
+      this.sql.setLast.run(seq, mail.sender);
+      out.push({
+        kind: "receipt",
+        owner: mail.sender,
+        seq,
+        status,
+        mailId: mail.id,
+        to: mail.recipient,
+        ts: now,
+        ...(mail.ref === null ? {} : { ref: mail.ref }),
+      });
+    }
+  }
+
+  private makeRoom(userId: string, box: MailboxRow): number {
+    if (box.mail_count < this.options.maxMessages) return 0;
+    const evicted = this.sql.countMailUpTo.get(userId, box.acked_seq) as { n: number };
+    this.sql.deleteUpTo.run(userId, box.acked_seq);
+    this.sql.addMailCount.run(-evicted.n, userId);
+    if (box.mail_count - evicted.n < this.options.maxMessages) return 0;
+    if (this.options.overflow === "refuse")
+      throw new MailboxFullError(userId, this.options.maxMessages);
+    const oldest = this.sql.oldestMail.get(userId) as { seq: number };
+    this.sql.deleteEntry.run(userId, oldest.seq);
+    this.sql.addMailCount.run(-1, userId);
+    return 1;
+  }
+
+  private mailboxRow(userId: string): MailboxRow {
+    const row = this.sql.mailbox.get(userId) as MailboxRow | undefined;
+    if (row) return row;
+    this.sql.createMailbox.run(userId);
+    return { last_seq: 0, acked_seq: 0, read_seq: 0, mail_count: 0 };
+  }
+
+  private read<T>(query: () => T): T {
+    try {
+      return query();
+    } catch (error) {
+      throw new StoreError(`mailbox database read failed: ${String(error)}`, { cause: error });
+    }
+  }
+}
+
+function prepare(db: Database) {
+  const s = (sql: string): Statement => db.prepare(sql);
+  return {
+    mailbox: s("SELECT last_seq, acked_seq, read_seq, mail_count FROM mailboxes WHERE user = ?"),
+    createMailbox: s("INSERT INTO mailboxes (user, last_seq) VALUES (?, 0)"),
+    setLast: s("UPDATE mailboxes SET last_seq = ? WHERE user = ?"),
+    setAcked: s("UPDATE mailboxes SET acked_seq = ? WHERE user = ?"),
+    setRead: s("UPDATE mailboxes SET read_seq = ? WHERE user = ?"),
+    addMailCount: s("UPDATE mailboxes SET mail_count = mail_count + ? WHERE user = ?"),
+    insertEntry: s(
+      "INSERT INTO entries (user, seq, kind, id, sender, recipient, ts, body, ref, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    ),
+    readAfter: s(
+      "SELECT * FROM entries WHERE user = ? AND seq > ? AND ts > ? ORDER BY seq LIMIT ?",
+    ),
+    mailBetween: s(
+      "SELECT * FROM entries WHERE user = ? AND seq > ? AND seq <= ? AND kind = 'mail' ORDER BY seq",
+    ),
+    countMailUpTo: s(
+      "SELECT count(*) AS n FROM entries WHERE user = ? AND seq <= ? AND kind = 'mail'",
+    ),
+    deleteUpTo: s("DELETE FROM entries WHERE user = ? AND seq <= ?"),
+    oldestMail: s("SELECT seq FROM entries WHERE user = ? AND kind = 'mail' ORDER BY seq LIMIT 1"),
+    deleteEntry: s("DELETE FROM entries WHERE user = ? AND seq = ?"),
+    expiredMailCounts: s(
+      "SELECT user, count(*) AS n FROM entries WHERE ts <= ? AND kind = 'mail' GROUP BY user",
+    ),
+    deleteExpired: s("DELETE FROM entries WHERE ts <= ?"),
+    sentGet: s(
+      "SELECT mail_id, recipient, seq, ts FROM sent WHERE sender = ? AND ref = ? AND ts > ?",
+    ),
+    sentPut: s(
+      "INSERT OR REPLACE INTO sent (sender, ref, mail_id, recipient, seq, ts) VALUES (?, ?, ?, ?, ?, ?)",
+    ),
+    deleteSentBefore: s("DELETE FROM sent WHERE ts <= ?"),
+  };
+}
+
+function toEntry(row: EntryRow): MailboxEntry {
+  if (row.kind === "mail") {
+    return {
+      kind: "mail",
+      id: row.id,
+      seq: row.seq,
+      from: row.sender,
+      to: row.recipient,
+      ts: row.ts,
+      body: JSON.parse(row.body ?? "{}") as JsonObject,
+      ...(row.ref === null ? {} : { ref: row.ref }),
+    };
+  }
+  return {
+    kind: "receipt",
+    owner: row.user,
+    seq: row.seq,
+    status: row.status ?? "delivered",
+    mailId: row.id,
+    to: row.recipient,
+    ts: row.ts,
+    ...(row.ref === null ? {} : { ref: row.ref }),
+  };
+}

@@ -1,0 +1,108 @@
+import { randomUUID } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import BetterSqlite3 from "better-sqlite3";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { StoreError } from "../../src/server/mailbox/message-store.js";
+import {
+  SqliteMessageStore,
+  type SqliteOptions,
+} from "../../src/server/mailbox/sqlite-message-store.js";
+import { messageStoreContract } from "./message-store.contract.js";
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "postoffice-sqlite-"));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const fileOptions = (file: string, extra: Partial<SqliteOptions> = {}): SqliteOptions => ({
+  file,
+  synchronous: "full",
+  busyTimeoutMs: 50,
+  maxMessages: 100,
+  overflow: "refuse",
+  ttlMs: 60_000,
+  idempotencyWindowMs: 60_000,
+  ...extra,
+});
+
+messageStoreContract(
+  "SqliteMessageStore",
+  async (options, clock) =>
+    new SqliteMessageStore({ ...fileOptions(join(dir, `${randomUUID()}.db`)), ...options }, clock),
+);
+
+describe("SqliteMessageStore on disk", () => {
+  const opened: SqliteMessageStore[] = [];
+  afterEach(async () => {
+    for (const store of opened.splice(0)) await store.close().catch(() => undefined);
+  });
+  const open = (file: string, extra?: Partial<SqliteOptions>): SqliteMessageStore => {
+    const store = new SqliteMessageStore(fileOptions(file, extra));
+    opened.push(store);
+    return store;
+  };
+  const mail = (n: number, ref?: string) => ({
+    id: randomUUID(),
+    from: "alice",
+    to: "bob",
+    ts: Date.now(),
+    body: { n },
+    ...(ref === undefined ? {} : { ref }),
+  });
+
+  it("keeps mailboxes, positions and idempotency keys across a reopen, and continues the sequence", async () => {
+    const file = join(dir, "reopen.db");
+    const first = open(file);
+    await first.append(mail(1, "c1"));
+    await first.append(mail(2));
+    await first.ack("bob", 1, "delivered", Date.now());
+    await first.close();
+
+    const second = open(file);
+    expect(await second.position("bob")).toEqual({ last: 2, acked: 1, read: 0 });
+    expect((await second.readAfter("bob", 0, 10)).map((e) => e.seq)).toEqual([1, 2]);
+    expect((await second.append(mail(1, "c1"))).duplicate).toBe(true);
+    const next = await second.append(mail(3));
+    expect(next.duplicate ? 0 : next.mail.seq).toBe(3);
+    expect((await second.readAfter("alice", 0, 10)).map((e) => e.kind)).toEqual(["receipt"]);
+  });
+
+  it("uses WAL journaling and the configured synchronous level", async () => {
+    const file = join(dir, "pragmas.db");
+    open(file, { synchronous: "normal" });
+    const probe = new BetterSqlite3(file, { readonly: true });
+    expect(probe.pragma("journal_mode", { simple: true })).toBe("wal");
+    expect(probe.pragma("user_version", { simple: true })).toBe(1);
+    probe.close();
+  });
+
+  it("rejects with StoreError and keeps nothing when the database is locked by another writer", async () => {
+    const file = join(dir, "locked.db");
+    const store = open(file);
+    await store.append(mail(1));
+    const other = new BetterSqlite3(file, { timeout: 10 });
+    other.exec("BEGIN EXCLUSIVE");
+    try {
+      await expect(store.append(mail(2))).rejects.toBeInstanceOf(StoreError);
+    } finally {
+      other.exec("ROLLBACK");
+      other.close();
+    }
+    expect((await store.readAfter("bob", 0, 10)).map((e) => e.seq)).toEqual([1]);
+    const after = await store.append(mail(3));
+    expect(after.duplicate ? 0 : after.mail.seq).toBe(2);
+  });
+
+  it("refuses to open a file that is not a database, with StoreError", async () => {
+    const file = join(dir, "garbage.db");
+    await import("node:fs/promises").then((fs) =>
+      fs.writeFile(file, "this is not a database, just text ".repeat(200)),
+    );
+    expect(() => open(file)).toThrow(StoreError);
+  });
+});
