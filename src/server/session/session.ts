@@ -22,6 +22,10 @@ export class Session {
   feed: MailboxFeed | undefined;
   /** Closes the session if it has not authenticated in time. */
   authTimer: NodeJS.Timeout | undefined;
+  /** Mail of this session waiting for the store (see handlers/message-handler.ts). */
+  sendsInFlight = 0;
+  /** The last reply to a send, so the next reply follows it. Never rejects. */
+  lastReply: Promise<void> = Promise.resolve();
   /** Set by the heartbeat's ping, cleared by any sign of life. */
   awaitingPong = false;
   private closed = false;
