@@ -10,6 +10,8 @@ export const CLOSE_CODES = {
   unauthorized: 4401,
   /** No authentication within auth.timeoutMs. Reconnect and authenticate sooner. */
   authTimeout: 4408,
+  /** The server failed to start the session (its mailbox could not be read). Reconnect. */
+  internalError: 1011,
   /** The server cannot check credentials right now (auth webhook or JWKS down). Retry with backoff. */
   tryAgainLater: 1013,
 } as const;

@@ -233,3 +233,63 @@ describe("anonymous development mode", () => {
 function b64(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString("base64url");
 }
+
+describe("credentials over time", () => {
+  let server: TestServer | undefined;
+  afterEach(async () => {
+    await server?.stop();
+    server = undefined;
+  });
+
+  it("closes a session when its token expires, with 4401 token_expired", async () => {
+    server = await startTestServer();
+    const exp = Math.floor(Date.now() / 1000) + 1;
+    const client = new TestClient(`${server.url}?token=${await signToken({ sub: "alice", exp })}`);
+    await client.nextOfType("welcome");
+    expect(await client.nextOfType("error", 3000)).toMatchObject({
+      data: { code: "unauthorized", reason: "token_expired" },
+    });
+    expect(await client.closed).toEqual({ code: 4401, reason: "token_expired" });
+  });
+
+  it("keeps a session whose client sends a fresh token for the same user before expiry", async () => {
+    server = await startTestServer();
+    const soon = Math.floor(Date.now() / 1000) + 1;
+    const client = new TestClient(
+      `${server.url}?token=${await signToken({ sub: "alice", exp: soon })}`,
+    );
+    await client.nextOfType("welcome");
+    client.send({
+      type: "auth",
+      id: "refresh",
+      data: { token: await signToken({ sub: "alice" }, { expiresIn: "1h" }) },
+    });
+    expect(await client.nextOfType("welcome")).toMatchObject({
+      ref: "refresh",
+      data: { user: "alice" },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(client.ws.readyState).toBe(1);
+    expect(client.frames.filter((f) => f.type === "error")).toEqual([]);
+    client.ws.terminate();
+  });
+
+  it("refuses a cookie-authenticated upgrade from another origin with 403, and accepts the same origin", async () => {
+    server = await startTestServer();
+    const token = await signToken({ sub: "alice" });
+    const host = `127.0.0.1:${server.node.port}`;
+    const status = await new Promise<number | undefined>((resolve) => {
+      const ws = new TestClient(server?.url ?? "", undefined, {
+        headers: { Cookie: `session-token=${token}`, Origin: "https://evil.example" },
+      }).ws;
+      ws.on("unexpected-response", (_req, res) => resolve(res.statusCode));
+      ws.on("error", () => resolve(undefined));
+    });
+    expect(status).toBe(403);
+    const same = new TestClient(server.url, undefined, {
+      headers: { Cookie: `session-token=${token}`, Origin: `http://${host}` },
+    });
+    expect((await same.nextOfType("welcome")).data?.user).toBe("alice");
+    same.ws.terminate();
+  });
+});

@@ -178,6 +178,15 @@ export function messageStoreContract(name: string, create: StoreFactory): void {
       expect((await store.append(mail("bob", 1, { ref: "c2" }))).duplicate).toBe(false);
     });
 
+    it("treats a reused ref with another recipient or body as new mail, not a retry", async () => {
+      await store.append(mail("bob", 1, { ref: "c1" }));
+      const otherBody = await store.append(mail("bob", 2, { ref: "c1" }));
+      const otherRecipient = await store.append(mail("carol", 2, { ref: "c1" }));
+      expect([otherBody.duplicate, otherRecipient.duplicate]).toEqual([false, false]);
+      expect(await seqs("bob")).toEqual([1, 2]);
+      expect(await seqs("carol")).toEqual([1]);
+    });
+
     it("forgets idempotency keys after the window, whether or not they were swept", async () => {
       await store.append(mail("bob", 1, { ref: "c1" }));
       await store.append(mail("bob", 2, { ref: "c2" }));

@@ -15,7 +15,9 @@ export type AuthFailureReason =
   | "token_claim_invalid"
   | "token_user_missing"
   | "token_rejected"
-  | "auth_unavailable";
+  | "auth_unavailable"
+  /** No credentials within auth.timeoutMs (set by the gateway, not an authenticator). */
+  | "auth_timeout";
 
 export class AuthError extends Error {
   override readonly name = "AuthError";

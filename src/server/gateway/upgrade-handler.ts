@@ -138,10 +138,9 @@ export function createUpgradeHandler(options: UpgradeOptions, deps: UpgradeDeps)
     }
     if ("identity" in admission) {
       const options = since === null || since === undefined ? {} : { since };
-      deps.lifecycle.authenticated(session, admission.identity, options).catch((error: unknown) => {
-        log.error({ err: error, session: session.id }, "session start failed");
-        session.close(1011, "session start failed");
-      });
+      deps.lifecycle
+        .authenticated(session, admission.identity, options)
+        .catch((error: unknown) => deps.lifecycle.failedToStart(session, error));
     } else if ("refusal" in admission) {
       deps.lifecycle.refused(session, admission.refusal);
     } else {
@@ -167,6 +166,17 @@ export function createUpgradeHandler(options: UpgradeOptions, deps: UpgradeDeps)
       refuseUpgrade(socket, 503, "not_ready", "The server is starting or draining; retry shortly.");
       return;
     }
+    if (handshakeToken(req, options)?.source === "cookie" && !sameOrigin(req)) {
+      // Browsers send cookies with cross-site WebSocket upgrades; without this check any page
+      // could open a socket as the signed-in user [AUTH-4].
+      refuseUpgrade(
+        socket,
+        403,
+        "cross_origin",
+        "A cookie-authenticated connection must come from the same origin.",
+      );
+      return;
+    }
     const complete = (admission: Admission): void => {
       if (deps.state() !== "ready") {
         refuseUpgrade(socket, 503, "not_ready", "The server is draining; retry shortly.");
@@ -182,6 +192,23 @@ export function createUpgradeHandler(options: UpgradeOptions, deps: UpgradeDeps)
   };
 }
 
+const STATUS_TEXT: Record<number, string> = {
+  403: "Forbidden",
+  404: "Not Found",
+  503: "Service Unavailable",
+};
+
+/** No Origin (not a browser) or an Origin whose host is the Host the request was sent to. */
+function sameOrigin(req: IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
+}
+
 /** Answers a refused upgrade with an HTTP status and a JSON body, then closes the socket. */
 export function refuseUpgrade(socket: Duplex, status: number, code: string, message: string): void {
   if (!socket.writable) {
@@ -189,8 +216,7 @@ export function refuseUpgrade(socket: Duplex, status: number, code: string, mess
     return;
   }
   const body = JSON.stringify({ error: { code, message } });
-  const statusText =
-    status === 404 ? "Not Found" : status === 503 ? "Service Unavailable" : "Error";
+  const statusText = STATUS_TEXT[status] ?? "Error";
   socket.end(
     `HTTP/1.1 ${status} ${statusText}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\n${status === 503 ? "Retry-After: 1\r\n" : ""}\r\n${body}`,

@@ -1,11 +1,13 @@
 import type { AuthFrame } from "../../protocol/index.js";
 import { AuthError } from "../auth/authenticator.js";
+import type { Identity } from "../auth/identity.js";
 import type { Session } from "../session/session.js";
 import type { HandlerContext } from "./handler-context.js";
 
 /**
- * `auth`: the first-frame way to authenticate. An anonymous (development) session may
- * upgrade to a real identity; an authenticated one may not change user [AUTH-3].
+ * `auth`: the first-frame way to authenticate [AUTH-3]. An anonymous (development) session
+ * may become a real identity; an authenticated one may refresh its credentials for the same
+ * user (a new token before the old one expires) but never change user.
  */
 export async function handleAuth(
   session: Session,
@@ -13,28 +15,38 @@ export async function handleAuth(
   ctx: HandlerContext,
 ): Promise<void> {
   const ref = frame.id;
-  if (session.identity && !session.identity.anonymous) {
-    session.sendError(
-      "already_authenticated",
-      `This session is authenticated as ${session.identity.userId}.`,
-      ref === undefined ? undefined : { ref },
-    );
-    return;
-  }
-  let identity: Awaited<ReturnType<typeof ctx.authenticator.authenticate>>;
+  const refOption = ref === undefined ? {} : { ref };
+  let identity: Identity;
   try {
     identity = await ctx.authenticator.authenticate({ token: frame.data.token });
   } catch (error) {
+    if (!(error instanceof AuthError)) ctx.log.error({ err: error }, "authenticator failed");
     const refusal =
       error instanceof AuthError
         ? error
         : new AuthError("auth_unavailable", "Authentication failed unexpectedly.", {
             cause: error,
           });
-    if (!(error instanceof AuthError)) ctx.log.error({ err: error }, "authenticator failed");
     ctx.lifecycle.refused(session, refusal, ref);
     return;
   }
   if (!session.isOpen) return;
-  await ctx.lifecycle.authenticated(session, identity, { ref, since: frame.data.since });
+  const current = session.identity;
+  if (current && !current.anonymous) {
+    if (current.userId !== identity.userId) {
+      session.sendError(
+        "already_authenticated",
+        `This session is authenticated as ${current.userId}.`,
+        refOption,
+      );
+      return;
+    }
+    ctx.lifecycle.refreshed(session, identity, ref);
+    return;
+  }
+  try {
+    await ctx.lifecycle.authenticated(session, identity, { ref, since: frame.data.since });
+  } catch (error) {
+    ctx.lifecycle.failedToStart(session, error);
+  }
 }

@@ -1,5 +1,6 @@
 import type { ClientFrame } from "../../protocol/index.js";
 import type { FrameHandler, Session } from "../session/session.js";
+import { handleAck } from "./ack-handler.js";
 import { handleAuth } from "./auth-handler.js";
 import type { HandlerContext } from "./handler-context.js";
 import { handleMessage } from "./message-handler.js";
@@ -31,11 +32,7 @@ export function createFrameHandler(ctx: HandlerContext): FrameHandler {
           return;
         }
         if (frame.type === "message") return handleMessage(session, frame, ctx, identity);
-        return ctx.router.ack(
-          identity.userId,
-          frame.data.seq,
-          frame.type === "ack" ? "delivered" : "read",
-        );
+        return handleAck(session, frame, ctx, identity);
       }
       default: {
         const unreachable: never = type;

@@ -1,3 +1,4 @@
+import { mailFingerprint } from "./fingerprint.js";
 import {
   type Acceptance,
   type AppendResult,
@@ -20,7 +21,10 @@ interface Mailbox extends MailboxPosition {
 /** Mailboxes in process memory: fast, and lost when the process ends. */
 export class MemoryMessageStore implements MessageStore {
   private readonly mailboxes = new Map<string, Mailbox>();
-  private readonly sent = new Map<string, { accepted: Acceptance; at: number }>();
+  private readonly sent = new Map<
+    string,
+    { accepted: Acceptance; at: number; fingerprint: string }
+  >();
 
   constructor(
     private readonly options: RetentionOptions,
@@ -29,9 +33,14 @@ export class MemoryMessageStore implements MessageStore {
 
   async append(mail: NewMail): Promise<AppendResult> {
     const key = mail.ref === undefined ? undefined : `${mail.from}\u0000${mail.ref}`;
+    const fingerprint = key === undefined ? "" : mailFingerprint(mail);
     if (key !== undefined) {
       const earlier = this.sent.get(key);
-      if (earlier && mail.ts - earlier.at < this.options.idempotencyWindowMs) {
+      if (
+        earlier &&
+        earlier.fingerprint === fingerprint &&
+        mail.ts - earlier.at < this.options.idempotencyWindowMs
+      ) {
         return { duplicate: true, accepted: earlier.accepted };
       }
     }
@@ -45,6 +54,7 @@ export class MemoryMessageStore implements MessageStore {
       this.sent.set(key, {
         accepted: { id: stored.id, to: stored.to, seq: stored.seq, ts: stored.ts },
         at: mail.ts,
+        fingerprint,
       });
     }
     return { duplicate: false, mail: stored, dropped };

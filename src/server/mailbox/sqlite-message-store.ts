@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import BetterSqlite3, { type Database, type Statement } from "better-sqlite3";
 import type { JsonObject } from "../../protocol/index.js";
+import { mailFingerprint } from "./fingerprint.js";
 import { GroupCommit } from "./group-commit.js";
 import {
   type AppendResult,
@@ -121,11 +122,13 @@ export class SqliteMessageStore implements MessageStore {
   }
 
   private appendNow(mail: NewMail): AppendResult {
+    const fingerprint = mail.ref === undefined ? "" : mailFingerprint(mail);
     if (mail.ref !== undefined) {
       const earlier = this.sql.sentGet.get(
         mail.from,
         mail.ref,
         mail.ts - this.options.idempotencyWindowMs,
+        fingerprint,
       ) as { mail_id: string; recipient: string; seq: number; ts: number } | undefined;
       if (earlier) {
         return {
@@ -158,7 +161,7 @@ export class SqliteMessageStore implements MessageStore {
     this.sql.setLast.run(seq, mail.to);
     this.sql.addMailCount.run(1, mail.to);
     if (mail.ref !== undefined)
-      this.sql.sentPut.run(mail.from, mail.ref, mail.id, mail.to, seq, mail.ts);
+      this.sql.sentPut.run(mail.from, mail.ref, mail.id, mail.to, seq, mail.ts, fingerprint);
     const stored: StoredMail = { kind: "mail", ...mail, seq };
     return { duplicate: false, mail: stored, dropped };
   }
@@ -280,10 +283,10 @@ function prepare(db: Database) {
     ),
     deleteExpired: s("DELETE FROM entries WHERE ts <= ?"),
     sentGet: s(
-      "SELECT mail_id, recipient, seq, ts FROM sent WHERE sender = ? AND ref = ? AND ts > ?",
+      "SELECT mail_id, recipient, seq, ts FROM sent WHERE sender = ? AND ref = ? AND ts > ? AND fingerprint = ?",
     ),
     sentPut: s(
-      "INSERT OR REPLACE INTO sent (sender, ref, mail_id, recipient, seq, ts) VALUES (?, ?, ?, ?, ?, ?)",
+      "INSERT OR REPLACE INTO sent (sender, ref, mail_id, recipient, seq, ts, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?)",
     ),
     deleteSentBefore: s("DELETE FROM sent WHERE ts <= ?"),
   };

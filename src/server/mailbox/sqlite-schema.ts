@@ -38,6 +38,7 @@ const MIGRATIONS: readonly string[] = [
     recipient TEXT    NOT NULL,
     seq       INTEGER NOT NULL,
     ts        INTEGER NOT NULL,
+    fingerprint TEXT  NOT NULL,
     PRIMARY KEY (sender, ref)
   ) WITHOUT ROWID;
   CREATE INDEX sent_by_ts ON sent (ts);

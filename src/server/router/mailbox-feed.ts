@@ -14,7 +14,9 @@ const REPLAY_PAGE = 256;
  */
 export class MailboxFeed {
   private cursor: number;
-  private replaying = false;
+  /** True until the first replay: the session is not greeted yet, and stored mail comes first. */
+  private replaying = true;
+  private started = false;
   private moreArrived = false;
   private closed = false;
 
@@ -50,7 +52,9 @@ export class MailboxFeed {
 
   /** Sends everything stored after the cursor, then switches to live delivery. */
   replay(): void {
-    if (this.closed || this.replaying) return;
+    if (this.closed) return;
+    if (!this.started) this.started = true;
+    else if (this.replaying) return;
     this.replaying = true;
     this.readPages().then(
       () => {

@@ -62,9 +62,14 @@ export class Router {
     }
   }
 
-  /** Where a new session of the user starts reading its mailbox, unless it says `since`. */
-  async resumePosition(userId: string): Promise<number> {
-    return (await this.store.position(userId)).acked;
+  /**
+   * Where a new session of the user starts reading its mailbox: after its own `since`, or
+   * after the last acknowledged mail [DELIVERY-3]. A `since` beyond the mailbox (a cursor
+   * kept from a store that was reset) starts at the end rather than waiting for it.
+   */
+  async resumePosition(userId: string, since?: number): Promise<number> {
+    const position = await this.store.position(userId);
+    return since === undefined ? position.acked : Math.min(since, position.last);
   }
 
   /** Removes expired mail; run periodically by the node. */

@@ -1,5 +1,5 @@
 import { CLOSE_CODES, PROTOCOL_VERSION } from "../../protocol/index.js";
-import type { AuthError } from "../auth/authenticator.js";
+import { AuthError } from "../auth/authenticator.js";
 import type { Identity } from "../auth/identity.js";
 import type { Logger } from "../log/logger.js";
 import type { Metrics } from "../metrics/metrics.js";
@@ -7,6 +7,9 @@ import { MailboxFeed } from "../router/mailbox-feed.js";
 import type { Router } from "../router/router.js";
 import type { Session } from "./session.js";
 import type { SessionRegistry } from "./session-registry.js";
+
+/** setTimeout's largest delay; a later expiry is re-armed when this one fires. */
+const MAX_TIMER_MS = 2_147_483_647;
 
 export interface LifecycleOptions {
   version: string;
@@ -31,12 +34,13 @@ export class SessionLifecycle {
     { ref, since }: { ref?: string | undefined; since?: number | undefined } = {},
   ): Promise<void> {
     clearTimeout(session.authTimer);
+    this.watchExpiry(session, identity);
     if (session.identity) this.registry.detach(session, session.identity.userId);
     else this.metrics.sessions.inc();
     session.feed?.close();
     session.identity = identity;
     // Each device may resume from its own position [DELIVERY-3]; by default, from the last ack.
-    const startAfter = since ?? (await this.router.resumePosition(identity.userId));
+    const startAfter = await this.router.resumePosition(identity.userId, since);
     const feed = new MailboxFeed(
       identity.userId,
       this.router.store,
@@ -47,6 +51,77 @@ export class SessionLifecycle {
     session.feed = feed;
     await this.registry.attach(session, identity.userId);
     if (!session.isOpen) return;
+    this.welcome(session, ref);
+    feed.replay();
+  }
+
+  /** A new token for the same user: new claims and expiry, same mailbox feed. */
+  refreshed(session: Session, identity: Identity, ref?: string): void {
+    session.identity = identity;
+    this.watchExpiry(session, identity);
+    this.welcome(session, ref);
+  }
+
+  failedToStart(session: Session, error: unknown): void {
+    this.log.error({ err: error, session: session.id }, "session start failed");
+    session.sendError("internal_error", "The session could not start; reconnect.");
+    session.close(CLOSE_CODES.internalError, "session start failed");
+  }
+
+  /** A refused credential ends the session: the client must come back with another one. */
+  refused(session: Session, error: AuthError, ref?: string): void {
+    this.metrics.authFailures.inc({ reason: error.reason });
+    this.log.debug({ session: session.id, reason: error.reason }, "authentication refused");
+    // Why a check could not run (a webhook's address, a JWKS outage) is the operator's business.
+    const message =
+      error.reason === "auth_unavailable"
+        ? "Credentials cannot be checked right now; retry with backoff."
+        : error.message;
+    if (error.reason === "auth_unavailable")
+      this.log.warn({ err: error }, "authentication unavailable");
+    session.sendError("unauthorized", message, {
+      ...(ref === undefined ? {} : { ref }),
+      reason: error.reason,
+    });
+    const code =
+      error.reason === "auth_unavailable" ? CLOSE_CODES.tryAgainLater : CLOSE_CODES.unauthorized;
+    session.close(code, error.reason);
+  }
+
+  closed(session: Session): void {
+    clearTimeout(session.authTimer);
+    clearTimeout(session.expiryTimer);
+    if (session.identity) this.metrics.sessions.dec();
+    session.markClosed();
+    this.registry.remove(session);
+  }
+
+  /**
+   * A session lives no longer than its credential [AUTH-2]: at the token's expiry it is
+   * closed with 4401 `token_expired`, unless the client sent a fresh token before.
+   */
+  private watchExpiry(session: Session, identity: Identity): void {
+    clearTimeout(session.expiryTimer);
+    session.expiryTimer = undefined;
+    if (identity.expiresAt === undefined) return;
+    const delay = Math.min(Math.max(identity.expiresAt - Date.now(), 0), MAX_TIMER_MS);
+    session.expiryTimer = setTimeout(() => {
+      if (session.identity !== identity) return;
+      if (identity.expiresAt !== undefined && identity.expiresAt > Date.now()) {
+        this.watchExpiry(session, identity);
+        return;
+      }
+      this.refused(
+        session,
+        new AuthError("token_expired", "The session's token expired; reconnect with a fresh one."),
+      );
+    }, delay);
+    session.expiryTimer.unref();
+  }
+
+  private welcome(session: Session, ref: string | undefined): void {
+    const identity = session.identity;
+    if (!identity || !session.isOpen) return;
     session.send({
       type: "welcome",
       ...(ref === undefined ? {} : { ref }),
@@ -60,26 +135,5 @@ export class SessionLifecycle {
         heartbeatMs: this.options.heartbeatMs,
       },
     });
-    feed.replay();
-  }
-
-  /** A refused credential ends the session: the client must come back with another one. */
-  refused(session: Session, error: AuthError, ref?: string): void {
-    this.metrics.authFailures.inc({ reason: error.reason });
-    this.log.debug({ session: session.id, reason: error.reason }, "authentication refused");
-    session.sendError("unauthorized", error.message, {
-      ...(ref === undefined ? {} : { ref }),
-      reason: error.reason,
-    });
-    const code =
-      error.reason === "auth_unavailable" ? CLOSE_CODES.tryAgainLater : CLOSE_CODES.unauthorized;
-    session.close(code, error.reason);
-  }
-
-  closed(session: Session): void {
-    clearTimeout(session.authTimer);
-    if (session.identity) this.metrics.sessions.dec();
-    session.markClosed();
-    this.registry.remove(session);
   }
 }

@@ -22,6 +22,8 @@ export class Session {
   feed: MailboxFeed | undefined;
   /** Closes the session if it has not authenticated in time. */
   authTimer: NodeJS.Timeout | undefined;
+  /** Closes the session when its token expires. */
+  expiryTimer: NodeJS.Timeout | undefined;
   /** Mail of this session waiting for the store (see handlers/message-handler.ts). */
   sendsInFlight = 0;
   /** The last reply to a send, so the next reply follows it. Never rejects. */
