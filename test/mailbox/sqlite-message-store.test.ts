@@ -98,6 +98,30 @@ describe("SqliteMessageStore on disk", () => {
     expect(after.duplicate ? 0 : after.mail.seq).toBe(2);
   });
 
+  it("commits all appends made in one event-loop turn as one transaction (group commit)", async () => {
+    // Each commit appends its pages and a commit frame to the WAL, so the WAL's frame count
+    // tells how many commits there were.
+    const walFrames = (file: string): number => {
+      const probe = new BetterSqlite3(file);
+      const [row] = probe.pragma("wal_checkpoint(PASSIVE)") as Array<{ log: number }>;
+      probe.close();
+      return row?.log ?? -1;
+    };
+    const grouped = join(dir, "grouped.db");
+    const groupedStore = open(grouped);
+    await Promise.all(Array.from({ length: 100 }, (_, n) => groupedStore.append(mail(n))));
+    const oneTurn = walFrames(grouped);
+
+    const separate = join(dir, "separate.db");
+    const separateStore = open(separate);
+    for (let n = 0; n < 100; n++) await separateStore.append(mail(n));
+    const manyTurns = walFrames(separate);
+
+    if (process.env.POSTOFFICE_TEST_LOG) console.log({ oneTurn, manyTurns });
+    expect(manyTurns).toBeGreaterThanOrEqual(100);
+    expect(oneTurn).toBeLessThan(20);
+  });
+
   it("refuses to open a file that is not a database, with StoreError", async () => {
     const file = join(dir, "garbage.db");
     await import("node:fs/promises").then((fs) =>
