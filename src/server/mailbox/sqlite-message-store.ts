@@ -259,7 +259,9 @@ function prepare(db: Database) {
     mailbox: s("SELECT last_seq, acked_seq, read_seq, mail_count FROM mailboxes WHERE user = ?"),
     createMailbox: s("INSERT INTO mailboxes (user, last_seq) VALUES (?, 0)"),
     setLast: s("UPDATE mailboxes SET last_seq = ? WHERE user = ?"),
-    appendedMail: s("UPDATE mailboxes SET last_seq = ?, mail_count = mail_count + 1 WHERE user = ?"),
+    appendedMail: s(
+      "UPDATE mailboxes SET last_seq = ?, mail_count = mail_count + 1 WHERE user = ?",
+    ),
     setAcked: s("UPDATE mailboxes SET acked_seq = ? WHERE user = ?"),
     setRead: s("UPDATE mailboxes SET read_seq = ? WHERE user = ?"),
     addMailCount: s("UPDATE mailboxes SET mail_count = mail_count + ? WHERE user = ?"),
