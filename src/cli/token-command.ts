@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { SignJWT } from "jose";
 import { loadOrCreateDevSecret } from "../server/auth/dev-secret.js";
 import { hmacKey } from "../server/auth/jwt-authenticator.js";
+import { usesDevSecret } from "../server/compose/authenticator.js";
 import { ConfigError } from "../server/config/config-error.js";
 import { loadConfig } from "../server/config/load-config.js";
 import { EXIT_CONFIG } from "./start-command.js";
@@ -59,18 +60,28 @@ async function mintToken(flags: TokenFlags): Promise<string> {
     throw error;
   }
   const jwt = config.auth.jwt;
-  if (jwt && jwt.secret === undefined) {
-    console.error(
-      "postoffice: auth.jwt uses a public key or JWKS; tokens are minted by whoever holds the private key.",
-    );
+  let secret: string;
+  if (jwt?.secret !== undefined) {
+    secret = jwt.secret;
+  } else if (usesDevSecret(config.auth)) {
+    secret = (await loadOrCreateDevSecret(config.server.dataDir)).secret;
+  } else {
+    // Minting a token the server would refuse helps nobody: say why instead.
+    const why =
+      jwt?.publicKey || jwt?.publicKeyFile || jwt?.jwksUrl
+        ? "auth.jwt uses a public key or JWKS; tokens are minted by whoever holds the private key"
+        : "this configuration accepts no HS256 JWT (set auth.jwt.secret or POSTOFFICE_JWT_SECRET)";
+    console.error(`postoffice: ${why}.`);
     process.exit(EXIT_CONFIG);
   }
-  const secret = jwt?.secret ?? (await loadOrCreateDevSecret(config.server.dataDir)).secret;
   const claims: Record<string, unknown> = { [jwt?.rolesClaim ?? "roles"]: flags.role };
   const userClaim = jwt?.userClaim ?? "sub";
   if (userClaim !== "sub") claims[userClaim] = flags.sub;
   let token = new SignJWT(claims)
-    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setProtectedHeader({
+      alg: jwt?.algorithms?.find((alg) => alg.startsWith("HS")) ?? "HS256",
+      typ: "JWT",
+    })
     .setSubject(flags.sub)
     .setIssuedAt()
     .setExpirationTime(Math.floor(Date.now() / 1000) + parseTtl(flags.ttl));

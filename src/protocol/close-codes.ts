@@ -12,6 +12,8 @@ export const CLOSE_CODES = {
   authTimeout: 4408,
   /** The server failed to start the session (its mailbox could not be read). Reconnect. */
   internalError: 1011,
+  /** The client read too slowly: more than limits.outboundBufferBytes waited for it. Its mail is kept. */
+  slowReader: 1013,
   /** The server cannot check credentials right now (auth webhook or JWKS down). Retry with backoff. */
   tryAgainLater: 1013,
 } as const;

@@ -10,7 +10,12 @@ const SENDER_KEYS = new Set(["from", "sender", "sender_id", "senderId"]);
 const MAX_ID_LENGTH = 128;
 
 /** Parses and checks one text frame of the native protocol (docs/protocol.md#client-frames). */
-export function decodeClientFrame(text: string): DecodeResult {
+export interface DecodeOptions {
+  /** Deepest nesting of objects and arrays accepted (the frame object itself is level 1). */
+  maxDepth: number;
+}
+
+export function decodeClientFrame(text: string, options: DecodeOptions): DecodeResult {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -31,18 +36,25 @@ export function decodeClientFrame(text: string): DecodeResult {
   if (typeof value.type !== "string") {
     return { ok: false, code: "invalid_frame", message: "Frame needs a string `type`.", ref };
   }
-  // A cheap scan of the raw text first: the deep walk runs only when a sender key may be there.
-  if (mayNameSender(text)) {
-    const path = findSenderKey(value, "");
-    if (path !== undefined) {
-      return {
-        ok: false,
-        code: "forged_sender",
-        message: `Field ${path} names a sender; the server stamps the sender from your identity.`,
-        field: path,
-        ref,
-      };
-    }
+  // One walk checks nesting (deep values crash recursive code, ours and JSON.stringify's)
+  // and looks for sender keys [SENDER-1].
+  const problem = inspect(value, options.maxDepth);
+  if (problem?.kind === "depth") {
+    return {
+      ok: false,
+      code: "nesting_too_deep",
+      message: `Frame nests objects and arrays deeper than ${options.maxDepth} levels.`,
+      ref,
+    };
+  }
+  if (problem?.kind === "sender") {
+    return {
+      ok: false,
+      code: "forged_sender",
+      message: `Field ${problem.path} names a sender; the server stamps the sender from your identity.`,
+      field: problem.path,
+      ref,
+    };
   }
   const data = value.data;
   switch (value.type) {
@@ -104,24 +116,35 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function mayNameSender(text: string): boolean {
-  return text.includes('"from"') || text.includes('"sender') || text.includes("\\u");
-}
+type Problem = { kind: "depth" } | { kind: "sender"; path: string };
 
-function findSenderKey(value: unknown, path: string): string | undefined {
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const found = findSenderKey(value[i], `${path}[${i}]`);
-      if (found !== undefined) return found;
+/** Iterative, so that no input can exhaust the stack. */
+function inspect(root: Record<string, unknown>, maxDepth: number): Problem | undefined {
+  const stack: Array<{ value: unknown; path: string; depth: number }> = [
+    { value: root, path: "", depth: 1 },
+  ];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const { value, path, depth } = item;
+    if (typeof value !== "object" || value === null) continue;
+    if (depth > maxDepth) return { kind: "depth" };
+    if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--)
+        stack.push({ value: value[i], path: `${path}[${i}]`, depth: depth + 1 });
+      continue;
     }
-    return undefined;
-  }
-  if (!isObject(value)) return undefined;
-  for (const key of Object.keys(value)) {
-    const keyPath = path === "" ? key : `${path}.${key}`;
-    if (SENDER_KEYS.has(key)) return keyPath;
-    const found = findSenderKey(value[key], keyPath);
-    if (found !== undefined) return found;
+    const keys = Object.keys(value);
+    for (const key of keys) {
+      if (SENDER_KEYS.has(key))
+        return { kind: "sender", path: path === "" ? key : `${path}.${key}` };
+    }
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const key = keys[i] as string;
+      stack.push({
+        value: (value as Record<string, unknown>)[key],
+        path: path === "" ? key : `${path}.${key}`,
+        depth: depth + 1,
+      });
+    }
   }
   return undefined;
 }

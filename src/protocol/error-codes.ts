@@ -8,6 +8,8 @@ export const ERROR_CODES = {
     "The session is already authenticated as a user; open a new connection to change user.",
   invalid_frame: "The frame is not a JSON object with a string `type`.",
   invalid_field: "A field of the frame is missing or has the wrong type (see `field`).",
+  nesting_too_deep:
+    "The frame nests objects and arrays deeper than the server accepts (limits.maxNestingDepth).",
   forged_sender:
     "The frame names a sender (`from`, `sender`, `sender_id`, `senderId`); the server stamps the sender itself.",
   unknown_type: "The frame's `type` is not part of the protocol.",

@@ -24,9 +24,6 @@ import { SessionRegistry } from "./session/session-registry.js";
 import { WriteBatcher } from "./session/write-batcher.js";
 import { VERSION } from "./version.js";
 
-/** Frames larger than this close the connection with 1009 (ws enforces it while reading). */
-const MAX_FRAME_BYTES = 64 * 1024;
-
 /** A running Postoffice node: the one place where configuration becomes wired objects. */
 export class PostofficeNode {
   private state: NodeState = "starting";
@@ -56,7 +53,9 @@ export class PostofficeNode {
       log.error({ err: error, topic }, "delivery failed"),
     );
     const registry = new SessionRegistry(broker);
-    const router = new Router(store, broker, metrics);
+    const router = new Router(store, broker, metrics, (error, user) =>
+      log.error({ err: error, user }, "live delivery failed; the mail waits in the mailbox"),
+    );
     const lifecycle = new SessionLifecycle(registry, router, metrics, log, {
       version: VERSION,
       nodeId,
@@ -67,7 +66,7 @@ export class PostofficeNode {
       noServer: true,
       clientTracking: false,
       perMessageDeflate: false,
-      maxPayload: MAX_FRAME_BYTES,
+      maxPayload: config.limits.maxFrameBytes,
       handleProtocols: (offered) => selectSubprotocol(offered),
     });
     let node: PostofficeNode | undefined;
@@ -91,6 +90,8 @@ export class PostofficeNode {
           queryParam: config.auth.queryParam,
           cookieName: config.auth.cookieName,
           anonymous: config.auth.anonymous.enabled,
+          maxNestingDepth: config.limits.maxNestingDepth,
+          outboundBufferBytes: config.limits.outboundBufferBytes,
         },
         {
           wss,

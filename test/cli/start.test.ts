@@ -73,6 +73,21 @@ describe("postoffice start", () => {
     client.ws.terminate();
   });
 
+  it("`postoffice token` refuses to mint a token the server would refuse", async () => {
+    await writeFile(
+      join(dir, "postoffice.yaml"),
+      "auth:\n  tokens:\n    - { token: long-static-token, user: alice }\n",
+    );
+    const failure = await exec(process.execPath, [CLI, "token", "--sub", "alice"], {
+      cwd: dir,
+    }).then(
+      () => undefined,
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(failure?.code).toBe(78);
+    expect(failure?.stderr).toMatch(/accepts no HS256 JWT/);
+  });
+
   it("refuses to start on an invalid configuration, naming the key and what was expected (exit 78)", async () => {
     await writeFile(join(dir, "postoffice.yaml"), "server:\n  port: eighty\n");
     running = runCli(["start"], { cwd: dir });

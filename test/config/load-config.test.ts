@@ -31,6 +31,7 @@ function defaults(cwd: string): Config {
       expireIntervalMs: 60000,
       sqlite: { file: "mailboxes.db", synchronous: "full", busyTimeoutMs: 5000 },
     },
+    limits: { maxFrameBytes: 65536, maxNestingDepth: 32, outboundBufferBytes: 4194304 },
     metrics: { enabled: true, processMetrics: true },
     log: { level: "info", format: "auto" },
   };

@@ -49,6 +49,7 @@ const everyKey: Config = {
     expireIntervalMs: 60000,
     sqlite: { file: "mailboxes.db", synchronous: "full", busyTimeoutMs: 5000 },
   },
+  limits: { maxFrameBytes: 65536, maxNestingDepth: 32, outboundBufferBytes: 4194304 },
   metrics: { enabled: true, processMetrics: true },
   log: { level: "info", format: "auto" },
 };

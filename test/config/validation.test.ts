@@ -43,7 +43,7 @@ describe("configuration validation", () => {
   it("refuses an unknown top-level section", async () => {
     const error = await errorOf(loadYaml("redis: { url: redis://localhost }\n"));
     expect(error.path).toBe("/redis");
-    expect(error.message).toContain("allowed: server, auth, mailbox, metrics, log");
+    expect(error.message).toContain("allowed: server, auth, mailbox, limits, metrics, log");
   });
 
   it("keeps a __proto__ key as an unknown key instead of a prototype", async () => {

@@ -75,6 +75,15 @@ export async function buildAuthenticator(
   return { authenticator: new ChainAuthenticator([authenticator]), devSecretPath: dev.path };
 }
 
+/** Whether a node with this configuration accepts tokens signed with the development secret. */
+export function usesDevSecret(auth: AuthConfig): boolean {
+  const configured =
+    auth.tokens.length > 0 ||
+    (auth.jwt !== undefined && hasKey(auth.jwt)) ||
+    auth.webhook !== undefined;
+  return !configured && !auth.anonymous.enabled;
+}
+
 function hasKey(jwt: JwtConfig): boolean {
   return Boolean(jwt.secret || jwt.publicKey || jwt.publicKeyFile || jwt.jwksUrl);
 }

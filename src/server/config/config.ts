@@ -6,6 +6,7 @@ export interface Config {
   server: ServerConfig;
   auth: AuthConfig;
   mailbox: MailboxConfig;
+  limits: LimitsConfig;
   metrics: MetricsConfig;
   log: LogConfig;
 }
@@ -100,6 +101,15 @@ export interface MailboxConfig {
     /** How long a write waits for a lock held by another connection before failing. */
     busyTimeoutMs: number;
   };
+}
+
+export interface LimitsConfig {
+  /** Largest frame a client may send; larger closes with 1009. */
+  maxFrameBytes: number;
+  /** Deepest nesting of objects and arrays in a frame. */
+  maxNestingDepth: number;
+  /** Bytes held for a slow reader before it is closed with 1013. */
+  outboundBufferBytes: number;
 }
 
 export interface MetricsConfig {

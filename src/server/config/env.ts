@@ -68,6 +68,12 @@ export const envVariables: readonly EnvVariable[] = [
     parse: "integer",
   },
   { variable: "POSTOFFICE_MAILBOX_STORE", path: ["mailbox", "store"], parse: "string" },
+  { variable: "POSTOFFICE_MAX_FRAME_BYTES", path: ["limits", "maxFrameBytes"], parse: "integer" },
+  {
+    variable: "POSTOFFICE_OUTBOUND_BUFFER_BYTES",
+    path: ["limits", "outboundBufferBytes"],
+    parse: "integer",
+  },
   { variable: "POSTOFFICE_MAILBOX_OVERFLOW", path: ["mailbox", "overflow"], parse: "string" },
   { variable: "POSTOFFICE_MAILBOX_TTL_MS", path: ["mailbox", "ttlMs"], parse: "integer" },
   {

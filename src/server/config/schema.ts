@@ -345,6 +345,37 @@ const mailbox: SchemaNode = {
   },
 };
 
+const limits: SchemaNode = {
+  type: "object",
+  description: "What one connection may send and hold.",
+  additionalProperties: false,
+  default: {},
+  properties: {
+    maxFrameBytes: {
+      type: "integer",
+      minimum: 256,
+      maximum: 16777216,
+      default: 65536,
+      description: "Largest frame a client may send; a larger one closes the connection with 1009.",
+    },
+    maxNestingDepth: {
+      type: "integer",
+      minimum: 2,
+      maximum: 256,
+      default: 32,
+      description:
+        "Deepest nesting of objects and arrays in a frame; a deeper frame is refused with `nesting_too_deep`.",
+    },
+    outboundBufferBytes: {
+      type: "integer",
+      minimum: 65536,
+      default: 4194304,
+      description:
+        "Bytes the server may hold for a client that reads slowly; past it the connection is closed with 1013 and its mail waits in the mailbox.",
+    },
+  },
+};
+
 const metrics: SchemaNode = {
   type: "object",
   description: "Prometheus metrics.",
@@ -390,7 +421,7 @@ export const configSchema: SchemaNode = {
   type: "object",
   description: "Postoffice configuration (postoffice.yaml).",
   additionalProperties: false,
-  properties: { server, auth, mailbox, metrics, log },
+  properties: { server, auth, mailbox, limits, metrics, log },
 };
 
 /** The schema node at a key path such as ["server", "port"]; array items are entered by index. */

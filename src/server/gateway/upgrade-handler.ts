@@ -20,6 +20,8 @@ export interface UpgradeOptions {
   queryParam: string;
   cookieName: string;
   anonymous: boolean;
+  maxNestingDepth: number;
+  outboundBufferBytes: number;
 }
 
 export interface UpgradeDeps {
@@ -44,18 +46,11 @@ type Admission = { identity: Identity } | { refusal: AuthError } | { pending: tr
 export function createUpgradeHandler(options: UpgradeOptions, deps: UpgradeDeps) {
   const { log, metrics } = deps;
 
-  function onHandlerError(
-    session: Session,
-    frame: { type: string; id?: string },
-    error: unknown,
-  ): void {
-    log.error({ err: error, session: session.id, type: frame.type }, "frame handler failed");
+  function onTaskError(session: Session, error: unknown): void {
+    log.error({ err: error, session: session.id }, "frame handler failed");
     session.sendError(
       "internal_error",
-      "The server failed while handling this frame; it was not accepted.",
-      {
-        ...(frame.id === undefined ? {} : { ref: frame.id }),
-      },
+      "The server failed while handling a frame; it was not accepted.",
     );
   }
 
@@ -94,29 +89,30 @@ export function createUpgradeHandler(options: UpgradeOptions, deps: UpgradeDeps)
       deps.batcher,
       metrics,
       deps.handleFrame,
-      onHandlerError,
+      onTaskError,
+      options.outboundBufferBytes,
     );
     deps.registry.add(session);
     metrics.connections.inc();
     ws.on("message", (data, isBinary) => {
       session.awaitingPong = false;
-      if (isBinary) {
-        metrics.framesIn.inc({ type: "invalid" });
-        session.sendError(
-          "invalid_frame",
-          "Binary frames are not accepted; send JSON text frames.",
-        );
-        return;
+      // Nothing a client sends may throw out of this listener: that would end the process.
+      try {
+        if (isBinary) {
+          metrics.framesIn.inc({ type: "invalid" });
+          session.receive({
+            ok: false,
+            code: "invalid_frame",
+            message: "Binary frames are not accepted; send JSON text frames.",
+          });
+          return;
+        }
+        const decoded = decodeClientFrame(data.toString(), { maxDepth: options.maxNestingDepth });
+        metrics.framesIn.inc({ type: decoded.ok ? decoded.frame.type : "invalid" });
+        session.receive(decoded);
+      } catch (error) {
+        onTaskError(session, error);
       }
-      const decoded = decodeClientFrame(data.toString());
-      if (!decoded.ok) {
-        metrics.framesIn.inc({ type: "invalid" });
-        const { code, message, ok: _ok, ...extra } = decoded;
-        session.sendError(code, message, extra);
-        return;
-      }
-      metrics.framesIn.inc({ type: decoded.frame.type });
-      session.receive(decoded.frame);
     });
     ws.on("pong", () => {
       session.awaitingPong = false;
@@ -137,10 +133,13 @@ export function createUpgradeHandler(options: UpgradeOptions, deps: UpgradeDeps)
       );
     }
     if ("identity" in admission) {
-      const options = since === null || since === undefined ? {} : { since };
-      deps.lifecycle
-        .authenticated(session, admission.identity, options)
-        .catch((error: unknown) => deps.lifecycle.failedToStart(session, error));
+      const resume = since === null || since === undefined ? {} : { since };
+      // In the frame queue, so that an `auth` frame sent at once waits for this start.
+      session.enqueue(() =>
+        deps.lifecycle
+          .authenticated(session, admission.identity, resume)
+          .catch((error: unknown) => deps.lifecycle.failedToStart(session, error)),
+      );
     } else if ("refusal" in admission) {
       deps.lifecycle.refused(session, admission.refusal);
     } else {

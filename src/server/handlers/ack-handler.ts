@@ -24,12 +24,14 @@ export async function handleAck(
   } catch (error) {
     if (!(error instanceof StoreError)) throw error;
     ctx.log.error({ err: error }, "message store refused an acknowledgement");
-    session.sendError(
-      "store_unavailable",
-      "The acknowledgement could not be stored; send it again.",
-      {
-        ...(frame.id === undefined ? {} : { ref: frame.id }),
-      },
+    session.inOrder(() =>
+      session.sendError(
+        "store_unavailable",
+        "The acknowledgement could not be stored; send it again.",
+        {
+          ...(frame.id === undefined ? {} : { ref: frame.id }),
+        },
+      ),
     );
   }
 }

@@ -34,10 +34,12 @@ export async function handleAuth(
   const current = session.identity;
   if (current && !current.anonymous) {
     if (current.userId !== identity.userId) {
-      session.sendError(
-        "already_authenticated",
-        `This session is authenticated as ${current.userId}.`,
-        refOption,
+      session.inOrder(() =>
+        session.sendError(
+          "already_authenticated",
+          `This session is authenticated as ${current.userId}.`,
+          refOption,
+        ),
       );
       return;
     }

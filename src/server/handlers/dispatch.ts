@@ -1,4 +1,4 @@
-import type { ClientFrame } from "../../protocol/index.js";
+import type { DecodeResult } from "../../protocol/index.js";
 import type { FrameHandler, Session } from "../session/session.js";
 import { handleAck } from "./ack-handler.js";
 import { handleAuth } from "./auth-handler.js";
@@ -7,15 +7,18 @@ import { handleMessage } from "./message-handler.js";
 
 /** The dispatch table: one handler per client frame type (docs/protocol.md#client-frames). */
 export function createFrameHandler(ctx: HandlerContext): FrameHandler {
-  return (session: Session, frame: ClientFrame) => {
+  return (session: Session, decoded: DecodeResult) => {
+    if (!decoded.ok) {
+      const { code, message, ok: _ok, ...extra } = decoded;
+      session.inOrder(() => session.sendError(code, message, extra));
+      return;
+    }
+    const frame = decoded.frame;
+    const ref = frame.id === undefined ? {} : { ref: frame.id };
     const type = frame.type;
     switch (type) {
       case "ping":
-        session.send({
-          type: "pong",
-          ...(frame.id === undefined ? {} : { ref: frame.id }),
-          data: { ts: Date.now() },
-        });
+        session.inOrder(() => session.send({ type: "pong", ...ref, data: { ts: Date.now() } }));
         return;
       case "auth":
         return handleAuth(session, frame, ctx);
@@ -24,10 +27,15 @@ export function createFrameHandler(ctx: HandlerContext): FrameHandler {
       case "read": {
         const identity = session.identity;
         if (!identity) {
-          session.sendError(
-            "unauthorized",
-            'Authenticate first: send {"type":"auth","data":{"token":"..."}}.',
-            { ...(frame.id === undefined ? {} : { ref: frame.id }), reason: "token_missing" },
+          session.inOrder(() =>
+            session.sendError(
+              "unauthorized",
+              'Authenticate first: send {"type":"auth","data":{"token":"..."}}.',
+              {
+                ...ref,
+                reason: "token_missing",
+              },
+            ),
           );
           return;
         }

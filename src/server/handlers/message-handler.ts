@@ -28,10 +28,9 @@ export function handleMessage(
     (accepted) => ({ ok: true, accepted }),
     (error: unknown) => ({ ok: false, error }),
   );
-  const reply = Promise.all([outcome, session.lastReply]).then(([result]) =>
+  const reply = session.replyWhenSettled(outcome, (result) =>
     answer(session, frame.id, result, ctx),
   );
-  session.lastReply = reply;
   session.sendsInFlight += 1;
   const done = reply.finally(() => {
     session.sendsInFlight -= 1;

@@ -66,6 +66,11 @@ export class Metrics {
     labelNames: ["reason"] as const,
     registers: [this.registry],
   });
+  readonly slowReaders = new Counter({
+    name: "postoffice_slow_readers_total",
+    help: "Connections closed with 1013 for letting more than limits.outboundBufferBytes pile up.",
+    registers: [this.registry],
+  });
   readonly heartbeatTimeouts = new Counter({
     name: "postoffice_heartbeat_timeouts_total",
     help: "Connections terminated for not answering a ping in time.",

@@ -4,6 +4,21 @@ import { encodeEntry } from "./encode-entry.js";
 
 const REPLAY_PAGE = 256;
 
+export interface MailboxFeedOptions {
+  userId: string;
+  store: MessageStore;
+  /** Replay starts after this sequence. */
+  startAfter: number;
+  send: (frame: string) => void;
+  /**
+   * Undefined while the client can take more; otherwise resolves when it can. A replay
+   * never outruns its reader (live mail does not wait: a reader that falls behind it is cut).
+   */
+  roomForMore: () => Promise<void> | undefined;
+  /** The mailbox could not be read: the session cannot go on. */
+  onError: (error: unknown) => void;
+}
+
 /**
  * One session's view of its user's mailbox: replays stored mail from a cursor, then follows
  * live deliveries, without a gap or a duplicate at the seam [DELIVERY-2].
@@ -20,14 +35,19 @@ export class MailboxFeed {
   private moreArrived = false;
   private closed = false;
 
-  constructor(
-    private readonly userId: string,
-    private readonly store: MessageStore,
-    private readonly send: (frame: string) => void,
-    private readonly onError: (error: unknown) => void,
-    startAfter: number,
-  ) {
-    this.cursor = startAfter;
+  private readonly userId: string;
+  private readonly store: MessageStore;
+  private readonly send: (frame: string) => void;
+  private readonly roomForMore: () => Promise<void> | undefined;
+  private readonly onError: (error: unknown) => void;
+
+  constructor(options: MailboxFeedOptions) {
+    this.userId = options.userId;
+    this.store = options.store;
+    this.send = options.send;
+    this.roomForMore = options.roomForMore;
+    this.onError = options.onError;
+    this.cursor = options.startAfter;
   }
 
   /** The highest sequence handed to the session. */
@@ -56,15 +76,10 @@ export class MailboxFeed {
     if (!this.started) this.started = true;
     else if (this.replaying) return;
     this.replaying = true;
-    this.readPages().then(
-      () => {
-        this.replaying = false;
-      },
-      (error: unknown) => {
-        this.replaying = false;
-        this.onError(error);
-      },
-    );
+    this.readPages().catch((error: unknown) => {
+      this.replaying = false;
+      this.onError(error);
+    });
   }
 
   close(): void {
@@ -78,10 +93,19 @@ export class MailboxFeed {
       if (this.closed) return;
       for (const entry of page) {
         if (entry.seq <= this.cursor) continue;
+        const wait = this.roomForMore();
+        if (wait !== undefined) {
+          await wait;
+          if (this.closed) return;
+        }
         this.cursor = entry.seq;
         this.send(encodeEntry(entry));
       }
-      if (page.length < REPLAY_PAGE && !this.moreArrived) return;
+      if (page.length < REPLAY_PAGE && !this.moreArrived) {
+        // Live again in the same step as the last check, so no offer falls between the two.
+        this.replaying = false;
+        return;
+      }
     }
   }
 }

@@ -18,6 +18,8 @@ export class Router {
     readonly store: MessageStore,
     private readonly broker: Broker,
     private readonly metrics: Metrics,
+    /** A stored entry that could not be published live; its recipient gets it on replay. */
+    private readonly onPublishError: (error: unknown, userId: string) => void,
     private readonly clock: () => number = Date.now,
   ) {}
 
@@ -86,10 +88,7 @@ export class Router {
   }
 }
 
+/** The sender's data minus addressing. fromEntries defines keys, so even `__proto__` is kept as data. */
 function bodyOf(data: JsonObject): JsonObject {
-  const body: JsonObject = {};
-  for (const key of Object.keys(data)) {
-    if (!ADDRESS_FIELDS.has(key)) body[key] = data[key] as JsonObject[string];
-  }
-  return body;
+  return Object.fromEntries(Object.entries(data).filter(([key]) => !ADDRESS_FIELDS.has(key)));
 }

@@ -41,16 +41,22 @@ export class SessionLifecycle {
     session.identity = identity;
     // Each device may resume from its own position [DELIVERY-3]; by default, from the last ack.
     const startAfter = await this.router.resumePosition(identity.userId, since);
-    const feed = new MailboxFeed(
-      identity.userId,
-      this.router.store,
-      (frame) => session.sendText(frame),
-      (error) => this.log.error({ err: error, user: identity.userId }, "mailbox replay failed"),
+    if (!session.isOpen) return;
+    const feed = new MailboxFeed({
+      userId: identity.userId,
+      store: this.router.store,
       startAfter,
-    );
+      send: (frame) => session.sendText(frame),
+      roomForMore: () => session.roomForMore(),
+      onError: (error) => this.failedToStart(session, error),
+    });
     session.feed = feed;
     await this.registry.attach(session, identity.userId);
-    if (!session.isOpen) return;
+    if (!session.isOpen) {
+      // Closed while subscribing: `closed()` ran before the attach and could not undo it.
+      this.registry.detach(session, identity.userId);
+      return;
+    }
     this.welcome(session, ref);
     feed.replay();
   }
@@ -59,11 +65,12 @@ export class SessionLifecycle {
   refreshed(session: Session, identity: Identity, ref?: string): void {
     session.identity = identity;
     this.watchExpiry(session, identity);
-    this.welcome(session, ref);
+    session.inOrder(() => this.welcome(session, ref));
   }
 
+  /** The session cannot go on (its mailbox cannot be read): the client reconnects and resumes. */
   failedToStart(session: Session, error: unknown): void {
-    this.log.error({ err: error, session: session.id }, "session start failed");
+    this.log.error({ err: error, session: session.id }, "session failed");
     session.sendError("internal_error", "The session could not start; reconnect.");
     session.close(CLOSE_CODES.internalError, "session start failed");
   }

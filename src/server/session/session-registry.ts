@@ -40,7 +40,15 @@ export class SessionRegistry {
       const deliver = (message: BrokerMessage): void => {
         for (const s of sessions) s.feed?.offer(message);
       };
-      entry = { sessions, unsubscribe: this.broker.subscribe(topics.mailbox(userId), deliver) };
+      const created: UserEntry = {
+        sessions,
+        unsubscribe: this.broker.subscribe(topics.mailbox(userId), deliver),
+      };
+      // A failed subscription must not stay cached for the next session of the user.
+      created.unsubscribe.catch(() => {
+        if (this.users.get(userId) === created) this.users.delete(userId);
+      });
+      entry = created;
       this.users.set(userId, entry);
     }
     entry.sessions.add(session);
@@ -51,7 +59,10 @@ export class SessionRegistry {
     const entry = this.users.get(userId);
     if (!entry?.sessions.delete(session) || entry.sessions.size > 0) return;
     this.users.delete(userId);
-    void entry.unsubscribe.then((unsubscribe) => unsubscribe());
+    entry.unsubscribe.then(
+      (unsubscribe) => unsubscribe(),
+      () => undefined, // never subscribed: nothing to undo
+    );
   }
 
   remove(session: Session): void {

@@ -1,19 +1,27 @@
 import { randomUUID } from "node:crypto";
 import type { Duplex } from "node:stream";
 import type { WebSocket } from "ws";
-import type { ClientFrame, ErrorCode, ServerFrame } from "../../protocol/index.js";
+import {
+  CLOSE_CODES,
+  type DecodeResult,
+  type ErrorCode,
+  type ServerFrame,
+} from "../../protocol/index.js";
 import type { Identity } from "../auth/identity.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { MailboxFeed } from "../router/mailbox-feed.js";
 import type { WriteBatcher } from "./write-batcher.js";
 
-export type FrameHandler = (session: Session, frame: ClientFrame) => void | Promise<void>;
+export type FrameHandler = (session: Session, frame: DecodeResult) => void | Promise<void>;
+
+type Task = () => void | Promise<void>;
 
 /**
  * One connection: its identity once authenticated, its outbound writes, and the order in
- * which its frames are handled. Frames are handled one at a time: a frame that waits (auth,
- * a store write) holds the ones behind it, so replies come in the order of the requests and
- * mail sent right after `auth` is handled as the authenticated user.
+ * which its frames are handled. Frames are handled one at a time: a frame that waits (auth)
+ * holds the ones behind it, so mail sent right after `auth` is handled as the authenticated
+ * user. Sends are pipelined (handlers/message-handler.ts), and every reply goes through
+ * `inOrder`, so replies reach the client in the order of its frames.
  */
 export class Session {
   readonly id = randomUUID();
@@ -26,13 +34,12 @@ export class Session {
   expiryTimer: NodeJS.Timeout | undefined;
   /** Mail of this session waiting for the store (see handlers/message-handler.ts). */
   sendsInFlight = 0;
-  /** The last reply to a send, so the next reply follows it. Never rejects. */
-  lastReply: Promise<void> = Promise.resolve();
   /** Set by the heartbeat's ping, cleared by any sign of life. */
   awaitingPong = false;
+  private lastReply: Promise<void> = Promise.resolve();
   private closed = false;
   private busy = false;
-  private readonly inbox: ClientFrame[] = [];
+  private readonly inbox: Task[] = [];
 
   constructor(
     readonly ws: WebSocket,
@@ -40,7 +47,9 @@ export class Session {
     private readonly batcher: WriteBatcher,
     private readonly metrics: Metrics,
     private readonly handle: FrameHandler,
-    private readonly onHandlerError: (session: Session, frame: ClientFrame, error: unknown) => void,
+    private readonly onTaskError: (session: Session, error: unknown) => void,
+    /** Bytes held for this client past which it is a slow reader. */
+    private readonly outboundLimit: number,
   ) {}
 
   get isOpen(): boolean {
@@ -51,11 +60,19 @@ export class Session {
     this.sendText(JSON.stringify(frame));
   }
 
+  /**
+   * Writes a frame (corked until the end of the event-loop turn). A client that lets more
+   * than `outboundLimit` bytes pile up is closed with 1013; its mail stays in its mailbox.
+   */
   sendText(text: string): void {
     if (this.closed) return;
     this.batcher.cork(this.socket);
     this.ws.send(text);
     this.metrics.framesOut.inc();
+    if (this.ws.bufferedAmount > this.outboundLimit) {
+      this.metrics.slowReaders.inc();
+      this.close(CLOSE_CODES.slowReader, "slow_reader");
+    }
   }
 
   sendError(
@@ -72,11 +89,48 @@ export class Session {
     });
   }
 
-  /** Queues a decoded frame; frames are handled in arrival order, one at a time. */
-  receive(frame: ClientFrame): void {
+  /** Emits a reply after the replies to earlier frames (pending sends) have gone out. */
+  inOrder(reply: () => void): void {
+    if (this.sendsInFlight === 0) {
+      reply();
+      return;
+    }
+    this.lastReply = this.lastReply.then(reply);
+  }
+
+  /** Chains a reply that will be ready later (a send's outcome) behind the earlier ones. */
+  replyWhenSettled<T>(outcome: Promise<T>, reply: (result: T) => void): Promise<void> {
+    this.lastReply = Promise.all([outcome, this.lastReply]).then(([result]) => reply(result));
+    return this.lastReply;
+  }
+
+  /** Queues a decoded frame (or its decoding error); handled in arrival order, one at a time. */
+  receive(frame: DecodeResult): void {
+    this.enqueue(() => this.handle(this, frame));
+  }
+
+  /** Runs a task in the frame queue: frames that arrive meanwhile wait for it. */
+  enqueue(task: Task): void {
     if (this.closed) return;
-    this.inbox.push(frame);
+    this.inbox.push(task);
     if (!this.busy) this.drain();
+  }
+
+  /**
+   * Undefined while the client has room (half the outbound limit); otherwise resolves once
+   * it has read what it was sent, or is gone.
+   */
+  roomForMore(): Promise<void> | undefined {
+    if (this.closed || this.ws.bufferedAmount <= this.outboundLimit / 2) return undefined;
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.socket.off("drain", done);
+        this.socket.off("close", done);
+        resolve();
+      };
+      this.socket.on("drain", done);
+      this.socket.on("close", done);
+    });
   }
 
   /** Closes with a code; frames already sent are written first. */
@@ -97,19 +151,19 @@ export class Session {
 
   private drain(): void {
     while (!this.busy && !this.closed) {
-      const frame = this.inbox.shift();
-      if (frame === undefined) return;
+      const task = this.inbox.shift();
+      if (task === undefined) return;
       let pending: void | Promise<void>;
       try {
-        pending = this.handle(this, frame);
+        pending = task();
       } catch (error) {
-        this.onHandlerError(this, frame, error);
+        this.onTaskError(this, error);
         continue;
       }
       if (pending === undefined) continue;
       this.busy = true;
       pending
-        .catch((error: unknown) => this.onHandlerError(this, frame, error))
+        .catch((error: unknown) => this.onTaskError(this, error))
         .finally(() => {
           this.busy = false;
           this.drain();
