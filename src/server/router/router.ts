@@ -80,11 +80,17 @@ export class Router {
     if (removed > 0) this.metrics.mailExpired.inc(removed);
   }
 
-  private publish(userId: string, entry: MailboxEntry): Promise<void> {
-    return this.broker.publish(topics.mailbox(userId), {
-      seq: entry.seq,
-      frame: encodeEntry(entry),
-    });
+  /**
+   * Live delivery of what is already stored. It cannot fail the command: the entry is kept,
+   * and a session that misses it reads it from the store on its next replay or gap.
+   */
+  private async publish(userId: string, entry: MailboxEntry): Promise<void> {
+    try {
+      const frame = encodeEntry(entry);
+      await this.broker.publish(topics.mailbox(userId), { seq: entry.seq, frame });
+    } catch (error) {
+      this.onPublishError(error, userId);
+    }
   }
 }
 
