@@ -1,16 +1,8 @@
-import type { JsonObject } from "../../protocol/index.js";
+import type { JsonObject, Mail } from "../../protocol/index.js";
 
-/** Mail as kept in its recipient's mailbox. */
-export interface StoredMail {
+/** Mail as kept in its recipient's mailbox: the delivered envelope, plus what receipts need. */
+export interface StoredMail extends Mail {
   kind: "mail";
-  /** Server id, stable across redeliveries. */
-  id: string;
-  /** Position in the recipient's mailbox. */
-  seq: number;
-  from: string;
-  to: string;
-  ts: number;
-  body: JsonObject;
   /** The sender's frame `id`, echoed as `ref` on the receipts the sender gets. */
   ref?: string;
 }
