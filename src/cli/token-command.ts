@@ -27,7 +27,7 @@ export function registerTokenCommand(program: Command): void {
   program
     .command("token")
     .description(
-      "Print an HS256 JWT signed with the configured secret (auth.jwt.secret / POSTOFFICE_JWT_SECRET, " +
+      "Print a JWT (HS256, or the first HS* of auth.jwt.algorithms) signed with the configured secret (auth.jwt.secret / POSTOFFICE_JWT_SECRET, " +
         "or the development secret in the data directory). For development and scripts.",
     )
     .requiredOption("--sub <user>", "user id (the `sub` claim, or auth.jwt.userClaim)")

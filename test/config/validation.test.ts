@@ -147,4 +147,15 @@ describe("configuration validation", () => {
     expect(error.path).toBe("/auth/jwt/algorithms");
     expect(error.message).toContain("HS256");
   });
+
+  it("refuses an outbound buffer smaller than four of the largest frames", async () => {
+    const cwd = await tempConfigDir();
+    await expect(
+      loadConfig({
+        cwd,
+        env: { POSTOFFICE_MAX_FRAME_BYTES: "1048576", POSTOFFICE_OUTBOUND_BUFFER_BYTES: "1048576" },
+        flags: {},
+      }),
+    ).rejects.toThrow(/\/limits\/outboundBufferBytes: must be at least 4 × limits.maxFrameBytes/);
+  });
 });

@@ -64,7 +64,7 @@ describe("hostile and odd input", () => {
 
   it("closes a client that stops reading with 1013, keeps the others served, and redelivers its mail later", async () => {
     server = await startTestServer({
-      limits: { outboundBufferBytes: 65536 },
+      limits: { maxFrameBytes: 16384, outboundBufferBytes: 65536 },
       mailbox: { maxMessages: 100000 },
     });
     const alice = await connect("alice");

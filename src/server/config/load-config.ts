@@ -53,6 +53,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
   resolvePaths(config, layers, baseDir, cwd);
   checkAnonymous(config, layers);
   checkJwt(config.auth.jwt, layers);
+  checkLimits(config, layers);
   const files = [base, overlay].flatMap((file) => (file === undefined ? [] : [file.path]));
   return { config, files };
 }
@@ -134,6 +135,23 @@ function checkAnonymous(config: Config, layers: ConfigLayers): void {
       expected:
         "a loopback server.host (127.0.0.0/8, ::1, localhost) or auth.anonymous.allowNonLoopback: true",
       source: layers.describe("/auth/anonymous/enabled"),
+    },
+  );
+}
+
+/**
+ * A replay waits while more than half the outbound buffer is unread, then sends one entry:
+ * for that never to cut a reader who keeps up, the buffer must hold a few of the largest frames.
+ */
+function checkLimits(config: Config, layers: ConfigLayers): void {
+  const { maxFrameBytes, outboundBufferBytes } = config.limits;
+  if (outboundBufferBytes >= 4 * maxFrameBytes) return;
+  throw ConfigError.at(
+    "/limits/outboundBufferBytes",
+    `must be at least 4 × limits.maxFrameBytes (${4 * maxFrameBytes}), got ${outboundBufferBytes}`,
+    {
+      expected: `an integer ≥ ${4 * maxFrameBytes}`,
+      source: layers.describe("/limits/outboundBufferBytes"),
     },
   );
 }

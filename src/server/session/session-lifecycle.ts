@@ -71,8 +71,8 @@ export class SessionLifecycle {
   /** The session cannot go on (its mailbox cannot be read): the client reconnects and resumes. */
   failedToStart(session: Session, error: unknown): void {
     this.log.error({ err: error, session: session.id }, "session failed");
-    session.sendError("internal_error", "The session could not start; reconnect.");
-    session.close(CLOSE_CODES.internalError, "session start failed");
+    session.sendError("internal_error", "The session failed on the server; reconnect to resume.");
+    session.close(CLOSE_CODES.internalError, "session_failed");
   }
 
   /** A refused credential ends the session: the client must come back with another one. */
