@@ -52,9 +52,15 @@ async function freePort() {
 
 async function startServer(store, dataDir) {
   const port = await freePort();
+  // The benchmark measures throughput, so the per-connection rate limits are off.
+  const configFile = join(dataDir, "bench.yaml");
+  await writeFile(
+    configFile,
+    "limits:\n  rate:\n    connection: { perSecond: 0 }\n    user: { perSecond: 0 }\n    message: { perSecond: 0 }\n",
+  );
   const child = spawn(
     process.execPath,
-    [CLI, "start", "--port", String(port), "--host", "127.0.0.1"],
+    [CLI, "start", "--port", String(port), "--host", "127.0.0.1", "--config", configFile],
     {
       env: {
         PATH: process.env.PATH,

@@ -8,6 +8,10 @@ export const CLOSE_CODES = {
   goingAway: 1001,
   /** Credentials refused; reason is the AuthFailureReason. Reconnect with new credentials. */
   unauthorized: 4401,
+  /** The user already has limits.maxSessionsPerUser connections. Close another first. */
+  tooManySessions: 4409,
+  /** The client kept sending over its rate limit after being refused. Slow down before reconnecting. */
+  flooding: 4429,
   /** No authentication within auth.timeoutMs. Reconnect and authenticate sooner. */
   authTimeout: 4408,
   /** The server failed to start the session (its mailbox could not be read). Reconnect. */

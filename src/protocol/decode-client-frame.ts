@@ -1,9 +1,20 @@
 import type { ErrorCode } from "./error-codes.js";
 import type { ClientFrame, JsonObject } from "./frames.js";
 
-export type DecodeResult =
-  | { ok: true; frame: ClientFrame }
-  | { ok: false; code: ErrorCode; message: string; field?: string; ref?: string };
+/** Why a frame is refused: what its `error` frame will say. */
+export interface Refusal {
+  ok: false;
+  code: ErrorCode;
+  message: string;
+  ref?: string;
+  field?: string;
+  /** JSON pointer of the first schema failure, for `schema_violation`. */
+  pointer?: string;
+  /** For `rate_limited`: when a retry can succeed. */
+  retryAfterMs?: number;
+}
+
+export type DecodeResult = { ok: true; frame: ClientFrame } | Refusal;
 
 /** Keys by which a client could claim a sender; refused at any depth [SENDER-1]. */
 const SENDER_KEYS = new Set(["from", "sender", "sender_id", "senderId"]);
@@ -13,6 +24,8 @@ const MAX_ID_LENGTH = 128;
 export interface DecodeOptions {
   /** Deepest nesting of objects and arrays accepted (the frame object itself is level 1). */
   maxDepth: number;
+  /** Longest string value or key accepted, in UTF-16 code units. */
+  maxStringLength: number;
 }
 
 export function decodeClientFrame(text: string, options: DecodeOptions): DecodeResult {
@@ -20,7 +33,7 @@ export function decodeClientFrame(text: string, options: DecodeOptions): DecodeR
   try {
     value = JSON.parse(text);
   } catch {
-    return { ok: false, code: "invalid_frame", message: "Frame is not valid JSON." };
+    return { ok: false, code: "invalid_json", message: "Frame is not valid JSON." };
   }
   if (!isObject(value)) {
     return { ok: false, code: "invalid_frame", message: "Frame must be a JSON object." };
@@ -38,12 +51,21 @@ export function decodeClientFrame(text: string, options: DecodeOptions): DecodeR
   }
   // One walk checks nesting (deep values crash recursive code, ours and JSON.stringify's)
   // and looks for sender keys [SENDER-1].
-  const problem = inspect(value, options.maxDepth);
+  const problem = inspect(value, options);
   if (problem?.kind === "depth") {
     return {
       ok: false,
       code: "nesting_too_deep",
       message: `Frame nests objects and arrays deeper than ${options.maxDepth} levels.`,
+      ref,
+    };
+  }
+  if (problem?.kind === "string") {
+    return {
+      ok: false,
+      code: "string_too_long",
+      message: `Field ${problem.path} is longer than ${options.maxStringLength} characters.`,
+      field: problem.path,
       ref,
     };
   }
@@ -116,26 +138,32 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-type Problem = { kind: "depth" } | { kind: "sender"; path: string };
+type Problem = { kind: "depth" } | { kind: "sender" | "string"; path: string };
 
-/** Iterative, so that no input can exhaust the stack. */
-function inspect(root: Record<string, unknown>, maxDepth: number): Problem | undefined {
+/** One iterative walk (no input can exhaust the stack) for depth, string length and sender keys. */
+function inspect(root: Record<string, unknown>, options: DecodeOptions): Problem | undefined {
   const stack: Array<{ value: unknown; path: string; depth: number }> = [
     { value: root, path: "", depth: 1 },
   ];
   for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
     const { value, path, depth } = item;
+    if (typeof value === "string") {
+      if (value.length > options.maxStringLength) return { kind: "string", path };
+      continue;
+    }
     if (typeof value !== "object" || value === null) continue;
-    if (depth > maxDepth) return { kind: "depth" };
+    if (depth > options.maxDepth) return { kind: "depth" };
     if (Array.isArray(value)) {
-      for (let i = value.length - 1; i >= 0; i--)
+      for (let i = value.length - 1; i >= 0; i--) {
         stack.push({ value: value[i], path: `${path}[${i}]`, depth: depth + 1 });
+      }
       continue;
     }
     const keys = Object.keys(value);
     for (const key of keys) {
-      if (SENDER_KEYS.has(key))
-        return { kind: "sender", path: path === "" ? key : `${path}.${key}` };
+      const keyPath = path === "" ? key : `${path}.${key}`;
+      if (SENDER_KEYS.has(key)) return { kind: "sender", path: keyPath };
+      if (key.length > options.maxStringLength) return { kind: "string", path: keyPath };
     }
     for (let i = keys.length - 1; i >= 0; i--) {
       const key = keys[i] as string;

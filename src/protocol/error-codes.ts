@@ -6,15 +6,24 @@ export const ERROR_CODES = {
   unauthorized: "The session is not authenticated, or its credentials were refused (see `reason`).",
   already_authenticated:
     "The session is already authenticated as a user; open a new connection to change user.",
+  invalid_json: "The frame is not valid JSON.",
   invalid_frame: "The frame is not a JSON object with a string `type`.",
   invalid_field: "A field of the frame is missing or has the wrong type (see `field`).",
   nesting_too_deep:
     "The frame nests objects and arrays deeper than the server accepts (limits.maxNestingDepth).",
+  string_too_long:
+    "A string in the frame is longer than the server accepts (limits.maxStringLength; see `field`).",
+  binary_not_supported:
+    "Binary frames are not accepted here (limits.binaryFrames); send JSON text frames.",
   forged_sender:
     "The frame names a sender (`from`, `sender`, `sender_id`, `senderId`); the server stamps the sender itself.",
   unknown_type: "The frame's `type` is not part of the protocol.",
+  schema_violation:
+    "The frame's `data` does not satisfy the schema configured for its type (see `pointer`).",
+  rate_limited: "Too many frames: this one was refused; retry after `retryAfterMs`.",
+  too_many_sessions: "The user has as many connections as allowed (limits.maxSessionsPerUser).",
   mailbox_full: "The recipient's mailbox holds as many messages as it may; try again later.",
-  store_unavailable: "The message could not be stored; it was not accepted.",
+  store_unavailable: "The message or acknowledgement could not be stored; it was not accepted.",
   internal_error: "The server failed while handling the frame; it was not accepted.",
 } as const;
 

@@ -114,8 +114,12 @@ export interface ErrorFrame {
     message: string;
     /** A finer, stable cause where the code has several (auth failures). */
     reason?: string;
-    /** The field at fault, for `invalid_field`. */
+    /** The field at fault (`invalid_field`, `forged_sender`, `string_too_long`). */
     field?: string;
+    /** JSON pointer of the first failure in the frame, for `schema_violation`. */
+    pointer?: string;
+    /** For `rate_limited`: retrying sooner is refused again. */
+    retryAfterMs?: number;
   };
 }
 

@@ -1,12 +1,14 @@
 import { createServer, type Server } from "node:http";
 import { hostname } from "node:os";
 import { isAbsolute, join } from "node:path";
-import { WebSocketServer } from "ws";
+import type { WebSocketServer } from "ws";
 import { CLOSE_CODES, type GoingAwayReason } from "../protocol/index.js";
 import type { Authenticator } from "./auth/authenticator.js";
 import type { Broker } from "./broker/broker.js";
 import { MemoryBroker } from "./broker/memory-broker.js";
 import { buildAuthenticator } from "./compose/authenticator.js";
+import { buildGateway } from "./compose/gateway.js";
+import { compileUserSchema } from "./config/compile-user-schema.js";
 import type { Config } from "./config/config.js";
 import { selectSubprotocol } from "./gateway/handshake-token.js";
 import { startHeartbeat } from "./gateway/heartbeat.js";
@@ -52,60 +54,35 @@ export class PostofficeNode {
     const broker = new MemoryBroker((error, topic) =>
       log.error({ err: error, topic }, "delivery failed"),
     );
-    const registry = new SessionRegistry(broker);
+    const registry = new SessionRegistry(broker, config.limits.rate.user);
     const router = new Router(store, broker, metrics, (error, user) =>
       log.error({ err: error, user }, "live delivery failed; the mail waits in the mailbox"),
     );
     const lifecycle = new SessionLifecycle(registry, router, metrics, log, {
+      maxSessionsPerUser: config.limits.maxSessionsPerUser,
       version: VERSION,
       nodeId,
       heartbeatMs: config.server.heartbeat.intervalMs,
     });
     const handleFrame = createFrameHandler({ authenticator, router, lifecycle, log });
-    const wss = new WebSocketServer({
-      noServer: true,
-      clientTracking: false,
-      perMessageDeflate: false,
-      maxPayload: config.limits.maxFrameBytes,
-      handleProtocols: (offered) => selectSubprotocol(offered),
-    });
     let node: PostofficeNode | undefined;
     const state = (): NodeState => node?.state ?? "starting";
-    const http = createServer(
-      createHttpRoutes({
-        version: VERSION,
-        nodeId,
-        startedAt,
-        state,
-        connections: () => registry.size,
-        metrics: config.metrics.enabled ? metrics : undefined,
-      }),
-    );
-    http.on(
-      "upgrade",
-      createUpgradeHandler(
-        {
-          path: config.server.path,
-          authTimeoutMs: config.auth.timeoutMs,
-          queryParam: config.auth.queryParam,
-          cookieName: config.auth.cookieName,
-          anonymous: config.auth.anonymous.enabled,
-          maxNestingDepth: config.limits.maxNestingDepth,
-          outboundBufferBytes: config.limits.outboundBufferBytes,
-        },
-        {
-          wss,
-          authenticator,
-          lifecycle,
-          registry,
-          batcher: new WriteBatcher(),
-          metrics,
-          log,
-          handleFrame,
-          state,
-        },
-      ),
-    );
+    const { http, wss } = buildGateway(config, {
+      authenticator,
+      lifecycle,
+      registry,
+      metrics,
+      log,
+      handleFrame,
+      validateMessage:
+        config.validation.message === undefined
+          ? undefined
+          : compileUserSchema(config.validation.message),
+      state,
+      version: VERSION,
+      nodeId,
+      startedAt,
+    });
     node = new PostofficeNode(
       config,
       log,

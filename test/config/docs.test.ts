@@ -23,10 +23,23 @@ function keyRows(markdown: string): Map<string, KeyRow> {
     const cells = line.split("|").map((cell) => cell.trim());
     const [, keyCell, , defaultCell, variableCell] = cells;
     const key = /^`([a-zA-Z.[\]]+)`$/.exec(keyCell ?? "")?.[1];
-    if (key === undefined || !key.includes(".") || cells.length < 7) continue;
+    // Five columns: other tables (presets, error fields) have fewer. `preset` has no dot.
+    if (key === undefined || cells.length < 7) continue;
     rows.set(key, { key, defaultCell: defaultCell ?? "", variableCell: variableCell ?? "" });
   }
   return rows;
+}
+
+function yamlBlocks(markdown: string): string[] {
+  return [...markdown.matchAll(/```yaml\n([\s\S]*?)```/g)].map((match) => match[1] ?? "");
+}
+
+/** The text under a `## ` heading, up to the next one. */
+function section(markdown: string, heading: string): string {
+  const start = markdown.indexOf(`\n## ${heading}\n`);
+  if (start === -1) throw new Error(`no section "${heading}"`);
+  const end = markdown.indexOf("\n## ", start + 1);
+  return markdown.slice(start, end === -1 ? undefined : end);
 }
 
 function shownDefault(value: unknown): string {
@@ -76,9 +89,7 @@ describe("docs/configuration.md", () => {
   });
 
   it("has example files that load", async () => {
-    const [base, overlay] = [...doc.matchAll(/```yaml\n([\s\S]*?)```/g)].map(
-      (match) => match[1] ?? "",
-    );
+    const [base, overlay] = yamlBlocks(section(doc, "A complete example"));
     if (base === undefined || overlay === undefined) throw new Error("expected two yaml examples");
     const cwd = await tempConfigDir({
       "postoffice.yaml": base,
@@ -92,5 +103,14 @@ describe("docs/configuration.md", () => {
     expect(files).toHaveLength(2);
     expect(config.server.dataDir).toBe("/var/lib/postoffice");
     expect(config.auth.jwt?.jwksUrl).toMatch(/^https:/);
+    expect(config.validation.message).toMatchObject({ type: "object" });
+  });
+
+  it("has a message schema example that loads", async () => {
+    const [example] = yamlBlocks(section(doc, "Validation"));
+    if (example === undefined) throw new Error("expected a yaml example under Validation");
+    const cwd = await tempConfigDir({ "postoffice.yaml": example });
+    const { config } = await loadConfig({ cwd, env: {}, flags: {} });
+    expect(config.validation.message).toMatchObject({ type: "object" });
   });
 });

@@ -58,6 +58,12 @@ const samples: Record<string, Sample> = {
   POSTOFFICE_ANONYMOUS_ALLOW_NON_LOOPBACK: { value: "yes", expected: true },
   POSTOFFICE_MAILBOX_MAX_MESSAGES: { value: "50", expected: 50 },
   POSTOFFICE_MAILBOX_STORE: { value: "memory", expected: "memory" },
+  POSTOFFICE_PRESET: { value: "chat", expected: "chat" },
+  POSTOFFICE_ALLOWED_ORIGINS: {
+    value: "https://app.example.com,https://*.example.org",
+    expected: ["https://app.example.com", "https://*.example.org"],
+  },
+  POSTOFFICE_MAX_CONNECTIONS: { value: "500", expected: 500 },
   POSTOFFICE_MAX_FRAME_BYTES: { value: "1024", expected: 1024 },
   POSTOFFICE_OUTBOUND_BUFFER_BYTES: { value: "1048576", expected: 1048576 },
   POSTOFFICE_MAILBOX_OVERFLOW: { value: "dropOldest", expected: "dropOldest" },

@@ -7,9 +7,11 @@ import { tempConfigDir } from "./temp-config-dir.js";
 
 function defaults(cwd: string): Config {
   return {
+    preset: "none",
     server: {
       host: "0.0.0.0",
       port: 8080,
+      allowedOrigins: [],
       path: "/ws",
       dataDir: path.join(cwd, "data"),
       heartbeat: { intervalMs: 25000 },
@@ -31,7 +33,24 @@ function defaults(cwd: string): Config {
       expireIntervalMs: 60000,
       sqlite: { file: "mailboxes.db", synchronous: "full", busyTimeoutMs: 5000 },
     },
-    limits: { maxFrameBytes: 65536, maxNestingDepth: 32, outboundBufferBytes: 4194304 },
+    limits: {
+      maxFrameBytes: 65536,
+      maxNestingDepth: 32,
+      maxStringLength: 32768,
+      binaryFrames: false,
+      outboundBufferBytes: 4194304,
+      handshakeTimeoutMs: 10000,
+      maxConnections: 10000,
+      maxConnectionsPerIp: 0,
+      maxSessionsPerUser: 32,
+      rate: {
+        connection: { perSecond: 100, burst: 200 },
+        user: { perSecond: 200, burst: 400 },
+        message: { perSecond: 50, burst: 100 },
+        closeAfterRefusals: 20,
+      },
+    },
+    validation: {},
     metrics: { enabled: true, processMetrics: true },
     log: { level: "info", format: "auto" },
   };

@@ -6,11 +6,14 @@ export interface SchemaLeaf {
   node: SchemaNode;
 }
 
-/** Every key a user can set: scalars, arrays, and the keys inside arrays of objects. */
+/**
+ * Every key a user can set: scalars, arrays, the keys inside arrays of objects, and objects
+ * that hold an operator's JSON Schema (`userSchema`), which are one key whatever they hold.
+ */
 export function schemaLeaves(node: SchemaNode, prefix = ""): SchemaLeaf[] {
   return Object.entries(node.properties ?? {}).flatMap(([key, child]) => {
     const dotted = prefix === "" ? key : `${prefix}.${key}`;
-    if (child.type === "object") return schemaLeaves(child, dotted);
+    if (child.type === "object" && !child.userSchema) return schemaLeaves(child, dotted);
     if (child.type === "array" && child.items?.type === "object") {
       return [{ dotted, node: child }, ...schemaLeaves(child.items, `${dotted}[]`)];
     }

@@ -1,7 +1,12 @@
 import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
 import type { Config, JwtConfig, WebhookConfig } from "../../src/server/config/config.js";
-import { configSchema, type SchemaNode } from "../../src/server/config/schema.js";
+import {
+  annotationKeywords,
+  configSchema,
+  describeExpectedAt,
+  type SchemaNode,
+} from "../../src/server/config/schema.js";
 import { schemaLeaves } from "./schema-leaves.js";
 
 /** Every key of `Config` set, optional ones included: TypeScript keeps this literal complete. */
@@ -23,9 +28,11 @@ const webhook: Required<WebhookConfig> = {
   cacheTtlMs: 0,
 };
 const everyKey: Config = {
+  preset: "chat",
   server: {
     host: "0.0.0.0",
     port: 8080,
+    allowedOrigins: ["https://app.example.com"],
     path: "/ws",
     dataDir: "./data",
     heartbeat: { intervalMs: 25000 },
@@ -49,13 +56,39 @@ const everyKey: Config = {
     expireIntervalMs: 60000,
     sqlite: { file: "mailboxes.db", synchronous: "full", busyTimeoutMs: 5000 },
   },
-  limits: { maxFrameBytes: 65536, maxNestingDepth: 32, outboundBufferBytes: 4194304 },
+  limits: {
+    maxFrameBytes: 65536,
+    maxNestingDepth: 32,
+    maxStringLength: 32768,
+    binaryFrames: false,
+    outboundBufferBytes: 4194304,
+    handshakeTimeoutMs: 10000,
+    maxConnections: 10000,
+    maxConnectionsPerIp: 0,
+    maxSessionsPerUser: 32,
+    rate: {
+      connection: { perSecond: 100, burst: 200 },
+      user: { perSecond: 200, burst: 400 },
+      message: { perSecond: 50, burst: 100 },
+      closeAfterRefusals: 20,
+    },
+  },
+  validation: {
+    message: { type: "object", properties: { text: { type: "string" } }, required: ["text"] },
+  },
   metrics: { enabled: true, processMetrics: true },
   log: { level: "info", format: "auto" },
 };
 
+/** Keys whose value is an operator's JSON Schema: one key of ours, whatever it holds inside. */
+const userSchemaKeys = schemaLeaves(configSchema)
+  .filter((leaf) => leaf.node.userSchema)
+  .map((leaf) => leaf.dotted);
+
 function valueLeaves(value: unknown, prefix = ""): string[] {
-  if (typeof value !== "object" || value === null) return [prefix];
+  if (typeof value !== "object" || value === null || userSchemaKeys.includes(prefix)) {
+    return [prefix];
+  }
   if (Array.isArray(value)) {
     const objects = value.filter((item) => typeof item === "object" && item !== null);
     return [prefix, ...objects.flatMap((item) => valueLeaves(item, `${prefix}[]`))];
@@ -75,7 +108,11 @@ function objectNodes(node: SchemaNode, at = "(root)"): Array<[string, SchemaNode
 }
 
 describe("configSchema", () => {
-  const validate = new Ajv({ useDefaults: true, strict: true }).compile(configSchema);
+  const validate = new Ajv({
+    useDefaults: true,
+    strict: true,
+    keywords: annotationKeywords,
+  }).compile(configSchema);
 
   it("accepts a Config with every key set and adds nothing to it", () => {
     const copy = structuredClone(everyKey);
@@ -93,9 +130,9 @@ describe("configSchema", () => {
     expect(undocumented.map((leaf) => leaf.dotted)).toEqual([]);
   });
 
-  it("closes every object to unknown keys", () => {
+  it("closes every object to unknown keys, except an operator's JSON Schema", () => {
     const open = objectNodes(configSchema).filter(
-      ([, node]) => node.additionalProperties !== false,
+      ([, node]) => node.additionalProperties !== false && !node.userSchema,
     );
     expect(open.map(([at]) => at)).toEqual([]);
   });
@@ -103,9 +140,26 @@ describe("configSchema", () => {
   it("defaults every always-present section to {} so zero configuration fills it", () => {
     const optional = new Set(["(root)", "auth.jwt", "auth.webhook", "auth.tokens[]"]);
     const missing = objectNodes(configSchema)
-      .filter(([at, node]) => !optional.has(at) && node.default === undefined)
+      .filter(([at, node]) => !optional.has(at) && !node.userSchema && node.default === undefined)
       .map(([at]) => at);
     expect(missing).toEqual([]);
+  });
+
+  it("holds operator-written JSON Schemas only at validation.message, open and without default", () => {
+    const userSchemas = objectNodes(configSchema).filter(([, node]) => node.userSchema);
+    expect(userSchemas.map(([at]) => at)).toEqual(["validation.message"]);
+    expect(userSchemaKeys).toEqual(["validation.message"]);
+    for (const [at, node] of userSchemas) {
+      expect(node.type, at).toBe("object");
+      expect(node.default, at).toBeUndefined();
+      expect(node.properties, at).toBeUndefined();
+      expect(node.additionalProperties, at).toBeUndefined();
+    }
+  });
+
+  it("describes an operator's JSON Schema as such in errors", () => {
+    expect(describeExpectedAt(["validation", "message"])).toBe("a JSON Schema object");
+    expect(describeExpectedAt(["limits"])).toBe("mapping of keys to values");
   });
 
   it("never accepts the none algorithm", () => {

@@ -36,14 +36,16 @@ describe("configuration validation", () => {
     const error = await errorOf(loadYaml("server:\n  prot: 80\n"));
     expect(error.path).toBe("/server/prot");
     expect(error.message).toBe(
-      "Invalid configuration at /server/prot: unknown key (allowed: host, port, path, dataDir, heartbeat, shutdown) (from postoffice.yaml:2)",
+      "Invalid configuration at /server/prot: unknown key (allowed: host, port, allowedOrigins, path, dataDir, heartbeat, shutdown) (from postoffice.yaml:2)",
     );
   });
 
   it("refuses an unknown top-level section", async () => {
     const error = await errorOf(loadYaml("redis: { url: redis://localhost }\n"));
     expect(error.path).toBe("/redis");
-    expect(error.message).toContain("allowed: server, auth, mailbox, limits, metrics, log");
+    expect(error.message).toContain(
+      "allowed: preset, server, auth, mailbox, limits, validation, metrics, log",
+    );
   });
 
   it("keeps a __proto__ key as an unknown key instead of a prototype", async () => {

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -16,6 +16,11 @@ describe("a node killed with SIGKILL", () => {
 
   it("loses no accepted mail: after a restart on the same data directory every accepted mail arrives once, in order", async () => {
     dir = await mkdtemp(join(tmpdir(), "postoffice-crash-"));
+    // One sender pushes 3000 mails as fast as it can: the per-connection rate limits are off.
+    await writeFile(
+      join(dir, "postoffice.yaml"),
+      "limits:\n  rate:\n    connection: { perSecond: 0 }\n    user: { perSecond: 0 }\n    message: { perSecond: 0 }\n",
+    );
     const start = async (): Promise<{ server: ChildServer; url: string }> => {
       const port = await freePort();
       const server = runCli(["start", "--port", String(port), "--host", "127.0.0.1"], {

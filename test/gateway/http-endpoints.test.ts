@@ -46,7 +46,7 @@ describe("operator endpoints", () => {
     expect(text).toMatch(/^postoffice_frames_in_total\{type="message"\} 1$/m);
     expect(text).toMatch(/^postoffice_frames_in_total\{type="invalid"\} 1$/m);
     expect(text).toMatch(/^postoffice_messages_routed_total\{kind="direct"\} 1$/m);
-    expect(text).toMatch(/^postoffice_errors_total\{code="invalid_frame"\} 1$/m);
+    expect(text).toMatch(/^postoffice_errors_total\{code="invalid_json"\} 1$/m);
     expect(text).toMatch(/^postoffice_frames_out_total 3$/m);
     alice.ws.terminate();
   });

@@ -37,6 +37,10 @@ export async function startTestServer(
       ],
     },
     metrics: { processMetrics: false },
+    // Most tests send bursts; the rate-limit tests set their own limits.
+    limits: {
+      rate: { connection: { perSecond: 0 }, user: { perSecond: 0 }, message: { perSecond: 0 } },
+    },
   };
   await writeFile(file, stringify(deepMerge(base, overrides)));
   const { config } = await loadConfig({ cwd: dir, env: {}, flags: { config: file } });

@@ -5,8 +5,9 @@ import { escapeKey, pointerKeys, toPointer } from "./json-pointer.js";
 import type { ConfigFlags } from "./load-config.js";
 import { describeExpectedAt } from "./schema.js";
 
-/** Who set a value: a file, an environment variable or a command-line flag. */
+/** Who set a value: a preset, a file, an environment variable or a command-line flag. */
 export type Origin =
+  | { kind: "preset"; name: string }
   | { kind: "file"; file: ConfigFile }
   | { kind: "variable"; name: string }
   | { kind: "flag"; name: string };
@@ -36,14 +37,22 @@ export class ConfigLayers {
     }
   }
 
-  /** "postoffice.yaml:3", "POSTOFFICE_PORT" or "--port"; undefined for a default. */
+  /** "postoffice.yaml:3", "POSTOFFICE_PORT", "--port" or "the chat preset"; undefined for a default. */
   describe(pointer: string): string | undefined {
     const origin = this.originOf(pointer);
     if (origin === undefined) return undefined;
-    if (origin.kind !== "file") return origin.name;
-    const where = displayPath(origin.file.path, this.cwd);
-    const line = lineOf(origin.file, pointerKeys(pointer));
-    return line === undefined ? where : `${where}:${line}`;
+    switch (origin.kind) {
+      case "preset":
+        return `the ${origin.name} preset`;
+      case "variable":
+      case "flag":
+        return origin.name;
+      case "file": {
+        const where = displayPath(origin.file.path, this.cwd);
+        const line = lineOf(origin.file, pointerKeys(pointer));
+        return line === undefined ? where : `${where}:${line}`;
+      }
+    }
   }
 
   private mergeInto(

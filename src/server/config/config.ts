@@ -3,10 +3,12 @@
  * limits and descriptions; this type mirrors it and a test keeps the two in step.
  */
 export interface Config {
+  preset: "none" | "chat";
   server: ServerConfig;
   auth: AuthConfig;
   mailbox: MailboxConfig;
   limits: LimitsConfig;
+  validation: ValidationConfig;
   metrics: MetricsConfig;
   log: LogConfig;
 }
@@ -14,6 +16,8 @@ export interface Config {
 export interface ServerConfig {
   host: string;
   port: number;
+  /** Browser origins allowed (exact or `*` wildcards); empty: any (cookie logins: same origin only). */
+  allowedOrigins: string[];
   /** URL path where WebSocket upgrades are accepted. */
   path: string;
   dataDir: string;
@@ -103,13 +107,41 @@ export interface MailboxConfig {
   };
 }
 
+export interface RateBucketConfig {
+  /** Average frames per second; 0 = no limit. */
+  perSecond: number;
+  burst: number;
+}
+
 export interface LimitsConfig {
   /** Largest frame a client may send; larger closes with 1009. */
   maxFrameBytes: number;
   /** Deepest nesting of objects and arrays in a frame. */
   maxNestingDepth: number;
+  /** Longest string anywhere in a frame. */
+  maxStringLength: number;
+  /** Read binary frames as UTF-8 JSON; off: refused. */
+  binaryFrames: boolean;
   /** Bytes held for a slow reader before it is closed with 1013. */
   outboundBufferBytes: number;
+  /** The HTTP handshake must arrive within this time. */
+  handshakeTimeoutMs: number;
+  /** 0 = no limit, for the three caps. */
+  maxConnections: number;
+  maxConnectionsPerIp: number;
+  maxSessionsPerUser: number;
+  rate: {
+    connection: RateBucketConfig;
+    user: RateBucketConfig;
+    message: RateBucketConfig;
+    /** Refusals in a row after which a flooding connection is closed with 4429. */
+    closeAfterRefusals: number;
+  };
+}
+
+export interface ValidationConfig {
+  /** JSON Schema for the `data` of `message` frames. */
+  message?: Record<string, unknown>;
 }
 
 export interface MetricsConfig {

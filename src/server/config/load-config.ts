@@ -1,13 +1,15 @@
 import { isIPv4 } from "node:net";
 import path from "node:path";
 import { Ajv, type ErrorObject } from "ajv";
+import { compileUserSchema } from "./compile-user-schema.js";
 import type { Config, JwtConfig } from "./config.js";
 import { ConfigError } from "./config-error.js";
-import { readBaseFile, readOverlayFile } from "./config-file.js";
+import { type ConfigFile, readBaseFile, readOverlayFile } from "./config-file.js";
 import { applyEnvironment, applyFlags, ConfigLayers } from "./config-layers.js";
 import { loaderVariables } from "./env.js";
 import { escapeKey, pointerKeys } from "./json-pointer.js";
-import { configSchema, describeExpectedAt, schemaNodeAt } from "./schema.js";
+import { isPresetName, type PresetName, presets } from "./presets.js";
+import { annotationKeywords, configSchema, describeExpectedAt, schemaNodeAt } from "./schema.js";
 
 export interface ConfigFlags {
   config?: string;
@@ -29,33 +31,57 @@ export interface LoadedConfig {
 
 // Compiled once: compiling generates code, and every test and start would otherwise pay for it.
 // `verbose` puts the offending value on each error, for the "got ..." part of the message.
-const ajv = new Ajv({ useDefaults: true, allErrors: false, strict: true, verbose: true });
+const ajv = new Ajv({
+  useDefaults: true,
+  allErrors: false,
+  strict: true,
+  verbose: true,
+  keywords: annotationKeywords,
+});
 const validateConfig = ajv.compile<Config>(configSchema);
 
 /**
- * Builds the configuration of this node. Later wins: schema defaults, base file, overlay file
- * (`POSTOFFICE_ENV`), environment variables, CLI flags. Throws `ConfigError` for anything
- * that should stop the start, naming the key, what it accepts and who set it.
+ * Builds the configuration of this node. Later wins: schema defaults, the preset, base file,
+ * overlay file (`POSTOFFICE_ENV`), environment variables, CLI flags. Throws `ConfigError` for
+ * anything that should stop the start, naming the key, what it accepts and who set it.
  */
 export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConfig> {
   const { cwd, env, flags } = options;
-  const layers = new ConfigLayers(cwd);
   const base = await readBaseFile(cwd, env, flags.config);
   const baseDir = base === undefined ? cwd : path.dirname(base.path);
-  if (base !== undefined) layers.apply(base.value, { kind: "file", file: base });
-
   const overlay = await readOverlayFile(baseDir, env[loaderVariables.overlay]);
-  if (overlay !== undefined) layers.apply(overlay.value, { kind: "file", file: overlay });
+  const files = [base, overlay].flatMap((file) => (file === undefined ? [] : [file]));
 
-  applyEnvironment(layers, env);
-  applyFlags(layers, flags);
+  const layers = mergeSources({ cwd, env, flags }, files);
   const config = validate(layers);
   resolvePaths(config, layers, baseDir, cwd);
   checkAnonymous(config, layers);
   checkJwt(config.auth.jwt, layers);
   checkLimits(config, layers);
-  const files = [base, overlay].flatMap((file) => (file === undefined ? [] : [file.path]));
-  return { config, files };
+  checkUserSchemas(config, layers);
+  return { config, files: files.map((file) => file.path) };
+}
+
+/**
+ * Files, variables and flags, over the preset they name. Which preset that is, only the merged
+ * sources can tell: they are merged once to learn it and again on top of it. An unknown name
+ * applies nothing and is refused by the schema.
+ */
+function mergeSources(options: LoadConfigOptions, files: readonly ConfigFile[]): ConfigLayers {
+  const merge = (preset?: PresetName) => {
+    const layers = new ConfigLayers(options.cwd);
+    if (preset !== undefined) {
+      // A copy: ajv fills defaults into the merged value, which may share lists with the layer.
+      layers.apply(structuredClone(presets[preset]), { kind: "preset", name: preset });
+    }
+    for (const file of files) layers.apply(file.value, { kind: "file", file });
+    applyEnvironment(layers, options.env);
+    applyFlags(layers, options.flags);
+    return layers;
+  };
+  const layers = merge();
+  const name = layers.value.preset;
+  return isPresetName(name) && name !== "none" ? merge(name) : layers;
 }
 
 // ---- Schema validation -------------------------------------------------------------------
@@ -154,6 +180,22 @@ function checkLimits(config: Config, layers: ConfigLayers): void {
       source: layers.describe("/limits/outboundBufferBytes"),
     },
   );
+}
+
+/** An operator's JSON Schema is compiled now: a broken one stops the start, not the first frame. */
+function checkUserSchemas(config: Config, layers: ConfigLayers): void {
+  const schema = config.validation.message;
+  if (schema === undefined) return;
+  try {
+    compileUserSchema(schema);
+  } catch (error) {
+    const expected = describeExpectedAt(["validation", "message"]);
+    throw ConfigError.at(
+      "/validation/message",
+      `not a valid JSON Schema (ajv: ${(error as Error).message})`,
+      { expected, source: layers.describe("/validation/message"), cause: error },
+    );
+  }
 }
 
 function isLoopback(host: string): boolean {

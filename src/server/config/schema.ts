@@ -4,6 +4,7 @@
  *
  * Every object level has `default: {}` because ajv's `useDefaults` only descends into an
  * object that exists: without it, zero configuration would not fill `server.heartbeat`.
+ * The one exception is a `userSchema` node (see below): open, optional, no default.
  */
 
 export type SchemaType = "object" | "array" | "string" | "integer" | "boolean";
@@ -23,7 +24,18 @@ export interface SchemaNode {
   maximum?: number;
   minLength?: number;
   pattern?: string;
+  /**
+   * The value is a JSON Schema the operator writes (`validation.message`), not keys of ours: an
+   * open object with no default, never descended into. Only here may an object lack
+   * `additionalProperties: false` and `default: {}`; the schema tests enforce both rules for
+   * every other object. Not a JSON Schema keyword: ajv is told to ignore it
+   * (`annotationKeywords`).
+   */
+  userSchema?: true;
 }
+
+/** Our own keywords in `configSchema`, which carry meaning for us and none for validation. */
+export const annotationKeywords = ["userSchema"];
 
 /** Patterns in words, for error messages: a regex is no help to the person fixing a file. */
 const patternMeanings: Record<string, string> = {
@@ -68,6 +80,13 @@ const server: SchemaNode = {
       maximum: 65535,
       default: 8080,
       description: "TCP port for HTTP and WebSocket upgrades. 0 picks a free port (tests).",
+    },
+    allowedOrigins: {
+      type: "array",
+      default: [],
+      items: { type: "string", minLength: 1 },
+      description:
+        "Browser origins allowed to connect: exact (`https://app.example.com`) or with `*` wildcards (`https://*.example.com`). Other origins get HTTP 403. Empty: any origin, except that cookie logins must come from the same origin.",
     },
     path: {
       type: "string",
@@ -345,9 +364,52 @@ const mailbox: SchemaNode = {
   },
 };
 
+function bucket(what: string, perSecond: number, burst: number): SchemaNode {
+  return {
+    type: "object",
+    description: `Token bucket for ${what}.`,
+    additionalProperties: false,
+    default: {},
+    properties: {
+      perSecond: {
+        type: "integer",
+        minimum: 0,
+        default: perSecond,
+        description: `Frames per second allowed for ${what}, on average. 0 turns this limit off.`,
+      },
+      burst: {
+        type: "integer",
+        minimum: 1,
+        default: burst,
+        description: `Frames allowed at once for ${what} before the rate applies.`,
+      },
+    },
+  };
+}
+
+const rate: SchemaNode = {
+  type: "object",
+  description:
+    "Rate limits: a frame over a limit is refused with `rate_limited` and `retryAfterMs`.",
+  additionalProperties: false,
+  default: {},
+  properties: {
+    connection: bucket("all frames of one connection", 100, 200),
+    user: bucket("all frames of one user's connections to this node", 200, 400),
+    message: bucket("`message` frames of one connection", 50, 100),
+    closeAfterRefusals: {
+      type: "integer",
+      minimum: 1,
+      default: 20,
+      description:
+        "A connection refused this many frames in a row for rate is flooding: it is closed with 4429.",
+    },
+  },
+};
+
 const limits: SchemaNode = {
   type: "object",
-  description: "What one connection may send and hold.",
+  description: "What one connection may send and hold, and how many connections there may be.",
   additionalProperties: false,
   default: {},
   properties: {
@@ -366,12 +428,69 @@ const limits: SchemaNode = {
       description:
         "Deepest nesting of objects and arrays in a frame; a deeper frame is refused with `nesting_too_deep`.",
     },
+    maxStringLength: {
+      type: "integer",
+      minimum: 1,
+      default: 32768,
+      description:
+        "Longest string (in UTF-16 code units) anywhere in a frame; a longer one is refused with `string_too_long`.",
+    },
+    binaryFrames: {
+      type: "boolean",
+      default: false,
+      description:
+        "Read binary frames as UTF-8 JSON like text frames. Off: a binary frame is refused with `binary_not_supported`.",
+    },
     outboundBufferBytes: {
       type: "integer",
       minimum: 65536,
       default: 4194304,
       description:
         "Bytes the server may hold for a client that reads slowly; past it the connection is closed with 1013 and its mail waits in the mailbox.",
+    },
+    handshakeTimeoutMs: {
+      type: "integer",
+      minimum: 100,
+      default: 10000,
+      description:
+        "A client must send its whole HTTP request (the WebSocket handshake) within this time, or the socket is cut (slowloris).",
+    },
+    maxConnections: {
+      type: "integer",
+      minimum: 0,
+      default: 10000,
+      description:
+        "Open WebSocket connections this node accepts; past it upgrades get HTTP 503. 0: no limit.",
+    },
+    maxConnectionsPerIp: {
+      type: "integer",
+      minimum: 0,
+      default: 0,
+      description:
+        "Open connections from one client address; past it upgrades get HTTP 429. 0: no limit (the default, because behind a proxy every client has the proxy's address).",
+    },
+    maxSessionsPerUser: {
+      type: "integer",
+      minimum: 0,
+      default: 32,
+      description:
+        "Authenticated connections of one user on this node; one more is closed with 4409. 0: no limit.",
+    },
+    rate,
+  },
+};
+
+const validation: SchemaNode = {
+  type: "object",
+  description: "JSON Schemas that client frames must satisfy, compiled once at start.",
+  additionalProperties: false,
+  default: {},
+  properties: {
+    message: {
+      type: "object",
+      userSchema: true,
+      description:
+        "A JSON Schema (draft-07) for the `data` of `message` frames, `to` included. A violation is refused with `schema_violation` and the JSON pointer of the first failure.",
     },
   },
 };
@@ -416,12 +535,20 @@ const log: SchemaNode = {
   },
 };
 
+const preset: SchemaNode = {
+  type: "string",
+  enum: ["none", "chat"],
+  default: "none",
+  description:
+    "`chat`: the Broadcast Server's limits (512-byte frames, 5 messages per second); any key you set still wins.",
+};
+
 export const configSchema: SchemaNode = {
   $schema: "http://json-schema.org/draft-07/schema#",
   type: "object",
   description: "Postoffice configuration (postoffice.yaml).",
   additionalProperties: false,
-  properties: { server, auth, mailbox, limits, metrics, log },
+  properties: { preset, server, auth, mailbox, limits, validation, metrics, log },
 };
 
 /** The schema node at a key path such as ["server", "port"]; array items are entered by index. */
@@ -455,7 +582,7 @@ export function describeExpected(node: SchemaNode): string {
         ? "list"
         : `list (each item: ${describeExpected(node.items)})`;
     case "object":
-      return "mapping of keys to values";
+      return node.userSchema ? "a JSON Schema object" : "mapping of keys to values";
   }
 }
 

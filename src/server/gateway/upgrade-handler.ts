@@ -2,17 +2,23 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import type { WebSocket, WebSocketServer } from "ws";
-import { CLOSE_CODES, decodeClientFrame } from "../../protocol/index.js";
+import { CLOSE_CODES } from "../../protocol/index.js";
 import { AuthError, type Authenticator } from "../auth/authenticator.js";
 import type { Identity } from "../auth/identity.js";
+import type { LogThrottle } from "../log/log-throttle.js";
 import type { Logger } from "../log/logger.js";
 import type { Metrics } from "../metrics/metrics.js";
+import { RateLimiter, type RateLimits } from "../session/rate-limiter.js";
 import { type FrameHandler, Session } from "../session/session.js";
 import type { SessionLifecycle } from "../session/session-lifecycle.js";
 import type { SessionRegistry } from "../session/session-registry.js";
 import type { WriteBatcher } from "../session/write-batcher.js";
+import type { ConnectionCaps } from "./connection-caps.js";
+import type { createFrameIntake } from "./frame-intake.js";
 import { anonymousName, handshakeSince, handshakeToken } from "./handshake-token.js";
 import type { NodeState } from "./http-routes.js";
+import type { createOriginPolicy } from "./origin-policy.js";
+import { refuseUpgrade } from "./refuse-upgrade.js";
 
 export interface UpgradeOptions {
   path: string;
@@ -20,8 +26,8 @@ export interface UpgradeOptions {
   queryParam: string;
   cookieName: string;
   anonymous: boolean;
-  maxNestingDepth: number;
   outboundBufferBytes: number;
+  rate: RateLimits;
 }
 
 export interface UpgradeDeps {
@@ -32,16 +38,21 @@ export interface UpgradeDeps {
   batcher: WriteBatcher;
   metrics: Metrics;
   log: Logger;
+  throttle: LogThrottle;
   handleFrame: FrameHandler;
+  intake: ReturnType<typeof createFrameIntake>;
+  originPolicy: ReturnType<typeof createOriginPolicy>;
+  caps: ConnectionCaps;
   state: () => NodeState;
 }
 
 type Admission = { identity: Identity } | { refusal: AuthError } | { pending: true };
 
 /**
- * The counter: takes an HTTP upgrade to a session. Credentials offered in the handshake are
- * checked before the upgrade completes, but a refusal is still told over the WebSocket
- * (error frame, then close 4401) because a browser cannot read a refused handshake [AUTH-1].
+ * The counter: takes an HTTP upgrade to a session. Path, readiness, origin and connection
+ * caps are checked first, with HTTP answers. Credentials offered in the handshake are checked
+ * before the upgrade completes, but a refusal is told over the WebSocket (error frame, then
+ * close 4401) because a browser cannot read a refused handshake [AUTH-1].
  */
 export function createUpgradeHandler(options: UpgradeOptions, deps: UpgradeDeps) {
   const { log, metrics } = deps;
@@ -52,6 +63,12 @@ export function createUpgradeHandler(options: UpgradeOptions, deps: UpgradeDeps)
       "internal_error",
       "The server failed while handling a frame; it was not accepted.",
     );
+  }
+
+  function refuse(socket: Duplex, status: number, code: string, message: string): void {
+    metrics.connectionsRefused.inc({ reason: code });
+    deps.throttle.warn(code, { status }, "connection refused");
+    refuseUpgrade(socket, status, code, message);
   }
 
   function admit(req: IncomingMessage): Admission | Promise<Admission> {
@@ -80,36 +97,25 @@ export function createUpgradeHandler(options: UpgradeOptions, deps: UpgradeDeps)
   function open(
     ws: WebSocket,
     socket: Duplex,
+    address: string,
     admission: Admission,
     since: number | undefined | null,
   ): void {
-    const session = new Session(
-      ws,
-      socket,
-      deps.batcher,
+    const session = new Session(ws, socket, {
+      batcher: deps.batcher,
       metrics,
-      deps.handleFrame,
+      handle: deps.handleFrame,
       onTaskError,
-      options.outboundBufferBytes,
-    );
+      outboundLimit: options.outboundBufferBytes,
+      rateLimiter: new RateLimiter(options.rate),
+    });
     deps.registry.add(session);
+    deps.caps.opened(address);
     metrics.connections.inc();
     ws.on("message", (data, isBinary) => {
-      session.awaitingPong = false;
       // Nothing a client sends may throw out of this listener: that would end the process.
       try {
-        if (isBinary) {
-          metrics.framesIn.inc({ type: "invalid" });
-          session.receive({
-            ok: false,
-            code: "invalid_frame",
-            message: "Binary frames are not accepted; send JSON text frames.",
-          });
-          return;
-        }
-        const decoded = decodeClientFrame(data.toString(), { maxDepth: options.maxNestingDepth });
-        metrics.framesIn.inc({ type: decoded.ok ? decoded.frame.type : "invalid" });
-        session.receive(decoded);
+        deps.intake(session, data, isBinary);
       } catch (error) {
         onTaskError(session, error);
       }
@@ -120,6 +126,7 @@ export function createUpgradeHandler(options: UpgradeOptions, deps: UpgradeDeps)
     ws.on("error", (error) => log.debug({ err: error, session: session.id }, "websocket error"));
     ws.on("close", () => {
       metrics.connections.dec();
+      deps.caps.closed(address);
       deps.lifecycle.closed(session);
     });
 
@@ -158,66 +165,48 @@ export function createUpgradeHandler(options: UpgradeOptions, deps: UpgradeDeps)
     socket.on("error", (error) => log.debug({ err: error }, "socket error during upgrade"));
     const path = (req.url ?? "/").split("?", 1)[0];
     if (path !== options.path) {
-      refuseUpgrade(socket, 404, "not_found", `WebSocket endpoint is ${options.path}.`);
+      refuse(socket, 404, "not_found", `WebSocket endpoint is ${options.path}.`);
       return;
     }
     if (deps.state() !== "ready") {
-      refuseUpgrade(socket, 503, "not_ready", "The server is starting or draining; retry shortly.");
+      refuse(socket, 503, "not_ready", "The server is starting or draining; retry shortly.");
       return;
     }
-    if (handshakeToken(req, options)?.source === "cookie" && !sameOrigin(req)) {
-      // Browsers send cookies with cross-site WebSocket upgrades; without this check any page
-      // could open a socket as the signed-in user [AUTH-4].
-      refuseUpgrade(
+    const origin = deps.originPolicy(req, handshakeToken(req, options)?.source === "cookie");
+    if (origin === "origin_not_allowed") {
+      refuse(socket, 403, origin, "This origin may not connect (server.allowedOrigins).");
+      return;
+    }
+    if (origin === "cross_origin") {
+      refuse(
         socket,
         403,
-        "cross_origin",
+        origin,
         "A cookie-authenticated connection must come from the same origin.",
       );
       return;
     }
+    const address = req.socket.remoteAddress ?? "unknown";
+    const capped = deps.caps.refusal(address);
+    if (capped === "too_many_connections") {
+      refuse(socket, 503, capped, "The server holds as many connections as it may; retry later.");
+      return;
+    }
+    if (capped === "too_many_connections_from_address") {
+      refuse(socket, 429, capped, "Too many connections from your address.");
+      return;
+    }
     const complete = (admission: Admission): void => {
       if (deps.state() !== "ready") {
-        refuseUpgrade(socket, 503, "not_ready", "The server is draining; retry shortly.");
+        refuse(socket, 503, "not_ready", "The server is draining; retry shortly.");
         return;
       }
       deps.wss.handleUpgrade(req, socket, head, (ws) =>
-        open(ws, socket, admission, handshakeSince(req)),
+        open(ws, socket, address, admission, handshakeSince(req)),
       );
     };
     const admission = admit(req);
     if (admission instanceof Promise) void admission.then(complete);
     else complete(admission);
   };
-}
-
-const STATUS_TEXT: Record<number, string> = {
-  403: "Forbidden",
-  404: "Not Found",
-  503: "Service Unavailable",
-};
-
-/** No Origin (not a browser) or an Origin whose host is the Host the request was sent to. */
-function sameOrigin(req: IncomingMessage): boolean {
-  const origin = req.headers.origin;
-  if (origin === undefined) return true;
-  try {
-    return new URL(origin).host === req.headers.host;
-  } catch {
-    return false;
-  }
-}
-
-/** Answers a refused upgrade with an HTTP status and a JSON body, then closes the socket. */
-export function refuseUpgrade(socket: Duplex, status: number, code: string, message: string): void {
-  if (!socket.writable) {
-    socket.destroy();
-    return;
-  }
-  const body = JSON.stringify({ error: { code, message } });
-  const statusText = STATUS_TEXT[status] ?? "Error";
-  socket.end(
-    `HTTP/1.1 ${status} ${statusText}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n${status === 503 ? "Retry-After: 1\r\n" : ""}\r\n${body}`,
-  );
 }

@@ -66,6 +66,12 @@ export class Metrics {
     labelNames: ["reason"] as const,
     registers: [this.registry],
   });
+  readonly connectionsRefused = new Counter({
+    name: "postoffice_connections_refused_total",
+    help: "WebSocket upgrades refused with an HTTP status, by reason (origin, caps, readiness, path).",
+    labelNames: ["reason"] as const,
+    registers: [this.registry],
+  });
   readonly slowReaders = new Counter({
     name: "postoffice_slow_readers_total",
     help: "Connections closed with 1013 for letting more than limits.outboundBufferBytes pile up.",

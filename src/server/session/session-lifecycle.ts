@@ -12,6 +12,8 @@ import type { SessionRegistry } from "./session-registry.js";
 const MAX_TIMER_MS = 2_147_483_647;
 
 export interface LifecycleOptions {
+  /** 0 = no limit. */
+  maxSessionsPerUser: number;
   version: string;
   nodeId: string;
   heartbeatMs: number;
@@ -34,6 +36,19 @@ export class SessionLifecycle {
     { ref, since }: { ref?: string | undefined; since?: number | undefined } = {},
   ): Promise<void> {
     clearTimeout(session.authTimer);
+    const max = this.options.maxSessionsPerUser;
+    if (max > 0 && this.registry.sessionCount(identity.userId) >= max) {
+      // [LIMIT-3]: one user may not hold every connection of the node.
+      session.sendError(
+        "too_many_sessions",
+        `${identity.userId} already has ${max} connections to this node.`,
+        {
+          ...(ref === undefined ? {} : { ref }),
+        },
+      );
+      session.close(CLOSE_CODES.tooManySessions, "too_many_sessions");
+      return;
+    }
     this.watchExpiry(session, identity);
     if (session.identity) this.registry.detach(session, session.identity.userId);
     else this.metrics.sessions.inc();

@@ -1,8 +1,13 @@
 import { type Broker, type BrokerMessage, topics } from "../broker/broker.js";
+import type { RateBucketConfig } from "../config/config.js";
+import { bucketFor } from "./rate-limiter.js";
 import type { Session } from "./session.js";
+import type { TokenBucket } from "./token-bucket.js";
 
 interface UserEntry {
   sessions: Set<Session>;
+  /** The user's rate limit on this node, shared by all their sessions. */
+  bucket: TokenBucket | undefined;
   unsubscribe: Promise<() => void>;
 }
 
@@ -14,7 +19,10 @@ export class SessionRegistry {
   private readonly all = new Set<Session>();
   private readonly users = new Map<string, UserEntry>();
 
-  constructor(private readonly broker: Broker) {}
+  constructor(
+    private readonly broker: Broker,
+    private readonly userRate: RateBucketConfig,
+  ) {}
 
   get size(): number {
     return this.all.size;
@@ -26,6 +34,15 @@ export class SessionRegistry {
 
   sessions(): IterableIterator<Session> {
     return this.all.values();
+  }
+
+  userBucket(userId: string): TokenBucket | undefined {
+    return this.users.get(userId)?.bucket;
+  }
+
+  /** Sessions of the user on this node. */
+  sessionCount(userId: string): number {
+    return this.users.get(userId)?.sessions.size ?? 0;
   }
 
   add(session: Session): void {
@@ -42,6 +59,7 @@ export class SessionRegistry {
       };
       const created: UserEntry = {
         sessions,
+        bucket: bucketFor(this.userRate, Date.now()),
         unsubscribe: this.broker.subscribe(topics.mailbox(userId), deliver),
       };
       // A failed subscription must not stay cached for the next session of the user.

@@ -10,11 +10,21 @@ import {
 import type { Identity } from "../auth/identity.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { MailboxFeed } from "../router/mailbox-feed.js";
+import type { RateLimiter } from "./rate-limiter.js";
 import type { WriteBatcher } from "./write-batcher.js";
 
 export type FrameHandler = (session: Session, frame: DecodeResult) => void | Promise<void>;
 
 type Task = () => void | Promise<void>;
+
+export interface SessionDeps {
+  batcher: WriteBatcher;
+  metrics: Metrics;
+  handle: FrameHandler;
+  onTaskError: (session: Session, error: unknown) => void;
+  outboundLimit: number;
+  rateLimiter: RateLimiter;
+}
 
 /**
  * One connection: its identity once authenticated, its outbound writes, and the order in
@@ -34,6 +44,8 @@ export class Session {
   expiryTimer: NodeJS.Timeout | undefined;
   /** Mail of this session waiting for the store (see handlers/message-handler.ts). */
   sendsInFlight = 0;
+  /** Set when the session is being closed for what it sent: later frames are ignored. */
+  inputClosed = false;
   /** Set by the heartbeat's ping, cleared by any sign of life. */
   awaitingPong = false;
   private lastReply: Promise<void> = Promise.resolve();
@@ -41,16 +53,26 @@ export class Session {
   private busy = false;
   private readonly inbox: Task[] = [];
 
+  readonly rateLimiter: RateLimiter;
+  private readonly batcher: WriteBatcher;
+  private readonly metrics: Metrics;
+  private readonly handle: FrameHandler;
+  private readonly onTaskError: (session: Session, error: unknown) => void;
+  /** Bytes held for this client past which it is a slow reader. */
+  private readonly outboundLimit: number;
+
   constructor(
     readonly ws: WebSocket,
     private readonly socket: Duplex,
-    private readonly batcher: WriteBatcher,
-    private readonly metrics: Metrics,
-    private readonly handle: FrameHandler,
-    private readonly onTaskError: (session: Session, error: unknown) => void,
-    /** Bytes held for this client past which it is a slow reader. */
-    private readonly outboundLimit: number,
-  ) {}
+    deps: SessionDeps,
+  ) {
+    this.batcher = deps.batcher;
+    this.metrics = deps.metrics;
+    this.handle = deps.handle;
+    this.onTaskError = deps.onTaskError;
+    this.outboundLimit = deps.outboundLimit;
+    this.rateLimiter = deps.rateLimiter;
+  }
 
   get isOpen(): boolean {
     return !this.closed;
@@ -78,7 +100,13 @@ export class Session {
   sendError(
     code: ErrorCode,
     message: string,
-    extra?: { ref?: string; reason?: string; field?: string },
+    extra?: {
+      ref?: string;
+      reason?: string;
+      field?: string;
+      pointer?: string;
+      retryAfterMs?: number;
+    },
   ): void {
     this.metrics.errors.inc({ code });
     const { ref, ...details } = extra ?? {};

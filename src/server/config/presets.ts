@@ -1,0 +1,31 @@
+import type { Config } from "./config.js";
+
+/** Any part of `T`, at any depth; lists stay whole, as a layer replaces a list whole. */
+export type DeepPartial<T> = T extends readonly unknown[]
+  ? T
+  : T extends object
+    ? { [K in keyof T]?: DeepPartial<T[K]> }
+    : T;
+
+export type PresetName = Config["preset"];
+
+/**
+ * What each `preset` sets. The loader applies a preset over the schema defaults and under every
+ * source the operator controls (files, variables, flags), so any key set there still wins.
+ * docs/configuration.md ("Presets") lists these values.
+ */
+export const presets: { readonly [Name in PresetName]: DeepPartial<Config> } = {
+  none: {},
+  /** The Broadcast Server: short chat lines, a few per second. */
+  chat: {
+    limits: {
+      maxFrameBytes: 512,
+      rate: { message: { perSecond: 5, burst: 5 } },
+    },
+  },
+};
+
+/** Whether `name` is a preset; an unknown name is left for the schema to refuse. */
+export function isPresetName(name: unknown): name is PresetName {
+  return typeof name === "string" && Object.hasOwn(presets, name);
+}

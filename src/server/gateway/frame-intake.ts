@@ -1,0 +1,117 @@
+import type { ValidateFunction } from "ajv";
+import type { RawData } from "ws";
+import {
+  CLOSE_CODES,
+  type DecodeResult,
+  decodeClientFrame,
+  type Refusal,
+} from "../../protocol/index.js";
+import type { LogThrottle } from "../log/log-throttle.js";
+import type { Metrics } from "../metrics/metrics.js";
+import type { Session } from "../session/session.js";
+import type { SessionRegistry } from "../session/session-registry.js";
+
+export interface IntakeOptions {
+  maxNestingDepth: number;
+  maxStringLength: number;
+  binaryFrames: boolean;
+}
+
+export interface IntakeDeps {
+  metrics: Metrics;
+  registry: SessionRegistry;
+  throttle: LogThrottle;
+  /** The configured schema for `message` data (validation.message), compiled once. */
+  validateMessage: ValidateFunction | undefined;
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * Everything a frame passes before its handler [LIMIT-2]: binary policy, decoding and shape,
+ * rate limits, the configured schema. Every refusal becomes an error frame in the session's
+ * reply order; only a client that keeps flooding is closed (4429).
+ */
+export function createFrameIntake(options: IntakeOptions, deps: IntakeDeps) {
+  const { metrics, registry, throttle } = deps;
+
+  function decode(data: RawData, isBinary: boolean): DecodeResult {
+    const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as Buffer);
+    if (isBinary && !options.binaryFrames) {
+      return {
+        ok: false,
+        code: "binary_not_supported",
+        message: "Binary frames are not accepted; send JSON text frames.",
+      };
+    }
+    let text: string;
+    try {
+      // ws checks text frames for UTF-8 (closing with 1007); binary ones are checked here.
+      text = isBinary ? utf8.decode(bytes) : bytes.toString("utf8");
+    } catch {
+      return { ok: false, code: "invalid_frame", message: "A binary frame must hold UTF-8 JSON." };
+    }
+    return decodeClientFrame(text, {
+      maxDepth: options.maxNestingDepth,
+      maxStringLength: options.maxStringLength,
+    });
+  }
+
+  function schemaRefusal(decoded: DecodeResult): Refusal | undefined {
+    const validate = deps.validateMessage;
+    if (!decoded.ok || decoded.frame.type !== "message" || validate === undefined) return undefined;
+    if (validate(decoded.frame.data)) return undefined;
+    const first = validate.errors?.[0];
+    const pointer = `/data${first?.instancePath ?? ""}`;
+    return {
+      ok: false,
+      code: "schema_violation",
+      message: `${pointer} ${first?.message ?? "does not match the schema"}.`,
+      pointer,
+      ...(decoded.frame.id === undefined ? {} : { ref: decoded.frame.id }),
+    };
+  }
+
+  return (session: Session, data: RawData, isBinary: boolean): void => {
+    session.awaitingPong = false;
+    if (session.inputClosed) return;
+    const decoded = decode(data, isBinary);
+    const type = decoded.ok ? decoded.frame.type : "invalid";
+    metrics.framesIn.inc({ type });
+    const userId = session.identity?.userId;
+    const rate = session.rateLimiter.check(
+      type,
+      userId === undefined ? undefined : registry.userBucket(userId),
+    );
+    if (!rate.ok) {
+      const ref = decoded.ok ? decoded.frame.id : decoded.ref;
+      throttle.warn(
+        "rate_limited",
+        { session: session.id, user: userId },
+        "frames refused for rate",
+      );
+      if (rate.flooding) {
+        // Read nothing more; the replies already owed go out first, then this error and the close.
+        session.inputClosed = true;
+        session.enqueue(() =>
+          session.inOrder(() => {
+            session.sendError("rate_limited", "Too many frames refused in a row: closing.", {
+              retryAfterMs: rate.retryAfterMs,
+            });
+            session.close(CLOSE_CODES.flooding, "rate_limited");
+          }),
+        );
+        return;
+      }
+      session.receive({
+        ok: false,
+        code: "rate_limited",
+        message: `Too many frames; retry after ${rate.retryAfterMs} ms.`,
+        retryAfterMs: rate.retryAfterMs,
+        ...(ref === undefined ? {} : { ref }),
+      });
+      return;
+    }
+    session.receive(schemaRefusal(decoded) ?? decoded);
+  };
+}

@@ -1,0 +1,97 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { signToken, TestClient } from "../support/test-client.js";
+import { startTestServer, type TestServer } from "../support/test-server.js";
+
+describe("rate limits", () => {
+  let server: TestServer | undefined;
+  const clients: TestClient[] = [];
+  afterEach(async () => {
+    for (const client of clients.splice(0)) client.ws.terminate();
+    await server?.stop();
+    server = undefined;
+  });
+  const connect = async (user: string): Promise<TestClient> => {
+    const client = new TestClient(`${server?.url}?token=${await signToken({ sub: user })}`);
+    clients.push(client);
+    await client.nextOfType("welcome");
+    return client;
+  };
+  const limits = (message: { perSecond: number; burst: number }, closeAfterRefusals = 100) => ({
+    limits: {
+      rate: {
+        connection: { perSecond: 1000, burst: 1000 },
+        user: { perSecond: 1000, burst: 1000 },
+        message,
+        closeAfterRefusals,
+      },
+    },
+  });
+
+  it("refuses mail over the rate with rate_limited and retryAfterMs, never silently, and accepts it again later", async () => {
+    server = await startTestServer(limits({ perSecond: 5, burst: 5 }));
+    const alice = await connect("alice");
+    for (let n = 1; n <= 10; n++)
+      alice.send({ type: "message", id: `m${n}`, data: { to: "bob", n } });
+    await alice.next((f) => f.ref === "m10");
+    const replies = alice.frames.slice(1);
+    expect(replies.map((f) => f.ref)).toEqual(Array.from({ length: 10 }, (_, i) => `m${i + 1}`));
+    expect(replies.filter((f) => f.type === "receipt")).toHaveLength(5);
+    const refused = replies.filter((f) => f.type === "error");
+    expect(refused).toHaveLength(5);
+    for (const error of refused) {
+      expect(error.data?.code).toBe("rate_limited");
+      expect(error.data?.retryAfterMs).toBeGreaterThan(0);
+      expect(error.data?.retryAfterMs).toBeLessThanOrEqual(200);
+    }
+    await new Promise((resolve) =>
+      setTimeout(resolve, (refused[0]?.data?.retryAfterMs as number) + 20),
+    );
+    alice.send({ type: "message", id: "later", data: { to: "bob", n: 11 } });
+    expect(await alice.next((f) => f.ref === "later")).toMatchObject({ type: "receipt" });
+  });
+
+  it("leaves pings alone when only mail is over its rate", async () => {
+    server = await startTestServer(limits({ perSecond: 1, burst: 1 }));
+    const alice = await connect("alice");
+    alice.send({ type: "message", id: "m1", data: { to: "bob" } });
+    alice.send({ type: "message", id: "m2", data: { to: "bob" } });
+    alice.send({ type: "ping", id: "p" });
+    expect((await alice.next((f) => f.ref === "m2")).data?.code).toBe("rate_limited");
+    expect((await alice.next((f) => f.ref === "p")).type).toBe("pong");
+  });
+
+  it("shares a user's limit across their connections", async () => {
+    server = await startTestServer({
+      limits: {
+        rate: {
+          connection: { perSecond: 1000, burst: 1000 },
+          user: { perSecond: 1, burst: 4 },
+          message: { perSecond: 0 },
+        },
+      },
+    });
+    const phone = await connect("alice");
+    const laptop = await connect("alice");
+    for (let n = 1; n <= 3; n++) phone.send({ type: "ping", id: `p${n}` });
+    await phone.next((f) => f.ref === "p3");
+    laptop.send({ type: "ping", id: "l1" });
+    laptop.send({ type: "ping", id: "l2" });
+    expect((await laptop.next((f) => f.ref === "l1")).type).toBe("pong");
+    expect((await laptop.next((f) => f.ref === "l2")).data?.code).toBe("rate_limited");
+  });
+
+  it("closes a connection that keeps flooding with 4429, and counts it", async () => {
+    server = await startTestServer(limits({ perSecond: 1, burst: 1 }, 5));
+    const alice = await connect("alice");
+    const bob = await connect("bob");
+    for (let n = 1; n <= 50; n++) alice.send({ type: "message", data: { to: "bob", n } });
+    expect(await alice.closed).toEqual({ code: 4429, reason: "rate_limited" });
+    const errors = alice.frames.filter((f) => f.type === "error");
+    expect(errors.length).toBe(5);
+    expect(errors.every((e) => e.data?.code === "rate_limited")).toBe(true);
+    const metrics = await (await fetch(`${server.httpUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^postoffice_errors_total\{code="rate_limited"\} 5$/m);
+    bob.send({ type: "ping", id: "fine" });
+    expect((await bob.nextOfType("pong")).ref).toBe("fine");
+  });
+});
