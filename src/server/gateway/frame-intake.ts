@@ -57,8 +57,10 @@ export function createFrameIntake(options: IntakeOptions, deps: IntakeDeps) {
     });
   }
 
-  function schemaRefusal(decoded: DecodeResult): Refusal | undefined {
+  function schemaRefusal(session: Session, decoded: DecodeResult): Refusal | undefined {
     const validate = deps.validateMessage;
+    // Before authentication the dispatcher answers `unauthorized`; the schema is for senders.
+    if (session.identity === undefined) return undefined;
     if (!decoded.ok || decoded.frame.type !== "message" || validate === undefined) return undefined;
     if (validate(decoded.frame.data)) return undefined;
     const first = validate.errors?.[0];
@@ -112,6 +114,6 @@ export function createFrameIntake(options: IntakeOptions, deps: IntakeDeps) {
       });
       return;
     }
-    session.receive(schemaRefusal(decoded) ?? decoded);
+    session.receive(schemaRefusal(session, decoded) ?? decoded);
   };
 }

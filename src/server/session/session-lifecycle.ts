@@ -36,19 +36,6 @@ export class SessionLifecycle {
     { ref, since }: { ref?: string | undefined; since?: number | undefined } = {},
   ): Promise<void> {
     clearTimeout(session.authTimer);
-    const max = this.options.maxSessionsPerUser;
-    if (max > 0 && this.registry.sessionCount(identity.userId) >= max) {
-      // [LIMIT-3]: one user may not hold every connection of the node.
-      session.sendError(
-        "too_many_sessions",
-        `${identity.userId} already has ${max} connections to this node.`,
-        {
-          ...(ref === undefined ? {} : { ref }),
-        },
-      );
-      session.close(CLOSE_CODES.tooManySessions, "too_many_sessions");
-      return;
-    }
     this.watchExpiry(session, identity);
     if (session.identity) this.registry.detach(session, session.identity.userId);
     else this.metrics.sessions.inc();
@@ -57,6 +44,20 @@ export class SessionLifecycle {
     // Each device may resume from its own position [DELIVERY-3]; by default, from the last ack.
     const startAfter = await this.router.resumePosition(identity.userId, since);
     if (!session.isOpen) return;
+    // Checked right before `attach` counts the session, with no await between: concurrent
+    // logins of one user cannot all pass [LIMIT-3].
+    const max = this.options.maxSessionsPerUser;
+    if (max > 0 && this.registry.sessionCount(identity.userId) >= max) {
+      session.sendError(
+        "too_many_sessions",
+        `${identity.userId} already has ${max} sessions on this node.`,
+        {
+          ...(ref === undefined ? {} : { ref }),
+        },
+      );
+      session.close(CLOSE_CODES.tooManySessions, "too_many_sessions");
+      return;
+    }
     const feed = new MailboxFeed({
       userId: identity.userId,
       store: this.router.store,
