@@ -1,4 +1,4 @@
-import { createServer, type Server } from "node:http";
+import type { Server } from "node:http";
 import { hostname } from "node:os";
 import { isAbsolute, join } from "node:path";
 import type { WebSocketServer } from "ws";
@@ -10,10 +10,8 @@ import { buildAuthenticator } from "./compose/authenticator.js";
 import { buildGateway } from "./compose/gateway.js";
 import { compileUserSchema } from "./config/compile-user-schema.js";
 import type { Config } from "./config/config.js";
-import { selectSubprotocol } from "./gateway/handshake-token.js";
 import { startHeartbeat } from "./gateway/heartbeat.js";
-import { createHttpRoutes, type NodeState } from "./gateway/http-routes.js";
-import { createUpgradeHandler } from "./gateway/upgrade-handler.js";
+import type { NodeState } from "./gateway/http-routes.js";
 import { createFrameHandler } from "./handlers/dispatch.js";
 import type { Logger } from "./log/logger.js";
 import { MemoryMessageStore } from "./mailbox/memory-message-store.js";
@@ -23,7 +21,6 @@ import { Metrics } from "./metrics/metrics.js";
 import { Router } from "./router/router.js";
 import { SessionLifecycle } from "./session/session-lifecycle.js";
 import { SessionRegistry } from "./session/session-registry.js";
-import { WriteBatcher } from "./session/write-batcher.js";
 import { VERSION } from "./version.js";
 
 /** A running Postoffice node: the one place where configuration becomes wired objects. */
