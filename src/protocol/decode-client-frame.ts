@@ -1,5 +1,5 @@
 import type { ErrorCode } from "./error-codes.js";
-import type { ClientFrame, JsonObject } from "./frames.js";
+import type { ClientFrame, JsonObject, MessageFrame } from "./frames.js";
 
 /** Why a frame is refused: what its `error` frame will say. */
 export interface Refusal {
@@ -99,13 +99,44 @@ export function decodeClientFrame(text: string, options: DecodeOptions): DecodeR
     }
     case "message": {
       if (!isObject(data)) return fieldError("data", "must be an object", ref);
-      if (typeof data.to !== "string" || data.to.length === 0) {
+      const hasTo = data.to !== undefined;
+      const hasRoom = data.room !== undefined;
+      if (hasTo === hasRoom) {
+        return fieldError(
+          "data.to",
+          "or `data.room` must be given, not both (a user id or a room name)",
+          ref,
+        );
+      }
+      if (hasTo && (typeof data.to !== "string" || data.to.length === 0)) {
         return fieldError("data.to", "must be a non-empty string (the recipient's user id)", ref);
       }
-      return {
-        ok: true,
-        frame: { type: "message", id: ref, data: data as JsonObject & { to: string } },
-      };
+      if (hasRoom && !isRoomName(data.room)) return roomError("data.room", ref);
+      return { ok: true, frame: { type: "message", id: ref, data: data as MessageFrame["data"] } };
+    }
+    case "join":
+    case "leave":
+    case "who": {
+      if (!isObject(data) || !isRoomName(data.room)) return roomError("data.room", ref);
+      if (value.type === "join") {
+        if (data.since !== undefined && !isSequence(data.since)) {
+          return fieldError("data.since", "must be a non-negative integer", ref);
+        }
+        const since = data.since as number | undefined;
+        return {
+          ok: true,
+          frame: {
+            type: "join",
+            id: ref,
+            data: { room: data.room, ...(since === undefined ? {} : { since }) },
+          },
+        };
+      }
+      return { ok: true, frame: { type: value.type, id: ref, data: { room: data.room } } };
+    }
+    case "broadcast": {
+      if (!isObject(data)) return fieldError("data", "must be an object (the body)", ref);
+      return { ok: true, frame: { type: "broadcast", id: ref, data: data as JsonObject } };
     }
     case "ack":
     case "read": {
@@ -128,6 +159,21 @@ export function decodeClientFrame(text: string, options: DecodeOptions): DecodeR
 
 function fieldError(field: string, expectation: string, ref?: string): DecodeResult {
   return { ok: false, code: "invalid_field", message: `\`${field}\` ${expectation}.`, field, ref };
+}
+
+/** Room names: 1–64 of letters, digits and `._:-`, starting with a letter or digit [ROOM-1]. */
+export const ROOM_NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
+
+function isRoomName(value: unknown): value is string {
+  return typeof value === "string" && ROOM_NAME.test(value);
+}
+
+function roomError(field: string, ref?: string): DecodeResult {
+  return fieldError(
+    field,
+    "must be a room name: 1–64 letters, digits or . _ : -, starting with a letter or digit",
+    ref,
+  );
 }
 
 function isSequence(value: unknown): value is number {

@@ -20,10 +20,41 @@ export interface AuthFrame {
 }
 
 /** Mail to one user: `data.to` is the recipient; every other field of `data` is the body. */
+/**
+ * Mail to one user (`data.to`) or a message to a room (`data.room`), exactly one of the two;
+ * every other field of `data` is the body.
+ */
 export interface MessageFrame {
   type: "message";
   id?: string;
-  data: JsonObject & { to: string };
+  data: JsonObject & ({ to: string; room?: undefined } | { room: string; to?: undefined });
+}
+
+/** Join a room; `since`: the last room sequence this client has, to get what it missed. */
+export interface JoinFrame {
+  type: "join";
+  id?: string;
+  data: { room: string; since?: number };
+}
+
+export interface LeaveFrame {
+  type: "leave";
+  id?: string;
+  data: { room: string };
+}
+
+/** Who is in a room (one entry per user, however many devices). */
+export interface WhoFrame {
+  type: "who";
+  id?: string;
+  data: { room: string };
+}
+
+/** A message to everyone connected; `data` is the body. Needs permission. */
+export interface BroadcastFrame {
+  type: "broadcast";
+  id?: string;
+  data: JsonObject;
 }
 
 export interface AckFrame {
@@ -46,7 +77,16 @@ export interface PingFrame {
   data?: JsonObject;
 }
 
-export type ClientFrame = AuthFrame | MessageFrame | AckFrame | ReadFrame | PingFrame;
+export type ClientFrame =
+  | AuthFrame
+  | MessageFrame
+  | AckFrame
+  | ReadFrame
+  | JoinFrame
+  | LeaveFrame
+  | WhoFrame
+  | BroadcastFrame
+  | PingFrame;
 export type ClientFrameType = ClientFrame["type"];
 
 // ---- server → client --------------------------------------------------------------------
@@ -84,6 +124,48 @@ export interface DeliveredMessageFrame {
   data: Mail;
 }
 
+/** A message to a room as its members get it; `seq` is the room's sequence, not a mailbox position. */
+export interface RoomMessage {
+  id: string;
+  room: string;
+  seq: number;
+  from: string;
+  ts: number;
+  body: JsonObject;
+}
+
+export interface RoomMessageFrame {
+  type: "message";
+  data: RoomMessage;
+}
+
+export interface DeliveredBroadcastFrame {
+  type: "broadcast";
+  data: { id: string; from: string; ts: number; body: JsonObject };
+}
+
+/** Reply to `join`: `position` is the room's latest sequence; `recovered: false` means a gap too old to fill. */
+export interface JoinedFrame {
+  type: "joined";
+  ref?: string;
+  data: { room: string; position: number; recovered: boolean };
+}
+
+export interface LeftFrame {
+  type: "left";
+  ref?: string;
+  data: { room: string };
+}
+
+/** A member joined or left a room (user level: a second device is not news), or the reply to `who`. */
+export interface PresenceFrame {
+  type: "presence";
+  ref?: string;
+  data:
+    | { room: string; event: "join" | "leave"; user: string }
+    | { room: string; members: string[] };
+}
+
 /**
  * `accepted`: the mail is stored (durably, with the SQLite store). `delivered`: a device of the
  * recipient acknowledged it. `read`: the recipient said it was read. Nothing else is reported.
@@ -98,8 +180,10 @@ export interface ReceiptFrame {
     status: ReceiptStatus;
     /** Server id of the mail. */
     id: string;
-    /** Recipient of the mail. */
-    to: string;
+    /** Recipient of the mail (direct mail). */
+    to?: string;
+    /** The room it was sent to (room messages and broadcasts get only `accepted`). */
+    room?: string;
     ts: number;
     /** `delivered` and `read` receipts wait in the sender's mailbox: this is their position there, to `ack`. */
     seq?: number;
@@ -132,6 +216,11 @@ export interface PongFrame {
 export type ServerFrame =
   | WelcomeFrame
   | DeliveredMessageFrame
+  | RoomMessageFrame
+  | DeliveredBroadcastFrame
+  | JoinedFrame
+  | LeftFrame
+  | PresenceFrame
   | ReceiptFrame
   | ErrorFrame
   | PongFrame;

@@ -18,7 +18,13 @@ import { MemoryMessageStore } from "./mailbox/memory-message-store.js";
 import type { MessageStore } from "./mailbox/message-store.js";
 import { SqliteMessageStore } from "./mailbox/sqlite-message-store.js";
 import { Metrics } from "./metrics/metrics.js";
+import { LocalRooms } from "./rooms/local-rooms.js";
+import { MemoryPresence } from "./rooms/memory-presence.js";
+import { RoomHistory } from "./rooms/room-history.js";
+import { RoomRouter } from "./router/room-router.js";
 import { Router } from "./router/router.js";
+import { Permissions } from "./rules/permissions.js";
+import { MemoryRoleDirectory } from "./rules/role-directory.js";
 import { SessionLifecycle } from "./session/session-lifecycle.js";
 import { SessionRegistry } from "./session/session-registry.js";
 import { VERSION } from "./version.js";
@@ -55,13 +61,36 @@ export class PostofficeNode {
     const router = new Router(store, broker, metrics, (error, user) =>
       log.error({ err: error, user }, "live delivery failed; the mail waits in the mailbox"),
     );
-    const lifecycle = new SessionLifecycle(registry, router, metrics, log, {
-      maxSessionsPerUser: config.limits.maxSessionsPerUser,
-      version: VERSION,
-      nodeId,
-      heartbeatMs: config.server.heartbeat.intervalMs,
+    const rooms = new RoomRouter(
+      broker,
+      new MemoryPresence(),
+      new RoomHistory(),
+      new LocalRooms(broker),
+      config.rooms.settings,
+      config.rooms,
+      metrics,
+    );
+    const directory = new MemoryRoleDirectory();
+    for (const { user, roles } of config.auth.tokens) directory.remember(user, roles);
+    const permissions = new Permissions(config.permissions, directory);
+    const lifecycle = new SessionLifecycle(
+      { registry, router, rooms, directory, metrics, log },
+      {
+        maxSessionsPerUser: config.limits.maxSessionsPerUser,
+        version: VERSION,
+        nodeId,
+        heartbeatMs: config.server.heartbeat.intervalMs,
+      },
+    );
+    await registry.followBroadcasts();
+    const handleFrame = createFrameHandler({
+      authenticator,
+      router,
+      rooms,
+      permissions,
+      lifecycle,
+      log,
     });
-    const handleFrame = createFrameHandler({ authenticator, router, lifecycle, log });
     let node: PostofficeNode | undefined;
     const state = (): NodeState => node?.state ?? "starting";
     const { http, wss } = buildGateway(config, {

@@ -14,7 +14,10 @@ export interface Broker {
   close(): Promise<void>;
 }
 
-/** A delivery in transit: `seq` orders it within its mailbox or room, `frame` is the encoded server frame. */
+/**
+ * A delivery in transit: `seq` orders it within its mailbox or room (0 for what has no order,
+ * such as presence events and broadcasts), `frame` is the encoded server frame.
+ */
 export interface BrokerMessage {
   seq: number;
   frame: string;
@@ -23,4 +26,6 @@ export interface BrokerMessage {
 /** Topic names in one place, so every node agrees on them. */
 export const topics = {
   mailbox: (userId: string): string => `mailbox:${userId}`,
+  room: (room: string): string => `room:${room}`,
+  broadcast: "broadcast",
 } as const;

@@ -4,6 +4,7 @@ import { handleAck } from "./ack-handler.js";
 import { handleAuth } from "./auth-handler.js";
 import type { HandlerContext } from "./handler-context.js";
 import { handleMessage } from "./message-handler.js";
+import { handleBroadcast, handleJoin, handleLeave, handleWho } from "./room-handlers.js";
 
 /** The dispatch table: one handler per client frame type (docs/protocol.md#client-frames). */
 export function createFrameHandler(ctx: HandlerContext): FrameHandler {
@@ -24,7 +25,11 @@ export function createFrameHandler(ctx: HandlerContext): FrameHandler {
         return handleAuth(session, frame, ctx);
       case "message":
       case "ack":
-      case "read": {
+      case "read":
+      case "join":
+      case "leave":
+      case "who":
+      case "broadcast": {
         const identity = session.identity;
         if (!identity) {
           session.inOrder(() =>
@@ -39,8 +44,22 @@ export function createFrameHandler(ctx: HandlerContext): FrameHandler {
           );
           return;
         }
-        if (frame.type === "message") return handleMessage(session, frame, ctx, identity);
-        return handleAck(session, frame, ctx, identity);
+        switch (frame.type) {
+          case "message":
+            return handleMessage(session, frame, ctx, identity);
+          case "ack":
+          case "read":
+            return handleAck(session, frame, ctx, identity);
+          case "join":
+            return handleJoin(session, frame, ctx, identity);
+          case "leave":
+            return handleLeave(session, frame, ctx, identity);
+          case "who":
+            return handleWho(session, frame, ctx, identity);
+          case "broadcast":
+            return handleBroadcast(session, frame, ctx, identity);
+        }
+        return;
       }
       default: {
         const unreachable: never = type;

@@ -1,12 +1,16 @@
 import type { Authenticator } from "../auth/authenticator.js";
 import type { Logger } from "../log/logger.js";
+import type { RoomRouter } from "../router/room-router.js";
 import type { Router } from "../router/router.js";
+import type { Permissions } from "../rules/permissions.js";
 import type { SessionLifecycle } from "../session/session-lifecycle.js";
 
 /** What frame handlers may use. Handlers know sessions, not sockets or HTTP. */
 export interface HandlerContext {
   authenticator: Authenticator;
   router: Router;
+  rooms: RoomRouter;
+  permissions: Permissions;
   lifecycle: SessionLifecycle;
   log: Logger;
 }

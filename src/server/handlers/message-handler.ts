@@ -1,8 +1,10 @@
-import type { MessageFrame } from "../../protocol/index.js";
+import type { ErrorCode, JsonObject, MessageFrame, ReceiptFrame } from "../../protocol/index.js";
 import type { Identity } from "../auth/identity.js";
-import { type Acceptance, MailboxFullError, StoreError } from "../mailbox/message-store.js";
+import { MailboxFullError, StoreError } from "../mailbox/message-store.js";
+import { bodyOf } from "../router/body-of.js";
 import type { Session } from "../session/session.js";
 import type { HandlerContext } from "./handler-context.js";
+import { permitted } from "./room-handlers.js";
 
 /**
  * Sends a session may have waiting for the store at once. Sends are pipelined so that a
@@ -11,12 +13,16 @@ import type { HandlerContext } from "./handler-context.js";
  */
 export const MAX_SENDS_IN_FLIGHT = 256;
 
-type Outcome = { ok: true; accepted: Acceptance } | { ok: false; error: unknown };
+type Outcome =
+  | { ok: true; receipt: ReceiptFrame["data"] }
+  | { ok: false; code: ErrorCode; message: string }
+  | { ok: false; error: unknown };
 
 /**
- * `message` to a user: stored, then `accepted`, then delivered to the recipient's sessions.
- * The store keeps appends in call order; replies are chained so that receipts and errors
- * also reach the sender in the order of its frames, whichever outcome settles first.
+ * `message` to a user (stored, then `accepted`, then delivered to the recipient's sessions)
+ * or to a room (fanned out to its members, then `accepted`). Permissions first [ROLE-1].
+ * Replies are chained so that receipts and errors reach the sender in the order of its
+ * frames, whichever outcome settles first.
  */
 export function handleMessage(
   session: Session,
@@ -24,10 +30,8 @@ export function handleMessage(
   ctx: HandlerContext,
   sender: Identity,
 ): Promise<void> | undefined {
-  const outcome: Promise<Outcome> = ctx.router.sendMail(sender, frame.data, frame.id).then(
-    (accepted) => ({ ok: true, accepted }),
-    (error: unknown) => ({ ok: false, error }),
-  );
+  const outcome = start(session, frame, ctx, sender);
+  if (outcome === undefined) return undefined;
   const reply = session.replyWhenSettled(outcome, (result) =>
     answer(session, frame.id, result, ctx),
   );
@@ -38,6 +42,35 @@ export function handleMessage(
   return session.sendsInFlight >= MAX_SENDS_IN_FLIGHT ? done : undefined;
 }
 
+function start(
+  session: Session,
+  frame: MessageFrame,
+  ctx: HandlerContext,
+  sender: Identity,
+): Promise<Outcome> | undefined {
+  const data = frame.data;
+  const failed = (error: unknown): Outcome => ({ ok: false, error });
+  if (data.room !== undefined) {
+    const room = data.room;
+    if (!permitted(session, ctx.permissions.room(sender, "send", room), frame.id)) return undefined;
+    return ctx.rooms.send(session, sender, room, bodyOf(data)).then((sent): Outcome => {
+      if (!sent.ok) return sent;
+      return {
+        ok: true,
+        receipt: { status: "accepted", id: sent.value.id, room, ts: sent.value.ts },
+      };
+    }, failed);
+  }
+  if (!permitted(session, ctx.permissions.direct(sender, data.to), frame.id)) return undefined;
+  return ctx.router.sendMail(sender, data as JsonObject & { to: string }, frame.id).then(
+    (accepted): Outcome => ({
+      ok: true,
+      receipt: { status: "accepted", id: accepted.id, to: accepted.to, ts: accepted.ts },
+    }),
+    failed,
+  );
+}
+
 function answer(
   session: Session,
   ref: string | undefined,
@@ -46,8 +79,11 @@ function answer(
 ): void {
   const refOption = ref === undefined ? {} : { ref };
   if (result.ok) {
-    const { id, to, ts } = result.accepted;
-    session.send({ type: "receipt", ...refOption, data: { status: "accepted", id, to, ts } });
+    session.send({ type: "receipt", ...refOption, data: result.receipt });
+    return;
+  }
+  if ("code" in result) {
+    session.sendError(result.code, result.message, refOption);
     return;
   }
   const { error } = result;
@@ -61,7 +97,7 @@ function answer(
       refOption,
     );
   } else {
-    ctx.log.error({ err: error, session: session.id }, "sending mail failed");
+    ctx.log.error({ err: error, session: session.id }, "sending failed");
     session.sendError(
       "internal_error",
       "The server failed while handling this frame; it was not accepted.",

@@ -33,6 +33,11 @@ export class Metrics {
     labelNames: ["kind"] as const,
     registers: [this.registry],
   });
+  readonly roomJoins = new Counter({
+    name: "postoffice_room_joins_total",
+    help: "Sessions that joined a room.",
+    registers: [this.registry],
+  });
   readonly receipts = new Counter({
     name: "postoffice_receipts_total",
     help: "`delivered` and `read` receipts created for senders, by status.",

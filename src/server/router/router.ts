@@ -4,10 +4,8 @@ import type { Identity } from "../auth/identity.js";
 import { type Broker, topics } from "../broker/broker.js";
 import type { Acceptance, MailboxEntry, MessageStore } from "../mailbox/message-store.js";
 import type { Metrics } from "../metrics/metrics.js";
+import { bodyOf } from "./body-of.js";
 import { encodeEntry } from "./encode-entry.js";
-
-/** Fields of a message frame's data that address it rather than make up its body. */
-const ADDRESS_FIELDS = new Set(["to"]);
 
 /**
  * Turns commands into deliveries. Knows no sockets: it stores mail, then publishes it on the
@@ -92,9 +90,4 @@ export class Router {
       this.onPublishError(error, userId);
     }
   }
-}
-
-/** The sender's data minus addressing. fromEntries defines keys, so even `__proto__` is kept as data. */
-function bodyOf(data: JsonObject): JsonObject {
-  return Object.fromEntries(Object.entries(data).filter(([key]) => !ADDRESS_FIELDS.has(key)));
 }

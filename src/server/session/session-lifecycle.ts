@@ -4,7 +4,9 @@ import type { Identity } from "../auth/identity.js";
 import type { Logger } from "../log/logger.js";
 import type { Metrics } from "../metrics/metrics.js";
 import { MailboxFeed } from "../router/mailbox-feed.js";
+import type { RoomRouter } from "../router/room-router.js";
 import type { Router } from "../router/router.js";
+import type { RoleDirectory } from "../rules/role-directory.js";
 import type { Session } from "./session.js";
 import type { SessionRegistry } from "./session-registry.js";
 
@@ -20,14 +22,36 @@ export interface LifecycleOptions {
 }
 
 /** What happens to a session when it authenticates, is refused, or goes away. */
+export interface LifecycleDeps {
+  registry: SessionRegistry;
+  router: Router;
+  rooms: RoomRouter;
+  directory: RoleDirectory;
+  metrics: Metrics;
+  log: Logger;
+}
+
 export class SessionLifecycle {
+  private readonly registry: SessionRegistry;
+  private readonly router: Router;
+  private readonly rooms: RoomRouter;
+  private readonly directory: RoleDirectory;
+  private readonly metrics: Metrics;
+  private readonly log: Logger;
+
   constructor(
-    private readonly registry: SessionRegistry,
-    private readonly router: Router,
-    private readonly metrics: Metrics,
-    private readonly log: Logger,
+    deps: LifecycleDeps,
     private readonly options: LifecycleOptions,
-  ) {}
+  ) {
+    ({
+      registry: this.registry,
+      router: this.router,
+      rooms: this.rooms,
+      directory: this.directory,
+      metrics: this.metrics,
+      log: this.log,
+    } = deps);
+  }
 
   /** Binds the identity, greets the client, then replays its mailbox and goes live. */
   async authenticated(
@@ -37,6 +61,8 @@ export class SessionLifecycle {
   ): Promise<void> {
     clearTimeout(session.authTimer);
     this.watchExpiry(session, identity);
+    // Recipients' roles for `role:` permission targets [ROLE-1].
+    if (!identity.anonymous) this.directory.remember(identity.userId, identity.roles);
     if (session.identity) this.registry.detach(session, session.identity.userId);
     else this.metrics.sessions.inc();
     session.feed?.close();
@@ -114,9 +140,17 @@ export class SessionLifecycle {
   closed(session: Session): void {
     clearTimeout(session.authTimer);
     clearTimeout(session.expiryTimer);
-    if (session.identity) this.metrics.sessions.dec();
+    const identity = session.identity;
+    if (identity) this.metrics.sessions.dec();
     session.markClosed();
     this.registry.remove(session);
+    if (identity && session.rooms.size > 0) {
+      this.rooms
+        .leaveAll(session, identity)
+        .catch((error: unknown) =>
+          this.log.error({ err: error, session: session.id }, "leaving rooms failed"),
+        );
+    }
   }
 
   /**

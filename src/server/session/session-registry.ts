@@ -45,6 +45,13 @@ export class SessionRegistry {
     return this.users.get(userId)?.sessions.size ?? 0;
   }
 
+  /** Broadcasts reach every authenticated session of the node. */
+  async followBroadcasts(): Promise<void> {
+    await this.broker.subscribe(topics.broadcast, (message) => {
+      for (const session of this.all) if (session.identity) session.sendText(message.frame);
+    });
+  }
+
   add(session: Session): void {
     this.all.add(session);
   }

@@ -42,6 +42,8 @@ export class Session {
   authTimer: NodeJS.Timeout | undefined;
   /** Closes the session when its token expires. */
   expiryTimer: NodeJS.Timeout | undefined;
+  /** Rooms this session is in, each with the last room sequence it was sent. */
+  readonly rooms = new Map<string, number>();
   /** Mail of this session waiting for the store (see handlers/message-handler.ts). */
   sendsInFlight = 0;
   /** Set when the session is being closed for what it sent: later frames are ignored. */

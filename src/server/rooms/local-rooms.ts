@@ -1,0 +1,62 @@
+import { type Broker, type BrokerMessage, topics } from "../broker/broker.js";
+import type { Session } from "../session/session.js";
+
+interface RoomEntry {
+  sessions: Set<Session>;
+  unsubscribe: Promise<() => void>;
+}
+
+/**
+ * The rooms that sessions of this node are in, with one broker subscription per room. A
+ * room's frame is encoded once by the router and written as the same string to every local
+ * member [ROOM-2]; a member is sent each room sequence once.
+ */
+export class LocalRooms {
+  private readonly rooms = new Map<string, RoomEntry>();
+
+  constructor(private readonly broker: Broker) {}
+
+  /** Resolves once the session gets the room's messages; then `since`-replay may start. */
+  async enter(session: Session, room: string, position: number): Promise<void> {
+    session.rooms.set(room, position);
+    let entry = this.rooms.get(room);
+    if (!entry) {
+      const sessions = new Set<Session>();
+      const created: RoomEntry = {
+        sessions,
+        unsubscribe: this.broker.subscribe(topics.room(room), (message) =>
+          deliver(sessions, room, message),
+        ),
+      };
+      created.unsubscribe.catch(() => {
+        if (this.rooms.get(room) === created) this.rooms.delete(room);
+      });
+      entry = created;
+      this.rooms.set(room, entry);
+    }
+    entry.sessions.add(session);
+    await entry.unsubscribe;
+  }
+
+  exit(session: Session, room: string): void {
+    session.rooms.delete(room);
+    const entry = this.rooms.get(room);
+    if (!entry?.sessions.delete(session) || entry.sessions.size > 0) return;
+    this.rooms.delete(room);
+    entry.unsubscribe.then(
+      (unsubscribe) => unsubscribe(),
+      () => undefined, // never subscribed: nothing to undo
+    );
+  }
+}
+
+function deliver(sessions: Set<Session>, room: string, message: BrokerMessage): void {
+  for (const session of sessions) {
+    if (message.seq > 0) {
+      const last = session.rooms.get(room);
+      if (last === undefined || message.seq <= last) continue;
+      session.rooms.set(room, message.seq);
+    }
+    session.sendText(message.frame);
+  }
+}

@@ -1,0 +1,156 @@
+import { randomUUID } from "node:crypto";
+import type { ErrorCode, JsonObject, PresenceFrame, RoomMessage } from "../../protocol/index.js";
+import type { Identity } from "../auth/identity.js";
+import { type Broker, topics } from "../broker/broker.js";
+import type { Metrics } from "../metrics/metrics.js";
+import type { LocalRooms } from "../rooms/local-rooms.js";
+import type { Presence } from "../rooms/presence.js";
+import type { RoomHistory } from "../rooms/room-history.js";
+import { globToRegExp } from "../rules/glob.js";
+import type { Session } from "../session/session.js";
+
+export interface RoomSettings {
+  /** Tell members when a user joins or leaves. */
+  presence: boolean;
+  /** Messages kept for members who rejoin with `since` (0: none). */
+  history: number;
+}
+
+export interface RoomLimits {
+  maxPerConnection: number;
+  maxMembers: number;
+}
+
+export type RoomOutcome<T> =
+  | { ok: true; value: T }
+  | { ok: false; code: ErrorCode; message: string };
+
+/**
+ * Rooms and broadcast: membership, presence, the room's sequence and history, and fan-out
+ * that encodes each message once for every member on every node [ROOM-2]. Knows sessions
+ * only as members; permissions are checked by the handlers before they call it.
+ */
+export class RoomRouter {
+  private readonly settings: Array<{ match: RegExp } & RoomSettings>;
+
+  constructor(
+    private readonly broker: Broker,
+    private readonly presence: Presence,
+    private readonly history: RoomHistory,
+    private readonly local: LocalRooms,
+    settings: ReadonlyArray<{ match: string } & RoomSettings>,
+    private readonly limits: RoomLimits,
+    private readonly metrics: Metrics,
+    private readonly clock: () => number = Date.now,
+  ) {
+    this.settings = settings.map((entry) => ({ ...entry, match: globToRegExp(entry.match) }));
+  }
+
+  settingsOf(room: string): RoomSettings {
+    return this.settings.find((entry) => entry.match.test(room)) ?? { presence: false, history: 0 };
+  }
+
+  /**
+   * Joins the session to the room; with `since`, sends what it missed first. `recovered:
+   * false` says the gap is older than the history kept, so the client should reload [ROOM-3].
+   */
+  async join(
+    session: Session,
+    identity: Identity,
+    room: string,
+    since: number | undefined,
+  ): Promise<RoomOutcome<{ position: number; recovered: boolean }>> {
+    if (session.rooms.has(room)) {
+      return { ok: true, value: { position: this.history.position(room), recovered: true } };
+    }
+    if (session.rooms.size >= this.limits.maxPerConnection) {
+      return refuse(
+        "room_limit",
+        `A connection may be in at most ${this.limits.maxPerConnection} rooms.`,
+      );
+    }
+    if ((await this.presence.sessionCount(room)) >= this.limits.maxMembers) {
+      return refuse("room_full", `Room ${room} has ${this.limits.maxMembers} members, its limit.`);
+    }
+    const position = this.history.position(room);
+    const start = since === undefined ? position : Math.min(since, position);
+    await this.local.enter(session, room, start);
+    let recovered = true;
+    if (since !== undefined && since < position) {
+      // Sent before `joined`, in order; live messages that race with it are dropped by seq.
+      const missed = this.history.after(room, since);
+      recovered = missed.recovered;
+      for (const message of missed.messages) {
+        if (message.seq <= (session.rooms.get(room) ?? 0)) continue;
+        session.rooms.set(room, message.seq);
+        session.sendText(JSON.stringify({ type: "message", data: message }));
+      }
+    }
+    const firstDevice = await this.presence.join(room, identity.userId, session.id);
+    if (firstDevice && this.settingsOf(room).presence)
+      await this.announce(room, "join", identity.userId);
+    this.metrics.roomJoins.inc();
+    return { ok: true, value: { position: this.history.position(room), recovered } };
+  }
+
+  async leave(session: Session, identity: Identity, room: string): Promise<void> {
+    if (!session.rooms.has(room)) return;
+    this.local.exit(session, room);
+    const lastDevice = await this.presence.leave(room, identity.userId, session.id);
+    if (lastDevice && this.settingsOf(room).presence)
+      await this.announce(room, "leave", identity.userId);
+    if ((await this.presence.sessionCount(room)) === 0) this.history.forget(room);
+  }
+
+  /** On close: the session leaves every room it was in. */
+  async leaveAll(session: Session, identity: Identity): Promise<void> {
+    for (const room of [...session.rooms.keys()]) await this.leave(session, identity, room);
+  }
+
+  /** A message to a room's members; only members may send to it. */
+  async send(
+    session: Session,
+    sender: Identity,
+    room: string,
+    body: JsonObject,
+  ): Promise<RoomOutcome<Omit<RoomMessage, "body" | "from">>> {
+    if (!session.rooms.has(room)) {
+      return refuse("not_a_member", `Join ${room} before sending to it.`);
+    }
+    const message = this.history.append(
+      { id: randomUUID(), room, from: sender.userId, ts: this.clock(), body },
+      this.settingsOf(room).history,
+    );
+    this.metrics.messagesRouted.inc({ kind: "room" });
+    await this.broker.publish(topics.room(room), {
+      seq: message.seq,
+      frame: JSON.stringify({ type: "message", data: message }),
+    });
+    return { ok: true, value: { id: message.id, room, seq: message.seq, ts: message.ts } };
+  }
+
+  async members(room: string): Promise<string[]> {
+    return this.presence.members(room);
+  }
+
+  /** To every authenticated session of every node. */
+  async broadcast(sender: Identity, body: JsonObject): Promise<{ id: string; ts: number }> {
+    const id = randomUUID();
+    const ts = this.clock();
+    this.metrics.messagesRouted.inc({ kind: "broadcast" });
+    await this.broker.publish(topics.broadcast, {
+      seq: 0,
+      frame: JSON.stringify({ type: "broadcast", data: { id, from: sender.userId, ts, body } }),
+    });
+    return { id, ts };
+  }
+
+  private async announce(room: string, event: "join" | "leave", user: string): Promise<void> {
+    const frame: PresenceFrame = { type: "presence", data: { room, event, user } };
+    await this.broker.publish(topics.room(room), { seq: 0, frame: JSON.stringify(frame) });
+  }
+}
+
+function refuse<T>(code: ErrorCode, message: string): RoomOutcome<T> {
+  return { ok: false, code, message };
+}
