@@ -6,6 +6,8 @@
 export const CLOSE_CODES = {
   /** Server is draining (restart, deploy); reason carries the reconnect window. */
   goingAway: 1001,
+  /** The connection request itself was unusable (a chat name that breaks the rules). Fix it first. */
+  badRequest: 4400,
   /** Credentials refused; reason is the AuthFailureReason. Reconnect with new credentials. */
   unauthorized: 4401,
   /** The user already has limits.maxSessionsPerUser connections. Close another first. */

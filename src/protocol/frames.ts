@@ -102,6 +102,8 @@ export interface WelcomeFrame {
     anonymous: boolean;
     server: { version: string; node: string };
     heartbeatMs: number;
+    /** In chat mode, the name asked for when it was taken and `user` is a variant of it. */
+    requestedName?: string;
   };
 }
 

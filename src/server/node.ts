@@ -10,6 +10,7 @@ import { buildAuthenticator } from "./compose/authenticator.js";
 import { buildGateway } from "./compose/gateway.js";
 import { compileUserSchema } from "./config/compile-user-schema.js";
 import type { Config } from "./config/config.js";
+import { ChatNames } from "./dialects/chat-names.js";
 import { startHeartbeat } from "./gateway/heartbeat.js";
 import type { NodeState } from "./gateway/http-routes.js";
 import { createFrameHandler } from "./handlers/dispatch.js";
@@ -73,9 +74,14 @@ export class PostofficeNode {
     const directory = new MemoryRoleDirectory();
     for (const { user, roles } of config.auth.tokens) directory.remember(user, roles);
     const permissions = new Permissions(config.permissions, directory);
+    const chat = config.chat.enabled
+      ? { room: config.chat.room, names: new ChatNames() }
+      : undefined;
     const lifecycle = new SessionLifecycle(
       { registry, router, rooms, directory, metrics, log },
       {
+        chatRoom: chat?.room,
+        chatNames: chat?.names,
         maxSessionsPerUser: config.limits.maxSessionsPerUser,
         version: VERSION,
         nodeId,
@@ -108,6 +114,7 @@ export class PostofficeNode {
       version: VERSION,
       nodeId,
       startedAt,
+      chat,
     });
     node = new PostofficeNode(
       config,

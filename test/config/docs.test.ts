@@ -104,6 +104,21 @@ describe("docs/configuration.md", () => {
     expect(config.server.dataDir).toBe("/var/lib/postoffice");
     expect(config.auth.jwt?.jwksUrl).toMatch(/^https:/);
     expect(config.validation.message).toMatchObject({ type: "object" });
+    expect(config.rooms.settings.map((entry) => entry.match)).toContain("*");
+    expect(config.permissions.rooms.at(-1)?.match).toBe("*");
+  });
+
+  it("has room and permission examples that load", async () => {
+    for (const heading of ["`rooms`", "`permissions`"]) {
+      const [example] = yamlBlocks(section(doc, "Keys").split(`### ${heading}\n`)[1] ?? "");
+      if (example === undefined) throw new Error(`expected a yaml example under ${heading}`);
+      const cwd = await tempConfigDir({ "postoffice.yaml": example });
+      await expect(loadConfig({ cwd, env: {}, flags: {} }), heading).resolves.toBeDefined();
+    }
+  });
+
+  it("points to the permission model in docs/rules.md", () => {
+    expect(section(doc, "Keys")).toContain("](rules.md)");
   });
 
   it("has a message schema example that loads", async () => {

@@ -50,6 +50,17 @@ function defaults(cwd: string): Config {
         closeAfterRefusals: 20,
       },
     },
+    rooms: {
+      maxPerConnection: 100,
+      maxMembers: 10000,
+      settings: [{ match: "*", presence: true, history: 0 }],
+    },
+    permissions: {
+      rooms: [{ match: "*", join: ["*"], send: ["*"], history: ["*"] }],
+      direct: [{ from: ["*"], to: ["*"] }],
+      broadcast: ["admin"],
+    },
+    chat: { enabled: false, room: "chat" },
     validation: {},
     metrics: { enabled: true, processMetrics: true },
     log: { level: "info", format: "auto" },
@@ -83,6 +94,31 @@ describe("loadConfig", () => {
     const { config, files } = await loadConfig({ cwd, env: {}, flags: {} });
     expect(config.auth.tokens).toEqual([{ token: "abcdefgh", user: "alice", roles: [] }]);
     expect(files).toEqual([path.join(cwd, "postoffice.json")]);
+  });
+
+  it("fills the defaults of room settings the file leaves out", async () => {
+    const cwd = await tempConfigDir({
+      "postoffice.yaml":
+        'rooms:\n  settings:\n    - match: "support-*"\n      history: 50\n    - match: "*"\n      presence: false\n',
+    });
+    const { config } = await loadConfig({ cwd, env: {}, flags: {} });
+    expect(config.rooms).toEqual({
+      maxPerConnection: 100,
+      maxMembers: 10000,
+      settings: [
+        { match: "support-*", presence: true, history: 50 },
+        { match: "*", presence: false, history: 0 },
+      ],
+    });
+  });
+
+  it("gives each load its own copy of list defaults", async () => {
+    const cwd = await tempConfigDir();
+    const first = await loadConfig({ cwd, env: {}, flags: {} });
+    first.config.permissions.rooms[0]?.join.push("changed");
+    first.config.rooms.settings.push({ match: "x", presence: false, history: 1 });
+    const second = await loadConfig({ cwd, env: {}, flags: {} });
+    expect(second.config).toEqual(defaults(cwd));
   });
 
   it("prefers postoffice.yaml over postoffice.yml and postoffice.json", async () => {

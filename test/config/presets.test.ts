@@ -57,7 +57,14 @@ describe("presets", () => {
   it("leaves the preset's own values untouched by loading", async () => {
     await loadYaml("preset: chat\n");
     expect(presets.chat).toEqual({
-      limits: { maxFrameBytes: 512, rate: { message: { perSecond: 5, burst: 5 } } },
+      server: { host: "127.0.0.1" },
+      auth: { anonymous: { enabled: true } },
+      chat: { enabled: true },
+      limits: {
+        maxFrameBytes: 512,
+        maxStringLength: 500,
+        rate: { message: { perSecond: 5, burst: 5 } },
+      },
     });
   });
 

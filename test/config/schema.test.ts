@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from "node:util";
 import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
 import type { Config, JwtConfig, WebhookConfig } from "../../src/server/config/config.js";
@@ -7,6 +8,7 @@ import {
   describeExpectedAt,
   type SchemaNode,
 } from "../../src/server/config/schema.js";
+import { DEFAULT_PERMISSIONS } from "../../src/server/rules/permissions-config.js";
 import { schemaLeaves } from "./schema-leaves.js";
 
 /** Every key of `Config` set, optional ones included: TypeScript keeps this literal complete. */
@@ -73,6 +75,23 @@ const everyKey: Config = {
       closeAfterRefusals: 20,
     },
   },
+  rooms: {
+    maxPerConnection: 100,
+    maxMembers: 10000,
+    settings: [
+      { match: "support-*", presence: false, history: 50 },
+      { match: "*", presence: true, history: 0 },
+    ],
+  },
+  permissions: {
+    rooms: [
+      { match: "staff-*", join: ["staff"], send: ["staff"], history: ["staff"] },
+      { match: "*", join: ["*"], send: ["*"], history: ["*"] },
+    ],
+    direct: [{ from: ["*"], to: ["self", "role:support"] }],
+    broadcast: ["admin"],
+  },
+  chat: { enabled: true, room: "lobby" },
   validation: {
     message: { type: "object", properties: { text: { type: "string" } }, required: ["text"] },
   },
@@ -96,6 +115,11 @@ function valueLeaves(value: unknown, prefix = ""): string[] {
   return Object.entries(value).flatMap(([key, child]) =>
     valueLeaves(child, prefix === "" ? key : `${prefix}.${key}`),
   );
+}
+
+/** An object inside a list (`auth.tokens[]`): one entry the operator writes, never filled in. */
+function isListItem(at: string): boolean {
+  return at.endsWith("[]");
 }
 
 function objectNodes(node: SchemaNode, at = "(root)"): Array<[string, SchemaNode]> {
@@ -122,7 +146,8 @@ describe("configSchema", () => {
 
   it("has exactly the keys of the Config type", () => {
     const fromSchema = schemaLeaves(configSchema).map((leaf) => leaf.dotted);
-    expect(fromSchema.sort()).toEqual(valueLeaves(everyKey).sort());
+    // A list of several entries names each of its item keys once per entry.
+    expect(fromSchema.sort()).toEqual([...new Set(valueLeaves(everyKey))].sort());
   });
 
   it("describes every key", () => {
@@ -138,11 +163,32 @@ describe("configSchema", () => {
   });
 
   it("defaults every always-present section to {} so zero configuration fills it", () => {
-    const optional = new Set(["(root)", "auth.jwt", "auth.webhook", "auth.tokens[]"]);
-    const missing = objectNodes(configSchema)
-      .filter(([at, node]) => !optional.has(at) && !node.userSchema && node.default === undefined)
-      .map(([at]) => at);
-    expect(missing).toEqual([]);
+    const optional = new Set(["(root)", "auth.jwt", "auth.webhook"]);
+    const sections = objectNodes(configSchema).filter(
+      ([at, node]) => !isListItem(at) && !optional.has(at) && !node.userSchema,
+    );
+    const notEmpty = sections.filter(([, node]) => !isDeepStrictEqual(node.default, {}));
+    expect(notEmpty.map(([at]) => at)).toEqual([]);
+  });
+
+  it("gives list items no default: they are entries of a list, not sections", () => {
+    const items = objectNodes(configSchema).filter(([at]) => isListItem(at));
+    expect(items.map(([at]) => at).sort()).toEqual([
+      "auth.tokens[]",
+      "permissions.direct[]",
+      "permissions.rooms[]",
+      "rooms.settings[]",
+    ]);
+    const defaulted = items.filter(([, node]) => node.default !== undefined);
+    expect(defaulted.map(([at]) => at)).toEqual([]);
+  });
+
+  it("defaults permissions to the DEFAULT_PERMISSIONS of the rules", () => {
+    const keys = configSchema.properties?.permissions?.properties ?? {};
+    const defaults = Object.fromEntries(
+      Object.entries(keys).map(([key, node]) => [key, node.default]),
+    );
+    expect(defaults).toEqual(DEFAULT_PERMISSIONS);
   });
 
   it("holds operator-written JSON Schemas only at validation.message, open and without default", () => {

@@ -44,7 +44,7 @@ describe("configuration validation", () => {
     const error = await errorOf(loadYaml("redis: { url: redis://localhost }\n"));
     expect(error.path).toBe("/redis");
     expect(error.message).toContain(
-      "allowed: preset, server, auth, mailbox, limits, validation, metrics, log",
+      "allowed: preset, server, auth, mailbox, limits, rooms, permissions, chat, validation, metrics, log",
     );
   });
 
@@ -148,6 +148,73 @@ describe("configuration validation", () => {
     );
     expect(error.path).toBe("/auth/jwt/algorithms");
     expect(error.message).toContain("HS256");
+  });
+
+  it("refuses a permission target it does not know, at its index and file line", async () => {
+    const yaml = [
+      "permissions:",
+      "  direct:",
+      "    - from: [support]",
+      '      to: ["*"]',
+      "    - from: [staff]",
+      "      to:",
+      "        - self",
+      '        - "group:x"',
+      "",
+    ].join("\n");
+    const error = await errorOf(loadYaml(yaml));
+    expect(error).toMatchObject({
+      code: "config_invalid",
+      path: "/permissions/direct/1/to/1",
+      source: "postoffice.yaml:8",
+    });
+    expect(error.message).toBe(
+      'Invalid configuration at /permissions/direct/1/to/1: unknown target "group:x"; expected "*", "self", "user:<glob>", "role:<role>" or "claim:<name>" (from postoffice.yaml:8)',
+    );
+  });
+
+  it('refuses "role:*", which is not a wildcard', async () => {
+    const error = await errorOf(
+      loadYaml('permissions:\n  direct: [{ from: ["*"], to: ["role:*"] }]\n'),
+    );
+    expect(error.path).toBe("/permissions/direct/0/to/0");
+    expect(error.message).toContain('"role:*" is not a wildcard; use "*"');
+  });
+
+  it("refuses a room permission after a catch-all, which could never apply", async () => {
+    const yaml = [
+      "permissions:",
+      "  rooms:",
+      '    - { match: "*", join: ["*"], send: ["*"], history: ["*"] }',
+      '    - { match: "staff-*", join: [staff], send: [staff], history: [staff] }',
+      "",
+    ].join("\n");
+    const error = await errorOf(loadYaml(yaml));
+    expect(error).toMatchObject({ path: "/permissions/rooms/1", source: "postoffice.yaml:4" });
+    expect(error.message).toContain("put catch-alls last");
+  });
+
+  it("refuses a permission entry without a key it needs, before the rules see it", async () => {
+    const error = await errorOf(loadYaml("permissions:\n  direct: [{ from: [staff] }]\n"));
+    expect(error.path).toBe("/permissions/direct/0/to");
+    expect(error.message).toContain("missing required key");
+  });
+
+  it("accepts every permission target form", async () => {
+    const yaml = [
+      "permissions:",
+      "  direct:",
+      '    - from: ["*"]',
+      '      to: ["*", self, "user:bot-*", "role:support", "claim:team"]',
+      "  broadcast: []",
+      "",
+    ].join("\n");
+    const { config } = await loadYaml(yaml);
+    expect(config.permissions.direct[0]?.to).toHaveLength(5);
+    expect(config.permissions.broadcast).toEqual([]);
+    expect(config.permissions.rooms).toEqual([
+      { match: "*", join: ["*"], send: ["*"], history: ["*"] },
+    ]);
   });
 
   it("refuses an outbound buffer smaller than four of the largest frames", async () => {

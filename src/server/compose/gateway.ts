@@ -8,7 +8,7 @@ import { createFrameIntake } from "../gateway/frame-intake.js";
 import { selectSubprotocol } from "../gateway/handshake-token.js";
 import { createHttpRoutes, type NodeState } from "../gateway/http-routes.js";
 import { createOriginPolicy } from "../gateway/origin-policy.js";
-import { createUpgradeHandler } from "../gateway/upgrade-handler.js";
+import { type ChatOptions, createUpgradeHandler } from "../gateway/upgrade-handler.js";
 import { LogThrottle } from "../log/log-throttle.js";
 import type { Logger } from "../log/logger.js";
 import type { Metrics } from "../metrics/metrics.js";
@@ -29,6 +29,7 @@ export interface GatewayParts {
   version: string;
   nodeId: string;
   startedAt: number;
+  chat: ChatOptions | undefined;
 }
 
 /** The counter, wired from the configuration: HTTP server, WebSocket upgrade and admission. */
@@ -66,6 +67,7 @@ export function buildGateway(
       maxNestingDepth: limits.maxNestingDepth,
       maxStringLength: limits.maxStringLength,
       binaryFrames: limits.binaryFrames,
+      chatRoom: parts.chat?.room,
     },
     {
       metrics: parts.metrics,
@@ -100,6 +102,7 @@ export function buildGateway(
         originPolicy: createOriginPolicy(config.server.allowedOrigins),
         caps: new ConnectionCaps(limits),
         state: parts.state,
+        chat: parts.chat,
       },
     ),
   );

@@ -1,3 +1,5 @@
+import type { PermissionsConfig } from "../rules/permissions-config.js";
+
 /**
  * The validated configuration of one node. `schema.ts` is the source of truth for defaults,
  * limits and descriptions; this type mirrors it and a test keeps the two in step.
@@ -8,6 +10,9 @@ export interface Config {
   auth: AuthConfig;
   mailbox: MailboxConfig;
   limits: LimitsConfig;
+  rooms: RoomsConfig;
+  permissions: PermissionsConfig;
+  chat: ChatConfig;
   validation: ValidationConfig;
   metrics: MetricsConfig;
   log: LogConfig;
@@ -137,6 +142,19 @@ export interface LimitsConfig {
     /** Refusals in a row after which a flooding connection is closed with 4429. */
     closeAfterRefusals: number;
   };
+}
+
+export interface RoomsConfig {
+  maxPerConnection: number;
+  maxMembers: number;
+  /** First match wins. */
+  settings: Array<{ match: string; presence: boolean; history: number }>;
+}
+
+export interface ChatConfig {
+  /** One room for everyone, unique display names, text clients (the Broadcast Server). */
+  enabled: boolean;
+  room: string;
 }
 
 export interface ValidationConfig {

@@ -1,6 +1,8 @@
 import { isIPv4 } from "node:net";
 import path from "node:path";
 import { Ajv, type ErrorObject } from "ajv";
+import { Permissions } from "../rules/permissions.js";
+import { MemoryRoleDirectory } from "../rules/role-directory.js";
 import { compileUserSchema } from "./compile-user-schema.js";
 import type { Config, JwtConfig } from "./config.js";
 import { ConfigError } from "./config-error.js";
@@ -59,6 +61,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
   checkJwt(config.auth.jwt, layers);
   checkLimits(config, layers);
   checkUserSchemas(config, layers);
+  checkPermissions(config, layers);
   return { config, files: files.map((file) => file.path) };
 }
 
@@ -195,6 +198,33 @@ function checkUserSchemas(config: Config, layers: ConfigLayers): void {
       `not a valid JSON Schema (ajv: ${(error as Error).message})`,
       { expected, source: layers.describe("/validation/message"), cause: error },
     );
+  }
+}
+
+/**
+ * What the schema cannot say about `permissions` (the `to` target forms, an entry after a
+ * catch-all) is checked by compiling them as the node will, so a bad rule stops the start
+ * instead of refusing (or allowing) the first frame it meets.
+ */
+function checkPermissions(config: Config, layers: ConfigLayers): void {
+  try {
+    new Permissions(config.permissions, new MemoryRoleDirectory());
+  } catch (error) {
+    if (error instanceof ConfigError && error.path !== undefined) {
+      // Permissions names the key at fault; only the layers know who set it.
+      const source = layers.describe(error.path);
+      const from = source === undefined ? "" : ` (from ${source})`;
+      throw new ConfigError(`${error.message}${from}`, {
+        path: error.path,
+        expected: error.expected,
+        source,
+        cause: error,
+      });
+    }
+    throw ConfigError.at("/permissions", `cannot be used: ${(error as Error).message}`, {
+      source: layers.describe("/permissions"),
+      cause: error,
+    });
   }
 }
 

@@ -16,10 +16,18 @@ export type PresetName = Config["preset"];
  */
 export const presets: { readonly [Name in PresetName]: DeepPartial<Config> } = {
   none: {},
-  /** The Broadcast Server: short chat lines, a few per second. */
+  /**
+   * The Broadcast Server: one chat room everyone is in, names from `?username=` made unique,
+   * text clients, short lines, a few per second. Anonymous by design, so it binds loopback
+   * unless told otherwise (auth.anonymous.allowNonLoopback).
+   */
   chat: {
+    server: { host: "127.0.0.1" },
+    auth: { anonymous: { enabled: true } },
+    chat: { enabled: true },
     limits: {
       maxFrameBytes: 512,
+      maxStringLength: 500,
       rate: { message: { perSecond: 5, burst: 5 } },
     },
   },

@@ -480,6 +480,142 @@ const limits: SchemaNode = {
   },
 };
 
+const roleList = (what: string): SchemaNode => ({
+  type: "array",
+  items: { type: "string", minLength: 1 },
+  description: `Roles that may ${what}; \`*\` for any authenticated user.`,
+});
+
+const rooms: SchemaNode = {
+  type: "object",
+  description: "Rooms: limits, presence notices and history.",
+  additionalProperties: false,
+  default: {},
+  properties: {
+    maxPerConnection: {
+      type: "integer",
+      minimum: 1,
+      default: 100,
+      description: "Rooms one connection may be in; one more is refused with `room_limit`.",
+    },
+    maxMembers: {
+      type: "integer",
+      minimum: 1,
+      default: 10000,
+      description:
+        "Connections one room may hold on this node; one more is refused with `room_full`.",
+    },
+    settings: {
+      type: "array",
+      default: [{ match: "*", presence: true, history: 0 }],
+      description:
+        "Per room pattern, the first that matches: whether members are told of joins and leaves, and how many messages are kept for members who rejoin with `since`.",
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["match"],
+        description: "Settings for the rooms whose name matches.",
+        properties: {
+          match: {
+            type: "string",
+            minLength: 1,
+            description: "Glob on the room name (`*` matches any run of characters).",
+          },
+          presence: {
+            type: "boolean",
+            default: true,
+            description: "Send `presence` join/leave events to members.",
+          },
+          history: {
+            type: "integer",
+            minimum: 0,
+            maximum: 100000,
+            default: 0,
+            description:
+              "Messages kept (in memory) for members who rejoin with `since`; 0 keeps none.",
+          },
+        },
+      },
+    },
+  },
+};
+
+const permissions: SchemaNode = {
+  type: "object",
+  description: "Who may do what, by role (see docs/rules.md). Refusals name the rule that refused.",
+  additionalProperties: false,
+  default: {},
+  properties: {
+    rooms: {
+      type: "array",
+      default: [{ match: "*", join: ["*"], send: ["*"], history: ["*"] }],
+      description:
+        "Per room pattern, the first that matches decides; a room no entry matches is refused.",
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["match", "join", "send", "history"],
+        description: "Who may join, send to, and read the history of the rooms whose name matches.",
+        properties: {
+          match: { type: "string", minLength: 1, description: "Glob on the room name." },
+          join: roleList("join"),
+          send: roleList("send to the room"),
+          history: roleList("get the room's history when rejoining with `since`"),
+        },
+      },
+    },
+    direct: {
+      type: "array",
+      default: [{ from: ["*"], to: ["*"] }],
+      description:
+        "Mail to a user is allowed if any entry lets the sender's roles write to the recipient.",
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["from", "to"],
+        description: "A sender's roles and the recipients they may write to.",
+        properties: {
+          from: roleList("send"),
+          to: {
+            type: "array",
+            items: { type: "string", minLength: 1 },
+            description:
+              "Recipients: `*`, `self`, `user:<glob>`, `role:<role>` (recipient's known roles), `claim:<name>` (the id, or ids, in the sender's claim).",
+          },
+        },
+      },
+    },
+    broadcast: {
+      type: "array",
+      items: { type: "string", minLength: 1 },
+      default: ["admin"],
+      description: "Roles that may broadcast to everyone connected; `*` for anyone.",
+    },
+  },
+};
+
+const chat: SchemaNode = {
+  type: "object",
+  description:
+    "Chat mode, as the Broadcast Server: one room everyone joins, unique display names, text clients.",
+  additionalProperties: false,
+  default: {},
+  properties: {
+    enabled: {
+      type: "boolean",
+      default: false,
+      description:
+        "Every session joins `chat.room`; anonymous names from `?username=` are made unique (`john`, `john-2`); text that is not a JSON object is said in the room; clients that do not offer the `postoffice.v1` subprotocol get text lines (`john: hi`, `Server: john has joined the chat`).",
+    },
+    room: {
+      type: "string",
+      pattern: "^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$",
+      default: "chat",
+      description: "The room of chat mode.",
+    },
+  },
+};
+
 const validation: SchemaNode = {
   type: "object",
   description: "JSON Schemas that client frames must satisfy, compiled once at start.",
@@ -548,7 +684,19 @@ export const configSchema: SchemaNode = {
   type: "object",
   description: "Postoffice configuration (postoffice.yaml).",
   additionalProperties: false,
-  properties: { preset, server, auth, mailbox, limits, validation, metrics, log },
+  properties: {
+    preset,
+    server,
+    auth,
+    mailbox,
+    limits,
+    rooms,
+    permissions,
+    chat,
+    validation,
+    metrics,
+    log,
+  },
 };
 
 /** The schema node at a key path such as ["server", "port"]; array items are entered by index. */

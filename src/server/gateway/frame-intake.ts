@@ -15,6 +15,8 @@ export interface IntakeOptions {
   maxNestingDepth: number;
   maxStringLength: number;
   binaryFrames: boolean;
+  /** Chat mode: text that is not a JSON object is said in this room [CHAT-2]. */
+  chatRoom: string | undefined;
 }
 
 export interface IntakeDeps {
@@ -26,6 +28,10 @@ export interface IntakeDeps {
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+function isNotAnObject(code: string): boolean {
+  return code === "invalid_json" || code === "invalid_frame";
+}
 
 /**
  * Everything a frame passes before its handler [LIMIT-2]: binary policy, decoding and shape,
@@ -51,10 +57,13 @@ export function createFrameIntake(options: IntakeOptions, deps: IntakeDeps) {
     } catch {
       return { ok: false, code: "invalid_frame", message: "A binary frame must hold UTF-8 JSON." };
     }
-    return decodeClientFrame(text, {
-      maxDepth: options.maxNestingDepth,
-      maxStringLength: options.maxStringLength,
-    });
+    const limits = { maxDepth: options.maxNestingDepth, maxStringLength: options.maxStringLength };
+    const decoded = decodeClientFrame(text, limits);
+    if (options.chatRoom !== undefined && !decoded.ok && !isBinary && isNotAnObject(decoded.code)) {
+      const said = JSON.stringify({ type: "message", data: { room: options.chatRoom, text } });
+      return decodeClientFrame(said, limits);
+    }
+    return decoded;
   }
 
   function schemaRefusal(session: Session, decoded: DecodeResult): Refusal | undefined {

@@ -5,6 +5,8 @@ import type { WebSocket, WebSocketServer } from "ws";
 import { CLOSE_CODES } from "../../protocol/index.js";
 import { AuthError, type Authenticator } from "../auth/authenticator.js";
 import type { Identity } from "../auth/identity.js";
+import { renderAsText } from "../dialects/broadcast-text.js";
+import { type ChatNames, checkName } from "../dialects/chat-names.js";
 import type { LogThrottle } from "../log/log-throttle.js";
 import type { Logger } from "../log/logger.js";
 import type { Metrics } from "../metrics/metrics.js";
@@ -44,9 +46,20 @@ export interface UpgradeDeps {
   originPolicy: ReturnType<typeof createOriginPolicy>;
   caps: ConnectionCaps;
   state: () => NodeState;
+  chat: ChatOptions | undefined;
 }
 
-type Admission = { identity: Identity } | { refusal: AuthError } | { pending: true };
+type Admission =
+  | { identity: Identity; chatName?: string }
+  | { refusal: AuthError }
+  | { badName: string }
+  | { pending: true };
+
+/** Chat mode (the Broadcast Server's model): unique display names, text clients. */
+export interface ChatOptions {
+  room: string;
+  names: ChatNames;
+}
 
 /**
  * The counter: takes an HTTP upgrade to a session. Path, readiness, origin and connection
@@ -88,8 +101,16 @@ export function createUpgradeHandler(options: UpgradeOptions, deps: UpgradeDeps)
       );
     }
     if (options.anonymous) {
-      const name = anonymousName(req) ?? `anon-${randomUUID().slice(0, 8)}`;
-      return { identity: { userId: name, roles: [], claims: {}, anonymous: true } };
+      const asked = anonymousName(req);
+      if (deps.chat === undefined) {
+        const name = asked ?? `anon-${randomUUID().slice(0, 8)}`;
+        return { identity: { userId: name, roles: [], claims: {}, anonymous: true } };
+      }
+      const checked = checkName(asked ?? "guest");
+      if (!checked.ok) return { badName: checked.message };
+      const name = deps.chat.names.claim(checked.name);
+      const claims = name === checked.name ? {} : { requestedName: checked.name };
+      return { identity: { userId: name, roles: [], claims, anonymous: true }, chatName: name };
     }
     return { pending: true };
   }
@@ -110,6 +131,12 @@ export function createUpgradeHandler(options: UpgradeOptions, deps: UpgradeDeps)
       rateLimiter: new RateLimiter(options.rate),
     });
     deps.registry.add(session);
+    if ("chatName" in admission) session.chatName = admission.chatName;
+    // Clients that did not ask for the native protocol read the chat as text lines.
+    if (deps.chat !== undefined && ws.protocol === "") {
+      const room = deps.chat.room;
+      session.render = (frame) => renderAsText(frame, room);
+    }
     deps.caps.opened(address);
     metrics.connections.inc();
     ws.on("message", (data, isBinary) => {
@@ -149,6 +176,9 @@ export function createUpgradeHandler(options: UpgradeOptions, deps: UpgradeDeps)
       );
     } else if ("refusal" in admission) {
       deps.lifecycle.refused(session, admission.refusal);
+    } else if ("badName" in admission) {
+      session.sendError("invalid_field", admission.badName, { field: "username" });
+      session.close(CLOSE_CODES.badRequest, "invalid_username");
     } else {
       session.authTimer = setTimeout(() => {
         if (session.identity) return;

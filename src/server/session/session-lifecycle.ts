@@ -1,6 +1,7 @@
 import { CLOSE_CODES, PROTOCOL_VERSION } from "../../protocol/index.js";
 import { AuthError } from "../auth/authenticator.js";
 import type { Identity } from "../auth/identity.js";
+import type { ChatNames } from "../dialects/chat-names.js";
 import type { Logger } from "../log/logger.js";
 import type { Metrics } from "../metrics/metrics.js";
 import { MailboxFeed } from "../router/mailbox-feed.js";
@@ -19,6 +20,10 @@ export interface LifecycleOptions {
   version: string;
   nodeId: string;
   heartbeatMs: number;
+  /** Chat mode: the room every session joins on arrival. */
+  chatRoom?: string | undefined;
+  /** Chat mode: display names to free when sessions close. */
+  chatNames?: ChatNames | undefined;
 }
 
 /** What happens to a session when it authenticates, is refused, or goes away. */
@@ -101,6 +106,11 @@ export class SessionLifecycle {
     }
     this.welcome(session, ref);
     feed.replay();
+    const chatRoom = this.options.chatRoom;
+    if (chatRoom !== undefined && !session.rooms.has(chatRoom)) {
+      // Chat mode: everyone is in the one room, so everyone sees joins, leaves and text [CHAT-1].
+      await this.rooms.join(session, identity, chatRoom, undefined);
+    }
   }
 
   /** A new token for the same user: new claims and expiry, same mailbox feed. */
@@ -144,6 +154,7 @@ export class SessionLifecycle {
     if (identity) this.metrics.sessions.dec();
     session.markClosed();
     this.registry.remove(session);
+    if (session.chatName !== undefined) this.options.chatNames?.release(session.chatName);
     if (identity && session.rooms.size > 0) {
       this.rooms
         .leaveAll(session, identity)
@@ -190,6 +201,9 @@ export class SessionLifecycle {
         anonymous: identity.anonymous,
         server: { version: this.options.version, node: this.options.nodeId },
         heartbeatMs: this.options.heartbeatMs,
+        ...(typeof identity.claims.requestedName === "string"
+          ? { requestedName: identity.claims.requestedName }
+          : {}),
       },
     });
   }

@@ -42,6 +42,13 @@ export class Session {
   authTimer: NodeJS.Timeout | undefined;
   /** Closes the session when its token expires. */
   expiryTimer: NodeJS.Timeout | undefined;
+  /**
+   * For clients of another protocol (the Broadcast Server's text lines): turns each native
+   * frame into what they read, or undefined to send nothing.
+   */
+  render: ((frame: string) => string | undefined) | undefined;
+  /** The display name reserved for this connection in chat mode, freed when it closes. */
+  chatName: string | undefined;
   /** Rooms this session is in, each with the last room sequence it was sent. */
   readonly rooms = new Map<string, number>();
   /** Mail of this session waiting for the store (see handlers/message-handler.ts). */
@@ -90,8 +97,10 @@ export class Session {
    */
   sendText(text: string): void {
     if (this.closed) return;
+    const out = this.render === undefined ? text : this.render(text);
+    if (out === undefined) return;
     this.batcher.cork(this.socket);
-    this.ws.send(text);
+    this.ws.send(out);
     this.metrics.framesOut.inc();
     if (this.ws.bufferedAmount > this.outboundLimit) {
       this.metrics.slowReaders.inc();
