@@ -58,7 +58,7 @@ export class PostofficeNode {
     const broker = new MemoryBroker((error, topic) =>
       log.error({ err: error, topic }, "delivery failed"),
     );
-    const registry = new SessionRegistry(broker, config.limits.rate.user);
+    const registry = new SessionRegistry(broker);
     const router = new Router(store, broker, metrics, (error, user) =>
       log.error({ err: error, user }, "live delivery failed; the mail waits in the mailbox"),
     );

@@ -1,4 +1,5 @@
-import { connect as tcpConnect } from "node:net";
+import { createServer } from "node:http";
+import { type AddressInfo, connect as tcpConnect } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { signToken, TestClient } from "../support/test-client.js";
@@ -120,5 +121,31 @@ describe("admission at the counter", () => {
     await new Promise<void>((resolve) => socket.once("close", () => resolve()));
     clearInterval(trickle);
     expect(Date.now() - started).toBeLessThan(3000);
+  });
+
+  it("holds the global cap against a burst of handshakes that are all still being checked", async () => {
+    // A webhook that takes its time: every handshake below is mid-check at once.
+    const webhook = createServer((_req, res) => {
+      setTimeout(() => {
+        res.writeHead(401);
+        res.end();
+      }, 300);
+    });
+    await new Promise<void>((resolve) => webhook.listen(0, "127.0.0.1", resolve));
+    const { port } = webhook.address() as AddressInfo;
+    try {
+      server = await startTestServer({
+        limits: { maxConnections: 5 },
+        auth: { webhook: { url: `http://127.0.0.1:${port}/check` } },
+      });
+      const results = await Promise.all(
+        Array.from({ length: 30 }, (_, i) => upgradeStatus(`${server?.url}?token=guess-${i}`)),
+      );
+      expect(results.filter((r) => r.status === 101).length).toBe(5);
+      expect(results.filter((r) => r.status === 503).length).toBe(25);
+    } finally {
+      webhook.closeAllConnections();
+      await new Promise((resolve) => webhook.close(resolve));
+    }
   });
 });

@@ -94,4 +94,33 @@ describe("rate limits", () => {
     bob.send({ type: "ping", id: "fine" });
     expect((await bob.nextOfType("pong")).ref).toBe("fine");
   });
+
+  it("closes a flooder even when it slips allowed frames between refused ones", async () => {
+    server = await startTestServer(limits({ perSecond: 1, burst: 1 }, 10));
+    const alice = await connect("alice");
+    for (let round = 0; round < 10; round++) {
+      for (let n = 0; n < 3; n++) alice.send({ type: "message", data: { to: "bob", n } });
+      alice.send({ type: "ping" });
+    }
+    expect((await alice.closed).code).toBe(4429);
+  });
+
+  it("keeps a user's limits across reconnects", async () => {
+    server = await startTestServer({
+      limits: {
+        rate: {
+          connection: { perSecond: 1000, burst: 1000 },
+          user: { perSecond: 1000, burst: 1000 },
+          message: { perSecond: 1, burst: 3 },
+        },
+      },
+    });
+    const first = await connect("alice");
+    for (let n = 1; n <= 3; n++) first.send({ type: "message", id: `a${n}`, data: { to: "bob" } });
+    await first.next((f) => f.ref === "a3");
+    first.ws.terminate();
+    const second = await connect("alice");
+    second.send({ type: "message", id: "b1", data: { to: "bob" } });
+    expect((await second.next((f) => f.ref === "b1")).data?.code).toBe("rate_limited");
+  });
 });

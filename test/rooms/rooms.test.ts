@@ -110,7 +110,10 @@ describe("rooms, broadcast and presence", () => {
     alice.send({ type: "who", id: "w", data: { room: "lobby" } });
     const who = await alice.next((f) => f.ref === "w");
     expect(who.type).toBe("presence");
-    expect([...(who.data?.members as string[])].sort()).toEqual(["alice", "bob"]);
+    expect([...((who.data?.members as string[] | undefined) ?? [])].sort()).toEqual([
+      "alice",
+      "bob",
+    ]);
     bobPhone.ws.close();
     await bobPhone.closed;
     alice.send({ type: "ping", id: "sync" });

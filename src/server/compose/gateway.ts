@@ -15,6 +15,7 @@ import type { Metrics } from "../metrics/metrics.js";
 import type { FrameHandler } from "../session/session.js";
 import type { SessionLifecycle } from "../session/session-lifecycle.js";
 import type { SessionRegistry } from "../session/session-registry.js";
+import { UserRateLimits } from "../session/user-rate-limits.js";
 import { WriteBatcher } from "../session/write-batcher.js";
 
 export interface GatewayParts {
@@ -71,7 +72,7 @@ export function buildGateway(
     },
     {
       metrics: parts.metrics,
-      registry: parts.registry,
+      userLimits: new UserRateLimits(limits.rate),
       throttle,
       validateMessage: parts.validateMessage,
     },

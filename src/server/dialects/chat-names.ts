@@ -1,9 +1,20 @@
 /** Longest display name, as the Broadcast Server allows. */
 export const MAX_NAME_LENGTH = 50;
 
-// C0 and C1 control characters, DEL, and the bidi/zero-width format characters that can
-// disguise a name.
-const FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/u;
+/**
+ * C0 and C1 control characters, DEL, and the zero-width and bidi format characters that
+ * can disguise a name.
+ */
+function isForbidden(codePoint: number): boolean {
+  return (
+    codePoint <= 0x1f ||
+    (codePoint >= 0x7f && codePoint <= 0x9f) ||
+    (codePoint >= 0x200b && codePoint <= 0x200f) ||
+    (codePoint >= 0x202a && codePoint <= 0x202e) ||
+    (codePoint >= 0x2066 && codePoint <= 0x2069) ||
+    codePoint === 0xfeff
+  );
+}
 
 export type NameCheck = { ok: true; name: string } | { ok: false; message: string };
 
@@ -14,8 +25,9 @@ export function checkName(raw: string): NameCheck {
   if ([...name].length > MAX_NAME_LENGTH) {
     return { ok: false, message: `A name has at most ${MAX_NAME_LENGTH} characters.` };
   }
-  if (FORBIDDEN.test(name))
+  if ([...name].some((char) => isForbidden(char.codePointAt(0) ?? 0))) {
     return { ok: false, message: "A name may not contain control characters." };
+  }
   return { ok: true, name };
 }
 

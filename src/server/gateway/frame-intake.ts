@@ -9,7 +9,7 @@ import {
 import type { LogThrottle } from "../log/log-throttle.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { Session } from "../session/session.js";
-import type { SessionRegistry } from "../session/session-registry.js";
+import type { UserRateLimits } from "../session/user-rate-limits.js";
 
 export interface IntakeOptions {
   maxNestingDepth: number;
@@ -21,7 +21,7 @@ export interface IntakeOptions {
 
 export interface IntakeDeps {
   metrics: Metrics;
-  registry: SessionRegistry;
+  userLimits: UserRateLimits;
   throttle: LogThrottle;
   /** The configured schema for `message` data (validation.message), compiled once. */
   validateMessage: ValidateFunction | undefined;
@@ -39,7 +39,7 @@ function isNotAnObject(code: string): boolean {
  * reply order; only a client that keeps flooding is closed (4429).
  */
 export function createFrameIntake(options: IntakeOptions, deps: IntakeDeps) {
-  const { metrics, registry, throttle } = deps;
+  const { metrics, userLimits, throttle } = deps;
 
   function decode(data: RawData, isBinary: boolean): DecodeResult {
     const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as Buffer);
@@ -92,7 +92,7 @@ export function createFrameIntake(options: IntakeOptions, deps: IntakeDeps) {
     const userId = session.identity?.userId;
     const rate = session.rateLimiter.check(
       type,
-      userId === undefined ? undefined : registry.userBucket(userId),
+      userId === undefined ? undefined : userLimits.for(userId),
     );
     if (!rate.ok) {
       const ref = decoded.ok ? decoded.frame.id : decoded.ref;

@@ -118,7 +118,6 @@ export function createUpgradeHandler(options: UpgradeOptions, deps: UpgradeDeps)
   function open(
     ws: WebSocket,
     socket: Duplex,
-    address: string,
     admission: Admission,
     since: number | undefined | null,
   ): void {
@@ -137,7 +136,6 @@ export function createUpgradeHandler(options: UpgradeOptions, deps: UpgradeDeps)
       const room = deps.chat.room;
       session.render = (frame) => renderAsText(frame, room);
     }
-    deps.caps.opened(address);
     metrics.connections.inc();
     ws.on("message", (data, isBinary) => {
       // Nothing a client sends may throw out of this listener: that would end the process.
@@ -153,7 +151,6 @@ export function createUpgradeHandler(options: UpgradeOptions, deps: UpgradeDeps)
     ws.on("error", (error) => log.debug({ err: error, session: session.id }, "websocket error"));
     ws.on("close", () => {
       metrics.connections.dec();
-      deps.caps.closed(address);
       deps.lifecycle.closed(session);
     });
 
@@ -216,7 +213,7 @@ export function createUpgradeHandler(options: UpgradeOptions, deps: UpgradeDeps)
       );
       return;
     }
-    const address = req.socket.remoteAddress ?? "unknown";
+    const address = clientAddress(req);
     const capped = deps.caps.refusal(address);
     if (capped === "too_many_connections") {
       refuse(socket, 503, capped, "The server holds as many connections as it may; retry later.");
@@ -226,17 +223,34 @@ export function createUpgradeHandler(options: UpgradeOptions, deps: UpgradeDeps)
       refuse(socket, 429, capped, "Too many connections from your address.");
       return;
     }
+    // The place is taken now, before the (async) credential check, so that a burst of
+    // handshakes cannot all pass the caps together [LIMIT-3]; it is given back once, when the
+    // socket closes, whether or not the upgrade completed.
+    deps.caps.opened(address);
+    socket.once("close", () => deps.caps.closed(address));
     const complete = (admission: Admission): void => {
       if (deps.state() !== "ready") {
         refuse(socket, 503, "not_ready", "The server is draining; retry shortly.");
         return;
       }
       deps.wss.handleUpgrade(req, socket, head, (ws) =>
-        open(ws, socket, address, admission, handshakeSince(req)),
+        open(ws, socket, admission, handshakeSince(req)),
       );
     };
     const admission = admit(req);
-    if (admission instanceof Promise) void admission.then(complete);
-    else complete(admission);
+    if (admission instanceof Promise) {
+      admission.then(complete).catch((error: unknown) => {
+        log.error({ err: error }, "upgrade failed");
+        socket.destroy();
+      });
+    } else {
+      complete(admission);
+    }
   };
+}
+
+/** The client's address; an IPv4 client seen through an IPv6 socket counts as its IPv4 address. */
+function clientAddress(req: IncomingMessage): string {
+  const address = req.socket.remoteAddress ?? "unknown";
+  return address.startsWith("::ffff:") ? address.slice(7) : address;
 }

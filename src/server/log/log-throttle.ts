@@ -1,3 +1,4 @@
+import { monotonicNow } from "../session/rate-limiter.js";
 import type { Logger } from "./logger.js";
 
 /**
@@ -10,7 +11,7 @@ export class LogThrottle {
   constructor(
     private readonly log: Logger,
     private readonly intervalMs = 10_000,
-    private readonly clock: () => number = Date.now,
+    private readonly clock: () => number = monotonicNow,
   ) {}
 
   warn(key: string, details: Record<string, unknown>, message: string): void {

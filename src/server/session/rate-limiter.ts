@@ -1,3 +1,4 @@
+import { performance } from "node:perf_hooks";
 import type { RateBucketConfig } from "../config/config.js";
 import { TokenBucket } from "./token-bucket.js";
 
@@ -10,48 +11,59 @@ export interface RateLimits {
 
 export type RateDecision = { ok: true } | { ok: false; retryAfterMs: number; flooding: boolean };
 
+/** A user's buckets, shared by all their connections to this node. */
+export interface UserBuckets {
+  all: TokenBucket | undefined;
+  message: TokenBucket | undefined;
+}
+
+export const monotonicNow = (): number => performance.now();
+
 export function bucketFor(config: RateBucketConfig, now: number): TokenBucket | undefined {
   return config.perSecond > 0 ? new TokenBucket(config.perSecond, config.burst, now) : undefined;
 }
 
+/** Frame types that say something to others, limited by the `message` buckets. */
+const SPEECH = new Set(["message", "broadcast"]);
+
 /**
- * One connection's rate limits [LIMIT-1]: every frame against the connection's bucket, the
- * user's bucket (shared by the user's connections to this node) once authenticated, and
- * `message` frames against their own. A frame is let through only if every bucket that
- * applies has a token, and then takes one from each; a refused frame takes none.
+ * One connection's rate limits [LIMIT-1]: every frame against the connection's bucket and
+ * the user's, and messages and broadcasts also against the connection's and the user's
+ * `message` buckets. A frame passes only if every bucket that applies has a token, and then
+ * takes one from each. A refused frame takes none, but spends the connection's refusal
+ * budget (`closeAfterRefusals`, refilled over ten seconds): a client that keeps sending
+ * into a closed bucket is flooding, however it interleaves allowed frames.
  */
 export class RateLimiter {
   private readonly connection: TokenBucket | undefined;
   private readonly message: TokenBucket | undefined;
-  private refusalsInARow = 0;
+  private readonly refusals: TokenBucket;
 
   constructor(
-    private readonly limits: RateLimits,
-    private readonly clock: () => number = Date.now,
+    limits: RateLimits,
+    private readonly clock: () => number = monotonicNow,
   ) {
     const now = clock();
     this.connection = bucketFor(limits.connection, now);
     this.message = bucketFor(limits.message, now);
+    this.refusals = new TokenBucket(limits.closeAfterRefusals / 10, limits.closeAfterRefusals, now);
   }
 
-  check(frameType: string, userBucket: TokenBucket | undefined): RateDecision {
+  check(frameType: string, user: UserBuckets | undefined): RateDecision {
     const now = this.clock();
+    const speech = SPEECH.has(frameType);
     const buckets = [
       this.connection,
-      userBucket,
-      frameType === "message" ? this.message : undefined,
+      user?.all,
+      speech ? this.message : undefined,
+      speech ? user?.message : undefined,
     ];
     let wait = 0;
     for (const bucket of buckets) if (bucket) wait = Math.max(wait, bucket.waitMs(now));
     if (wait > 0) {
-      this.refusalsInARow += 1;
-      return {
-        ok: false,
-        retryAfterMs: wait,
-        flooding: this.refusalsInARow >= this.limits.closeAfterRefusals,
-      };
+      this.refusals.take();
+      return { ok: false, retryAfterMs: wait, flooding: this.refusals.waitMs(now) > 0 };
     }
-    this.refusalsInARow = 0;
     for (const bucket of buckets) bucket?.take();
     return { ok: true };
   }

@@ -1,13 +1,8 @@
 import { type Broker, type BrokerMessage, topics } from "../broker/broker.js";
-import type { RateBucketConfig } from "../config/config.js";
-import { bucketFor } from "./rate-limiter.js";
 import type { Session } from "./session.js";
-import type { TokenBucket } from "./token-bucket.js";
 
 interface UserEntry {
   sessions: Set<Session>;
-  /** The user's rate limit on this node, shared by all their sessions. */
-  bucket: TokenBucket | undefined;
   unsubscribe: Promise<() => void>;
 }
 
@@ -19,10 +14,7 @@ export class SessionRegistry {
   private readonly all = new Set<Session>();
   private readonly users = new Map<string, UserEntry>();
 
-  constructor(
-    private readonly broker: Broker,
-    private readonly userRate: RateBucketConfig,
-  ) {}
+  constructor(private readonly broker: Broker) {}
 
   get size(): number {
     return this.all.size;
@@ -34,10 +26,6 @@ export class SessionRegistry {
 
   sessions(): IterableIterator<Session> {
     return this.all.values();
-  }
-
-  userBucket(userId: string): TokenBucket | undefined {
-    return this.users.get(userId)?.bucket;
   }
 
   /** Sessions of the user on this node. */
@@ -66,7 +54,6 @@ export class SessionRegistry {
       };
       const created: UserEntry = {
         sessions,
-        bucket: bucketFor(this.userRate, Date.now()),
         unsubscribe: this.broker.subscribe(topics.mailbox(userId), deliver),
       };
       // A failed subscription must not stay cached for the next session of the user.

@@ -1,6 +1,7 @@
 /**
  * A token bucket: `burst` frames at once, then `perSecond` on average. Refilled lazily from
- * the clock when checked, so idle buckets cost nothing.
+ * a monotonic clock when checked (a wall-clock step must not empty or fill it), so idle
+ * buckets cost nothing.
  */
 export class TokenBucket {
   private tokens: number;
@@ -24,6 +25,12 @@ export class TokenBucket {
 
   take(): void {
     this.tokens -= 1;
+  }
+
+  /** Whether the bucket is back to its full burst (nothing would be lost by forgetting it). */
+  isFull(now: number): boolean {
+    this.refill(now);
+    return this.tokens >= this.burst;
   }
 
   private refill(now: number): void {
