@@ -22,10 +22,11 @@ export const ERROR_CODES = {
     "The frame's `data` does not satisfy the schema configured for its type (see `pointer`).",
   rate_limited: "Too many frames: this one was refused; retry after `retryAfterMs`.",
   too_many_sessions: "The user has as many connections as allowed (limits.maxSessionsPerUser).",
-  forbidden: "The permissions do not let this user do this; `message` names the rule that refused.",
+  forbidden:
+    "The permissions do not let this user do this; `reason` is the rule that refused (and `message` says why).",
   not_a_member: "Only members of a room may send to it; join it first.",
   room_limit: "The connection is in as many rooms as allowed (rooms.maxPerConnection).",
-  room_full: "The room has as many members as allowed (rooms.maxMembers).",
+  room_full: "The room holds as many connections on this node as allowed (rooms.maxMembers).",
   mailbox_full: "The recipient's mailbox holds as many messages as it may; try again later.",
   store_unavailable: "The message or acknowledgement could not be stored; it was not accepted.",
   internal_error: "The server failed while handling the frame; it was not accepted.",

@@ -69,4 +69,10 @@ describe("validation.message", () => {
     const second = await loadYaml(withId);
     expect(second.config.validation.message).toEqual(first.config.validation.message);
   });
+
+  it("refuses an async schema, which cannot check frames as they arrive", async () => {
+    await expect(
+      loadYaml("validation:\n  message:\n    $async: true\n    type: object\n"),
+    ).rejects.toThrow(/async schema/);
+  });
 });

@@ -47,9 +47,17 @@ describe("admission at the counter", () => {
     const refused = await upgradeStatus(url, { Origin: "https://evil.example.net" });
     expect(refused).toMatchObject({ status: 403, body: { error: { code: "origin_not_allowed" } } });
     expect((await upgradeStatus(url, { Origin: "https://example.org.evil.net" })).status).toBe(403);
+    // Scheme and port are part of the origin; text tricks do not parse as an origin at all.
+    expect((await upgradeStatus(url, { Origin: "http://chat.example.org" })).status).toBe(403);
+    expect((await upgradeStatus(url, { Origin: "https://chat.example.org:8443" })).status).toBe(
+      403,
+    );
+    expect((await upgradeStatus(url, { Origin: "https://evil.com#.example.org" })).status).toBe(
+      403,
+    );
     const metrics = await (await fetch(`${server.httpUrl}/metrics`)).text();
     expect(metrics).toMatch(
-      /^postoffice_connections_refused_total\{reason="origin_not_allowed"\} 2$/m,
+      /^postoffice_connections_refused_total\{reason="origin_not_allowed"\} 5$/m,
     );
   });
 

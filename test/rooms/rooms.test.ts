@@ -228,4 +228,21 @@ describe("rooms, broadcast and presence", () => {
     const refused = await tina.next((f) => f.ref === "to-tom");
     expect(refused.data).toMatchObject({ code: "forbidden", reason: "permissions.direct" });
   });
+
+  it("takes an anonymous session out of its rooms under the old name when it signs in", async () => {
+    server = await startTestServer({ auth: { anonymous: { enabled: true } } });
+    const alice = await connect("alice");
+    await join(alice, "lobby");
+    const guest = new TestClient(`${server.url}?username=guest-1`);
+    clients.push(guest);
+    await guest.nextOfType("welcome");
+    await join(guest, "lobby");
+    guest.send({ type: "auth", data: { token: await signToken({ sub: "bob" }) } });
+    await guest.nextOfType("welcome");
+    await alice.next(
+      (f) => f.type === "presence" && f.data?.event === "leave" && f.data?.user === "guest-1",
+    );
+    alice.send({ type: "who", id: "w", data: { room: "lobby" } });
+    expect((await alice.next((f) => f.ref === "w")).data?.members).toEqual(["alice"]);
+  });
 });

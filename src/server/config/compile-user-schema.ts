@@ -14,6 +14,11 @@ const compiled = new WeakMap<object, ValidateFunction>();
 export function compileUserSchema(schema: object): ValidateFunction {
   const known = compiled.get(schema);
   if (known !== undefined) return known;
+  // An async schema returns a promise, which the frame check would read as "valid" and whose
+  // rejection would be unhandled: frames are checked synchronously, so refuse it here.
+  if ((schema as { $async?: unknown }).$async === true) {
+    throw new Error("an async schema ($async: true) cannot check frames");
+  }
   const validate = new Ajv({ strict: false, allErrors: false }).compile(schema);
   compiled.set(schema, validate);
   return validate;

@@ -1,6 +1,7 @@
 import { isIPv4 } from "node:net";
 import path from "node:path";
 import { Ajv, type ErrorObject } from "ajv";
+import { parsePattern } from "../gateway/origin-policy.js";
 import { Permissions } from "../rules/permissions.js";
 import { MemoryRoleDirectory } from "../rules/role-directory.js";
 import { compileUserSchema } from "./compile-user-schema.js";
@@ -62,6 +63,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
   checkLimits(config, layers);
   checkUserSchemas(config, layers);
   checkPermissions(config, layers);
+  checkOrigins(config, layers);
   return { config, files: files.map((file) => file.path) };
 }
 
@@ -226,6 +228,22 @@ function checkPermissions(config: Config, layers: ConfigLayers): void {
       cause: error,
     });
   }
+}
+
+/** Each allowed origin must parse, so a typo does not silently refuse (or admit) a site. */
+function checkOrigins(config: Config, layers: ConfigLayers): void {
+  config.server.allowedOrigins.forEach((entry, index) => {
+    try {
+      parsePattern(entry);
+    } catch (error) {
+      const path = `/server/allowedOrigins/${index}`;
+      throw ConfigError.at(path, (error as Error).message, {
+        expected: "scheme://host[:port] or scheme://*.host[:port]",
+        source: layers.describe(path),
+        cause: error,
+      });
+    }
+  });
 }
 
 function isLoopback(host: string): boolean {

@@ -396,13 +396,13 @@ const rate: SchemaNode = {
   properties: {
     connection: bucket("all frames of one connection", 100, 200),
     user: bucket("all frames of one user's connections to this node", 200, 400),
-    message: bucket("`message` frames of one connection", 50, 100),
+    message: bucket("`message` and `broadcast` frames, per connection and per user", 50, 100),
     closeAfterRefusals: {
       type: "integer",
       minimum: 1,
       default: 20,
       description:
-        "A connection refused this many frames in a row for rate is flooding: it is closed with 4429.",
+        "Refusals for rate a connection may collect (refilled over 10 s); past them it is flooding and is closed with 4429.",
     },
   },
 };

@@ -80,7 +80,8 @@ export function createUpgradeHandler(options: UpgradeOptions, deps: UpgradeDeps)
 
   function refuse(socket: Duplex, status: number, code: string, message: string): void {
     metrics.connectionsRefused.inc({ reason: code });
-    deps.throttle.warn(code, { status }, "connection refused");
+    const address = "remoteAddress" in socket ? socket.remoteAddress : undefined;
+    deps.throttle.warn(code, { status, address }, "connection refused");
     refuseUpgrade(socket, status, code, message);
   }
 
@@ -149,8 +150,9 @@ export function createUpgradeHandler(options: UpgradeOptions, deps: UpgradeDeps)
       session.awaitingPong = false;
     });
     ws.on("error", (error) => log.debug({ err: error, session: session.id }, "websocket error"));
-    ws.on("close", () => {
+    ws.on("close", (code) => {
       metrics.connections.dec();
+      metrics.disconnects.inc({ code: String(code) });
       deps.lifecycle.closed(session);
     });
 

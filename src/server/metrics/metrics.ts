@@ -77,6 +77,12 @@ export class Metrics {
     labelNames: ["reason"] as const,
     registers: [this.registry],
   });
+  readonly disconnects = new Counter({
+    name: "postoffice_disconnects_total",
+    help: "Closed WebSocket connections, by close code (1009 frame too large, 1007 bad UTF-8, 4429 flooding, ...).",
+    labelNames: ["code"] as const,
+    registers: [this.registry],
+  });
   readonly slowReaders = new Counter({
     name: "postoffice_slow_readers_total",
     help: "Connections closed with 1013 for letting more than limits.outboundBufferBytes pile up.",

@@ -12,6 +12,6 @@ export interface Presence {
   join(room: string, userId: string, sessionId: string): Promise<boolean>;
   leave(room: string, userId: string, sessionId: string): Promise<boolean>;
   members(room: string): Promise<string[]>;
-  /** Sessions in the room, all users together (for limits.rooms.maxMembers). */
+  /** Sessions in the room, all users together (for rooms.maxMembers). */
   sessionCount(room: string): Promise<number>;
 }

@@ -75,12 +75,18 @@ export class RoomRouter {
     const position = this.history.position(room);
     const start = since === undefined ? position : Math.min(since, position);
     await this.local.enter(session, room, start);
-    let recovered = true;
+    // A `since` past the room's end means its numbering restarted (the room was forgotten or
+    // the node restarted): what came before cannot be known, so it is not "recovered".
+    let recovered = since === undefined || since <= position;
     if (since !== undefined && since < position) {
       // Sent before `joined`, in order; live messages that race with it are dropped by seq.
       const missed = this.history.after(room, since);
       recovered = missed.recovered;
       for (const message of missed.messages) {
+        // Paced to the reader, like a mailbox replay: a long history must not cut it off.
+        const wait = session.roomForMore();
+        if (wait !== undefined) await wait;
+        if (!session.isOpen) break;
         if (message.seq <= (session.rooms.get(room) ?? 0)) continue;
         session.rooms.set(room, message.seq);
         session.sendText(JSON.stringify({ type: "message", data: message }));

@@ -68,8 +68,14 @@ export class SessionLifecycle {
     this.watchExpiry(session, identity);
     // Recipients' roles for `role:` permission targets [ROLE-1].
     if (!identity.anonymous) this.directory.remember(identity.userId, identity.roles);
-    if (session.identity) this.registry.detach(session, session.identity.userId);
-    else this.metrics.sessions.inc();
+    const previous = session.identity;
+    if (previous) {
+      this.registry.detach(session, previous.userId);
+      // An anonymous session becoming a real user leaves its rooms under the old name.
+      if (session.rooms.size > 0) await this.rooms.leaveAll(session, previous);
+    } else {
+      this.metrics.sessions.inc();
+    }
     session.feed?.close();
     session.identity = identity;
     // Each device may resume from its own position [DELIVERY-3]; by default, from the last ack.
@@ -109,13 +115,15 @@ export class SessionLifecycle {
     const chatRoom = this.options.chatRoom;
     if (chatRoom !== undefined && !session.rooms.has(chatRoom)) {
       // Chat mode: everyone is in the one room, so everyone sees joins, leaves and text [CHAT-1].
-      await this.rooms.join(session, identity, chatRoom, undefined);
+      const joined = await this.rooms.join(session, identity, chatRoom, undefined);
+      if (!joined.ok) session.sendError(joined.code, joined.message);
     }
   }
 
   /** A new token for the same user: new claims and expiry, same mailbox feed. */
   refreshed(session: Session, identity: Identity, ref?: string): void {
     session.identity = identity;
+    this.directory.remember(identity.userId, identity.roles);
     this.watchExpiry(session, identity);
     session.inOrder(() => this.welcome(session, ref));
   }
