@@ -1,0 +1,4 @@
+import { MemoryPresence } from "../../src/server/rooms/memory-presence.js";
+import { presenceContract } from "./presence.contract.js";
+
+presenceContract("MemoryPresence", async () => new MemoryPresence());
