@@ -16,6 +16,7 @@ export interface TestServer {
   httpUrl: string;
   dir: string;
   stop(): Promise<void>;
+  halt(): Promise<void>;
 }
 
 /**
@@ -24,8 +25,9 @@ export interface TestServer {
  */
 export async function startTestServer(
   overrides: Record<string, unknown> = {},
+  reuse?: { dir: string },
 ): Promise<TestServer> {
-  const dir = await mkdtemp(join(tmpdir(), "postoffice-test-"));
+  const dir = reuse?.dir ?? (await mkdtemp(join(tmpdir(), "postoffice-test-")));
   const file = join(dir, "postoffice.yaml");
   const base = {
     server: { host: "127.0.0.1", port: 0, dataDir: join(dir, "data") },
@@ -58,6 +60,10 @@ export async function startTestServer(
     async stop() {
       await node.drain();
       await rm(dir, { recursive: true, force: true });
+    },
+    /** Stops the node but keeps its data directory, to start another on it. */
+    async halt() {
+      await node.drain();
     },
   };
 }

@@ -1,0 +1,145 @@
+import { afterEach, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { PostofficeClient, PostofficeError, type SocketFactory } from "../../src/client/index.js";
+import type { Mail } from "../../src/protocol/index.js";
+import { signToken } from "../support/test-client.js";
+import { startTestServer, type TestServer } from "../support/test-server.js";
+
+const Socket = WebSocket as unknown as SocketFactory;
+
+describe("PostofficeClient against a real server", () => {
+  let server: TestServer | undefined;
+  const clients: PostofficeClient[] = [];
+  afterEach(async () => {
+    for (const client of clients.splice(0)) client.close();
+    await server?.stop();
+    server = undefined;
+  });
+  const client = (
+    user: string,
+    url = server?.url ?? "",
+    extra: Partial<ConstructorParameters<typeof PostofficeClient>[0]> = {},
+  ) => {
+    const c = new PostofficeClient({
+      url,
+      token: () => signToken({ sub: user }),
+      WebSocket: Socket,
+      reconnect: { initialDelayMs: 50, maxDelayMs: 200 },
+      ...extra,
+    });
+    clients.push(c);
+    return c;
+  };
+  const collect = (c: PostofficeClient): Mail[] => {
+    const got: Mail[] = [];
+    c.on("mail", (mail) => {
+      got.push(mail);
+    });
+    return got;
+  };
+  const until = async (check: () => boolean, timeoutMs = 5000): Promise<void> => {
+    const deadline = Date.now() + timeoutMs;
+    while (!check()) {
+      if (Date.now() > deadline) throw new Error("condition not met in time");
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  };
+
+  it("sends mail, settles on accepted, and on delivered once the recipient's handler has run", async () => {
+    server = await startTestServer();
+    const alice = client("alice");
+    const bob = client("bob");
+    let handled = false;
+    bob.on("mail", async () => {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      handled = true;
+    });
+    await Promise.all([alice.connect(), bob.connect()]);
+    const accepted = await alice.send("bob", { text: "hi" });
+    expect(accepted.id).toMatch(/-/);
+    const delivered = await alice.send("bob", { text: "and this?" }, { waitFor: "delivered" });
+    expect(handled).toBe(true);
+    expect(delivered.ref).toBeDefined();
+  });
+
+  it("rejects a refused send with the server's code", async () => {
+    server = await startTestServer({ permissions: { direct: [{ from: ["admin"], to: ["*"] }] } });
+    const alice = client("alice");
+    await alice.connect();
+    const refusal = await alice.send("bob", { text: "hi" }).catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(PostofficeError);
+    expect((refusal as PostofficeError).code).toBe("forbidden");
+  });
+
+  it("queues sends made while offline and delivers them, once, after reconnecting", async () => {
+    server = await startTestServer({ server: { shutdown: { reconnectWindowMs: 200 } } });
+    const url = server.url;
+    const port = server.node.port;
+    const dir = server.dir;
+    const alice = client("alice", url);
+    const bob = client("bob", url);
+    const got = collect(bob);
+    await Promise.all([alice.connect(), bob.connect()]);
+    await alice.send("bob", { n: 1 });
+    await until(() => got.length === 1);
+
+    await server.halt();
+    const offline = [alice.send("bob", { n: 2 }), alice.send("bob", { n: 3 })];
+    server = await startTestServer(
+      { server: { port, shutdown: { reconnectWindowMs: 200 } } },
+      { dir },
+    );
+    await Promise.all(offline);
+    await until(() => got.length === 3);
+    expect(got.map((m) => m.body)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+    expect(new Set(got.map((m) => m.id)).size).toBe(3);
+  });
+
+  it("resumes after a restart without a gap or a duplicate, from the last mail its handler finished", async () => {
+    server = await startTestServer({ server: { shutdown: { reconnectWindowMs: 200 } } });
+    const { url, dir } = server;
+    const port = server.node.port;
+    const alice = client("alice", url);
+    await alice.connect();
+    const bob = client("bob", url);
+    const got = collect(bob);
+    await bob.connect();
+    for (let n = 1; n <= 20; n++) await alice.send("bob", { n });
+    await until(() => got.length === 20);
+    await server.halt();
+    server = await startTestServer(
+      { server: { port, shutdown: { reconnectWindowMs: 200 } } },
+      { dir },
+    );
+    await until(() => alice.connectionState === "open" && bob.connectionState === "open");
+    for (let n = 21; n <= 30; n++) await alice.send("bob", { n });
+    await until(() => got.length >= 30);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(got.map((m) => (m.body as { n: number }).n)).toEqual(
+      Array.from({ length: 30 }, (_, i) => i + 1),
+    );
+  });
+
+  it("rejoins its rooms after reconnecting and gets what it missed", async () => {
+    server = await startTestServer({ rooms: { settings: [{ match: "*", history: 50 }] } });
+    const { url } = server;
+    const alice = client("alice", url);
+    const bob = client("bob", url);
+    const seen: number[] = [];
+    bob.on("roomMessage", (message) => {
+      seen.push((message.body as { n: number }).n);
+    });
+    await Promise.all([alice.connect(), bob.connect()]);
+    await alice.join("lobby");
+    await bob.join("lobby");
+    await alice.sendToRoom("lobby", { n: 1 });
+    await until(() => seen.length === 1);
+    expect(await bob.who("lobby")).toEqual(expect.arrayContaining(["alice", "bob"]));
+    // Room history lives in the node's memory: this one only drops bob's connection.
+    const raw = (bob as unknown as { socket: { close(): void } }).socket;
+    raw.close();
+    await alice.sendToRoom("lobby", { n: 2 });
+    await until(() => seen.length === 2);
+    expect(seen).toEqual([1, 2]);
+  });
+});
