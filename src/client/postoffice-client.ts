@@ -182,7 +182,7 @@ export class PostofficeClient extends Emitter<ClientEvents> {
 
   private async open(): Promise<void> {
     this.setState(this.attempt === 0 ? "connecting" : "reconnecting");
-    let token: string;
+    let token: string | undefined;
     try {
       token =
         typeof this.options.token === "function" ? await this.options.token() : this.options.token;
@@ -192,9 +192,13 @@ export class PostofficeClient extends Emitter<ClientEvents> {
       return;
     }
     if (this.closedByUser) return;
-    const socket = new this.factory(this.options.url, [PROTOCOL_VERSION]);
+    // Anonymous: the server names the session from the URL and greets it at once; the
+    // mailbox position then travels as `?since=`.
+    const url = token === undefined ? withSince(this.options.url, this.position) : this.options.url;
+    const socket = new this.factory(url, [PROTOCOL_VERSION]);
     this.socket = socket;
     socket.onopen = () => {
+      if (token === undefined) return;
       socket.send(
         JSON.stringify({ type: "auth", id: "auth", data: { token, since: this.position } }),
       );
@@ -348,4 +352,10 @@ export class PostofficeClient extends Emitter<ClientEvents> {
     this.state = state;
     void this.emit("state", state);
   }
+}
+
+function withSince(url: string, since: number): string {
+  const parsed = new URL(url);
+  parsed.searchParams.set("since", String(since));
+  return parsed.toString();
 }

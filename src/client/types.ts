@@ -22,8 +22,11 @@ export interface PositionStore {
 export interface ClientOptions {
   /** `ws://host:port/ws` */
   url: string;
-  /** A token, or a function that fetches a fresh one for each connection. */
-  token: string | (() => string | Promise<string>);
+  /**
+   * A token, or a function that fetches a fresh one for each connection. Leave it out for a
+   * server in anonymous (development or chat) mode, naming yourself in the URL (`?username=`).
+   */
+  token?: string | (() => string | Promise<string>);
   /** Defaults to `globalThis.WebSocket`; in Node 20 pass `ws`'s `WebSocket`. */
   WebSocket?: SocketFactory;
   /** Reconnect delays: exponential from `initialDelayMs` to `maxDelayMs`, with full jitter. */
