@@ -45,6 +45,11 @@ export class PostofficeClient extends Emitter<ClientEvents> {
   private readonly prefix = Math.random().toString(36).slice(2, 10);
   /** Last mailbox sequence handed to the application. */
   private position: number;
+  /**
+   * Whether `position` is this device's own: a new client with no stored position resumes
+   * where the mailbox was last acknowledged instead of replaying all it keeps.
+   */
+  private known: boolean;
   private ackedUpTo: number;
   /** Mailbox entries are handled one at a time, in order. */
   private inbox: Promise<void> = Promise.resolve();
@@ -63,8 +68,10 @@ export class PostofficeClient extends Emitter<ClientEvents> {
       );
     }
     this.factory = factory;
-    this.positionKey = `postoffice:position:${options.url}`;
-    this.position = Number(options.positions?.get(this.positionKey) ?? 0) || 0;
+    this.positionKey = options.positionKey ?? `postoffice:position:${options.url}`;
+    const stored = options.positions?.get(this.positionKey);
+    this.position = Number(stored ?? 0) || 0;
+    this.known = stored !== undefined && stored !== null;
     this.ackedUpTo = this.position;
   }
 
@@ -126,6 +133,15 @@ export class PostofficeClient extends Emitter<ClientEvents> {
   /** Tells the senders that mail up to `seq` was read. */
   markRead(seq: number): void {
     this.write({ type: "read", data: { seq } });
+  }
+
+  /**
+   * Resolves once the server has handled every frame sent before (acks included): replies
+   * come in frame order, so the answer to a ping means all before it is done. Call it before
+   * `close()` to be sure the last acknowledgements were kept.
+   */
+  async flush(): Promise<void> {
+    await this.request("ping", {});
   }
 
   /** Closes for good: no reconnect; pending calls reject. */
@@ -194,14 +210,15 @@ export class PostofficeClient extends Emitter<ClientEvents> {
     if (this.closedByUser) return;
     // Anonymous: the server names the session from the URL and greets it at once; the
     // mailbox position then travels as `?since=`.
-    const url = token === undefined ? withSince(this.options.url, this.position) : this.options.url;
+    const url =
+      token === undefined && this.known
+        ? withSince(this.options.url, this.position)
+        : this.options.url;
     const socket = new this.factory(url, [PROTOCOL_VERSION]);
     this.socket = socket;
     socket.onopen = () => {
       if (token === undefined) return;
-      socket.send(
-        JSON.stringify({ type: "auth", id: "auth", data: { token, since: this.position } }),
-      );
+      socket.send(JSON.stringify({ type: "auth", id: "auth", data: { token, ...this.resume() } }));
     };
     socket.onmessage = (event) => this.receive(String(event.data));
     socket.onerror = () => undefined; // the close event follows and decides what to do
@@ -336,9 +353,14 @@ export class PostofficeClient extends Emitter<ClientEvents> {
         void this.emit("error", error instanceof Error ? error : new Error(String(error)));
       }
       this.position = seq;
+      this.known = true;
       this.options.positions?.set(this.positionKey, String(seq));
       this.ack();
     });
+  }
+
+  private resume(): { since?: number } {
+    return this.known ? { since: this.position } : {};
   }
 
   private ack(): void {

@@ -33,6 +33,8 @@ export interface ClientOptions {
   reconnect?: { initialDelayMs?: number; maxDelayMs?: number };
   /** Keeps the mailbox position across runs, e.g. `localStorage`. Default: memory only. */
   positions?: PositionStore;
+  /** The key under `positions`; give each user (or device) its own. Default: per URL. */
+  positionKey?: string;
 }
 
 export type ConnectionState = "connecting" | "open" | "reconnecting" | "closed";

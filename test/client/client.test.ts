@@ -142,4 +142,41 @@ describe("PostofficeClient against a real server", () => {
     await until(() => seen.length === 2);
     expect(seen).toEqual([1, 2]);
   });
+
+  it("starts a new device where the mailbox was last acknowledged, not from the beginning", async () => {
+    server = await startTestServer();
+    const alice = client("alice");
+    await alice.connect();
+    const first = client("bob");
+    const seenFirst = collect(first);
+    await first.connect();
+    await alice.send("bob", { n: 1 });
+    await until(() => seenFirst.length === 1);
+    await first.flush();
+    first.close();
+    await alice.send("bob", { n: 2 });
+    const second = client("bob");
+    const seenSecond = collect(second);
+    await second.connect();
+    await until(() => seenSecond.length === 1);
+    await second.flush();
+    expect(seenSecond.map((m) => m.body)).toEqual([{ n: 2 }]);
+  });
+
+  it("keeps a device's position in the given store and resumes from it", async () => {
+    server = await startTestServer();
+    const alice = client("alice");
+    await alice.connect();
+    for (let n = 1; n <= 3; n++) await alice.send("bob", { n });
+    const store = new Map<string, string>();
+    const positions = {
+      get: (k: string) => store.get(k),
+      set: (k: string, v: string) => void store.set(k, v),
+    };
+    const phone = client("bob", undefined, { positions, positionKey: "bob-phone" });
+    const seen = collect(phone);
+    await phone.connect();
+    await until(() => seen.length === 3);
+    expect(store.get("bob-phone")).toBe("3");
+  });
 });
