@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from "commander";
 import { VERSION } from "../server/version.js";
+import { registerConnectCommand } from "./connect-command.js";
 import { registerStartCommand } from "./start-command.js";
 import { registerTokenCommand } from "./token-command.js";
 
@@ -10,4 +11,5 @@ const program = new Command()
   .version(VERSION);
 registerStartCommand(program);
 registerTokenCommand(program);
+registerConnectCommand(program);
 await program.parseAsync(process.argv);

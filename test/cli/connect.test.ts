@@ -1,0 +1,275 @@
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { parseLine } from "../../src/cli/chat-commands.js";
+import { bodyText, formatError, formatMail, oneLine } from "../../src/cli/chat-format.js";
+import { connectUrl } from "../../src/cli/connect-command.js";
+import { PostofficeError } from "../../src/client/index.js";
+import { CLI } from "../support/child-server.js";
+import { connectAs, TestClient } from "../support/test-client.js";
+import { startTestServer, type TestServer } from "../support/test-server.js";
+
+/** The built CLI as a child process, its standard input a pipe the test writes to. */
+interface Connected {
+  child: ChildProcess;
+  out: () => string;
+  /** Waits until everything printed (stdout and stderr) matches. */
+  waitFor: (pattern: RegExp, timeoutMs?: number) => Promise<void>;
+  exited: Promise<number | null>;
+}
+
+function watch(child: ChildProcess): Connected {
+  let text = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    text += chunk.toString();
+  });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    text += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+  const waitFor = async (pattern: RegExp, timeoutMs = 5000): Promise<void> => {
+    const deadline = Date.now() + timeoutMs;
+    while (!pattern.test(text)) {
+      if (Date.now() > deadline) throw new Error(`no ${pattern} in output:\n${text}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+  return { child, out: () => text, waitFor, exited };
+}
+
+/** Bounded: a child that does not exit in time is a failure, not a hung test. */
+async function exitCode(cli: Connected, timeoutMs = 8000): Promise<number | null> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`still running; output:\n${cli.out()}`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([cli.exited, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const hasScript = spawnSync("script", ["--version"]).status === 0;
+
+describe("postoffice connect", () => {
+  let server: TestServer | undefined;
+  const children: ChildProcess[] = [];
+  const sockets: TestClient[] = [];
+  afterEach(async () => {
+    for (const child of children.splice(0)) if (child.exitCode === null) child.kill("SIGKILL");
+    for (const socket of sockets.splice(0)) socket.ws.terminate();
+    await server?.stop();
+    server = undefined;
+  });
+
+  const connect = (args: string[], env: Record<string, string> = {}): Connected => {
+    const child = spawn(process.execPath, [CLI, "connect", "--url", server?.url ?? "", ...args], {
+      env: { PATH: process.env.PATH ?? "", ...env },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    children.push(child);
+    return watch(child);
+  };
+  const user = async (token: string): Promise<TestClient> => {
+    const client = await connectAs(server?.url ?? "", token);
+    sockets.push(client);
+    return client;
+  };
+
+  it("sends piped mail in order, prints each once accepted, and exits 0 at the end of input", async () => {
+    server = await startTestServer();
+    const bob = await user("bob-static-token");
+    const cli = connect(["--token", "alice-static-token"]);
+    cli.child.stdin?.end("/to bob first\n/to bob second\n");
+    expect(await exitCode(cli)).toBe(0);
+    expect(cli.out()).toMatch(/\(connected as alice\)/);
+    expect(cli.out()).toMatch(/\[you → bob\] first\n\[you → bob\] second/);
+    const first = await bob.next((f) => f.type === "message");
+    const second = await bob.next((f) => f.type === "message");
+    expect(first.data).toMatchObject({ from: "alice", body: { text: "first" } });
+    expect(second.data).toMatchObject({ from: "alice", body: { text: "second" } });
+  });
+
+  it("joins with /join and says plain text in that room (token from POSTOFFICE_TOKEN)", async () => {
+    server = await startTestServer();
+    const bob = await user("bob-static-token");
+    bob.send({ type: "join", id: "j1", data: { room: "lobby" } });
+    await bob.nextOfType("joined");
+    const cli = connect([], { POSTOFFICE_TOKEN: "alice-static-token" });
+    cli.child.stdin?.end("/join lobby\nhello lobby\n/who\n");
+    expect(await exitCode(cli)).toBe(0);
+    const said = await bob.next((f) => f.type === "message");
+    expect(said.data).toMatchObject({
+      room: "lobby",
+      from: "alice",
+      body: { text: "hello lobby" },
+    });
+    expect(cli.out()).toMatch(/\(joined #lobby\)/);
+    expect(cli.out()).toMatch(/\[#lobby\] alice: hello lobby/);
+    expect(cli.out()).toMatch(/#lobby: (alice, bob|bob, alice)/);
+  });
+
+  it("prints incoming mail, presence, room messages, broadcasts and receipts as they come (--token-file)", async () => {
+    server = await startTestServer();
+    const file = join(server.dir, "token");
+    await writeFile(file, "bob-static-token\n");
+    const cli = connect(["--token-file", file, "--room", "lobby"]);
+    await cli.waitFor(/\(joined #lobby\)/);
+    const alice = await user("alice-static-token");
+    alice.send({ type: "message", id: "m1", data: { to: "bob", text: "hi bob" } });
+    await cli.waitFor(/\[alice → you\] hi bob/);
+    // The CLI acknowledged it: alice hears that it was delivered.
+    expect(
+      (await alice.next((f) => f.type === "receipt" && f.data?.status === "delivered")).data,
+    ).toMatchObject({ to: "bob" });
+    alice.send({ type: "join", id: "j1", data: { room: "lobby" } });
+    await cli.waitFor(/\* alice joined #lobby/);
+    alice.send({ type: "message", id: "m2", data: { room: "lobby", text: "hi room" } });
+    await cli.waitFor(/\[#lobby\] alice: hi room/);
+    alice.send({ type: "broadcast", id: "b1", data: { text: "notice" } });
+    await cli.waitFor(/\[broadcast\] alice: notice/);
+    cli.child.stdin?.write("/to alice pong\n");
+    const mail = await alice.next((f) => f.type === "message" && f.data?.to === "alice");
+    alice.send({ type: "ack", data: { seq: mail.data?.seq } });
+    await cli.waitFor(/✓ delivered to alice/);
+    cli.child.stdin?.end();
+    expect(await exitCode(cli)).toBe(0);
+  });
+
+  it("keeps the acknowledgements of what it printed: the next run does not print it again", async () => {
+    server = await startTestServer();
+    const alice = await user("alice-static-token");
+    alice.send({ type: "message", id: "m1", data: { to: "bob", text: "only once" } });
+    await alice.next((f) => f.type === "receipt" && f.data?.status === "accepted");
+    const first = connect(["--token", "bob-static-token"]);
+    await first.waitFor(/\[alice → you\] only once/);
+    first.child.stdin?.end();
+    expect(await exitCode(first)).toBe(0);
+    // The replay comes before the answer to `/who`, so by the end it would have been printed.
+    const second = connect(["--token", "bob-static-token"]);
+    second.child.stdin?.end("/who lobby\n");
+    expect(await exitCode(second)).toBe(0);
+    expect(second.out()).toMatch(/#lobby: nobody/);
+    expect(second.out()).not.toMatch(/only once/);
+  });
+
+  it("exits 1 when a piped line is refused, after printing why, and still runs the rest", async () => {
+    server = await startTestServer();
+    const cli = connect(["--token", "bob-static-token"]);
+    cli.child.stdin?.end("/broadcast hello all\n/to alice still sent\n");
+    expect(await exitCode(cli)).toBe(1);
+    expect(cli.out()).toMatch(/! forbidden: .*\(permissions\.broadcast\)/);
+    expect(cli.out()).toMatch(/\[you → alice\] still sent/);
+  });
+
+  it("exits 1 on a refused token and 64 without any identity", async () => {
+    server = await startTestServer();
+    const refused = connect(["--token", "not-a-token"]);
+    refused.child.stdin?.end();
+    expect(await exitCode(refused)).toBe(1);
+    expect(refused.out()).toMatch(/! unauthorized: /);
+    const nobody = connect([]);
+    nobody.child.stdin?.end();
+    expect(await exitCode(nobody)).toBe(64);
+    expect(nobody.out()).toMatch(/--username/);
+  });
+
+  it("--username on a chat server: named john-2 when john is taken, plain text goes to the chat", async () => {
+    server = await startTestServer({ preset: "chat" });
+    const john = new TestClient(`${server.url}?username=john`, ["postoffice.v1"]);
+    sockets.push(john);
+    expect((await john.nextOfType("welcome")).data).toMatchObject({ user: "john" });
+    const cli = connect(["--username", "john"]);
+    cli.child.stdin?.end("hello chat\n");
+    expect(await exitCode(cli)).toBe(0);
+    expect(cli.out()).toMatch(/\(connected as john-2\)/);
+    const said = await john.next((f) => f.type === "message" && f.data?.from === "john-2");
+    expect(said.data).toMatchObject({ room: "chat", body: { text: "hello chat" } });
+  });
+
+  it.skipIf(!hasScript)(
+    "interactive through a pseudo-terminal: prompt, /join, text, mail marked read, Ctrl-C exits 0",
+    async () => {
+      server = await startTestServer();
+      const bob = await user("bob-static-token");
+      bob.send({ type: "join", id: "j1", data: { room: "lobby" } });
+      await bob.nextOfType("joined");
+      const command = `'${process.execPath}' '${CLI}' connect --url '${server.url}' --token alice-static-token`;
+      const child = spawn("script", ["-qfec", command, "/dev/null"], {
+        env: { PATH: process.env.PATH ?? "", TERM: "dumb" },
+        stdio: ["pipe", "pipe", "pipe"],
+      });
+      children.push(child);
+      const cli = watch(child);
+      await cli.waitFor(/> /);
+      child.stdin?.write("/join lobby\r");
+      await cli.waitFor(/\(joined #lobby\)/);
+      child.stdin?.write("hello from a tty\r");
+      const said = await bob.next((f) => f.type === "message" && f.data?.room === "lobby");
+      expect(said.data).toMatchObject({ from: "alice", body: { text: "hello from a tty" } });
+      bob.send({ type: "message", id: "m1", data: { to: "alice", text: "seen?" } });
+      await cli.waitFor(/\[bob → you\] seen\?/);
+      // Shown at a terminal: bob gets a `read` receipt.
+      expect(
+        (await bob.next((f) => f.type === "receipt" && f.data?.status === "read")).data,
+      ).toMatchObject({ to: "alice" });
+      child.stdin?.write("\u0003");
+      expect(await exitCode(cli)).toBe(0);
+    },
+  );
+});
+
+describe("the connect command's pure parts", () => {
+  it("parses lines into actions", () => {
+    expect(parseLine("")).toEqual({ kind: "none" });
+    expect(parseLine("   ")).toEqual({ kind: "none" });
+    expect(parseLine("hello there ")).toEqual({ kind: "say", text: "hello there" });
+    expect(parseLine("//etc/passwd is a path")).toEqual({
+      kind: "say",
+      text: "/etc/passwd is a path",
+    });
+    expect(parseLine("/to bob hi  there")).toEqual({ kind: "mail", to: "bob", text: "hi  there" });
+    expect(parseLine("/TO bob hi")).toEqual({ kind: "mail", to: "bob", text: "hi" });
+    expect(parseLine("/to bob")).toEqual({ kind: "usage", message: "usage: /to USER TEXT" });
+    expect(parseLine("/join lobby")).toEqual({ kind: "join", room: "lobby" });
+    expect(parseLine("/join")).toMatchObject({ kind: "usage" });
+    expect(parseLine("/join a b")).toMatchObject({ kind: "usage" });
+    expect(parseLine("/leave")).toEqual({ kind: "leave", room: undefined });
+    expect(parseLine("/leave lobby")).toEqual({ kind: "leave", room: "lobby" });
+    expect(parseLine("/room dev")).toEqual({ kind: "room", room: "dev" });
+    expect(parseLine("/who")).toEqual({ kind: "who", room: undefined });
+    expect(parseLine("/who lobby")).toEqual({ kind: "who", room: "lobby" });
+    expect(parseLine("/broadcast  maintenance at noon")).toEqual({
+      kind: "broadcast",
+      text: "maintenance at noon",
+    });
+    expect(parseLine("/broadcast")).toMatchObject({ kind: "usage" });
+    expect(parseLine("/quit")).toEqual({ kind: "quit" });
+    expect(parseLine("/help")).toEqual({ kind: "help" });
+    expect(parseLine("/frobnicate")).toEqual({
+      kind: "usage",
+      message: "unknown command /frobnicate: /help lists the commands",
+    });
+  });
+
+  it("formats one line each, without the sender's control characters", () => {
+    expect(oneLine("a\nb\u001b[2Jc")).toBe("a↵b�[2Jc");
+    expect(bodyText({ text: "hi" })).toBe("hi");
+    expect(bodyText({ n: 1 })).toBe('{"n":1}');
+    expect(
+      formatMail({ id: "1", seq: 1, from: "bob", to: "alice", ts: 0, body: { text: "hi" } }),
+    ).toBe("[bob → you] hi");
+    expect(
+      formatError(new PostofficeError("forbidden", "no", { reason: "permissions.broadcast" })),
+    ).toBe("! forbidden: no (permissions.broadcast)");
+  });
+
+  it("adds ?username= for an anonymous connection only", () => {
+    expect(connectUrl("ws://127.0.0.1:8080/ws", "john smith")).toBe(
+      "ws://127.0.0.1:8080/ws?username=john+smith",
+    );
+    expect(connectUrl("ws://127.0.0.1:8080/ws?x=1", undefined)).toBe("ws://127.0.0.1:8080/ws?x=1");
+  });
+});
