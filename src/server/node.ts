@@ -115,6 +115,7 @@ export class PostofficeNode {
       nodeId,
       startedAt,
       chat,
+      mailboxesWaiting: () => store.waitingMailboxes(),
     });
     node = new PostofficeNode(
       config,

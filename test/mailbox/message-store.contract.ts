@@ -155,6 +155,22 @@ export function messageStoreContract(name: string, create: StoreFactory): void {
       expect(await store.ack("bob", 1, "read", now)).toEqual([]);
     });
 
+    it("counts the mailboxes holding entries not yet acknowledged, receipts included", async () => {
+      expect(await store.waitingMailboxes()).toBe(0);
+      await store.append(mail("bob", 1));
+      await store.append(mail("bob", 2));
+      await store.append(mail("carol", 1));
+      expect(await store.waitingMailboxes()).toBe(2);
+      // bob is done, and alice now has two delivered receipts waiting for her.
+      await store.ack("bob", 2, "delivered", now);
+      expect(await store.waitingMailboxes()).toBe(2);
+      await store.ack("alice", 2, "delivered", now);
+      await store.ack("carol", 1, "delivered", now);
+      expect(await store.waitingMailboxes()).toBe(1);
+      await store.ack("alice", 3, "delivered", now);
+      expect(await store.waitingMailboxes()).toBe(0);
+    });
+
     it("never makes receipts about receipts", async () => {
       await store.append(mail("bob", 1));
       await store.ack("bob", 1, "delivered", now);

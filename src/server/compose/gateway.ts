@@ -8,6 +8,7 @@ import { createFrameIntake } from "../gateway/frame-intake.js";
 import { selectSubprotocol } from "../gateway/handshake-token.js";
 import { createHttpRoutes, type NodeState } from "../gateway/http-routes.js";
 import { createOriginPolicy } from "../gateway/origin-policy.js";
+import { createStats } from "../gateway/stats.js";
 import { type ChatOptions, createUpgradeHandler } from "../gateway/upgrade-handler.js";
 import { LogThrottle } from "../log/log-throttle.js";
 import type { Logger } from "../log/logger.js";
@@ -31,6 +32,8 @@ export interface GatewayParts {
   nodeId: string;
   startedAt: number;
   chat: ChatOptions | undefined;
+  /** For the dashboard: how many mailboxes wait for their owner. */
+  mailboxesWaiting?: () => Promise<number>;
 }
 
 /** The counter, wired from the configuration: HTTP server, WebSocket upgrade and admission. */
@@ -60,6 +63,18 @@ export function buildGateway(
       state: parts.state,
       connections: () => parts.registry.size,
       metrics: config.metrics.enabled ? parts.metrics : undefined,
+      stats: config.metrics.enabled
+        ? createStats({
+            metrics: parts.metrics,
+            startedAt: parts.startedAt,
+            mailboxesWaiting: parts.mailboxesWaiting,
+          })
+        : undefined,
+      web: {
+        wsPath: config.server.path,
+        anonymous: config.auth.anonymous.enabled,
+        chatRoom: parts.chat?.room ?? null,
+      },
     }),
   );
   const throttle = new LogThrottle(parts.log);

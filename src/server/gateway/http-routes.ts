@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Metrics } from "../metrics/metrics.js";
+import { loadStaticAssets, type StaticAsset } from "./static-assets.js";
+import type { Stats } from "./stats.js";
 
 export type NodeState = "starting" | "ready" | "draining";
 
@@ -10,14 +12,41 @@ export interface HttpRouteDeps {
   state: () => NodeState;
   connections: () => number;
   metrics: Metrics | undefined;
+  /** `GET /api/stats` for the dashboard; absent when metrics are off (404, like /metrics). */
+  stats?: (() => Promise<Stats>) | undefined;
+  /** What the web page needs to know to connect (`GET /api/info`). */
+  web?: WebInfo;
+  /** The built web page (default: `dist/web/`, read once here). */
+  webDir?: string;
 }
 
-/** The operator's HTTP endpoints: /health (liveness), /ready (readiness), /metrics. */
+export interface WebInfo {
+  /** The WebSocket path, `server.path`. */
+  wsPath: string;
+  /** Anonymous mode: the page may sign in with a name instead of a token. */
+  anonymous: boolean;
+  /** Chat mode's room, which every session is in without joining. */
+  chatRoom: string | null;
+}
+
+/** Headers of the HTML pages: their scripts and styles come from this server only. */
+const PAGE_HEADERS = {
+  "content-security-policy":
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  "referrer-policy": "no-referrer",
+  "x-frame-options": "DENY",
+};
+
+/**
+ * The node's HTTP endpoints: /health (liveness), /ready (readiness), /metrics, and the web
+ * page: / (chat), /dashboard, /assets/* and the JSON they read, /api/info and /api/stats.
+ */
 export function createHttpRoutes(
   deps: HttpRouteDeps,
 ): (req: IncomingMessage, res: ServerResponse) => void {
+  const assets = loadStaticAssets(deps.webDir);
   return (req, res) => {
-    const path = (req.url ?? "/").split("?", 1)[0];
+    const path = (req.url ?? "/").split("?", 1)[0] ?? "/";
     if (req.method !== "GET" && req.method !== "HEAD") {
       sendJson(res, 405, {
         error: { code: "method_not_allowed", message: `${req.method} is not allowed here.` },
@@ -45,9 +74,63 @@ export function createHttpRoutes(
           return;
         }
         break;
+      case "/api/stats":
+        if (deps.stats) {
+          serveStats(deps.stats, res);
+          return;
+        }
+        break;
+      case "/api/info":
+        if (deps.web) {
+          sendJson(res, 200, { version: deps.version, ...deps.web });
+          return;
+        }
+        break;
+    }
+    const asset = assets?.get(path);
+    if (asset) {
+      serveAsset(req, res, asset);
+      return;
+    }
+    if (assets === undefined && (PAGE_PATHS.has(path) || path.startsWith("/assets/"))) {
+      sendJson(res, 404, {
+        error: {
+          code: "not_found",
+          message: "The web page is not built: run `npm run build` (it writes dist/web/).",
+        },
+      });
+      return;
     }
     sendJson(res, 404, { error: { code: "not_found", message: `No route for ${path}.` } });
   };
+}
+
+const PAGE_PATHS = new Set(["/", "/dashboard"]);
+
+function serveAsset(req: IncomingMessage, res: ServerResponse, asset: StaticAsset): void {
+  const headers: Record<string, string> = {
+    "content-type": asset.contentType,
+    "cache-control": asset.cacheControl,
+    etag: asset.etag,
+    "x-content-type-options": "nosniff",
+    ...(asset.contentType.startsWith("text/html") ? PAGE_HEADERS : {}),
+  };
+  if (req.headers["if-none-match"] === asset.etag) {
+    res.writeHead(304, headers);
+    res.end();
+    return;
+  }
+  res.writeHead(200, { ...headers, "content-length": String(asset.body.length) });
+  res.end(asset.body);
+}
+
+function serveStats(stats: () => Promise<Stats>, res: ServerResponse): void {
+  stats().then(
+    (body) => sendJson(res, 200, body),
+    (error: unknown) => {
+      sendJson(res, 500, { error: { code: "internal_error", message: String(error) } });
+    },
+  );
 }
 
 function serveMetrics(metrics: Metrics, res: ServerResponse): void {

@@ -117,6 +117,12 @@ export class MemoryMessageStore implements MessageStore {
     return removed;
   }
 
+  async waitingMailboxes(): Promise<number> {
+    let waiting = 0;
+    for (const box of this.mailboxes.values()) if (box.last > box.acked) waiting += 1;
+    return waiting;
+  }
+
   async close(): Promise<void> {}
 
   private receiptsFor(

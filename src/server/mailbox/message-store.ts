@@ -105,6 +105,11 @@ export interface MessageStore {
   ): Promise<StoredReceipt[]>;
   /** Removes expired entries and stale idempotency keys; resolves with the entries removed. */
   expire(now: number): Promise<number>;
+  /**
+   * How many mailboxes hold entries (mail or receipts) not yet acknowledged: `last > acked`.
+   * For the dashboard; it may scan every mailbox, so callers should not poll it often.
+   */
+  waitingMailboxes(): Promise<number>;
   close(): Promise<void>;
 }
 

@@ -116,6 +116,10 @@ export class SqliteMessageStore implements MessageStore {
     });
   }
 
+  async waitingMailboxes(): Promise<number> {
+    return (this.read(() => this.sql.waitingMailboxes.get()) as { n: number }).n;
+  }
+
   async close(): Promise<void> {
     this.commits.flush();
     this.db.close();
@@ -291,6 +295,7 @@ function prepare(db: Database) {
       "INSERT OR REPLACE INTO sent (sender, ref, mail_id, recipient, seq, ts, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?)",
     ),
     deleteSentBefore: s("DELETE FROM sent WHERE ts <= ?"),
+    waitingMailboxes: s("SELECT count(*) AS n FROM mailboxes WHERE last_seq > acked_seq"),
   };
 }
 
