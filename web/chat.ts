@@ -121,10 +121,9 @@ async function signIn(token: string, name: string): Promise<void> {
   wire(next);
   client = next;
   try {
+    // Resolves on the token's own welcome (the SDK ignores an anonymous server's first greeting),
+    // rejects when the server refuses the sign-in.
     await next.connect();
-    // An anonymous server greets a connection before its `auth` frame is read; the token's
-    // answer is a second welcome, or a refusal that closes the connection.
-    if (token !== "" && info.anonymous) await nextWelcome(next);
   } catch {
     client = undefined;
     next.close();
@@ -144,22 +143,6 @@ async function signIn(token: string, name: string): Promise<void> {
     void refreshMembers(info.chatRoom);
   }
   ui.roomName.focus();
-}
-
-function nextWelcome(c: PostofficeClient): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const offWelcome = c.on("welcome", () => {
-      offWelcome();
-      offState();
-      resolve();
-    });
-    const offState = c.on("state", (state) => {
-      if (state !== "closed") return;
-      offWelcome();
-      offState();
-      reject(new Error("closed"));
-    });
-  });
 }
 
 ui.signOut.addEventListener("click", () => {

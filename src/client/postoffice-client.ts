@@ -50,6 +50,7 @@ export class PostofficeClient extends Emitter<ClientEvents> {
    * where the mailbox was last acknowledged instead of replaying all it keeps.
    */
   private known: boolean;
+  private expectsAuthWelcome = false;
   private ackedUpTo: number;
   /** Mailbox entries are handled one at a time, in order. */
   private inbox: Promise<void> = Promise.resolve();
@@ -216,6 +217,7 @@ export class PostofficeClient extends Emitter<ClientEvents> {
         : this.options.url;
     const socket = new this.factory(url, [PROTOCOL_VERSION]);
     this.socket = socket;
+    this.expectsAuthWelcome = token !== undefined;
     socket.onopen = () => {
       if (token === undefined) return;
       socket.send(JSON.stringify({ type: "auth", id: "auth", data: { token, ...this.resume() } }));
@@ -265,6 +267,9 @@ export class PostofficeClient extends Emitter<ClientEvents> {
     const frame = JSON.parse(text) as Frame;
     switch (frame.type) {
       case "welcome":
+        // With a token, only the answer to our `auth` counts: an anonymous server greets
+        // every connection at once, before the token has been checked.
+        if (this.expectsAuthWelcome && frame.ref !== "auth") return;
         this.welcomed(frame.data);
         return;
       case "message":
