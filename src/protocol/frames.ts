@@ -102,6 +102,8 @@ export interface WelcomeFrame {
     anonymous: boolean;
     server: { version: string; node: string };
     heartbeatMs: number;
+    /** Mailbox entries with `seq` above `after` follow (a `since` past the mailbox's end is lowered). */
+    mailbox: { after: number };
     /** In chat mode, the name asked for when it was taken and `user` is a variant of it. */
     requestedName?: string;
   };

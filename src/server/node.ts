@@ -21,7 +21,7 @@ import { SqliteMessageStore } from "./mailbox/sqlite-message-store.js";
 import { Metrics } from "./metrics/metrics.js";
 import { LocalRooms } from "./rooms/local-rooms.js";
 import { MemoryPresence } from "./rooms/memory-presence.js";
-import { RoomHistory } from "./rooms/room-history.js";
+import { MemoryRoomLog } from "./rooms/memory-room-log.js";
 import { RoomRouter } from "./router/room-router.js";
 import { Router } from "./router/router.js";
 import { Permissions } from "./rules/permissions.js";
@@ -65,7 +65,7 @@ export class PostofficeNode {
     const rooms = new RoomRouter(
       broker,
       new MemoryPresence(),
-      new RoomHistory(),
+      new MemoryRoomLog(),
       new LocalRooms(broker),
       config.rooms.settings,
       config.rooms,

@@ -38,6 +38,15 @@ export class LocalRooms {
     await entry.unsubscribe;
   }
 
+  /** Ends a hold (see Session.roomHolds): what arrived meanwhile is sent now, in order, once. */
+  release(session: Session, room: string): void {
+    const held = session.roomHolds.get(room);
+    session.roomHolds.delete(room);
+    if (held === undefined || !session.rooms.has(room)) return;
+    held.sort((a, b) => a.seq - b.seq);
+    for (const message of held) deliverTo(session, room, message);
+  }
+
   exit(session: Session, room: string): void {
     session.rooms.delete(room);
     const entry = this.rooms.get(room);
@@ -52,11 +61,17 @@ export class LocalRooms {
 
 function deliver(sessions: Set<Session>, room: string, message: BrokerMessage): void {
   for (const session of sessions) {
-    if (message.seq > 0) {
-      const last = session.rooms.get(room);
-      if (last === undefined || message.seq <= last) continue;
-      session.rooms.set(room, message.seq);
-    }
-    session.sendText(message.frame);
+    const held = session.roomHolds.get(room);
+    if (held !== undefined) held.push(message);
+    else deliverTo(session, room, message);
   }
+}
+
+function deliverTo(session: Session, room: string, message: BrokerMessage): void {
+  if (message.seq > 0) {
+    const last = session.rooms.get(room);
+    if (last === undefined || message.seq <= last) return;
+    session.rooms.set(room, message.seq);
+  }
+  session.sendText(message.frame);
 }

@@ -5,7 +5,7 @@ import { type Broker, topics } from "../broker/broker.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { LocalRooms } from "../rooms/local-rooms.js";
 import type { Presence } from "../rooms/presence.js";
-import type { RoomHistory } from "../rooms/room-history.js";
+import type { RoomLog } from "../rooms/room-log.js";
 import { globToRegExp } from "../rules/glob.js";
 import type { Session } from "../session/session.js";
 
@@ -36,7 +36,7 @@ export class RoomRouter {
   constructor(
     private readonly broker: Broker,
     private readonly presence: Presence,
-    private readonly history: RoomHistory,
+    private readonly log: RoomLog,
     private readonly local: LocalRooms,
     settings: ReadonlyArray<{ match: string } & RoomSettings>,
     private readonly limits: RoomLimits,
@@ -61,7 +61,7 @@ export class RoomRouter {
     since: number | undefined,
   ): Promise<RoomOutcome<{ position: number; recovered: boolean }>> {
     if (session.rooms.has(room)) {
-      return { ok: true, value: { position: this.history.position(room), recovered: true } };
+      return { ok: true, value: { position: await this.log.position(room), recovered: true } };
     }
     if (session.rooms.size >= this.limits.maxPerConnection) {
       return refuse(
@@ -72,31 +72,49 @@ export class RoomRouter {
     if ((await this.presence.sessionCount(room)) >= this.limits.maxMembers) {
       return refuse("room_full", `Room ${room} has ${this.limits.maxMembers} members, its limit.`);
     }
-    const position = this.history.position(room);
-    const start = since === undefined ? position : Math.min(since, position);
-    await this.local.enter(session, room, start);
+    const position = await this.log.position(room);
     // A `since` past the room's end means its numbering restarted (the room was forgotten or
     // the node restarted): what came before cannot be known, so it is not "recovered".
     let recovered = since === undefined || since <= position;
-    if (since !== undefined && since < position) {
-      // Sent before `joined`, in order; live messages that race with it are dropped by seq.
-      const missed = this.history.after(room, since);
-      recovered = missed.recovered;
-      for (const message of missed.messages) {
-        // Paced to the reader, like a mailbox replay: a long history must not cut it off.
-        const wait = session.roomForMore();
-        if (wait !== undefined) await wait;
-        if (!session.isOpen) break;
-        if (message.seq <= (session.rooms.get(room) ?? 0)) continue;
-        session.rooms.set(room, message.seq);
-        session.sendText(JSON.stringify({ type: "message", data: message }));
-      }
+    if (since === undefined || since >= position) {
+      await this.local.enter(session, room, position);
+    } else {
+      recovered = await this.catchUp(session, room, since);
     }
     const firstDevice = await this.presence.join(room, identity.userId, session.id);
     if (firstDevice && this.settingsOf(room).presence)
       await this.announce(room, "join", identity.userId);
     this.metrics.roomJoins.inc();
-    return { ok: true, value: { position: this.history.position(room), recovered } };
+    return { ok: true, value: { position: await this.log.position(room), recovered } };
+  }
+
+  /**
+   * Sends what was missed since `since`, then goes live without a gap or a duplicate: live
+   * messages that arrive meanwhile are held, and sent after the log's, by sequence [ROOM-3].
+   */
+  private async catchUp(session: Session, room: string, since: number): Promise<boolean> {
+    session.roomHolds.set(room, []);
+    try {
+      await this.local.enter(session, room, since);
+      let recovered: boolean | undefined;
+      for (;;) {
+        const cursor = session.rooms.get(room) ?? since;
+        const missed = await this.log.after(room, cursor);
+        recovered ??= missed.recovered;
+        if (missed.messages.length === 0) break;
+        for (const message of missed.messages) {
+          // Paced to the reader, like a mailbox replay: a long history must not cut it off.
+          const wait = session.roomForMore();
+          if (wait !== undefined) await wait;
+          if (!session.isOpen) return recovered;
+          session.rooms.set(room, message.seq);
+          session.sendText(JSON.stringify({ type: "message", data: message }));
+        }
+      }
+      return recovered;
+    } finally {
+      this.local.release(session, room);
+    }
   }
 
   async leave(session: Session, identity: Identity, room: string): Promise<void> {
@@ -105,7 +123,7 @@ export class RoomRouter {
     const lastDevice = await this.presence.leave(room, identity.userId, session.id);
     if (lastDevice && this.settingsOf(room).presence)
       await this.announce(room, "leave", identity.userId);
-    if ((await this.presence.sessionCount(room)) === 0) this.history.forget(room);
+    if ((await this.presence.sessionCount(room)) === 0) await this.log.forget(room);
   }
 
   /** On close: the session leaves every room it was in. */
@@ -123,7 +141,7 @@ export class RoomRouter {
     if (!session.rooms.has(room)) {
       return refuse("not_a_member", `Join ${room} before sending to it.`);
     }
-    const message = this.history.append(
+    const message = await this.log.append(
       { id: randomUUID(), room, from: sender.userId, ts: this.clock(), body },
       this.settingsOf(room).history,
     );

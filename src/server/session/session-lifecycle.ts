@@ -209,6 +209,9 @@ export class SessionLifecycle {
         anonymous: identity.anonymous,
         server: { version: this.options.version, node: this.options.nodeId },
         heartbeatMs: this.options.heartbeatMs,
+        // Where this session's mailbox delivery starts: below a client's `since` when the
+        // mailbox was reset (a new store), so the client knows to forget its position.
+        mailbox: { after: session.feed?.position ?? 0 },
         ...(typeof identity.claims.requestedName === "string"
           ? { requestedName: identity.claims.requestedName }
           : {}),

@@ -8,6 +8,7 @@ import {
   type ServerFrame,
 } from "../../protocol/index.js";
 import type { Identity } from "../auth/identity.js";
+import type { BrokerMessage } from "../broker/broker.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { MailboxFeed } from "../router/mailbox-feed.js";
 import type { RateLimiter } from "./rate-limiter.js";
@@ -49,6 +50,8 @@ export class Session {
   render: ((frame: string) => string | undefined) | undefined;
   /** The display name reserved for this connection in chat mode, freed when it closes. */
   chatName: string | undefined;
+  /** Live room messages held while the session catches up on a room's log (see RoomRouter). */
+  readonly roomHolds = new Map<string, BrokerMessage[]>();
   /** Rooms this session is in, each with the last room sequence it was sent. */
   readonly rooms = new Map<string, number>();
   /** Mail of this session waiting for the store (see handlers/message-handler.ts). */

@@ -1,20 +1,18 @@
 import type { RoomMessage } from "../../protocol/index.js";
+import type { RoomLog } from "./room-log.js";
 
-interface RoomLog {
+interface Kept {
   /** Sequence of the room's latest message (0 before the first). */
   last: number;
   kept: RoomMessage[];
 }
 
-/**
- * Each room's sequence and its last N messages, in process memory: lets a client that
- * rejoins with `since` get what it missed, or learn that the gap is too old to fill [ROOM-3].
- */
-export class RoomHistory {
-  private readonly logs = new Map<string, RoomLog>();
+/** The room log of one node, in process memory. */
+export class MemoryRoomLog implements RoomLog {
+  private readonly logs = new Map<string, Kept>();
 
   /** Numbers the message and keeps it if the room keeps history. */
-  append(message: Omit<RoomMessage, "seq">, keep: number): RoomMessage {
+  async append(message: Omit<RoomMessage, "seq">, keep: number): Promise<RoomMessage> {
     const log = this.log(message.room);
     const stored: RoomMessage = { ...message, seq: log.last + 1 };
     log.last = stored.seq;
@@ -27,7 +25,7 @@ export class RoomHistory {
     return stored;
   }
 
-  position(room: string): number {
+  async position(room: string): Promise<number> {
     return this.logs.get(room)?.last ?? 0;
   }
 
@@ -35,7 +33,10 @@ export class RoomHistory {
    * Messages after `since`, and whether they are all there is: false when some that came
    * after `since` are no longer kept.
    */
-  after(room: string, since: number): { messages: RoomMessage[]; recovered: boolean } {
+  async after(
+    room: string,
+    since: number,
+  ): Promise<{ messages: RoomMessage[]; recovered: boolean }> {
     const log = this.logs.get(room);
     if (!log || since >= log.last) return { messages: [], recovered: true };
     const messages = log.kept.filter((m) => m.seq > since);
@@ -44,12 +45,16 @@ export class RoomHistory {
   }
 
   /** Drops a room that keeps nothing and has no one left: its numbering starts again. */
-  forget(room: string): void {
+  async forget(room: string): Promise<void> {
     const log = this.logs.get(room);
     if (log && log.kept.length === 0) this.logs.delete(room);
   }
 
-  private log(room: string): RoomLog {
+  async close(): Promise<void> {
+    this.logs.clear();
+  }
+
+  private log(room: string): Kept {
     let log = this.logs.get(room);
     if (!log) {
       log = { last: 0, kept: [] };
