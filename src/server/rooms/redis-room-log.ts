@@ -30,11 +30,9 @@ export class RedisRoomLog implements RoomLog {
   private readonly redis: Redis;
 
   constructor(private readonly options: RedisRoomLogOptions) {
-    this.redis = new Redis(options.url, {
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      lazyConnect: false,
-    });
+    // Commands wait for a (re)connection, but not for long: a room message fails fast while
+    // Redis is away instead of piling up.
+    this.redis = new Redis(options.url, { maxRetriesPerRequest: 1, commandTimeout: 2000 });
     this.redis.on("error", () => undefined); // the failing command reports it to its caller
   }
 
