@@ -1,8 +1,10 @@
+import cluster from "node:cluster";
 import type { Command } from "commander";
 import { ConfigError } from "../server/config/config-error.js";
 import { loadConfig } from "../server/config/load-config.js";
 import { createLogger } from "../server/log/logger.js";
 import { PostofficeNode } from "../server/node.js";
+import { parseWorkers, runPrimary } from "./workers.js";
 
 /** Exit status for a configuration that does not validate (sysexits.h EX_CONFIG). */
 export const EXIT_CONFIG = 78;
@@ -11,6 +13,7 @@ interface StartFlags {
   port?: string;
   host?: string;
   config?: string;
+  workers?: string;
 }
 
 export function registerStartCommand(program: Command): void {
@@ -20,6 +23,10 @@ export function registerStartCommand(program: Command): void {
     .option("-p, --port <port>", "port to listen on (env PORT / POSTOFFICE_PORT; default 8080)")
     .option("-H, --host <host>", "address to bind (env POSTOFFICE_HOST; default 0.0.0.0)")
     .option("-c, --config <file>", "configuration file, YAML or JSON (env POSTOFFICE_CONFIG)")
+    .option(
+      "-w, --workers <count>",
+      "worker processes sharing the port: a number or auto (needs redis.url; default 1)",
+    )
     .action(async (flags: StartFlags) => {
       await start(flags);
     });
@@ -38,6 +45,23 @@ async function start(flags: StartFlags): Promise<void> {
   }
   const { config, files } = loaded;
   const log = createLogger(config.log);
+  let workers: number;
+  try {
+    workers = parseWorkers(flags.workers);
+  } catch (error) {
+    console.error(`postoffice: ${(error as Error).message}`);
+    process.exit(EXIT_CONFIG);
+  }
+  if (workers > 1 && cluster.isPrimary) {
+    if (config.redis.url === "") {
+      console.error(
+        "postoffice: --workers needs redis.url (POSTOFFICE_REDIS_URL): workers are separate processes and reach each other's users through Redis",
+      );
+      process.exit(EXIT_CONFIG);
+    }
+    runPrimary(workers, log);
+    return;
+  }
   log.info(
     { files },
     files.length > 0 ? "configuration loaded" : "no configuration file: using defaults",
@@ -65,6 +89,9 @@ async function start(flags: StartFlags): Promise<void> {
       },
     );
   };
-  process.on("SIGINT", stop);
+  // A worker drains when its primary says so (SIGTERM); Ctrl-C reaches the whole process
+  // group, and the primary turns it into that SIGTERM.
+  if (cluster.isPrimary) process.on("SIGINT", stop);
+  else process.on("SIGINT", () => undefined);
   process.on("SIGTERM", stop);
 }

@@ -1,12 +1,10 @@
 import type { Server } from "node:http";
 import { hostname } from "node:os";
-import { isAbsolute, join } from "node:path";
 import type { WebSocketServer } from "ws";
 import { CLOSE_CODES, type GoingAwayReason } from "../protocol/index.js";
 import type { Authenticator } from "./auth/authenticator.js";
-import type { Broker } from "./broker/broker.js";
-import { MemoryBroker } from "./broker/memory-broker.js";
 import { buildAuthenticator } from "./compose/authenticator.js";
+import { type Backends, buildBackends } from "./compose/backends.js";
 import { buildGateway } from "./compose/gateway.js";
 import { compileUserSchema } from "./config/compile-user-schema.js";
 import type { Config } from "./config/config.js";
@@ -15,13 +13,9 @@ import { startHeartbeat } from "./gateway/heartbeat.js";
 import type { NodeState } from "./gateway/http-routes.js";
 import { createFrameHandler } from "./handlers/dispatch.js";
 import type { Logger } from "./log/logger.js";
-import { MemoryMessageStore } from "./mailbox/memory-message-store.js";
-import type { MessageStore } from "./mailbox/message-store.js";
-import { SqliteMessageStore } from "./mailbox/sqlite-message-store.js";
 import { Metrics } from "./metrics/metrics.js";
 import { LocalRooms } from "./rooms/local-rooms.js";
-import { MemoryPresence } from "./rooms/memory-presence.js";
-import { MemoryRoomLog } from "./rooms/memory-room-log.js";
+import type { PresenceEntry } from "./rooms/redis-presence.js";
 import { RoomRouter } from "./router/room-router.js";
 import { Router } from "./router/router.js";
 import { Permissions } from "./rules/permissions.js";
@@ -35,6 +29,7 @@ export class PostofficeNode {
   private state: NodeState = "starting";
   private stopHeartbeat: () => void = () => {};
   private expiry: NodeJS.Timeout | undefined;
+  private presenceTimer: NodeJS.Timeout | undefined;
   private drained: Promise<void> | undefined;
 
   private constructor(
@@ -44,8 +39,7 @@ export class PostofficeNode {
     private readonly http: Server,
     private readonly wss: WebSocketServer,
     private readonly registry: SessionRegistry,
-    private readonly store: MessageStore,
-    private readonly broker: Broker,
+    private readonly backends: Backends,
     private readonly authenticator: Authenticator,
   ) {}
 
@@ -54,18 +48,19 @@ export class PostofficeNode {
     const nodeId = `${hostname()}-${process.pid}`;
     const metrics = new Metrics({ processMetrics: config.metrics.processMetrics });
     const { authenticator } = await buildAuthenticator(config.auth, config.server.dataDir, log);
-    const store = pickStore(config);
-    const broker = new MemoryBroker((error, topic) =>
-      log.error({ err: error, topic }, "delivery failed"),
-    );
+    let backendsUp = true;
+    const backends = buildBackends(config, log, (up) => {
+      backendsUp = up;
+    });
+    const { store, broker } = backends;
     const registry = new SessionRegistry(broker);
     const router = new Router(store, broker, metrics, (error, user) =>
       log.error({ err: error, user }, "live delivery failed; the mail waits in the mailbox"),
     );
     const rooms = new RoomRouter(
       broker,
-      new MemoryPresence(),
-      new MemoryRoomLog(),
+      backends.presence,
+      backends.roomLog,
       new LocalRooms(broker),
       config.rooms.settings,
       config.rooms,
@@ -88,7 +83,6 @@ export class PostofficeNode {
         heartbeatMs: config.server.heartbeat.intervalMs,
       },
     );
-    await registry.followBroadcasts();
     const handleFrame = createFrameHandler({
       authenticator,
       router,
@@ -98,7 +92,12 @@ export class PostofficeNode {
       log,
     });
     let node: PostofficeNode | undefined;
-    const state = (): NodeState => node?.state ?? "starting";
+    // Ready only while the shared backends are reachable: a load balancer then sends new
+    // clients to nodes that can keep their mail [NET-3].
+    const state = (): NodeState => {
+      const own = node?.state ?? "starting";
+      return own === "ready" && !backendsUp ? "unavailable" : own;
+    };
     const { http, wss } = buildGateway(config, {
       authenticator,
       lifecycle,
@@ -117,18 +116,20 @@ export class PostofficeNode {
       chat,
       mailboxesWaiting: () => store.waitingMailboxes(),
     });
-    node = new PostofficeNode(
-      config,
-      log,
-      metrics,
-      http,
-      wss,
-      registry,
-      store,
-      broker,
-      authenticator,
-    );
+    node = new PostofficeNode(config, log, metrics, http, wss, registry, backends, authenticator);
     await listen(http, config.server.port, config.server.host);
+    if (config.redis.url !== "") log.info("waiting for redis");
+    await backends.ready();
+    await registry.followBroadcasts();
+    const refresh = backends.refreshPresence;
+    if (refresh !== undefined) {
+      node.presenceTimer = setInterval(() => {
+        refresh(presenceEntries(registry)).catch((error: unknown) =>
+          log.warn({ err: error }, "presence refresh failed"),
+        );
+      }, backends.presenceTtlMs / 3);
+      node.presenceTimer.unref();
+    }
     node.stopHeartbeat = startHeartbeat(registry, metrics, config.server.heartbeat.intervalMs);
     node.expiry = setInterval(() => {
       router.expire().catch((error: unknown) => log.error({ err: error }, "mailbox expiry failed"));
@@ -181,6 +182,7 @@ export class PostofficeNode {
     this.state = "draining";
     this.stopHeartbeat();
     clearInterval(this.expiry);
+    clearInterval(this.presenceTimer);
     const open = this.registry.size;
     this.log.info({ sessions: open, drainTimeoutMs, reconnectWindowMs }, "draining");
     const reason: GoingAwayReason = {
@@ -197,25 +199,17 @@ export class PostofficeNode {
     this.http.closeAllConnections();
     await closedHttp;
     this.wss.close();
-    await Promise.all([this.authenticator.close?.(), this.broker.close(), this.store.close()]);
+    await Promise.all([this.authenticator.close?.(), this.backends.close()]);
     this.log.info({ closed: open - cut, cut }, "drained");
   }
 }
 
-function pickStore(config: Config): MessageStore {
-  const { store: kind, maxMessages, overflow, ttlMs, idempotencyWindowMs, sqlite } = config.mailbox;
-  const retention = { maxMessages, overflow, ttlMs, idempotencyWindowMs };
-  switch (kind) {
-    case "memory":
-      return new MemoryMessageStore(retention);
-    case "sqlite": {
-      const file = isAbsolute(sqlite.file) ? sqlite.file : join(config.server.dataDir, sqlite.file);
-      return new SqliteMessageStore({ ...retention, ...sqlite, file });
-    }
-    default: {
-      const unknown: never = kind;
-      throw new Error(`unknown mailbox store "${String(unknown)}"`);
-    }
+/** This node's sessions in their rooms, for the presence refresh. */
+function* presenceEntries(registry: SessionRegistry): Generator<PresenceEntry> {
+  for (const session of registry.sessions()) {
+    const userId = session.identity?.userId;
+    if (userId === undefined) continue;
+    for (const room of session.rooms.keys()) yield { room, userId, sessionId: session.id };
   }
 }
 

@@ -57,5 +57,56 @@ export function brokerContract(
       expect(seen).toEqual([1]);
       expect(handlerErrors).toHaveLength(1);
     });
+
+    it("carries seq and frame untouched, whatever characters the frame holds", async () => {
+      const seen: BrokerMessage[] = [];
+      await broker.subscribe("t", (m) => seen.push(m));
+      const sent: BrokerMessage[] = [
+        { seq: 0, frame: "" },
+        { seq: 7, frame: " a leading space,  two spaces, a trailing one " },
+        { seq: 2 ** 40, frame: '{"text":"line\\nbreak \u2709 ✉ 🙂"}\n' },
+      ];
+      for (const message of sent) await broker.publish("t", message);
+      await settle();
+      expect(seen).toEqual(sent);
+    });
+
+    it("counts subscriptions: ending one, even twice, leaves the topic's others", async () => {
+      const a: number[] = [];
+      const b: number[] = [];
+      const handler = (m: BrokerMessage) => a.push(m.seq);
+      const first = await broker.subscribe("t", handler);
+      await broker.subscribe("t", handler);
+      await broker.subscribe("t", (m) => b.push(m.seq));
+      first();
+      first();
+      await broker.publish("t", { seq: 1, frame: "x" });
+      await settle();
+      expect(a).toEqual([1]);
+      expect(b).toEqual([1]);
+    });
+
+    it("delivers to subscribers that subscribed at the same time", async () => {
+      const a: number[] = [];
+      const b: number[] = [];
+      await Promise.all([
+        broker.subscribe("t", (m) => a.push(m.seq)),
+        broker.subscribe("t", (m) => b.push(m.seq)),
+      ]);
+      await broker.publish("t", { seq: 1, frame: "x" });
+      await settle();
+      expect(a).toEqual([1]);
+      expect(b).toEqual([1]);
+    });
+
+    it("delivers again to a topic subscribed right after its last subscription ended", async () => {
+      const seen: number[] = [];
+      const unsubscribe = await broker.subscribe("t", () => undefined);
+      unsubscribe();
+      await broker.subscribe("t", (m) => seen.push(m.seq));
+      await broker.publish("t", { seq: 1, frame: "x" });
+      await settle();
+      expect(seen).toEqual([1]);
+    });
   });
 }

@@ -44,6 +44,8 @@ function section(markdown: string, heading: string): string {
 
 function shownDefault(value: unknown): string {
   if (value === undefined) return "—";
+  // An empty string shows as `""`: a pair of backticks with nothing between reads as nothing.
+  if (value === "") return '`""`';
   return `\`${typeof value === "string" ? value : JSON.stringify(value)}\``;
 }
 

@@ -59,6 +59,11 @@ const samples: Record<string, Sample> = {
   POSTOFFICE_MAILBOX_MAX_MESSAGES: { value: "50", expected: 50 },
   POSTOFFICE_MAILBOX_STORE: { value: "memory", expected: "memory" },
   POSTOFFICE_PRESET: { value: "chat", expected: "chat" },
+  POSTOFFICE_REDIS_URL: {
+    value: "redis://127.0.0.1:6379",
+    expected: "redis://127.0.0.1:6379",
+    with: { POSTOFFICE_MAILBOX_STORE: "redis" },
+  },
   POSTOFFICE_ALLOWED_ORIGINS: {
     value: "https://app.example.com,https://*.example.org",
     expected: ["https://app.example.com", "https://*.example.org"],

@@ -61,6 +61,7 @@ function defaults(cwd: string): Config {
       broadcast: ["admin"],
     },
     chat: { enabled: false, room: "chat" },
+    redis: { url: "", keyPrefix: "postoffice:", presenceTtlMs: 30000 },
     validation: {},
     metrics: { enabled: true, processMetrics: true },
     log: { level: "info", format: "auto" },

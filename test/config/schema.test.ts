@@ -92,6 +92,7 @@ const everyKey: Config = {
     broadcast: ["admin"],
   },
   chat: { enabled: true, room: "lobby" },
+  redis: { url: "redis://127.0.0.1:6379", keyPrefix: "po:", presenceTtlMs: 30000 },
   validation: {
     message: { type: "object", properties: { text: { type: "string" } }, required: ["text"] },
   },

@@ -41,10 +41,10 @@ describe("configuration validation", () => {
   });
 
   it("refuses an unknown top-level section", async () => {
-    const error = await errorOf(loadYaml("redis: { url: redis://localhost }\n"));
-    expect(error.path).toBe("/redis");
+    const error = await errorOf(loadYaml("rabbitmq: { url: amqp://localhost }\n"));
+    expect(error.path).toBe("/rabbitmq");
     expect(error.message).toContain(
-      "allowed: preset, server, auth, mailbox, limits, rooms, permissions, chat, validation, metrics, log",
+      "allowed: preset, server, auth, mailbox, limits, rooms, permissions, chat, redis, validation, metrics, log",
     );
   });
 
@@ -226,5 +226,16 @@ describe("configuration validation", () => {
         flags: {},
       }),
     ).rejects.toThrow(/\/limits\/outboundBufferBytes: must be at least 4 × limits.maxFrameBytes/);
+  });
+
+  it("refuses nodes that share a broker but keep their own mailboxes", async () => {
+    const error = await errorOf(loadYaml("redis: { url: redis://127.0.0.1:6379 }\n"));
+    expect(error.path).toBe("/mailbox/store");
+    expect(error.message).toContain("must share mailboxes");
+  });
+
+  it("refuses a Redis mailbox store without a Redis", async () => {
+    const error = await errorOf(loadYaml("mailbox: { store: redis }\n"));
+    expect(error.path).toBe("/redis/url");
   });
 });

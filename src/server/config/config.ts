@@ -13,6 +13,7 @@ export interface Config {
   rooms: RoomsConfig;
   permissions: PermissionsConfig;
   chat: ChatConfig;
+  redis: RedisConfig;
   validation: ValidationConfig;
   metrics: MetricsConfig;
   log: LogConfig;
@@ -91,7 +92,7 @@ export interface AuthConfig {
 
 export interface MailboxConfig {
   /** `sqlite`: durable, in the data directory. `memory`: fast, lost on restart. */
-  store: "sqlite" | "memory";
+  store: "sqlite" | "memory" | "redis";
   /** Most mails a mailbox holds; acknowledged mail is evicted first to make room. */
   maxMessages: number;
   /** A full mailbox of unacknowledged mail refuses the sender (`mailbox_full`) or drops its oldest. */
@@ -149,6 +150,13 @@ export interface RoomsConfig {
   maxMembers: number;
   /** First match wins. */
   settings: Array<{ match: string; presence: boolean; history: number }>;
+}
+
+export interface RedisConfig {
+  /** Empty: one node on its own. */
+  url: string;
+  keyPrefix: string;
+  presenceTtlMs: number;
 }
 
 export interface ChatConfig {

@@ -69,6 +69,7 @@ export const envVariables: readonly EnvVariable[] = [
   },
   { variable: "POSTOFFICE_MAILBOX_STORE", path: ["mailbox", "store"], parse: "string" },
   { variable: "POSTOFFICE_PRESET", path: ["preset"], parse: "string" },
+  { variable: "POSTOFFICE_REDIS_URL", path: ["redis", "url"], parse: "string" },
   { variable: "POSTOFFICE_ALLOWED_ORIGINS", path: ["server", "allowedOrigins"], parse: "list" },
   { variable: "POSTOFFICE_MAX_CONNECTIONS", path: ["limits", "maxConnections"], parse: "integer" },
   { variable: "POSTOFFICE_MAX_FRAME_BYTES", path: ["limits", "maxFrameBytes"], parse: "integer" },

@@ -64,6 +64,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
   checkUserSchemas(config, layers);
   checkPermissions(config, layers);
   checkOrigins(config, layers);
+  checkTopology(config, layers);
   return { config, files: files.map((file) => file.path) };
 }
 
@@ -226,6 +227,29 @@ function checkPermissions(config: Config, layers: ConfigLayers): void {
     throw ConfigError.at("/permissions", `cannot be used: ${(error as Error).message}`, {
       source: layers.describe("/permissions"),
       cause: error,
+    });
+  }
+}
+
+/**
+ * Which backends may go together [NET-1]. Nodes that share a broker must share mailboxes:
+ * with a store per node, mail accepted on one node would be numbered and kept where the
+ * recipient's node cannot read it. A Redis store needs the Redis it lives in.
+ */
+function checkTopology(config: Config, layers: ConfigLayers): void {
+  const shared = config.redis.url !== "";
+  const store = config.mailbox.store;
+  if (shared && store !== "redis") {
+    throw ConfigError.at(
+      "/mailbox/store",
+      `must be "redis" when redis.url is set: nodes that share a broker must share mailboxes, or mail accepted on one node is kept where the recipient's node cannot read it (got "${store}")`,
+      { expected: '"redis"', source: layers.describe("/mailbox/store") ?? "the default" },
+    );
+  }
+  if (!shared && store === "redis") {
+    throw ConfigError.at("/redis/url", 'is needed by mailbox.store "redis"', {
+      expected: "redis://host:port",
+      source: layers.describe("/redis/url"),
     });
   }
 }

@@ -15,6 +15,7 @@ import { mailbox } from "./schema/mailbox.js";
 import { metrics } from "./schema/metrics.js";
 import { permissions } from "./schema/permissions.js";
 import { preset } from "./schema/preset.js";
+import { redis } from "./schema/redis.js";
 import { rooms } from "./schema/rooms.js";
 import type { SchemaNode } from "./schema/schema-node.js";
 import { server } from "./schema/server.js";
@@ -39,6 +40,7 @@ export const configSchema: SchemaNode = {
     rooms,
     permissions,
     chat,
+    redis,
     validation,
     metrics,
     log,

@@ -3,7 +3,8 @@ import type { Metrics } from "../metrics/metrics.js";
 import { loadStaticAssets, type StaticAsset } from "./static-assets.js";
 import type { Stats } from "./stats.js";
 
-export type NodeState = "starting" | "ready" | "draining";
+/** `unavailable`: running, but a shared backend (Redis) is unreachable. */
+export type NodeState = "starting" | "ready" | "unavailable" | "draining";
 
 export interface HttpRouteDeps {
   version: string;

@@ -9,10 +9,10 @@ export const mailbox: SchemaNode = {
   properties: {
     store: {
       type: "string",
-      enum: ["sqlite", "memory"],
+      enum: ["sqlite", "memory", "redis"],
       default: "sqlite",
       description:
-        "Backend that holds mailboxes: `sqlite` is durable (a file in the data directory); `memory` is lost on restart.",
+        "Backend that holds mailboxes: `sqlite` is durable (a file in the data directory); `memory` is lost on restart; `redis` is shared by every node on `redis.url` (and required with it).",
     },
     maxMessages: {
       type: "integer",

@@ -1,0 +1,288 @@
+import { Redis } from "ioredis";
+import { mailFingerprint } from "./fingerprint.js";
+import {
+  type Acceptance,
+  type AppendResult,
+  type MailboxEntry,
+  MailboxFullError,
+  type MailboxPosition,
+  type MessageStore,
+  type NewMail,
+  type RetentionOptions,
+  type StoredMail,
+  type StoredReceipt,
+  StoreError,
+} from "./message-store.js";
+import { ACK, APPEND, EXPIRE, type LuaScript } from "./redis-scripts.js";
+
+export type RedisMessageStoreOptions = {
+  url: string;
+  /** Prepended to every key, so several deployments (or tests) can share one Redis. */
+  keyPrefix: string;
+  /** A command without a reply for this long rejects (default 5000 ms). */
+  commandTimeoutMs?: number;
+  /** Most entries (and, separately, idempotency keys) one expiry script removes (default 500). */
+  expireBatch?: number;
+} & RetentionOptions;
+
+/**
+ * Mailboxes in Redis, shared by every node pointed at the same Redis and key prefix.
+ *
+ * Keys (p = keyPrefix):
+ * - `p mb:<user>` HASH {last, acked, read, mails}: the mailbox's position and mail count;
+ * - `p mbz:<user>` ZSET, score = seq, member = the entry (format in redis-scripts.ts);
+ * - `p entries-by-ts` ZSET, member `<user>\0<seq>`, score = ts: what `expire` sweeps;
+ * - `p sent:<sender>` HASH ref -> `fingerprint\nts\nseq\n{id,to,ts}`: idempotency keys,
+ *   and `p sent-by-ts` ZSET (member `<bytes>:<sender><ref>`, score = ts) to sweep them;
+ * - `p waiting` SET of users whose mailbox has `last > acked`.
+ *
+ * Every mutation is one Lua script, so it is atomic and nodes never assign a seq twice. The
+ * scripts touch several mailboxes' keys (an ack writes receipts to each sender's mailbox), so
+ * Redis Cluster (sharded) is not supported; a single Redis, with replicas or Sentinel, is.
+ *
+ * Durability: `append` resolves once Redis has run the script and replied, which is as durable
+ * as Redis's persistence makes it: AOF with `appendfsync always` = on disk; `everysec` = up
+ * to a second can be lost in a crash; no AOF = until the next snapshot [DELIVERY-1].
+ *
+ * Failures: the offline queue is off and commands time out, so while Redis is away every
+ * call rejects at once with StoreError instead of queueing sends. A command whose connection
+ * drops is never resent (its script may have run; the sender's retry, deduplicated by its
+ * ref, is the safe way to find out).
+ */
+export class RedisMessageStore implements MessageStore {
+  private readonly redis: Redis;
+  private readonly prefix: string;
+  /** Settles when the first connection is ready or its attempt timed out. */
+  private readonly started: Promise<void>;
+  private lastError: unknown;
+
+  constructor(
+    private readonly options: RedisMessageStoreOptions,
+    private readonly clock: () => number = Date.now,
+  ) {
+    this.prefix = options.keyPrefix;
+    const commandTimeout = options.commandTimeoutMs ?? 5000;
+    this.redis = new Redis(options.url, {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      autoResendUnfulfilledCommands: false,
+      commandTimeout,
+      connectTimeout: commandTimeout,
+      // Come back soon after Redis does: calls fail fast meanwhile, so retrying costs little.
+      retryStrategy: (times) => Math.min(times * 100, 1000),
+    });
+    // The failing call reports the error to its caller; kept to explain "not connected".
+    this.redis.on("error", (error: unknown) => {
+      this.lastError = error;
+    });
+    // Calls made right after construction wait for the first connection (briefly), rather
+    // than failing because the socket is not open yet.
+    this.started = new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.redis.off("ready", done);
+        this.redis.off("end", done);
+        resolve();
+      };
+      const timer = setTimeout(done, commandTimeout);
+      timer.unref();
+      this.redis.once("ready", done);
+      this.redis.once("end", done);
+    });
+  }
+
+  async append(mail: NewMail): Promise<AppendResult> {
+    const hasRef = mail.ref !== undefined;
+    const ref = mail.ref ?? "";
+    const { id, from, to, ts, body } = mail;
+    const receiptFields = JSON.stringify({ owner: from, mailId: id, to, ...(hasRef && { ref }) });
+    const reply = await this.run(
+      APPEND,
+      [
+        this.key("mb", to),
+        this.key("mbz", to),
+        `${this.prefix}entries-by-ts`,
+        this.key("sent", from),
+        `${this.prefix}sent-by-ts`,
+        `${this.prefix}waiting`,
+      ],
+      [
+        to,
+        numberArg(ts),
+        JSON.stringify({ kind: "mail", id, from, to, ts, body, ...(hasRef && { ref }) }),
+        lengthPrefixed(from) + receiptFields.slice(1, -1),
+        hasRef ? "1" : "0",
+        ref,
+        hasRef ? mailFingerprint(mail) : "",
+        lengthPrefixed(from) + ref,
+        JSON.stringify({ id, to, ts }),
+        String(this.options.idempotencyWindowMs),
+        String(this.options.maxMessages),
+        this.options.overflow,
+      ],
+    );
+    if (!Array.isArray(reply)) throw unexpected("append", reply);
+    const [outcome, a, b] = reply as unknown[];
+    if (outcome === "duplicate" && typeof a === "string")
+      return { duplicate: true, accepted: decodeAcceptance(a) };
+    if (outcome === "full") throw new MailboxFullError(to, this.options.maxMessages);
+    if (outcome === "stored" && typeof a === "number" && typeof b === "number") {
+      const stored: StoredMail = { kind: "mail", ...mail, seq: a };
+      return { duplicate: false, mail: stored, dropped: b };
+    }
+    throw unexpected("append", reply);
+  }
+
+  async readAfter(userId: string, afterSeq: number, limit: number): Promise<MailboxEntry[]> {
+    const out: MailboxEntry[] = [];
+    const oldest = this.clock() - this.options.ttlMs;
+    let after = afterSeq;
+    // Expired entries not yet swept are skipped, so a page may need refilling from further on.
+    while (out.length < limit) {
+      const want = limit - out.length;
+      const page = await this.call(() =>
+        this.redis.zrangebyscore(this.key("mbz", userId), `(${after}`, "+inf", "LIMIT", 0, want),
+      );
+      for (const member of page) {
+        const entry = decodeEntry(member);
+        if (entry.ts > oldest) out.push(entry);
+        after = entry.seq;
+      }
+      if (page.length < want) break;
+    }
+    return out;
+  }
+
+  async position(userId: string): Promise<MailboxPosition> {
+    const [last, acked, read] = await this.call(() =>
+      this.redis.hmget(this.key("mb", userId), "last", "acked", "read"),
+    );
+    return { last: Number(last ?? 0), acked: Number(acked ?? 0), read: Number(read ?? 0) };
+  }
+
+  async ack(
+    userId: string,
+    seq: number,
+    status: "delivered" | "read",
+    now: number,
+  ): Promise<StoredReceipt[]> {
+    const reply = await this.run(
+      ACK,
+      [
+        this.key("mb", userId),
+        this.key("mbz", userId),
+        `${this.prefix}entries-by-ts`,
+        `${this.prefix}waiting`,
+      ],
+      [
+        userId,
+        numberArg(seq),
+        status === "read" ? "read" : "delivered",
+        numberArg(now),
+        this.prefix,
+      ],
+    );
+    if (!Array.isArray(reply)) throw unexpected("ack", reply);
+    return (reply as unknown[]).map((member) => {
+      if (typeof member !== "string") throw unexpected("ack", reply);
+      return decodeEntry(member) as StoredReceipt;
+    });
+  }
+
+  async expire(now: number): Promise<number> {
+    const batch = this.options.expireBatch ?? 500;
+    const entriesBefore = numberArg(now - this.options.ttlMs);
+    const sentBefore = numberArg(now - this.options.idempotencyWindowMs);
+    let removed = 0;
+    // One short script per batch, so other clients' commands run between them.
+    for (;;) {
+      const reply = await this.run(
+        EXPIRE,
+        [`${this.prefix}entries-by-ts`, `${this.prefix}sent-by-ts`],
+        [this.prefix, entriesBefore, sentBefore, String(batch)],
+      );
+      if (!Array.isArray(reply)) throw unexpected("expire", reply);
+      const [count, examined, stale] = (reply as unknown[]).map(Number);
+      removed += count ?? 0;
+      if ((examined ?? 0) < batch && (stale ?? 0) < batch) return removed;
+    }
+  }
+
+  async waitingMailboxes(): Promise<number> {
+    return this.call(() => this.redis.scard(`${this.prefix}waiting`));
+  }
+
+  async close(): Promise<void> {
+    if (this.redis.status === "ready") {
+      try {
+        await this.redis.quit();
+        return;
+      } catch (error) {
+        // QUIT failed (connection dropped meanwhile): closing the socket is all that is left.
+        this.lastError = error;
+      }
+    }
+    this.redis.disconnect();
+  }
+
+  private key(kind: "mb" | "mbz" | "sent", user: string): string {
+    return `${this.prefix}${kind}:${user}`;
+  }
+
+  /** Runs a script by its SHA, loading it on NOSCRIPT (a restarted Redis forgets scripts). */
+  private run(script: LuaScript, keys: string[], args: string[]): Promise<unknown> {
+    return this.call(async () => {
+      try {
+        return await this.redis.evalsha(script.sha, keys.length, ...keys, ...args);
+      } catch (error) {
+        if (!(error instanceof Error && error.message.startsWith("NOSCRIPT"))) throw error;
+        return await this.redis.eval(script.source, keys.length, ...keys, ...args);
+      }
+    });
+  }
+
+  /** Every Redis failure becomes a StoreError: the caller must never take it as stored. */
+  private async call<T>(command: () => Promise<T>): Promise<T> {
+    await this.started;
+    try {
+      return await command();
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      const last =
+        this.redis.status !== "ready" && this.lastError instanceof Error
+          ? ` (${this.lastError.message})`
+          : "";
+      throw new StoreError(`mailbox store (Redis) failed: ${reason}${last}`, { cause: error });
+    }
+  }
+}
+
+/** A number as Redis and the scripts' JSON expect it; NaN or Infinity would corrupt both. */
+function numberArg(value: number): string {
+  if (!Number.isFinite(value)) throw new StoreError(`not a finite number: ${value}`);
+  return String(value);
+}
+
+/** `<bytes>:<text>`: lets Lua (which counts bytes) split off a string holding any character. */
+function lengthPrefixed(text: string): string {
+  return `${Buffer.byteLength(text, "utf8")}:${text}`;
+}
+
+/** An entry member `<kind><seq>\n<json>[\n<receipt fields>]` back into an entry. */
+function decodeEntry(member: string): MailboxEntry {
+  const header = member.indexOf("\n");
+  const end = member.indexOf("\n", header + 1);
+  const json = member.slice(header + 1, end === -1 ? undefined : end);
+  const seq = Number(member.slice(1, header));
+  return { ...(JSON.parse(json) as Omit<MailboxEntry, "seq">), seq } as MailboxEntry;
+}
+
+/** A `sent` value `fingerprint\nts\nseq\n{id,to,ts}` into the first send's acceptance. */
+function decodeAcceptance(value: string): Acceptance {
+  const [, , seq, json] = value.split("\n", 4);
+  return { ...(JSON.parse(json ?? "{}") as Omit<Acceptance, "seq">), seq: Number(seq) };
+}
+
+function unexpected(operation: string, reply: unknown): StoreError {
+  return new StoreError(`mailbox store (Redis): unexpected ${operation} reply ${String(reply)}`);
+}
