@@ -1,0 +1,309 @@
+#!/usr/bin/env node
+// One process against `--workers 2`, both on Redis, in the same run: direct mail (pairs at
+// saturation) and room fan-out (one publisher, many members). Figures are only comparable
+// within a run; the load generator shares the machine (its CPU is reported).
+//
+//   npm run bench:workers -- [--pairs 40] [--count 300] [--members 200] [--messages 300] [--json out.json]
+import { spawn } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { SignJWT } from "jose";
+import WebSocket from "ws";
+
+const { values: args } = parseArgs({
+  options: {
+    pairs: { type: "string", default: "40" },
+    count: { type: "string", default: "300" },
+    members: { type: "string", default: "200" },
+    messages: { type: "string", default: "300" },
+    json: { type: "string" },
+    quiet: { type: "boolean", default: false },
+  },
+});
+const PAIRS = Number(args.pairs);
+const COUNT = Number(args.count);
+const MEMBERS = Number(args.members);
+const MESSAGES = Number(args.messages);
+const SECRET = "benchmark-secret-of-enough-length-for-hs256";
+const CLI = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
+const TIMEOUT_MS = 90_000;
+const log = (...parts) => {
+  if (!args.quiet) console.error(...parts);
+};
+
+async function freePort() {
+  const server = createServer();
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+function waitFor(child, text) {
+  return new Promise((resolve, reject) => {
+    let out = "";
+    const onData = (chunk) => {
+      out += chunk;
+      if (out.includes(text)) resolve(out);
+    };
+    child.stdout.on("data", onData);
+    child.once("exit", (code) => reject(new Error(`exited ${code}: ${out.slice(-500)}`)));
+  });
+}
+
+async function startRedis(dir) {
+  const port = await freePort();
+  const child = spawn(
+    "redis-server",
+    [
+      "--port",
+      String(port),
+      "--bind",
+      "127.0.0.1",
+      "--dir",
+      dir,
+      "--save",
+      "",
+      "--appendonly",
+      "yes",
+      "--appendfsync",
+      "everysec",
+    ],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  await waitFor(child, "Ready to accept connections");
+  return { child, url: `redis://127.0.0.1:${port}` };
+}
+
+async function startPostoffice(dir, redisUrl, workers, keyPrefix) {
+  const port = await freePort();
+  const config = join(dir, `${keyPrefix}.yaml`);
+  await writeFile(
+    config,
+    [
+      "mailbox: { store: redis }",
+      `redis: { keyPrefix: "${keyPrefix}:" }`,
+      "limits: { maxSessionsPerUser: 0, rate: { connection: { perSecond: 0 }, user: { perSecond: 0 }, message: { perSecond: 0 } } }",
+      "",
+    ].join("\n"),
+  );
+  const child = spawn(
+    process.execPath,
+    [
+      CLI,
+      "start",
+      "--port",
+      String(port),
+      "--host",
+      "127.0.0.1",
+      "--config",
+      config,
+      "--workers",
+      String(workers),
+    ],
+    {
+      env: {
+        PATH: process.env.PATH,
+        POSTOFFICE_JWT_SECRET: SECRET,
+        POSTOFFICE_REDIS_URL: redisUrl,
+        POSTOFFICE_LOG_FORMAT: "json",
+        POSTOFFICE_LOG_LEVEL: "info",
+      },
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
+  let ready = 0;
+  await new Promise((resolve, reject) => {
+    child.stdout.on("data", (chunk) => {
+      ready += chunk.toString().split("postoffice is ready").length - 1;
+      if (ready >= workers) resolve();
+    });
+    child.once("exit", (code) => reject(new Error(`server exited ${code}`)));
+  });
+  return { child, url: `ws://127.0.0.1:${port}/ws` };
+}
+
+/** CPU seconds of a process and its live children (the workers), from /proc. */
+async function cpuSeconds(pid) {
+  const own = async (id) => {
+    const fields = (await readFile(`/proc/${id}/stat`, "utf8")).split(") ")[1].split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  };
+  const children = (
+    await readFile(`/proc/${pid}/task/${pid}/children`, "utf8").catch(() => "")
+  ).trim();
+  const ids = children === "" ? [] : children.split(/\s+/).map(Number);
+  let total = await own(pid);
+  for (const id of ids) total += await own(id).catch(() => 0);
+  return total;
+}
+
+async function connect(url, user) {
+  const token = await new SignJWT({})
+    .setProtectedHeader({ alg: "HS256" })
+    .setSubject(user)
+    .sign(new TextEncoder().encode(SECRET));
+  const ws = new WebSocket(url, ["postoffice.v1", `bearer.${token}`]);
+  await new Promise((resolve, reject) => {
+    ws.once("error", reject);
+    ws.on("message", function welcome(data) {
+      if (JSON.parse(data.toString()).type === "welcome") {
+        ws.off("message", welcome);
+        resolve();
+      }
+    });
+  });
+  return ws;
+}
+
+function within(promise, what) {
+  let timer;
+  return Promise.race([
+    promise,
+    new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} timed out`)), TIMEOUT_MS);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+async function directMail(url, tag) {
+  const senders = [];
+  const recipients = [];
+  for (let i = 0; i < PAIRS; i++) {
+    senders.push(await connect(url, `${tag}-s${i}`));
+    recipients.push(await connect(url, `${tag}-r${i}`));
+  }
+  const started = performance.now();
+  await within(
+    Promise.all(
+      senders.map(
+        (sender, i) =>
+          new Promise((resolve) => {
+            let received = 0;
+            recipients[i].on("message", (data) => {
+              const frame = JSON.parse(data.toString());
+              if (frame.type !== "message") return;
+              received++;
+              if (received % 50 === 0 || received === COUNT)
+                recipients[i].send(JSON.stringify({ type: "ack", data: { seq: frame.data.seq } }));
+              if (received === COUNT) resolve();
+            });
+            for (let n = 0; n < COUNT; n++)
+              sender.send(
+                JSON.stringify({ type: "message", id: `m${n}`, data: { to: `${tag}-r${i}`, n } }),
+              );
+          }),
+      ),
+    ),
+    "direct mail",
+  );
+  const seconds = (performance.now() - started) / 1000;
+  for (const ws of [...senders, ...recipients]) ws.terminate();
+  return Math.round((PAIRS * COUNT) / seconds);
+}
+
+async function fanOut(url, tag) {
+  const members = [];
+  for (let i = 0; i < MEMBERS; i++) {
+    const ws = await connect(url, `${tag}-m${i}`);
+    ws.send(JSON.stringify({ type: "join", id: "j", data: { room: `${tag}-room` } }));
+    members.push(ws);
+  }
+  const publisher = await connect(url, `${tag}-pub`);
+  publisher.send(JSON.stringify({ type: "join", id: "j", data: { room: `${tag}-room` } }));
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const started = performance.now();
+  await within(
+    Promise.all(
+      members
+        .map(
+          (ws) =>
+            new Promise((resolve) => {
+              let got = 0;
+              ws.on("message", (data) => {
+                if (!data.toString().startsWith('{"type":"message"')) return;
+                got++;
+                if (got === MESSAGES) resolve();
+              });
+            }),
+        )
+        .concat([
+          (async () => {
+            for (let n = 0; n < MESSAGES; n++)
+              publisher.send(JSON.stringify({ type: "message", data: { room: `${tag}-room`, n } }));
+          })(),
+        ]),
+    ),
+    "fan-out",
+  );
+  const seconds = (performance.now() - started) / 1000;
+  for (const ws of [...members, publisher]) ws.terminate();
+  return Math.round((MEMBERS * MESSAGES) / seconds);
+}
+
+async function measure(dir, redisUrl, workers) {
+  const tag = `w${workers}`;
+  const server = await startPostoffice(dir, redisUrl, workers, tag);
+  try {
+    const cpu0 = await cpuSeconds(server.child.pid);
+    const own0 = process.cpuUsage();
+    const mailPerSecond = await directMail(server.url, tag);
+    const fanOutPerSecond = await fanOut(server.url, tag);
+    const own = process.cpuUsage(own0);
+    return {
+      workers,
+      mailPerSecond,
+      fanOutDeliveriesPerSecond: fanOutPerSecond,
+      serverCpuSeconds: Math.round(((await cpuSeconds(server.child.pid)) - cpu0) * 100) / 100,
+      generatorCpuSeconds: Math.round(((own.user + own.system) / 1e6) * 100) / 100,
+    };
+  } finally {
+    server.child.kill("SIGTERM");
+    await new Promise((resolve) => server.child.once("exit", resolve));
+  }
+}
+
+const dir = await mkdtemp(join(tmpdir(), "postoffice-bench-workers-"));
+const redis = await startRedis(dir);
+try {
+  log(
+    `workers: ${PAIRS} pairs × ${COUNT} mails; ${MEMBERS} members × ${MESSAGES} room messages; Redis store (appendfsync everysec)`,
+  );
+  const results = [];
+  for (const workers of [1, 2]) {
+    log(`  measuring ${workers} worker(s)...`);
+    results.push(await measure(dir, redis.url, workers));
+  }
+  const [one, two] = results;
+  const ratio = {
+    mail: Math.round((two.mailPerSecond / one.mailPerSecond) * 100) / 100,
+    fanOut: Math.round((two.fanOutDeliveriesPerSecond / one.fanOutDeliveriesPerSecond) * 100) / 100,
+  };
+  const columns = Object.keys(one);
+  console.log(
+    [
+      `| ${columns.join(" | ")} |`,
+      `| ${columns.map(() => "---").join(" | ")} |`,
+      ...results.map((r) => `| ${columns.map((c) => r[c]).join(" | ")} |`),
+    ].join("\n"),
+  );
+  console.log(
+    `\n--workers 2 / 1 process in this run: direct mail ${ratio.mail}×, fan-out ${ratio.fanOut}×`,
+  );
+  if (args.json)
+    await writeFile(
+      args.json,
+      JSON.stringify(
+        { pairs: PAIRS, count: COUNT, members: MEMBERS, messages: MESSAGES, results, ratio },
+        null,
+        2,
+      ),
+    );
+} finally {
+  redis.child.kill("SIGKILL");
+  await rm(dir, { recursive: true, force: true });
+}
