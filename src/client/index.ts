@@ -1,4 +1,4 @@
 export * from "../protocol/index.js";
-export { PostofficeError } from "./errors.js";
+export { type ClientReason, PostofficeError } from "./errors.js";
 export { PostofficeClient } from "./postoffice-client.js";
 export type * from "./types.js";

@@ -1,63 +1,237 @@
-import { PostofficeError } from "./errors.js";
+import { clientError, type PostofficeError } from "./errors.js";
 import type { Accepted } from "./types.js";
 
+/** Direct mail, a room message, or a broadcast. */
+export type OutboxKind = "mail" | "room" | "broadcast";
+
+type Timer = ReturnType<typeof setTimeout>;
+
 interface Entry {
+  kind: OutboxKind;
   frame: string;
+  /** `queued`: to be sent; `sent`: written on this connection, no answer yet. */
+  state: "queued" | "sent" | "accepted";
+  /** Sent while the pace was slowed down (see `spacing`). */
+  paced: boolean;
+  waitDelivered: boolean;
+  deliveredTimeoutMs: number | undefined;
   accepted?: Accepted;
-  onAccepted: (accepted: Accepted) => void;
-  onDelivered: (() => void) | undefined;
-  onError: (error: PostofficeError) => void;
+  /** The `delivered` receipt came before `accepted` (after a reconnect). */
+  delivered: boolean;
+  timer?: Timer;
+  resolve: (accepted: Accepted) => void;
+  reject: (error: PostofficeError) => void;
 }
 
+/** The most sends waiting for their answer at once. */
+export const MAX_IN_FLIGHT = 8;
+/** The slowest pace after repeated `rate_limited` answers: one send per this many ms. */
+const MAX_SPACING_MS = 10_000;
+
 /**
- * Sends waiting for their receipt, in order. They are (re)sent on every connection until
- * the server answers: a resend carries the same `id`, so the server stores it once and
- * answers with the first receipt (idempotent retries).
+ * Sends waiting for their receipt, in order, and the pace at which they go out.
+ *
+ * - Direct mail is (re)sent on every connection until the server answers: a resend carries
+ *   the same `id`, so the server stores it once and answers with the first receipt.
+ * - A room message or broadcast is sent once. If the connection drops between sending it and
+ *   its receipt, it rejects with `closed` / `outcome_unknown` rather than risk a duplicate.
+ * - Sends go out in windows: a window is sent, and the next waits until all of it has been
+ *   answered. The first window of a connection holds one send, and each full window answered
+ *   without a refusal doubles the next, up to {@link MAX_IN_FLIGHT}: a long offline queue does
+ *   not go out in one burst.
+ * - A `rate_limited` answer does not reject the send (the server did not handle it): it goes
+ *   back to the queue, in its place, and sending pauses for `retryAfterMs`. Then the queue
+ *   goes out one send at a time, spaced by a quarter more than the wait the server asked for
+ *   (widened if a spaced send is refused too, up to 10 s), until it is empty.
  */
 export class Outbox {
   private readonly entries = new Map<string, Entry>();
+  private open = false;
+  /** The size of the current window of sends. */
+  private window = 1;
+  /** Sent in the current window. */
+  private windowSent = 0;
+  /** Whether the current window had a `rate_limited` answer. */
+  private windowRefused = false;
+  private inFlight = 0;
+  /** 0: full speed. Otherwise one send at a time, this many ms apart. */
+  private spacing = 0;
+  private pause: Timer | undefined;
 
-  add(ref: string, frame: string, settle: Omit<Entry, "frame" | "accepted">): void {
-    this.entries.set(ref, { frame, ...settle });
+  /** `write` returns false when the frame could not be written (not connected). */
+  constructor(private readonly write: (frame: string) => boolean) {}
+
+  add(
+    ref: string,
+    kind: OutboxKind,
+    frame: string,
+    options: { waitDelivered: boolean; deliveredTimeoutMs: number | undefined },
+    resolve: (accepted: Accepted) => void,
+    reject: (error: PostofficeError) => void,
+  ): void {
+    this.entries.set(ref, {
+      kind,
+      frame,
+      state: "queued",
+      paced: false,
+      delivered: false,
+      ...options,
+      resolve,
+      reject,
+    });
+    this.pump();
   }
 
-  /** Frames still without an answer, in the order they were sent. */
-  unanswered(): string[] {
-    return [...this.entries.values()]
-      .filter((entry) => entry.accepted === undefined)
-      .map((entry) => entry.frame);
+  /** The connection is ready (rooms rejoined): send what is queued. */
+  connected(): void {
+    this.open = true;
+    this.window = 1;
+    this.windowSent = 0;
+    this.windowRefused = false;
+    this.pump();
+  }
+
+  /**
+   * The connection dropped: mail without its answer goes back to the queue; a room message or
+   * broadcast without its answer rejects (its outcome is unknown).
+   */
+  disconnected(): void {
+    this.open = false;
+    this.inFlight = 0;
+    clearTimeout(this.pause);
+    this.pause = undefined;
+    for (const [ref, entry] of this.entries) {
+      if (entry.state !== "sent") continue;
+      if (entry.kind === "mail") {
+        entry.state = "queued";
+        continue;
+      }
+      this.entries.delete(ref);
+      entry.reject(
+        clientError(
+          "closed",
+          "outcome_unknown",
+          `outcome unknown: the connection closed before the server answered this ${
+            entry.kind === "room" ? "room message" : "broadcast"
+          }. It may or may not have been sent; it is not sent again, to avoid a duplicate.`,
+        ),
+      );
+    }
   }
 
   accepted(ref: string, accepted: Accepted): void {
     const entry = this.entries.get(ref);
-    if (!entry || entry.accepted) return;
+    if (!entry || entry.state === "accepted") return;
+    if (entry.state === "sent") this.inFlight -= 1;
+    entry.state = "accepted";
     entry.accepted = accepted;
-    entry.onAccepted(accepted);
-    if (entry.onDelivered === undefined) this.entries.delete(ref);
+    if (!entry.waitDelivered || entry.delivered) {
+      this.entries.delete(ref);
+      entry.resolve(accepted);
+    } else if (entry.deliveredTimeoutMs !== undefined) {
+      const ms = entry.deliveredTimeoutMs;
+      entry.timer = setTimeout(() => {
+        if (this.entries.get(ref) !== entry) return;
+        this.entries.delete(ref);
+        entry.reject(
+          clientError(
+            "timeout",
+            "delivered_timeout",
+            `No "delivered" receipt within ${ms} ms. The mail was accepted (${accepted.id}) and stays in the recipient's mailbox.`,
+            { accepted },
+          ),
+        );
+      }, ms);
+    }
+    this.pump();
   }
 
+  /** A `delivered` (or `read`) receipt about a send; it may come before its `accepted`. */
   delivered(ref: string): void {
     const entry = this.entries.get(ref);
-    if (!entry?.onDelivered) return;
+    if (!entry?.waitDelivered) return;
+    if (entry.accepted === undefined) {
+      entry.delivered = true;
+      return;
+    }
     this.entries.delete(ref);
-    entry.onDelivered();
+    clearTimeout(entry.timer);
+    entry.resolve(entry.accepted);
   }
 
+  /** An `error` answer; false when it is about no send of this outbox. */
   failed(ref: string, error: PostofficeError): boolean {
     const entry = this.entries.get(ref);
     if (!entry) return false;
+    const wasSent = entry.state === "sent";
+    if (wasSent) this.inFlight -= 1;
+    if (wasSent && error.code === "rate_limited") {
+      // Not handled by the server: sent again after the wait, slower.
+      entry.state = "queued";
+      this.slowDown(error.details.retryAfterMs ?? 1000, entry.paced);
+      return true;
+    }
     this.entries.delete(ref);
-    entry.onError(error);
+    clearTimeout(entry.timer);
+    entry.reject(error);
+    this.pump();
     return true;
   }
 
-  /** The client is closed for good: every pending call rejects. */
-  abandon(): void {
+  /** The client is closed for good: every pending send rejects. */
+  abandon(error: PostofficeError): void {
+    this.open = false;
+    this.inFlight = 0;
+    clearTimeout(this.pause);
+    this.pause = undefined;
     for (const [ref, entry] of this.entries) {
       this.entries.delete(ref);
-      entry.onError(
-        new PostofficeError("closed", "The client was closed before the server answered."),
-      );
+      clearTimeout(entry.timer);
+      entry.reject(error);
+    }
+  }
+
+  private slowDown(retryAfterMs: number, alreadyPaced: boolean): void {
+    const wait = Math.max(1, retryAfterMs);
+    this.windowRefused = true;
+    // A paced send refused: the server needs `spacing + wait` between sends. A quarter more
+    // than that (or than the first wait), as sends spaced by exactly the refill time would
+    // come a little early about half the time.
+    const needed = alreadyPaced ? this.spacing + wait : wait;
+    this.spacing = Math.min(MAX_SPACING_MS, Math.max(this.spacing, Math.ceil(needed * 1.25)));
+    clearTimeout(this.pause);
+    this.pause = setTimeout(() => {
+      this.pause = undefined;
+      this.pump();
+    }, wait);
+  }
+
+  private pump(): void {
+    if (!this.open || this.pause !== undefined || this.inFlight > 0) return;
+    // The last window is answered: the next one is twice as large if the last one was full
+    // and nothing in it was refused; one send after a refusal.
+    if (this.windowRefused) this.window = 1;
+    else if (this.windowSent >= this.window) this.window = Math.min(MAX_IN_FLIGHT, this.window * 2);
+    this.windowSent = 0;
+    this.windowRefused = false;
+    const size = this.spacing > 0 ? 1 : this.window;
+    for (const entry of this.entries.values()) {
+      if (this.windowSent >= size) break;
+      if (entry.state !== "queued") continue;
+      if (!this.write(entry.frame)) break;
+      entry.state = "sent";
+      entry.paced = this.spacing > 0;
+      this.inFlight += 1;
+      this.windowSent += 1;
+    }
+    if (this.windowSent === 0) {
+      // Everything is out and answered: the next sends go at full speed again.
+      this.spacing = 0;
+    } else if (this.spacing > 0) {
+      this.pause = setTimeout(() => {
+        this.pause = undefined;
+        this.pump();
+      }, this.spacing);
     }
   }
 }

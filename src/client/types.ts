@@ -29,8 +29,13 @@ export interface ClientOptions {
   token?: string | (() => string | Promise<string>);
   /** Defaults to `globalThis.WebSocket`; in Node 20 pass `ws`'s `WebSocket`. */
   WebSocket?: SocketFactory;
-  /** Reconnect delays: exponential from `initialDelayMs` to `maxDelayMs`, with full jitter. */
-  reconnect?: { initialDelayMs?: number; maxDelayMs?: number };
+  /**
+   * Reconnect delays: exponential from `initialDelayMs` (default 250) to `maxDelayMs` (default
+   * 30,000), with full jitter. The delays grow again from `initialDelayMs` only once a
+   * connection has stayed open `resetAfterMs` (default 10,000), so a server that accepts and
+   * then drops the client at once is not hammered.
+   */
+  reconnect?: { initialDelayMs?: number; maxDelayMs?: number; resetAfterMs?: number };
   /** Keeps the mailbox position across runs, e.g. `localStorage`. Default: memory only. */
   positions?: PositionStore;
   /** The key under `positions`; give each user (or device) its own. Default: per URL. */
@@ -53,6 +58,12 @@ export interface Receipt {
 export interface SendOptions {
   /** Resolve on `accepted` (default) or wait for `delivered`. */
   waitFor?: "accepted" | "delivered";
+  /**
+   * With `waitFor: "delivered"`: reject with code `timeout` (`details.reason:
+   * "delivered_timeout"`, `details.accepted`) when no `delivered` receipt came this many ms
+   * after `accepted`. Default: wait as long as the client is open.
+   */
+  deliveredTimeoutMs?: number;
 }
 
 export interface Accepted {
@@ -76,16 +87,53 @@ export interface BroadcastMessage {
   body: JsonObject;
 }
 
+/** A rejoined room whose messages since the client's position could not all be replayed. */
+export interface RoomReset {
+  room: string;
+  /** The room `seq` the client rejoined with (the last it handed to the application). */
+  since: number;
+  /** The room's latest `seq`, now the client's position in it. */
+  position: number;
+  /** The server's `recovered`: false when messages after `since` are no longer kept. */
+  recovered: boolean;
+  /**
+   * The room's numbering started again (it was forgotten, or the node restarted): `position`
+   * is below `since`, and messages up to `position` may have been missed.
+   */
+  renumbered: boolean;
+}
+
+/** The server's mailbox numbering started again (a memory store restarted, say). */
+export interface MailboxReset {
+  /** The position the client resumed from. */
+  previous: number;
+  /** Where the server's mailbox ends now. */
+  after: number;
+}
+
 export interface ClientEvents {
-  /** Mail to this user. Acknowledged once every handler has returned (or resolved). */
+  /** Mail to this user. Acknowledged once every listener has returned (or resolved, or thrown). */
   mail: (mail: Mail) => unknown;
   roomMessage: (message: RoomMessage) => unknown;
   receipt: (receipt: Receipt) => unknown;
   presence: (event: PresenceEvent) => unknown;
   broadcast: (message: BroadcastMessage) => unknown;
   state: (state: ConnectionState) => unknown;
-  /** The server said something went wrong that no pending call was waiting for. */
+  /**
+   * The server said something went wrong that no pending call was waiting for; an automatic
+   * rejoin was refused; the position store failed; or a listener of another event threw.
+   */
   error: (error: Error) => unknown;
+  /**
+   * After a reconnect, a room was rejoined but what it missed could not all be replayed:
+   * reload the room some other way.
+   */
+  roomReset: (reset: RoomReset) => unknown;
+  /**
+   * The server's mailbox numbering started again: the client forgot its position and gets the
+   * new mailbox from its start. Mail of the old mailbox not handled yet is lost.
+   */
+  mailboxReset: (reset: MailboxReset) => unknown;
   /** The connection is authenticated (again); `user` is who the server says we are. */
   welcome: (info: { user: string; roles: string[]; sessionId: string }) => unknown;
 }
