@@ -12,14 +12,20 @@
 // Each sender keeps at most `window` mails waiting for `accepted`; each recipient
 // acknowledges every 50 mails, so `delivered` receipts flow back as in real use.
 import { spawn } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { SignJWT } from "jose";
-import WebSocket from "ws";
+import {
+  CLI,
+  connect,
+  cpuSeconds,
+  freePort,
+  markdownTable,
+  NO_RATE_LIMITS,
+  round,
+  SECRET,
+} from "./lib.mjs";
 
 const { values: args } = parseArgs({
   options: {
@@ -35,29 +41,16 @@ const PAIRS = Number(args.pairs);
 const COUNT = Number(args.count);
 const WINDOW = Number(args.window);
 const RATE = Number(args.rate);
-const SECRET = "benchmark-secret-of-enough-length-for-hs256";
-const CLI = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
 const TIMEOUT_MS = 60_000;
 const log = (...parts) => {
   if (!args.quiet) console.error(...parts);
 };
 
-async function freePort() {
-  const server = createServer();
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 async function startServer(store, dataDir) {
   const port = await freePort();
   // The benchmark measures throughput, so the per-connection rate limits are off.
   const configFile = join(dataDir, "bench.yaml");
-  await writeFile(
-    configFile,
-    "limits:\n  rate:\n    connection: { perSecond: 0 }\n    user: { perSecond: 0 }\n    message: { perSecond: 0 }\n",
-  );
+  await writeFile(configFile, NO_RATE_LIMITS);
   const child = spawn(
     process.execPath,
     [CLI, "start", "--port", String(port), "--host", "127.0.0.1", "--config", configFile],
@@ -83,30 +76,6 @@ async function startServer(store, dataDir) {
     child.once("exit", (code) => reject(new Error(`server exited ${code}`)));
   });
   return { child, url: `ws://127.0.0.1:${port}/ws` };
-}
-
-/** CPU seconds used by a process so far (user + system), from /proc. */
-async function cpuSeconds(pid) {
-  const fields = (await readFile(`/proc/${pid}/stat`, "utf8")).split(") ")[1].split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-async function connect(url, user) {
-  const token = await new SignJWT({})
-    .setProtectedHeader({ alg: "HS256" })
-    .setSubject(user)
-    .sign(new TextEncoder().encode(SECRET));
-  const ws = new WebSocket(url, ["postoffice.v1", `bearer.${token}`]);
-  await new Promise((resolve, reject) => {
-    ws.once("error", reject);
-    ws.on("message", function onWelcome(data) {
-      if (JSON.parse(data.toString()).type === "welcome") {
-        ws.off("message", onWelcome);
-        resolve();
-      }
-    });
-  });
-  return ws;
 }
 
 function percentile(sorted, p) {
@@ -239,11 +208,6 @@ async function measure(store) {
   }
 }
 
-function round(value, digits) {
-  const f = 10 ** digits;
-  return Math.round(value * f) / f;
-}
-
 log(
   `durable mail: ${PAIRS} pairs × ${COUNT} mails; saturation window ${WINDOW}; paced at ${RATE}/s; acks every 50`,
 );
@@ -254,13 +218,7 @@ for (const store of ["memory", "sqlite"]) {
 }
 const [memory, sqlite] = results;
 const ratio = { sqliteToMemoryThroughput: round(sqlite.mailsPerSecond / memory.mailsPerSecond, 2) };
-const columns = Object.keys(memory);
-const table = [
-  `| ${columns.join(" | ")} |`,
-  `| ${columns.map(() => "---").join(" | ")} |`,
-  ...results.map((r) => `| ${columns.map((c) => r[c]).join(" | ")} |`),
-].join("\n");
-console.log(table);
+console.log(markdownTable(results));
 console.log(`\nSQLite / memory throughput in this run: ${ratio.sqliteToMemoryThroughput}×`);
 if (args.json) {
   await writeFile(

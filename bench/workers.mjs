@@ -5,14 +5,19 @@
 //
 //   npm run bench:workers -- [--pairs 40] [--count 300] [--members 200] [--messages 300] [--json out.json]
 import { spawn } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { SignJWT } from "jose";
-import WebSocket from "ws";
+import {
+  CLI,
+  connect,
+  cpuSeconds,
+  freePort,
+  markdownTable,
+  NO_RATE_LIMITS,
+  SECRET,
+} from "./lib.mjs";
 
 const { values: args } = parseArgs({
   options: {
@@ -28,20 +33,10 @@ const PAIRS = Number(args.pairs);
 const COUNT = Number(args.count);
 const MEMBERS = Number(args.members);
 const MESSAGES = Number(args.messages);
-const SECRET = "benchmark-secret-of-enough-length-for-hs256";
-const CLI = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
 const TIMEOUT_MS = 90_000;
 const log = (...parts) => {
   if (!args.quiet) console.error(...parts);
 };
-
-async function freePort() {
-  const server = createServer();
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 function waitFor(child, text) {
   return new Promise((resolve, reject) => {
@@ -84,12 +79,9 @@ async function startPostoffice(dir, redisUrl, workers, keyPrefix) {
   const config = join(dir, `${keyPrefix}.yaml`);
   await writeFile(
     config,
-    [
-      "mailbox: { store: redis }",
-      `redis: { keyPrefix: "${keyPrefix}:" }`,
-      "limits: { maxSessionsPerUser: 0, rate: { connection: { perSecond: 0 }, user: { perSecond: 0 }, message: { perSecond: 0 } } }",
-      "",
-    ].join("\n"),
+    ["mailbox: { store: redis }", `redis: { keyPrefix: "${keyPrefix}:" }`, NO_RATE_LIMITS, ""].join(
+      "\n",
+    ),
   );
   const child = spawn(
     process.execPath,
@@ -125,39 +117,6 @@ async function startPostoffice(dir, redisUrl, workers, keyPrefix) {
     child.once("exit", (code) => reject(new Error(`server exited ${code}`)));
   });
   return { child, url: `ws://127.0.0.1:${port}/ws` };
-}
-
-/** CPU seconds of a process and its live children (the workers), from /proc. */
-async function cpuSeconds(pid) {
-  const own = async (id) => {
-    const fields = (await readFile(`/proc/${id}/stat`, "utf8")).split(") ")[1].split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  };
-  const children = (
-    await readFile(`/proc/${pid}/task/${pid}/children`, "utf8").catch(() => "")
-  ).trim();
-  const ids = children === "" ? [] : children.split(/\s+/).map(Number);
-  let total = await own(pid);
-  for (const id of ids) total += await own(id).catch(() => 0);
-  return total;
-}
-
-async function connect(url, user) {
-  const token = await new SignJWT({})
-    .setProtectedHeader({ alg: "HS256" })
-    .setSubject(user)
-    .sign(new TextEncoder().encode(SECRET));
-  const ws = new WebSocket(url, ["postoffice.v1", `bearer.${token}`]);
-  await new Promise((resolve, reject) => {
-    ws.once("error", reject);
-    ws.on("message", function welcome(data) {
-      if (JSON.parse(data.toString()).type === "welcome") {
-        ws.off("message", welcome);
-        resolve();
-      }
-    });
-  });
-  return ws;
 }
 
 function within(promise, what) {
@@ -283,14 +242,7 @@ try {
     mail: Math.round((two.mailPerSecond / one.mailPerSecond) * 100) / 100,
     fanOut: Math.round((two.fanOutDeliveriesPerSecond / one.fanOutDeliveriesPerSecond) * 100) / 100,
   };
-  const columns = Object.keys(one);
-  console.log(
-    [
-      `| ${columns.join(" | ")} |`,
-      `| ${columns.map(() => "---").join(" | ")} |`,
-      ...results.map((r) => `| ${columns.map((c) => r[c]).join(" | ")} |`),
-    ].join("\n"),
-  );
+  console.log(markdownTable(results));
   console.log(
     `\n--workers 2 / 1 process in this run: direct mail ${ratio.mail}×, fan-out ${ratio.fanOut}×`,
   );

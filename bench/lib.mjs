@@ -1,0 +1,71 @@
+// What the benchmarks share: ports, tokens, connections, CPU readings and the report table.
+import { readFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
+import { SignJWT } from "jose";
+import WebSocket from "ws";
+
+export const SECRET = "benchmark-secret-of-enough-length-for-hs256";
+export const CLI = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
+
+/** Per-connection rate limits off: the benchmarks measure throughput, not the limiter. */
+export const NO_RATE_LIMITS =
+  "limits:\n  maxSessionsPerUser: 0\n  rate:\n    connection: { perSecond: 0 }\n    user: { perSecond: 0 }\n    message: { perSecond: 0 }\n";
+
+export async function freePort() {
+  const server = createServer();
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** CPU seconds (user + system) of a process and its live children (workers), from /proc. */
+export async function cpuSeconds(pid) {
+  const own = async (id) => {
+    const fields = (await readFile(`/proc/${id}/stat`, "utf8")).split(") ")[1].split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  };
+  const children = (
+    await readFile(`/proc/${pid}/task/${pid}/children`, "utf8").catch(() => "")
+  ).trim();
+  let total = await own(pid);
+  for (const id of children === "" ? [] : children.split(/\s+/).map(Number)) {
+    total += await own(id).catch(() => 0);
+  }
+  return total;
+}
+
+/** An authenticated WebSocket (token in the subprotocol), resolved after `welcome`. */
+export async function connect(url, user) {
+  const token = await new SignJWT({})
+    .setProtectedHeader({ alg: "HS256" })
+    .setSubject(user)
+    .sign(new TextEncoder().encode(SECRET));
+  const ws = new WebSocket(url, ["postoffice.v1", `bearer.${token}`]);
+  await new Promise((resolve, reject) => {
+    ws.once("error", reject);
+    ws.on("message", function onWelcome(data) {
+      if (JSON.parse(data.toString()).type === "welcome") {
+        ws.off("message", onWelcome);
+        resolve();
+      }
+    });
+  });
+  return ws;
+}
+
+export function round(value, digits) {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
+
+/** A Markdown table of result rows (one column per key of the first row). */
+export function markdownTable(rows) {
+  const columns = Object.keys(rows[0]);
+  return [
+    `| ${columns.join(" | ")} |`,
+    `| ${columns.map(() => "---").join(" | ")} |`,
+    ...rows.map((row) => `| ${columns.map((c) => row[c]).join(" | ")} |`),
+  ].join("\n");
+}
