@@ -52,3 +52,8 @@ export function clientError(
 ): PostofficeError {
   return new PostofficeError(code, message, { ...extra, reason });
 }
+
+/** The error of every call made once the client is closed. */
+export function closedError(): PostofficeError {
+  return clientError("closed", "client_closed", "The client is closed.");
+}

@@ -136,7 +136,7 @@ describe("PostofficeClient against a real server", () => {
     await until(() => seen.length === 1);
     expect(await bob.who("lobby")).toEqual(expect.arrayContaining(["alice", "bob"]));
     // Room history lives in the node's memory: this one only drops bob's connection.
-    const raw = (bob as unknown as { socket: { close(): void } }).socket;
+    const raw = (bob as unknown as { connection: { socket: { close(): void } } }).connection.socket;
     raw.close();
     await alice.sendToRoom("lobby", { n: 2 });
     await until(() => seen.length === 2);

@@ -1,0 +1,194 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import WebSocket from "ws";
+import type { PostofficeClient } from "../../src/client/index.js";
+import { startTestServer, type TestServer } from "../support/test-server.js";
+import { clientPool, collect, outcome, sleep, until } from "./client-pool.js";
+import { tapSocket } from "./tap-socket.js";
+
+/**
+ * The review findings of the SDK about listeners and the client's own life cycle, each
+ * against a real server on 127.0.0.1: failing listeners and position stores, idempotent
+ * `connect()`, `flush()` and `close()`.
+ */
+describe("PostofficeClient resilience: listeners and life cycle", () => {
+  let server: TestServer | undefined;
+  const { client, closeAll } = clientPool(() => server?.url ?? "");
+  afterEach(async () => {
+    closeAll();
+    await server?.stop();
+    server = undefined;
+    vi.restoreAllMocks();
+  });
+
+  it("keeps delivering when the position store throws", async () => {
+    server = await startTestServer();
+    let calls = 0;
+    const positions = {
+      get: () => null,
+      set: () => {
+        calls += 1;
+        if (calls === 2) throw new Error("QuotaExceededError");
+      },
+    };
+    const alice = client("alice");
+    const carol = client("carol", { positions });
+    const seen = collect(carol);
+    const errors: string[] = [];
+    carol.on("error", (error) => void errors.push(error.message));
+    await Promise.all([alice.connect(), carol.connect()]);
+    for (let n = 1; n <= 4; n++) await alice.send("carol", { n });
+    await until(() => seen.length === 4);
+    expect(seen.map((m) => m.body.n)).toEqual([1, 2, 3, 4]);
+    expect(errors).toEqual(["QuotaExceededError"]);
+  });
+
+  it("calls every listener when one throws, reports it on `error`, and acks after all of them", async () => {
+    server = await startTestServer();
+    const tap = tapSocket();
+    const alice = client("alice");
+    const bob = client("bob", { WebSocket: tap.Factory });
+    const first: number[] = [];
+    const second: number[] = [];
+    bob.on("mail", (m) => {
+      first.push(m.seq);
+      if (m.body.n === 2) throw new Error("listener 1 failed");
+    });
+    bob.on("mail", async (m) => {
+      await sleep(5);
+      second.push(m.seq);
+    });
+    const errors: string[] = [];
+    bob.on("error", (error) => void errors.push(error.message));
+    await Promise.all([alice.connect(), bob.connect()]);
+    for (let n = 1; n <= 3; n++) await alice.send("bob", { n });
+    await until(() => second.length === 3);
+    await bob.flush();
+    expect(first).toEqual([1, 2, 3]);
+    expect(second).toEqual([1, 2, 3]);
+    expect(errors).toEqual(["listener 1 failed"]);
+    const acks = tap.sentOn().filter((f) => f.type === "ack");
+    expect(acks.at(-1)?.data).toEqual({ seq: 3 });
+  });
+
+  it("survives throwing listeners with no `error` listener, and a throwing `error` listener", async () => {
+    server = await startTestServer();
+    const logged = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => void unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      const dave = client("dave");
+      dave.on("presence", () => {
+        throw new Error("presence listener bug");
+      });
+      dave.on("roomMessage", async () => {
+        throw new Error("async roomMessage listener bug");
+      });
+      const seen: number[] = [];
+      dave.on("roomMessage", (m) => void seen.push(m.seq));
+      await dave.connect();
+      await dave.join("r1");
+      await dave.sendToRoom("r1", { t: 1 });
+      await until(() => seen.length === 1);
+      await sleep(50);
+      expect(logged.mock.calls.map((call) => String(call[1]))).toEqual([
+        "Error: presence listener bug",
+        "Error: async roomMessage listener bug",
+      ]);
+
+      // An `error` listener that throws is logged, not fed back to itself.
+      logged.mockClear();
+      dave.on("error", () => {
+        throw new Error("error listener bug");
+      });
+      await dave.sendToRoom("r1", { t: 2 });
+      await until(() => seen.length === 2);
+      await sleep(50);
+      expect(logged.mock.calls.map((call) => String(call[1]))).toEqual([
+        "Error: error listener bug",
+      ]);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
+  });
+
+  it("connect() is idempotent; close() detaches the socket and later calls reject with `closed`", async () => {
+    server = await startTestServer();
+    const tap = tapSocket();
+    const alice = client("alice", { WebSocket: tap.Factory });
+    const first = alice.connect();
+    const second = alice.connect();
+    expect(second).toBe(first);
+    await first;
+    await alice.connect();
+    expect(tap.sockets.length).toBe(1);
+
+    // The app closes while the welcome is already in flight.
+    let bob: PostofficeClient | undefined;
+    const bobTap = tapSocket({
+      filterIn(_socket, text) {
+        if ((JSON.parse(text) as { type: string }).type === "welcome") bob?.close();
+        return true;
+      },
+    });
+    bob = client("bob", { WebSocket: bobTap.Factory });
+    const welcomes: unknown[] = [];
+    bob.on("welcome", (info) => void welcomes.push(info));
+    const connecting = await outcome(bob.connect(), 1000);
+    expect(connecting).toMatchObject({ code: "closed" });
+    await sleep(100);
+    expect(welcomes).toEqual([]);
+    expect(bob.connectionState).toBe("closed");
+    expect(await outcome(bob.send("alice", { x: 1 }), 500)).toMatchObject({ code: "closed" });
+    expect(await outcome(bob.join("x"), 500)).toMatchObject({ code: "closed" });
+    expect(await outcome(bob.flush(), 500)).toMatchObject({ code: "closed" });
+    expect(await outcome(bob.connect(), 500)).toMatchObject({ code: "closed" });
+    await until(() => bobTap.sockets[0]?.readyState === WebSocket.CLOSED);
+    expect(bobTap.sockets.length).toBe(1);
+  });
+
+  it("flush() waits for the mail listeners, and no listener runs after close()", async () => {
+    server = await startTestServer();
+    const alice = client("alice");
+    await alice.connect();
+    for (let n = 1; n <= 3; n++) await alice.send("bob", { n });
+    const bob = client("bob");
+    const seen: number[] = [];
+    bob.on("mail", async (m) => {
+      seen.push(m.seq);
+      await sleep(50);
+    });
+    await bob.connect();
+    await sleep(20); // the three mails are in; the first listener is running
+    await bob.flush();
+    bob.close();
+    expect(seen).toEqual([1, 2, 3]);
+    // Every ack was kept: a new device (resuming from the acknowledged position) gets nothing.
+    const next = client("bob");
+    const replayed = collect(next);
+    await next.connect();
+    await next.flush();
+    await sleep(50);
+    expect(replayed).toEqual([]);
+    next.close();
+
+    for (let n = 4; n <= 6; n++) await alice.send("bob", { n });
+    const last = client("bob");
+    const handled: number[] = [];
+    let closeNow: () => void = () => undefined;
+    const firstRunning = new Promise<void>((resolve) => {
+      closeNow = resolve;
+    });
+    last.on("mail", async (m) => {
+      handled.push(m.seq);
+      closeNow();
+      await sleep(50);
+    });
+    await last.connect();
+    await firstRunning;
+    last.close();
+    await sleep(300);
+    expect(handled).toEqual([4]);
+  });
+});

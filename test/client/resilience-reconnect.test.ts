@@ -1,0 +1,210 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { MailboxReset, PostofficeClient, Receipt, RoomReset } from "../../src/client/index.js";
+import { startTestServer, type TestServer } from "../support/test-server.js";
+import { clientPool, collect, outcome, sleep, until } from "./client-pool.js";
+import { tapSocket } from "./tap-socket.js";
+
+/**
+ * The review findings of the SDK about reconnecting, each against a real server on 127.0.0.1:
+ * rooms and mailbox resumed (or reset) after a reconnect, the backoff and its floors, and
+ * what is sent again after a welcome.
+ */
+describe("PostofficeClient resilience: reconnects and resumes", () => {
+  let server: TestServer | undefined;
+  const { client, closeAll } = clientPool(() => server?.url ?? "");
+  afterEach(async () => {
+    closeAll();
+    await server?.stop();
+    server = undefined;
+    vi.restoreAllMocks();
+  });
+
+  it("rejoins before resending, and takes a restarted room numbering from `joined` (roomReset)", async () => {
+    server = await startTestServer();
+    const tap = tapSocket();
+    const alice = client("alice", { WebSocket: tap.Factory });
+    const seen: string[] = [];
+    alice.on("roomMessage", (m) => {
+      seen.push(`${m.seq}:${m.body.text}`);
+    });
+    const resets: RoomReset[] = [];
+    alice.on("roomReset", (reset) => {
+      resets.push(reset);
+    });
+    await alice.connect();
+    await alice.join("solo");
+    for (const text of ["one", "two", "three"]) await alice.sendToRoom("solo", { text });
+    await until(() => seen.length === 3);
+
+    // Alice was the room's only member: with her connection the room is forgotten.
+    alice.delay.ms = 150;
+    tap.sockets.at(-1)?.terminate();
+    await until(() => alice.connectionState !== "open");
+    const queued = alice.sendToRoom("solo", { text: "queued" });
+    expect(await outcome(queued)).toMatchObject({ ref: expect.any(String) });
+    await alice.sendToRoom("solo", { text: "after" });
+    await until(() => seen.length === 5);
+    expect(seen).toEqual(["1:one", "2:two", "3:three", "1:queued", "2:after"]);
+    expect(resets).toEqual([
+      expect.objectContaining({ room: "solo", since: 3, position: 0, renumbered: true }),
+    ]);
+    const sent = tap.sentOn().filter((f) => f.type === "join" || f.type === "message");
+    expect(sent.map((f) => f.type)).toEqual(["join", "message", "message"]);
+  });
+
+  it("starts again from the new mailbox when the server's numbering restarted (mailboxReset)", async () => {
+    const memory = {
+      mailbox: { store: "memory" },
+      server: { shutdown: { reconnectWindowMs: 100 } },
+    };
+    server = await startTestServer(memory);
+    const { dir } = server;
+    const port = server.node.port;
+    const store = new Map<string, string>();
+    const positions = {
+      get: (k: string) => store.get(k),
+      set: (k: string, v: string) => void store.set(k, v),
+    };
+    const alice = client("alice");
+    await alice.connect();
+    const before = client("bob", { positions, positionKey: "bob" });
+    const seenBefore = collect(before);
+    await before.connect();
+    for (let n = 1; n <= 3; n++) await alice.send("bob", { n });
+    await until(() => seenBefore.length === 3);
+    await before.flush();
+    before.close();
+    expect(store.get("bob")).toBe("3");
+
+    // The memory store forgets everything: bob's mailbox numbers from 1 again.
+    await server.halt();
+    server = await startTestServer({ ...memory, server: { ...memory.server, port } }, { dir });
+    await until(() => alice.connectionState === "open");
+    await alice.send("bob", { n: 4 });
+    await alice.send("bob", { n: 5 });
+    const bob = client("bob", { positions, positionKey: "bob" });
+    const seen = collect(bob);
+    const resets: MailboxReset[] = [];
+    bob.on("mailboxReset", (reset) => {
+      resets.push(reset);
+    });
+    await bob.connect();
+    await until(() => seen.length === 2);
+    await alice.send("bob", { n: 6 });
+    await until(() => seen.length === 3);
+    expect(seen.map((m) => [m.seq, m.body.n])).toEqual([
+      [1, 4],
+      [2, 5],
+      [3, 6],
+    ]);
+    expect(resets).toEqual([{ previous: 3, after: 2 }]);
+    await bob.flush();
+    expect(store.get("bob")).toBe("3");
+  });
+
+  it("waits at least the server's retryAfterMs (or 1 s) before reconnecting after a 4429", async () => {
+    server = await startTestServer({
+      limits: { rate: { message: { perSecond: 1, burst: 1 }, closeAfterRefusals: 2 } },
+    });
+    const tap = tapSocket();
+    const alice = client("alice", { WebSocket: tap.Factory });
+    await alice.connect();
+    const first = tap.sockets[0];
+    let closedAt = 0;
+    let code = 0;
+    first?.on("close", (c) => {
+      code = c;
+      closedAt = Date.now();
+    });
+    // Flood the connection behind the client's back, as a buggy app's raw frames would.
+    for (let i = 0; i < 6; i++)
+      first?.send(JSON.stringify({ type: "message", data: { to: "bob" } }));
+    await until(() => closedAt > 0);
+    expect(code).toBe(4429);
+    await until(() => tap.sockets.length === 2, 5000);
+    expect(Date.now() - closedAt).toBeGreaterThanOrEqual(900);
+    await until(() => alice.connectionState === "open");
+  });
+
+  it("resets the backoff only once a connection has stayed open a while", async () => {
+    server = await startTestServer();
+    let drops = 3;
+    const tap = tapSocket({
+      filterIn(socket, text) {
+        if (drops > 0 && (JSON.parse(text) as { type: string }).type === "welcome") {
+          drops -= 1;
+          setTimeout(() => socket.terminate(), 10);
+        }
+        return true;
+      },
+    });
+    const alice = client("alice", {
+      WebSocket: tap.Factory,
+      reconnect: { initialDelayMs: 10, maxDelayMs: 40, resetAfterMs: 300 },
+    });
+    const attempt = () =>
+      (alice as unknown as { connection: { attempt: number } }).connection.attempt;
+    await alice.connect();
+    await until(() => tap.sockets.length === 4 && alice.connectionState === "open");
+    expect(attempt()).toBe(3);
+    await sleep(400);
+    expect(attempt()).toBe(0);
+  });
+
+  it("ignores messages of a room it has left, and does not rejoin it", async () => {
+    server = await startTestServer();
+    let alice: PostofficeClient | undefined;
+    let leaving: Promise<void> | undefined;
+    const tap = tapSocket({
+      filterIn(_socket, text) {
+        const frame = JSON.parse(text) as { type: string; data?: { room?: string } };
+        // The app leaves while a room message is already on its way.
+        if (leaving === undefined && frame.type === "message" && frame.data?.room === "busy") {
+          leaving = alice?.leave("busy");
+        }
+        return true;
+      },
+    });
+    alice = client("alice", { WebSocket: tap.Factory });
+    const seen: number[] = [];
+    alice.on("roomMessage", (m) => void seen.push(m.seq));
+    const bob = client("bob");
+    await Promise.all([alice.connect(), bob.connect()]);
+    await alice.join("busy");
+    await bob.join("busy");
+    await bob.sendToRoom("busy", { i: 1 });
+    await until(() => leaving !== undefined);
+    await leaving;
+    await bob.sendToRoom("busy", { i: 2 });
+    await sleep(100);
+    expect(seen).toEqual([]);
+    tap.sockets.at(-1)?.terminate();
+    await until(() => tap.sockets.length === 2 && alice?.connectionState === "open");
+    await bob.flush();
+    expect(tap.sentOn().map((f) => f.type)).toEqual(["auth"]);
+    expect(await bob.who("busy")).toEqual(["bob"]);
+  });
+
+  it("sends a markRead made while offline after the next welcome", async () => {
+    server = await startTestServer();
+    const tap = tapSocket();
+    const alice = client("alice");
+    const receipts: Receipt[] = [];
+    alice.on("receipt", (r) => void receipts.push(r));
+    const bob = client("bob", { WebSocket: tap.Factory });
+    const got = collect(bob);
+    await Promise.all([alice.connect(), bob.connect()]);
+    await alice.send("bob", { text: "read me" });
+    await until(() => got.length === 1);
+    bob.delay.ms = 100;
+    tap.sockets[0]?.terminate();
+    await until(() => bob.connectionState !== "open");
+    bob.markRead(got[0]?.seq ?? 0);
+    await until(() => bob.connectionState === "open");
+    await bob.flush();
+    expect(tap.sentOn().filter((f) => f.type === "read")).toEqual([
+      { type: "read", data: { seq: got[0]?.seq } },
+    ]);
+    await until(() => receipts.some((r) => r.status === "read"));
+  });
+});

@@ -1,0 +1,138 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { PostofficeError } from "../../src/client/index.js";
+import { startTestServer, type TestServer } from "../support/test-server.js";
+import { clientPool, collect, outcome, sleep, until } from "./client-pool.js";
+import { tapSocket } from "./tap-socket.js";
+
+/**
+ * The review findings of the SDK about sends, each against a real server on 127.0.0.1: lost
+ * receipts, `waitFor: "delivered"`, and the pace of a long offline queue.
+ */
+describe("PostofficeClient resilience: sends and receipts", () => {
+  let server: TestServer | undefined;
+  const { client, closeAll } = clientPool(() => server?.url ?? "");
+  afterEach(async () => {
+    closeAll();
+    await server?.stop();
+    server = undefined;
+    vi.restoreAllMocks();
+  });
+
+  it("resends mail whose receipt was lost, but rejects a room message or broadcast as outcome unknown", async () => {
+    server = await startTestServer();
+    let dropNextAccepted = false;
+    const tap = tapSocket({
+      filterIn(socket, text) {
+        const frame = JSON.parse(text) as { type: string; data: { status?: string } };
+        if (dropNextAccepted && frame.type === "receipt" && frame.data.status === "accepted") {
+          dropNextAccepted = false;
+          socket.terminate();
+          return false;
+        }
+        return true;
+      },
+    });
+    const ann = client("ann", { WebSocket: tap.Factory }, ["admin"]);
+    const bob = client("bob");
+    const rooms: string[] = [];
+    const broadcasts: string[] = [];
+    bob.on("roomMessage", (m) => void rooms.push(String(m.body.text)));
+    bob.on("broadcast", (m) => void broadcasts.push(String(m.body.text)));
+    const mail = collect(bob);
+    await Promise.all([ann.connect(), bob.connect()]);
+    await ann.join("lobby");
+    await bob.join("lobby");
+
+    dropNextAccepted = true;
+    const room = await outcome(ann.sendToRoom("lobby", { text: "hello room" }));
+    expect(room).toBeInstanceOf(PostofficeError);
+    expect(room).toMatchObject({ code: "closed", details: { reason: "outcome_unknown" } });
+    expect((room as PostofficeError).message).toMatch(/outcome unknown/);
+
+    dropNextAccepted = true;
+    const broadcast = await outcome(ann.broadcast({ text: "hello all" }));
+    expect(broadcast).toMatchObject({ code: "closed", details: { reason: "outcome_unknown" } });
+
+    dropNextAccepted = true;
+    expect(await outcome(ann.send("bob", { text: "hello mail" }))).toMatchObject({
+      id: expect.any(String),
+    });
+    await until(() => mail.length === 1);
+    await sleep(200);
+    expect(rooms).toEqual(["hello room"]);
+    expect(broadcasts).toEqual(["hello all"]);
+    expect(mail.map((m) => m.body.text)).toEqual(["hello mail"]);
+  });
+
+  it("waitFor delivered: resolves with the receipt even when `delivered` overtakes `accepted`", async () => {
+    server = await startTestServer();
+    let dropNextAccepted = false;
+    const order: string[] = [];
+    const tap = tapSocket({
+      filterIn(socket, text) {
+        const frame = JSON.parse(text) as { type: string; data: { status?: string } };
+        if (frame.type === "receipt") order.push(String(frame.data.status));
+        if (dropNextAccepted && frame.type === "receipt" && frame.data.status === "accepted") {
+          dropNextAccepted = false;
+          socket.terminate();
+          return false;
+        }
+        return true;
+      },
+    });
+    const bob = client("bob");
+    await bob.connect();
+    const alice = client("alice", {
+      WebSocket: tap.Factory,
+      reconnect: { initialDelayMs: 300, maxDelayMs: 300 },
+    });
+    await alice.connect();
+    alice.delay.ms = 200; // bob acknowledges the mail while alice is away
+    dropNextAccepted = true;
+    const result = await outcome(
+      alice.send("bob", { text: "Read this" }, { waitFor: "delivered" }),
+    );
+    expect(result).toEqual({
+      id: expect.any(String),
+      ref: expect.any(String),
+      ts: expect.any(Number),
+    });
+    expect(order.indexOf("delivered")).toBeLessThan(order.lastIndexOf("accepted"));
+  });
+
+  it("waitFor delivered: rejects with `timeout` after deliveredTimeoutMs", async () => {
+    server = await startTestServer();
+    const alice = client("alice");
+    await alice.connect();
+    const started = Date.now();
+    const result = await outcome(
+      alice.send("nobody-online", { x: 1 }, { waitFor: "delivered", deliveredTimeoutMs: 200 }),
+    );
+    expect(result).toBeInstanceOf(PostofficeError);
+    expect(result).toMatchObject({
+      code: "timeout",
+      details: { reason: "delivered_timeout", accepted: { id: expect.any(String) } },
+    });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+  });
+
+  it("paces a long offline queue so that it does not trip the rate limit", async () => {
+    server = await startTestServer({
+      limits: { rate: { message: { perSecond: 25, burst: 10 }, closeAfterRefusals: 10 } },
+    });
+    const tap = tapSocket();
+    const alice = client("alice", { WebSocket: tap.Factory });
+    const bob = client("bob");
+    const got = collect(bob);
+    await Promise.all([alice.connect(), bob.connect()]);
+    alice.delay.ms = 100;
+    tap.sockets[0]?.terminate();
+    await until(() => alice.connectionState !== "open");
+    const sends = Array.from({ length: 40 }, (_, n) => alice.send("bob", { n }));
+    const results = await Promise.all(sends.map((s) => outcome(s, 10_000)));
+    expect(results.filter((r) => r instanceof PostofficeError || r === "pending")).toEqual([]);
+    expect(tap.sockets.length).toBe(2); // no 4429 close
+    await until(() => got.length === 40);
+    expect(got.map((m) => m.body.n)).toEqual(Array.from({ length: 40 }, (_, n) => n));
+  }, 20_000);
+});
