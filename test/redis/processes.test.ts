@@ -104,7 +104,8 @@ describe("nodes as processes on one Redis", () => {
       const client = await on(cluster.url, `user${i}`);
       users.push(client);
       const welcome = client.frames.find((f) => f.type === "welcome");
-      nodes.add((welcome?.data?.server as { node: string }).node);
+      const server = welcome?.data?.server as { node: string } | undefined;
+      nodes.add(server?.node ?? "missing");
     }
     expect(nodes.size).toBe(2);
     for (let i = 0; i < 6; i++) {
