@@ -49,7 +49,7 @@ export class PostofficeNode {
     const metrics = new Metrics({ processMetrics: config.metrics.processMetrics });
     const { authenticator } = await buildAuthenticator(config.auth, config.server.dataDir, log);
     let backendsUp = true;
-    const backends = buildBackends(config, log, (up) => {
+    const backends = await buildBackends(config, log, (up) => {
       backendsUp = up;
     });
     const { store, broker } = backends;

@@ -1,18 +1,15 @@
 import { isAbsolute, join } from "node:path";
 import type { Broker } from "../broker/broker.js";
 import { MemoryBroker } from "../broker/memory-broker.js";
-import { RedisBroker } from "../broker/redis-broker.js";
 import type { Config } from "../config/config.js";
 import type { Logger } from "../log/logger.js";
 import { MemoryMessageStore } from "../mailbox/memory-message-store.js";
 import type { MessageStore } from "../mailbox/message-store.js";
-import { RedisMessageStore } from "../mailbox/redis-message-store.js";
 import { SqliteMessageStore } from "../mailbox/sqlite-message-store.js";
 import { MemoryPresence } from "../rooms/memory-presence.js";
 import { MemoryRoomLog } from "../rooms/memory-room-log.js";
 import type { Presence } from "../rooms/presence.js";
-import { type PresenceEntry, RedisPresence } from "../rooms/redis-presence.js";
-import { RedisRoomLog } from "../rooms/redis-room-log.js";
+import type { PresenceEntry } from "../rooms/redis-presence.js";
 import type { RoomLog } from "../rooms/room-log.js";
 
 /** A room that has said nothing for this long is forgotten in Redis (its numbering restarts). */
@@ -36,12 +33,12 @@ export interface Backends {
  * presence, SQLite or memory mailboxes) or a node of a network on one Redis (everything shared).
  * load-config has refused the combinations that would lose mail.
  */
-export function buildBackends(
+export async function buildBackends(
   config: Config,
   log: Logger,
   onRedisStatus: (up: boolean) => void,
-): Backends {
-  const store = pickStore(config);
+): Promise<Backends> {
+  const store = await pickStore(config);
   const onHandlerError = (error: unknown, topic: string): void => {
     log.error({ err: error, topic }, "delivery failed");
   };
@@ -58,6 +55,12 @@ export function buildBackends(
       close: () => store.close(),
     };
   }
+  // Loaded only for a network of nodes: the Redis client alone costs a single node ~25 MiB.
+  const [{ RedisBroker }, { RedisPresence }, { RedisRoomLog }] = await Promise.all([
+    import("../broker/redis-broker.js"),
+    import("../rooms/redis-presence.js"),
+    import("../rooms/redis-room-log.js"),
+  ]);
   const onConnectionError = (error: Error): void => {
     log.warn({ err: error.message }, "redis connection failed; retrying");
   };
@@ -87,7 +90,7 @@ export function buildBackends(
   };
 }
 
-function pickStore(config: Config): MessageStore {
+async function pickStore(config: Config): Promise<MessageStore> {
   const { store: kind, maxMessages, overflow, ttlMs, idempotencyWindowMs, sqlite } = config.mailbox;
   const retention = { maxMessages, overflow, ttlMs, idempotencyWindowMs };
   switch (kind) {
@@ -97,12 +100,14 @@ function pickStore(config: Config): MessageStore {
       const file = isAbsolute(sqlite.file) ? sqlite.file : join(config.server.dataDir, sqlite.file);
       return new SqliteMessageStore({ ...retention, ...sqlite, file });
     }
-    case "redis":
+    case "redis": {
+      const { RedisMessageStore } = await import("../mailbox/redis-message-store.js");
       return new RedisMessageStore({
         url: config.redis.url,
         keyPrefix: config.redis.keyPrefix,
         ...retention,
       });
+    }
     default: {
       const unknown: never = kind;
       throw new Error(`unknown mailbox store "${String(unknown)}"`);
