@@ -1,0 +1,166 @@
+// The three servers of the side-by-side benchmark, each started as its own process on
+// 127.0.0.1: Postoffice as shipped (the built CLI, JWT auth, metrics on, SQLite store unless
+// told otherwise, only the limits that would cap the benchmark raised), the bare `ws` peer and
+// the Socket.IO peer. Readings: CPU and RSS from /proc, heap from Postoffice's /metrics or the
+// peers' /stats, and a full garbage collection through the inspector (for the idle readings).
+import { spawn } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import WebSocket from "ws";
+import { CLI, cpuSeconds, freePort, NO_RATE_LIMITS, SECRET } from "../lib.mjs";
+
+const PEERS = {
+  ws: fileURLToPath(new URL("../peers/ws-server.mjs", import.meta.url)),
+  socketio: fileURLToPath(new URL("../peers/socketio-server.mjs", import.meta.url)),
+};
+const START_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 30_000;
+
+export const SERVER_LABELS = { postoffice: "Postoffice", ws: "bare ws", socketio: "Socket.IO" };
+
+/** Postoffice's configuration: rate limits off, caps raised past the benchmark's counts. */
+export function postofficeConfig(store) {
+  return [
+    NO_RATE_LIMITS.trimEnd(),
+    "  maxConnections: 0",
+    "rooms:",
+    "  maxMembers: 100000",
+    "mailbox:",
+    `  store: ${store}`,
+    "",
+  ].join("\n");
+}
+
+/**
+ * Starts one server. kind: "postoffice" | "ws" | "socketio"; store (Postoffice only):
+ * "sqlite" (the default, as shipped) or "memory".
+ */
+export async function startServer(kind, { store = "sqlite" } = {}) {
+  const port = await freePort();
+  const inspectPort = await freePort();
+  const dir = await mkdtemp(join(tmpdir(), "postoffice-side-by-side-"));
+  // --inspect-port only names the port the inspector would use: nothing listens there until
+  // SIGUSR1 (gc() below, idle scenario only), for every server alike.
+  const node = [`--inspect-port=127.0.0.1:${inspectPort}`];
+  let args;
+  let env = { PATH: process.env.PATH };
+  let readyText;
+  if (kind === "postoffice") {
+    const config = join(dir, "postoffice.yaml");
+    await writeFile(config, postofficeConfig(store));
+    args = [CLI, "start", "--port", String(port), "--host", "127.0.0.1", "--config", config];
+    env = {
+      ...env,
+      POSTOFFICE_JWT_SECRET: SECRET,
+      POSTOFFICE_DATA_DIR: dir,
+      POSTOFFICE_LOG_FORMAT: "json",
+      POSTOFFICE_LOG_LEVEL: "info",
+    };
+    readyText = "postoffice is ready";
+  } else {
+    args = [PEERS[kind], "--port", String(port), "--host", "127.0.0.1"];
+    readyText = "peer ready";
+  }
+  const child = spawn(process.execPath, [...node, ...args], {
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let tail = "";
+  const keep = (chunk) => {
+    tail = (tail + chunk).slice(-4000);
+  };
+  child.stderr.on("data", keep);
+  await new Promise((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(
+      () => reject(new Error(`${kind} did not start: ${tail}`)),
+      START_TIMEOUT_MS,
+    );
+    const onData = (chunk) => {
+      keep(chunk);
+      if (out.length < 100_000) out += chunk;
+      if (out.includes(readyText)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout.on("data", onData); // read to the end, so that a full pipe never blocks it
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${kind} exited ${code} before it was ready: ${tail}`));
+    });
+  });
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  let inspector;
+
+  return {
+    kind,
+    pid: child.pid,
+    host: `127.0.0.1:${port}`,
+    tail: () => tail,
+    cpuSeconds: () => cpuSeconds(child.pid),
+
+    /** RSS from /proc and V8's used heap, in bytes. */
+    async memory() {
+      const status = await readFile(`/proc/${child.pid}/status`, "utf8");
+      const rss = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN) * 1024;
+      let heapUsed;
+      if (kind === "postoffice") {
+        const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+        heapUsed = Number(/^nodejs_heap_size_used_bytes\s+(\S+)/m.exec(metrics)?.[1] ?? Number.NaN);
+      } else {
+        heapUsed = (await (await fetch(`http://127.0.0.1:${port}/stats`)).json()).heapUsed;
+      }
+      return { rss, heapUsed };
+    },
+
+    /** A full GC in the server (inspector: HeapProfiler.collectGarbage), the same for all. */
+    async gc() {
+      if (inspector === undefined) {
+        process.kill(child.pid, "SIGUSR1");
+        let url;
+        for (let i = 0; i < 100 && url === undefined; i++) {
+          try {
+            const list = await (await fetch(`http://127.0.0.1:${inspectPort}/json/list`)).json();
+            url = list[0]?.webSocketDebuggerUrl;
+          } catch {
+            await new Promise((resolve) => setTimeout(resolve, 50));
+          }
+        }
+        if (url === undefined) throw new Error(`${kind}: inspector did not open`);
+        inspector = new WebSocket(url);
+        await new Promise((resolve, reject) => {
+          inspector.once("open", resolve);
+          inspector.once("error", reject);
+        });
+      }
+      const id = Math.floor(Math.random() * 1e9);
+      await new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error("gc timed out")), 30_000);
+        const onMessage = (data) => {
+          if (JSON.parse(data.toString()).id === id) {
+            clearTimeout(timer);
+            inspector.off("message", onMessage);
+            resolve();
+          }
+        };
+        inspector.on("message", onMessage);
+        inspector.send(JSON.stringify({ id, method: "HeapProfiler.collectGarbage" }));
+      });
+    },
+
+    /** SIGTERM (the server closes its connections first), then SIGKILL if it lingers. */
+    async stop() {
+      inspector?.terminate();
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill("SIGTERM");
+        const timer = setTimeout(() => child.kill("SIGKILL"), STOP_TIMEOUT_MS);
+        await exited;
+        clearTimeout(timer);
+      }
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

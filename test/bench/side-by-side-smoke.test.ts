@@ -1,0 +1,116 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+
+const exec = promisify(execFile);
+const BENCH = fileURLToPath(new URL("../../bench/side-by-side.mjs", import.meta.url));
+
+interface Phase {
+  p50Ms: number;
+  p99Ms: number;
+  serverCpuPercent: number;
+  generatorCpuPercent: number;
+  lostConnections: number;
+}
+type ByServer<T> = Record<string, T>;
+interface Report {
+  fanout: {
+    results: ByServer<{
+      saturation: Phase & { deliveriesPerSecond: number };
+      paced: Phase & { deliveriesPerSecond: number };
+    }>;
+  };
+  direct: {
+    results: ByServer<{
+      saturation: Phase & { mailsPerSecond: number };
+      paced: Phase & { mailsPerSecond: number; undelivered: number };
+    }>;
+  };
+  idle: Array<{
+    connections: number;
+    results: ByServer<{ open: number; loaded: { rss: number; heapUsed: number } }>;
+  }>;
+  connrate: { results: ByServer<{ connectionsPerSecond: number }> };
+}
+
+describe("the side-by-side benchmark", () => {
+  it("runs every scenario against Postoffice, bare ws and Socket.IO on tiny counts", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "postoffice-bench-side-by-side-smoke-"));
+    try {
+      const json = join(dir, "result.json");
+      const docs = join(dir, "benchmarks.md");
+      const { stdout } = await exec(process.execPath, [
+        BENCH,
+        ...["--fanout-clients", "4", "--fanout-duration", "0.3", "--fanout-rate", "50"],
+        ...["--direct-pairs", "2", "--direct-duration", "0.3", "--direct-rate", "100"],
+        ...["--idle-connections", "10", "--idle-settle", "0.1"],
+        ...["--connrate-concurrency", "2", "--connrate-duration", "0.3"],
+        ...["--warmup", "0.1", "--generators", "1", "--max-seconds", "100"],
+        ...["--json", json, "--markdown", join(dir, "result.md"), "--docs", docs, "--quiet"],
+      ]);
+      const report = JSON.parse(await readFile(json, "utf8")) as Report;
+
+      const servers = ["postoffice", "ws", "socketio"];
+      expect(Object.keys(report.fanout.results)).toEqual(servers);
+      for (const result of Object.values(report.fanout.results)) {
+        expect(result.saturation.deliveriesPerSecond).toBeGreaterThan(0);
+        expect(result.saturation.lostConnections).toBe(0);
+        expect(result.paced.p99Ms).toBeGreaterThan(0);
+        expect(result.paced.serverCpuPercent).toBeGreaterThanOrEqual(0);
+      }
+      expect(Object.keys(report.direct.results)).toEqual([
+        "postoffice-memory",
+        "postoffice-sqlite",
+        "ws",
+        "socketio",
+      ]);
+      for (const result of Object.values(report.direct.results)) {
+        expect(result.saturation.mailsPerSecond).toBeGreaterThan(0);
+        expect(result.paced.undelivered).toBe(0);
+        expect(result.paced.p50Ms).toBeGreaterThan(0);
+      }
+      expect(report.idle[0]?.connections).toBe(10);
+      for (const result of Object.values(report.idle[0]?.results ?? {})) {
+        expect(result.open).toBe(10);
+        expect(result.loaded.rss).toBeGreaterThan(0);
+        expect(result.loaded.heapUsed).toBeGreaterThan(0);
+      }
+      for (const server of servers)
+        expect(report.connrate.results[server]?.connectionsPerSecond).toBeGreaterThan(0);
+
+      // The table on stdout, and the same in the regenerated docs section.
+      expect(stdout).toContain("| Scenario | Figure | Postoffice | bare ws | Socket.IO |");
+      expect(stdout).toContain("direct mail, SQLite store");
+      const page = await readFile(docs, "utf8");
+      expect(page).toContain("<!-- side-by-side:start");
+      expect(page).toContain("Postoffice ÷ Socket.IO");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it("drives the Socket.IO peer through socket.io-client too", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "postoffice-bench-side-by-side-sio-"));
+    try {
+      const json = join(dir, "result.json");
+      await exec(process.execPath, [
+        BENCH,
+        ...["--only", "fanout,direct", "--servers", "socketio", "--sio-client", "official"],
+        ...["--fanout-clients", "4", "--fanout-duration", "0.3", "--fanout-rate", "50"],
+        ...["--direct-pairs", "2", "--direct-duration", "0.3", "--direct-rate", "100"],
+        ...["--warmup", "0.1", "--generators", "1", "--max-seconds", "60"],
+        ...["--json", json, "--markdown", join(dir, "result.md"), "--no-docs", "--quiet"],
+      ]);
+      const report = JSON.parse(await readFile(json, "utf8")) as Report;
+      expect(report.fanout.results.socketio?.saturation.deliveriesPerSecond).toBeGreaterThan(0);
+      expect(report.direct.results.socketio?.saturation.mailsPerSecond).toBeGreaterThan(0);
+      expect(report.direct.results.socketio?.paced.undelivered).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
