@@ -8,14 +8,9 @@ import {
   PostofficeClient,
   type PostofficeError,
   type Receipt,
+  type WebInfo,
 } from "../src/client/index.js";
 import { byId, clock, el } from "./dom.js";
-
-interface ServerInfo {
-  wsPath: string;
-  anonymous: boolean;
-  chatRoom: string | null;
-}
 
 type SendStatus = "sending" | "accepted" | "delivered" | "read" | "failed";
 const RANK: Record<SendStatus, number> = {
@@ -74,7 +69,7 @@ const ui = {
   notice: byId("notice"),
 };
 
-let info: ServerInfo = { wsPath: "/ws", anonymous: false, chatRoom: null };
+let info: WebInfo = { wsPath: "/ws", anonymous: false, chatRoom: null };
 let client: PostofficeClient | undefined;
 let me = "";
 const conversations = new Map<string, Conversation>();
@@ -91,7 +86,7 @@ void loadInfo();
 async function loadInfo(): Promise<void> {
   try {
     const response = await fetch("api/info", { cache: "no-store" });
-    if (response.ok) info = (await response.json()) as ServerInfo;
+    if (response.ok) info = (await response.json()) as WebInfo;
   } catch {
     // Defaults: /ws, token sign-in.
   }

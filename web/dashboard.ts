@@ -2,17 +2,9 @@
  * The dashboard: polls GET /api/stats every second and shows the node live. Messages per
  * second are the change in messages routed between two polls.
  */
+import type { Stats } from "../src/protocol/index.js";
 import { drawChart } from "./chart.js";
 import { byId, el } from "./dom.js";
-
-interface Stats {
-  connections: number;
-  sessions: number;
-  messagesRouted: { direct: number; room: number; broadcast: number };
-  errors: Record<string, number>;
-  mailboxesWaiting: number | null;
-  uptimeSeconds: number;
-}
 
 const INTERVAL_MS = 1000;
 const CAPACITY = 121; // two minutes of samples, both ends included

@@ -84,18 +84,9 @@ export function decodeClientFrame(text: string, options: DecodeOptions): DecodeR
       if (!isObject(data) || typeof data.token !== "string" || data.token.length === 0) {
         return fieldError("data.token", "must be a non-empty string", ref);
       }
-      if (data.since !== undefined && !isSequence(data.since)) {
-        return fieldError("data.since", "must be a non-negative integer", ref);
-      }
-      const since = data.since as number | undefined;
-      return {
-        ok: true,
-        frame: {
-          type: "auth",
-          id: ref,
-          data: { token: data.token, ...(since === undefined ? {} : { since }) },
-        },
-      };
+      const since = optionalSince(data, ref);
+      if ("ok" in since) return since;
+      return { ok: true, frame: { type: "auth", id: ref, data: { token: data.token, ...since } } };
     }
     case "message": {
       if (!isObject(data)) return fieldError("data", "must be an object", ref);
@@ -119,18 +110,9 @@ export function decodeClientFrame(text: string, options: DecodeOptions): DecodeR
     case "who": {
       if (!isObject(data) || !isRoomName(data.room)) return roomError("data.room", ref);
       if (value.type === "join") {
-        if (data.since !== undefined && !isSequence(data.since)) {
-          return fieldError("data.since", "must be a non-negative integer", ref);
-        }
-        const since = data.since as number | undefined;
-        return {
-          ok: true,
-          frame: {
-            type: "join",
-            id: ref,
-            data: { room: data.room, ...(since === undefined ? {} : { since }) },
-          },
-        };
+        const since = optionalSince(data, ref);
+        if ("ok" in since) return since;
+        return { ok: true, frame: { type: "join", id: ref, data: { room: data.room, ...since } } };
       }
       return { ok: true, frame: { type: value.type, id: ref, data: { room: data.room } } };
     }
@@ -157,7 +139,7 @@ export function decodeClientFrame(text: string, options: DecodeOptions): DecodeR
   }
 }
 
-function fieldError(field: string, expectation: string, ref?: string): DecodeResult {
+function fieldError(field: string, expectation: string, ref?: string): Refusal {
   return { ok: false, code: "invalid_field", message: `\`${field}\` ${expectation}.`, field, ref };
 }
 
@@ -174,6 +156,17 @@ function roomError(field: string, ref?: string): DecodeResult {
     "must be a room name: 1–64 letters, digits or . _ : -, starting with a letter or digit",
     ref,
   );
+}
+
+/** `data.since`, when given: the last sequence the client has (auth: mailbox; join: room). */
+function optionalSince(
+  data: Record<string, unknown>,
+  ref: string | undefined,
+): { since?: number } | Refusal {
+  if (data.since === undefined) return {};
+  if (!isSequence(data.since))
+    return fieldError("data.since", "must be a non-negative integer", ref);
+  return { since: data.since };
 }
 
 function isSequence(value: unknown): value is number {

@@ -2,3 +2,4 @@ export * from "./close-codes.js";
 export * from "./decode-client-frame.js";
 export * from "./error-codes.js";
 export * from "./frames.js";
+export * from "./http-api.js";

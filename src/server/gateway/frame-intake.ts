@@ -41,8 +41,15 @@ function isNotAnObject(code: string): boolean {
 export function createFrameIntake(options: IntakeOptions, deps: IntakeDeps) {
   const { metrics, userLimits, throttle } = deps;
 
+  const limits = { maxDepth: options.maxNestingDepth, maxStringLength: options.maxStringLength };
+
   function decode(data: RawData, isBinary: boolean): DecodeResult {
-    const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as Buffer);
+    // ws hands a Buffer (default binaryType); only fragments and ArrayBuffers need work.
+    const bytes = Buffer.isBuffer(data)
+      ? data
+      : Array.isArray(data)
+        ? Buffer.concat(data)
+        : Buffer.from(data);
     if (isBinary && !options.binaryFrames) {
       return {
         ok: false,
@@ -57,7 +64,6 @@ export function createFrameIntake(options: IntakeOptions, deps: IntakeDeps) {
     } catch {
       return { ok: false, code: "invalid_frame", message: "A binary frame must hold UTF-8 JSON." };
     }
-    const limits = { maxDepth: options.maxNestingDepth, maxStringLength: options.maxStringLength };
     const decoded = decodeClientFrame(text, limits);
     if (options.chatRoom !== undefined && !decoded.ok && !isBinary && isNotAnObject(decoded.code)) {
       const said = JSON.stringify({ type: "message", data: { room: options.chatRoom, text } });
@@ -88,7 +94,7 @@ export function createFrameIntake(options: IntakeOptions, deps: IntakeDeps) {
     if (session.inputClosed) return;
     const decoded = decode(data, isBinary);
     const type = decoded.ok ? decoded.frame.type : "invalid";
-    metrics.framesIn.inc({ type });
+    metrics.frameIn(type);
     const userId = session.identity?.userId;
     const rate = session.rateLimiter.check(
       type,

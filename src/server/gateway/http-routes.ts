@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { WebInfo } from "../../protocol/index.js";
 import type { Metrics } from "../metrics/metrics.js";
 import { loadStaticAssets, type StaticAsset } from "./static-assets.js";
 import type { Stats } from "./stats.js";
@@ -21,14 +22,7 @@ export interface HttpRouteDeps {
   webDir?: string;
 }
 
-export interface WebInfo {
-  /** The WebSocket path, `server.path`. */
-  wsPath: string;
-  /** Anonymous mode: the page may sign in with a name instead of a token. */
-  anonymous: boolean;
-  /** Chat mode's room, which every session is in without joining. */
-  chatRoom: string | null;
-}
+export type { WebInfo };
 
 /** Headers of the HTML pages: their scripts and styles come from this server only. */
 const PAGE_HEADERS = {

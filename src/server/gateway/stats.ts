@@ -1,19 +1,7 @@
+import type { Stats } from "../../protocol/index.js";
 import type { Metrics } from "../metrics/metrics.js";
 
-/** What `GET /api/stats` answers: the node at a glance, for the dashboard. */
-export interface Stats {
-  /** Open WebSocket connections, authenticated or not. */
-  connections: number;
-  /** Open connections that have authenticated. */
-  sessions: number;
-  /** Messages routed since the node started, by kind of delivery. */
-  messagesRouted: { direct: number; room: number; broadcast: number };
-  /** Error frames sent to clients since the node started, by error code. */
-  errors: Record<string, number>;
-  /** Mailboxes with entries not yet acknowledged; `null` when the store could not say. */
-  mailboxesWaiting: number | null;
-  uptimeSeconds: number;
-}
+export type { Stats };
 
 export interface StatsSources {
   metrics: Metrics;

@@ -94,6 +94,26 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /**
+   * Per-frame and per-message counts, bound to their label once: prom-client hashes the
+   * labels on every `inc({...})`, which the hot path of a message need not pay.
+   */
+  private readonly framesInByType = new Map<string, { inc(): void }>();
+  readonly routed = {
+    direct: this.messagesRouted.labels("direct"),
+    room: this.messagesRouted.labels("room"),
+    broadcast: this.messagesRouted.labels("broadcast"),
+  };
+
+  frameIn(type: string): void {
+    let counter = this.framesInByType.get(type);
+    if (counter === undefined) {
+      counter = this.framesIn.labels(type);
+      this.framesInByType.set(type, counter);
+    }
+    counter.inc();
+  }
+
   constructor(options: { processMetrics: boolean }) {
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
   }

@@ -1,4 +1,9 @@
-import type { DeliveredMessageFrame, ReceiptFrame } from "../../protocol/index.js";
+import type {
+  DeliveredMessageFrame,
+  ReceiptFrame,
+  RoomMessage,
+  RoomMessageFrame,
+} from "../../protocol/index.js";
 import type { MailboxEntry } from "../mailbox/message-store.js";
 
 /** The frame a mailbox entry is delivered as; encoded once, sent to every device. */
@@ -23,4 +28,10 @@ export function encodeEntry(entry: MailboxEntry): string {
     data: { status: entry.status, id: entry.mailId, to: entry.to, ts: entry.ts, seq: entry.seq },
   };
   return JSON.stringify(receipt);
+}
+
+/** A room message as its members get it, live or caught up from the room's log. */
+export function encodeRoomMessage(message: RoomMessage): string {
+  const frame: RoomMessageFrame = { type: "message", data: message };
+  return JSON.stringify(frame);
 }

@@ -8,6 +8,7 @@ import type { Presence } from "../rooms/presence.js";
 import type { RoomLog } from "../rooms/room-log.js";
 import { globToRegExp } from "../rules/glob.js";
 import type { Session } from "../session/session.js";
+import { encodeRoomMessage } from "./encode-entry.js";
 
 export interface RoomSettings {
   /** Tell members when a user joins or leaves. */
@@ -21,6 +22,9 @@ export interface RoomLimits {
   maxMembers: number;
 }
 
+const NO_SETTINGS: RoomSettings = { presence: false, history: 0 };
+const SETTINGS_CACHE_SIZE = 10_000;
+
 export type RoomOutcome<T> =
   | { ok: true; value: T }
   | { ok: false; code: ErrorCode; message: string };
@@ -32,6 +36,7 @@ export type RoomOutcome<T> =
  */
 export class RoomRouter {
   private readonly settings: Array<{ match: RegExp } & RoomSettings>;
+  private readonly settingsByRoom = new Map<string, RoomSettings>();
 
   constructor(
     private readonly broker: Broker,
@@ -46,8 +51,15 @@ export class RoomRouter {
     this.settings = settings.map((entry) => ({ ...entry, match: globToRegExp(entry.match) }));
   }
 
+  /** The first matching `rooms.settings` entry, looked up once per room (bounded cache). */
   settingsOf(room: string): RoomSettings {
-    return this.settings.find((entry) => entry.match.test(room)) ?? { presence: false, history: 0 };
+    let found = this.settingsByRoom.get(room);
+    if (found === undefined) {
+      found = this.settings.find((entry) => entry.match.test(room)) ?? NO_SETTINGS;
+      if (this.settingsByRoom.size >= SETTINGS_CACHE_SIZE) this.settingsByRoom.clear();
+      this.settingsByRoom.set(room, found);
+    }
+    return found;
   }
 
   /**
@@ -108,7 +120,7 @@ export class RoomRouter {
           if (wait !== undefined) await wait;
           if (!session.isOpen) return recovered;
           session.rooms.set(room, message.seq);
-          session.sendText(JSON.stringify({ type: "message", data: message }));
+          session.sendText(encodeRoomMessage(message));
         }
       }
       return recovered;
@@ -145,10 +157,10 @@ export class RoomRouter {
       { id: randomUUID(), room, from: sender.userId, ts: this.clock(), body },
       this.settingsOf(room).history,
     );
-    this.metrics.messagesRouted.inc({ kind: "room" });
+    this.metrics.routed.room.inc();
     await this.broker.publish(topics.room(room), {
       seq: message.seq,
-      frame: JSON.stringify({ type: "message", data: message }),
+      frame: encodeRoomMessage(message),
     });
     return { ok: true, value: { id: message.id, room, seq: message.seq, ts: message.ts } };
   }
@@ -161,7 +173,7 @@ export class RoomRouter {
   async broadcast(sender: Identity, body: JsonObject): Promise<{ id: string; ts: number }> {
     const id = randomUUID();
     const ts = this.clock();
-    this.metrics.messagesRouted.inc({ kind: "broadcast" });
+    this.metrics.routed.broadcast.inc();
     await this.broker.publish(topics.broadcast, {
       seq: 0,
       frame: JSON.stringify({ type: "broadcast", data: { id, from: sender.userId, ts, body } }),

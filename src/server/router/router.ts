@@ -44,7 +44,7 @@ export class Router {
       return result.accepted;
     }
     const { mail, dropped } = result;
-    this.metrics.messagesRouted.inc({ kind: "direct" });
+    this.metrics.routed.direct.inc();
     if (dropped > 0) this.metrics.mailDropped.inc(dropped);
     await this.publish(mail.to, mail);
     return { id: mail.id, to: mail.to, seq: mail.seq, ts: mail.ts };

@@ -1,3 +1,4 @@
+import { ROOM_NAME } from "../../../protocol/index.js";
 import type { SchemaNode } from "./schema-node.js";
 
 /** `chat`: chat mode, as the Broadcast Server. */
@@ -16,7 +17,7 @@ export const chat: SchemaNode = {
     },
     room: {
       type: "string",
-      pattern: "^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$",
+      pattern: ROOM_NAME.source,
       default: "chat",
       description: "The room of chat mode.",
     },

@@ -1,0 +1,29 @@
+/**
+ * The JSON of the HTTP API the web page and dashboard read, shared by the server that
+ * answers it and the pages that use it, so the two cannot drift.
+ */
+
+/** `GET /api/stats`: the node at a glance, for the dashboard. */
+export interface Stats {
+  /** Open WebSocket connections, authenticated or not. */
+  connections: number;
+  /** Open connections that have authenticated. */
+  sessions: number;
+  /** Messages routed since the node started, by kind of delivery. */
+  messagesRouted: { direct: number; room: number; broadcast: number };
+  /** Error frames sent to clients since the node started, by error code. */
+  errors: Record<string, number>;
+  /** Mailboxes with entries not yet acknowledged; `null` when the store could not say. */
+  mailboxesWaiting: number | null;
+  uptimeSeconds: number;
+}
+
+/** `GET /api/info`: what the web page needs to know to connect. */
+export interface WebInfo {
+  /** The WebSocket path, `server.path`. */
+  wsPath: string;
+  /** Anonymous mode: the page may sign in with a name instead of a token. */
+  anonymous: boolean;
+  /** Chat mode's room, which every session is in without joining. */
+  chatRoom: string | null;
+}
