@@ -20,7 +20,6 @@ export type DecodeResult = { ok: true; frame: ClientFrame } | Refusal;
 const SENDER_KEYS = new Set(["from", "sender", "sender_id", "senderId"]);
 const MAX_ID_LENGTH = 128;
 
-/** Parses and checks one text frame of the native protocol (docs/protocol.md#client-frames). */
 export interface DecodeOptions {
   /** Deepest nesting of objects and arrays accepted (the frame object itself is level 1). */
   maxDepth: number;
@@ -28,6 +27,7 @@ export interface DecodeOptions {
   maxStringLength: number;
 }
 
+/** Parses and checks one text frame of the native protocol (docs/protocol.md#client-frames). */
 export function decodeClientFrame(text: string, options: DecodeOptions): DecodeResult {
   let value: unknown;
   try {
@@ -181,37 +181,59 @@ type Problem = { kind: "depth" } | { kind: "sender" | "string"; path: string };
 
 /** One iterative walk (no input can exhaust the stack) for depth, string length and sender keys. */
 function inspect(root: Record<string, unknown>, options: DecodeOptions): Problem | undefined {
-  const stack: Array<{ value: unknown; path: string; depth: number }> = [
-    { value: root, path: "", depth: 1 },
-  ];
+  // Each item knows its parent and key; the path string is built only for a refusal.
+  interface Item {
+    value: unknown;
+    parent: Item | undefined;
+    key: string | number;
+    depth: number;
+  }
+  const stack: Item[] = [{ value: root, parent: undefined, key: "", depth: 1 }];
   for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
-    const { value, path, depth } = item;
+    const { value, depth } = item;
     if (typeof value === "string") {
-      if (value.length > options.maxStringLength) return { kind: "string", path };
+      if (value.length > options.maxStringLength) return { kind: "string", path: pathOf(item) };
       continue;
     }
     if (typeof value !== "object" || value === null) continue;
     if (depth > options.maxDepth) return { kind: "depth" };
     if (Array.isArray(value)) {
       for (let i = value.length - 1; i >= 0; i--) {
-        stack.push({ value: value[i], path: `${path}[${i}]`, depth: depth + 1 });
+        stack.push({ value: value[i], parent: item, key: i, depth: depth + 1 });
       }
       continue;
     }
     const keys = Object.keys(value);
     for (const key of keys) {
-      const keyPath = path === "" ? key : `${path}.${key}`;
-      if (SENDER_KEYS.has(key)) return { kind: "sender", path: keyPath };
-      if (key.length > options.maxStringLength) return { kind: "string", path: keyPath };
+      if (SENDER_KEYS.has(key))
+        return { kind: "sender", path: pathOf({ value, parent: item, key, depth }) };
+      if (key.length > options.maxStringLength) {
+        return { kind: "string", path: pathOf({ value, parent: item, key, depth }) };
+      }
     }
     for (let i = keys.length - 1; i >= 0; i--) {
       const key = keys[i] as string;
       stack.push({
         value: (value as Record<string, unknown>)[key],
-        path: path === "" ? key : `${path}.${key}`,
+        parent: item,
+        key,
         depth: depth + 1,
       });
     }
   }
   return undefined;
+
+  function pathOf(item: Item): string {
+    let path = "";
+    for (let at: Item | undefined = item; at?.parent !== undefined; at = at.parent) {
+      const part =
+        typeof at.key === "number"
+          ? `[${at.key}]`
+          : at.parent.parent === undefined
+            ? at.key
+            : `.${at.key}`;
+      path = part + path;
+    }
+    return path;
+  }
 }

@@ -19,7 +19,6 @@ export interface AuthFrame {
   data: { token: string; since?: number };
 }
 
-/** Mail to one user: `data.to` is the recipient; every other field of `data` is the body. */
 /**
  * Mail to one user (`data.to`) or a message to a room (`data.room`), exactly one of the two;
  * every other field of `data` is the body.

@@ -30,6 +30,16 @@ export class AuthError extends Error {
   }
 }
 
+/**
+ * An authenticator's rejection as a refusal: an AuthError as it is, anything else (a bug,
+ * an outage) as `auth_unavailable`, as the Authenticator contract says [AUTH-1].
+ */
+export function toAuthError(error: unknown): AuthError {
+  return error instanceof AuthError
+    ? error
+    : new AuthError("auth_unavailable", "Authentication failed unexpectedly.", { cause: error });
+}
+
 export interface Credentials {
   token: string;
 }

@@ -1,4 +1,4 @@
-import { AuthError, type Authenticator, type Credentials } from "./authenticator.js";
+import { AuthError, type Authenticator, type Credentials, toAuthError } from "./authenticator.js";
 import type { Identity } from "./identity.js";
 
 /**
@@ -21,13 +21,9 @@ export class ChainAuthenticator implements Authenticator {
       try {
         return await authenticator.authenticate(credentials);
       } catch (error) {
-        if (!(error instanceof AuthError)) {
-          // The Authenticator contract: a bug or outage is "unavailable", never "refused".
-          throw new AuthError("auth_unavailable", "an authenticator failed unexpectedly", {
-            cause: error,
-          });
-        }
-        if (error.reason !== "token_unknown") throw error;
+        // The Authenticator contract: a bug or outage is "unavailable", never "refused".
+        const refusal = toAuthError(error);
+        if (refusal.reason !== "token_unknown") throw refusal;
       }
     }
     throw new AuthError("token_unknown", "no configured authenticator recognises the token");

@@ -8,18 +8,13 @@ export function renderAsText(frameJson: string, chatRoom: string): string | unde
   const frame = JSON.parse(frameJson) as { type: string; data?: Record<string, unknown> };
   const data = frame.data ?? {};
   switch (frame.type) {
-    case "message": {
-      if (data.room !== chatRoom) return undefined;
-      const body = data.body as Record<string, unknown> | undefined;
-      return `${String(data.from)}: ${typeof body?.text === "string" ? body.text : JSON.stringify(body)}`;
-    }
+    case "message":
+      return data.room === chatRoom ? said(data) : undefined;
     case "presence":
       if (data.room !== chatRoom || data.event === undefined) return undefined;
       return `Server: ${String(data.user)} has ${data.event === "join" ? "joined" : "left"} the chat`;
-    case "broadcast": {
-      const body = data.body as Record<string, unknown> | undefined;
-      return `${String(data.from)}: ${typeof body?.text === "string" ? body.text : JSON.stringify(body)}`;
-    }
+    case "broadcast":
+      return said(data);
     case "welcome":
       return `Server: Welcome, ${String(data.user)}`;
     case "error":
@@ -27,4 +22,27 @@ export function renderAsText(frameJson: string, chatRoom: string): string | unde
     default:
       return undefined;
   }
+}
+
+/** `name: text`, or the body as JSON when it has no text. */
+function said(data: Record<string, unknown>): string {
+  const body = data.body as Record<string, unknown> | undefined;
+  return `${String(data.from)}: ${typeof body?.text === "string" ? body.text : JSON.stringify(body)}`;
+}
+
+/**
+ * One renderer for all text sessions of a node: fan-out sends the same frame string to every
+ * member in a row, so the last frame's line is kept and each frame is parsed once, not once
+ * per text client.
+ */
+export function createTextRenderer(chatRoom: string): (frameJson: string) => string | undefined {
+  let lastFrame: string | undefined;
+  let lastLine: string | undefined;
+  return (frameJson) => {
+    if (frameJson !== lastFrame) {
+      lastFrame = frameJson;
+      lastLine = renderAsText(frameJson, chatRoom);
+    }
+    return lastLine;
+  };
 }

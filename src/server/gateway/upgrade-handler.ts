@@ -3,9 +3,9 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import type { WebSocket, WebSocketServer } from "ws";
 import { CLOSE_CODES } from "../../protocol/index.js";
-import { AuthError, type Authenticator } from "../auth/authenticator.js";
+import { AuthError, type Authenticator, toAuthError } from "../auth/authenticator.js";
 import type { Identity } from "../auth/identity.js";
-import { renderAsText } from "../dialects/broadcast-text.js";
+import { createTextRenderer } from "../dialects/broadcast-text.js";
 import { type ChatNames, checkName } from "../dialects/chat-names.js";
 import type { LogThrottle } from "../log/log-throttle.js";
 import type { Logger } from "../log/logger.js";
@@ -70,6 +70,8 @@ export interface ChatOptions {
 export function createUpgradeHandler(options: UpgradeOptions, deps: UpgradeDeps) {
   const { log, metrics } = deps;
 
+  const renderText = deps.chat === undefined ? undefined : createTextRenderer(deps.chat.room);
+
   function onTaskError(session: Session, error: unknown): void {
     log.error({ err: error, session: session.id }, "frame handler failed");
     session.sendError(
@@ -91,13 +93,8 @@ export function createUpgradeHandler(options: UpgradeOptions, deps: UpgradeDeps)
       return deps.authenticator.authenticate({ token: offered.token }).then(
         (identity): Admission => ({ identity }),
         (error: unknown): Admission => {
-          if (error instanceof AuthError) return { refusal: error };
-          log.error({ err: error }, "authenticator failed");
-          return {
-            refusal: new AuthError("auth_unavailable", "Authentication failed unexpectedly.", {
-              cause: error,
-            }),
-          };
+          if (!(error instanceof AuthError)) log.error({ err: error }, "authenticator failed");
+          return { refusal: toAuthError(error) };
         },
       );
     }
@@ -133,10 +130,7 @@ export function createUpgradeHandler(options: UpgradeOptions, deps: UpgradeDeps)
     deps.registry.add(session);
     if ("chatName" in admission) session.chatName = admission.chatName;
     // Clients that did not ask for the native protocol read the chat as text lines.
-    if (deps.chat !== undefined && ws.protocol === "") {
-      const room = deps.chat.room;
-      session.render = (frame) => renderAsText(frame, room);
-    }
+    if (deps.chat !== undefined && ws.protocol === "") session.render = renderText;
     metrics.connections.inc();
     ws.on("message", (data, isBinary) => {
       // Nothing a client sends may throw out of this listener: that would end the process.

@@ -1,5 +1,5 @@
 import type { AuthFrame } from "../../protocol/index.js";
-import { AuthError } from "../auth/authenticator.js";
+import { AuthError, toAuthError } from "../auth/authenticator.js";
 import type { Identity } from "../auth/identity.js";
 import type { Session } from "../session/session.js";
 import type { HandlerContext } from "./handler-context.js";
@@ -21,13 +21,7 @@ export async function handleAuth(
     identity = await ctx.authenticator.authenticate({ token: frame.data.token });
   } catch (error) {
     if (!(error instanceof AuthError)) ctx.log.error({ err: error }, "authenticator failed");
-    const refusal =
-      error instanceof AuthError
-        ? error
-        : new AuthError("auth_unavailable", "Authentication failed unexpectedly.", {
-            cause: error,
-          });
-    ctx.lifecycle.refused(session, refusal, ref);
+    ctx.lifecycle.refused(session, toAuthError(error), ref);
     return;
   }
   if (!session.isOpen) return;

@@ -29,11 +29,13 @@ export interface MailboxFeedOptions {
  */
 export class MailboxFeed {
   private cursor: number;
-  /** True until the first replay: the session is not greeted yet, and stored mail comes first. */
-  private replaying = true;
-  private started = false;
+  /**
+   * `waiting` until the first replay (the session is not greeted yet, and stored mail comes
+   * first); `replaying` while reading the store; `live` after. Offers that come while waiting
+   * or replaying are left to the replay, which reads them from the store.
+   */
+  private state: "waiting" | "replaying" | "live" | "closed" = "waiting";
   private moreArrived = false;
-  private closed = false;
 
   private readonly userId: string;
   private readonly store: MessageStore;
@@ -56,8 +58,8 @@ export class MailboxFeed {
   }
 
   offer(message: BrokerMessage): void {
-    if (this.closed) return;
-    if (this.replaying) {
+    if (this.state === "closed") return;
+    if (this.state !== "live") {
       this.moreArrived = true;
       return;
     }
@@ -72,38 +74,41 @@ export class MailboxFeed {
 
   /** Sends everything stored after the cursor, then switches to live delivery. */
   replay(): void {
-    if (this.closed) return;
-    if (!this.started) this.started = true;
-    else if (this.replaying) return;
-    this.replaying = true;
+    if (this.state === "closed" || this.state === "replaying") return;
+    this.state = "replaying";
     this.readPages().catch((error: unknown) => {
-      this.replaying = false;
+      if (!this.isClosed) this.state = "live";
       this.onError(error);
     });
   }
 
   close(): void {
-    this.closed = true;
+    this.state = "closed";
+  }
+
+  /** A getter, so TypeScript does not keep a narrowed state across the awaits below. */
+  private get isClosed(): boolean {
+    return this.state === "closed";
   }
 
   private async readPages(): Promise<void> {
     for (;;) {
       this.moreArrived = false;
       const page = await this.store.readAfter(this.userId, this.cursor, REPLAY_PAGE);
-      if (this.closed) return;
+      if (this.isClosed) return;
       for (const entry of page) {
         if (entry.seq <= this.cursor) continue;
         const wait = this.roomForMore();
         if (wait !== undefined) {
           await wait;
-          if (this.closed) return;
+          if (this.isClosed) return;
         }
         this.cursor = entry.seq;
         this.send(encodeEntry(entry));
       }
       if (page.length < REPLAY_PAGE && !this.moreArrived) {
         // Live again in the same step as the last check, so no offer falls between the two.
-        this.replaying = false;
+        this.state = "live";
         return;
       }
     }

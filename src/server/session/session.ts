@@ -36,7 +36,6 @@ export interface SessionDeps {
  */
 export class Session {
   readonly id = randomUUID();
-  readonly connectedAt = Date.now();
   identity: Identity | undefined;
   feed: MailboxFeed | undefined;
   /** Closes the session if it has not authenticated in time. */
