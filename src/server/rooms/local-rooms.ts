@@ -1,10 +1,6 @@
 import { type Broker, type BrokerMessage, topics } from "../broker/broker.js";
+import { TopicMembers } from "../broker/topic-members.js";
 import type { Session } from "../session/session.js";
-
-interface RoomEntry {
-  sessions: Set<Session>;
-  unsubscribe: Promise<() => void>;
-}
 
 /**
  * The rooms that sessions of this node are in, with one broker subscription per room. A
@@ -12,30 +8,16 @@ interface RoomEntry {
  * member [ROOM-2]; a member is sent each room sequence once.
  */
 export class LocalRooms {
-  private readonly rooms = new Map<string, RoomEntry>();
+  private readonly rooms: TopicMembers<Session>;
 
-  constructor(private readonly broker: Broker) {}
+  constructor(broker: Broker) {
+    this.rooms = new TopicMembers(broker, topics.room, deliver);
+  }
 
   /** Resolves once the session gets the room's messages; then `since`-replay may start. */
   async enter(session: Session, room: string, position: number): Promise<void> {
     session.rooms.set(room, position);
-    let entry = this.rooms.get(room);
-    if (!entry) {
-      const sessions = new Set<Session>();
-      const created: RoomEntry = {
-        sessions,
-        unsubscribe: this.broker.subscribe(topics.room(room), (message) =>
-          deliver(sessions, room, message),
-        ),
-      };
-      created.unsubscribe.catch(() => {
-        if (this.rooms.get(room) === created) this.rooms.delete(room);
-      });
-      entry = created;
-      this.rooms.set(room, entry);
-    }
-    entry.sessions.add(session);
-    await entry.unsubscribe;
+    await this.rooms.add(room, session);
   }
 
   /** Ends a hold (see Session.roomHolds): what arrived meanwhile is sent now, in order, once. */
@@ -49,17 +31,11 @@ export class LocalRooms {
 
   exit(session: Session, room: string): void {
     session.rooms.delete(room);
-    const entry = this.rooms.get(room);
-    if (!entry?.sessions.delete(session) || entry.sessions.size > 0) return;
-    this.rooms.delete(room);
-    entry.unsubscribe.then(
-      (unsubscribe) => unsubscribe(),
-      () => undefined, // never subscribed: nothing to undo
-    );
+    this.rooms.remove(room, session);
   }
 }
 
-function deliver(sessions: Set<Session>, room: string, message: BrokerMessage): void {
+function deliver(sessions: ReadonlySet<Session>, room: string, message: BrokerMessage): void {
   for (const session of sessions) {
     const held = session.roomHolds.get(room);
     if (held !== undefined) held.push(message);

@@ -1,10 +1,6 @@
-import { type Broker, type BrokerMessage, topics } from "../broker/broker.js";
+import { type Broker, topics } from "../broker/broker.js";
+import { TopicMembers } from "../broker/topic-members.js";
 import type { Session } from "./session.js";
-
-interface UserEntry {
-  sessions: Set<Session>;
-  unsubscribe: Promise<() => void>;
-}
 
 /**
  * The sessions of this node: all of them (for heartbeats and drains) and, once
@@ -12,16 +8,16 @@ interface UserEntry {
  */
 export class SessionRegistry {
   private readonly all = new Set<Session>();
-  private readonly users = new Map<string, UserEntry>();
+  private readonly users: TopicMembers<Session>;
 
-  constructor(private readonly broker: Broker) {}
+  constructor(private readonly broker: Broker) {
+    this.users = new TopicMembers(broker, topics.mailbox, (sessions, _userId, message) => {
+      for (const session of sessions) session.feed?.offer(message);
+    });
+  }
 
   get size(): number {
     return this.all.size;
-  }
-
-  get authenticatedUsers(): number {
-    return this.users.size;
   }
 
   sessions(): IterableIterator<Session> {
@@ -30,7 +26,7 @@ export class SessionRegistry {
 
   /** Sessions of the user on this node. */
   sessionCount(userId: string): number {
-    return this.users.get(userId)?.sessions.size ?? 0;
+    return this.users.count(userId);
   }
 
   /** Broadcasts reach every authenticated session of the node. */
@@ -46,35 +42,11 @@ export class SessionRegistry {
 
   /** Makes the session reachable as its user; resolves once mail for the user reaches it. */
   async attach(session: Session, userId: string): Promise<void> {
-    let entry = this.users.get(userId);
-    if (!entry) {
-      const sessions = new Set<Session>();
-      const deliver = (message: BrokerMessage): void => {
-        for (const s of sessions) s.feed?.offer(message);
-      };
-      const created: UserEntry = {
-        sessions,
-        unsubscribe: this.broker.subscribe(topics.mailbox(userId), deliver),
-      };
-      // A failed subscription must not stay cached for the next session of the user.
-      created.unsubscribe.catch(() => {
-        if (this.users.get(userId) === created) this.users.delete(userId);
-      });
-      entry = created;
-      this.users.set(userId, entry);
-    }
-    entry.sessions.add(session);
-    await entry.unsubscribe;
+    await this.users.add(userId, session);
   }
 
   detach(session: Session, userId: string): void {
-    const entry = this.users.get(userId);
-    if (!entry?.sessions.delete(session) || entry.sessions.size > 0) return;
-    this.users.delete(userId);
-    entry.unsubscribe.then(
-      (unsubscribe) => unsubscribe(),
-      () => undefined, // never subscribed: nothing to undo
-    );
+    this.users.remove(userId, session);
   }
 
   remove(session: Session): void {
