@@ -80,6 +80,7 @@ const { values: args } = parseArgs({
     "no-docs": { type: "boolean", default: false },
     render: { type: "string" },
     quiet: { type: "boolean", default: false },
+    profile: { type: "string" },
   },
 });
 const preset = args.quick ? QUICK : FULL;
@@ -123,6 +124,7 @@ for (const s of SCENARIOS)
 for (const s of SERVERS)
   if (!["postoffice", "ws", "socketio"].includes(s)) throw new Error(`unknown server ${s}`);
 const GENERATORS = Math.max(1, opt("generators"));
+const PROFILE_DIR = args.profile === undefined ? undefined : resolvePath(args.profile);
 const WARMUP_MS = opt("warmup") * 1000;
 const SIO_CLIENT = args["sio-client"] === "official" ? "socketio-official" : "socketio";
 const START = performance.now();
@@ -318,7 +320,7 @@ async function fanout(kind) {
   const clients = opt("fanout-clients");
   const durationMs = opt("fanout-duration") * 1000;
   const rate = opt("fanout-rate");
-  const server = await startServer(kind);
+  const server = await startServer(kind, { profileDir: PROFILE_DIR });
   const subs = await generators(GENERATORS, clientKindOf(kind), server, opt("fanout-size"));
   const [pub] = await generators(1, clientKindOf(kind), server, opt("fanout-size"));
   try {
@@ -411,7 +413,7 @@ async function direct(kind, store) {
   const pairs = opt("direct-pairs");
   const durationMs = opt("direct-duration") * 1000;
   const rate = opt("direct-rate");
-  const server = await startServer(kind, { store });
+  const server = await startServer(kind, { store, profileDir: PROFILE_DIR });
   const gens = await generators(GENERATORS, clientKindOf(kind), server, opt("direct-size"));
   try {
     log(`      connecting ${pairs} pairs`);
@@ -485,7 +487,7 @@ async function direct(kind, store) {
 }
 
 async function idle(kind, connections) {
-  const server = await startServer(kind);
+  const server = await startServer(kind, { profileDir: PROFILE_DIR });
   const gens = await generators(GENERATORS, clientKindOf(kind), server, 0);
   try {
     await sleep(1000);
@@ -522,7 +524,7 @@ async function idle(kind, connections) {
 async function connrate(kind) {
   const concurrency = opt("connrate-concurrency");
   const durationMs = opt("connrate-duration") * 1000;
-  const server = await startServer(kind);
+  const server = await startServer(kind, { profileDir: PROFILE_DIR });
   const gens = await generators(GENERATORS, clientKindOf(kind), server, 0);
   try {
     log(

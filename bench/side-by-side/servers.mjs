@@ -35,15 +35,19 @@ export function postofficeConfig(store) {
 
 /**
  * Starts one server. kind: "postoffice" | "ws" | "socketio"; store (Postoffice only):
- * "sqlite" (the default, as shipped) or "memory".
+ * "sqlite" (the default, as shipped) or "memory"; profileDir (Postoffice only): where to write
+ * a CPU profile of the whole run of that server.
  */
-export async function startServer(kind, { store = "sqlite" } = {}) {
+export async function startServer(kind, { store = "sqlite", profileDir } = {}) {
   const port = await freePort();
   const inspectPort = await freePort();
   const dir = await mkdtemp(join(tmpdir(), "postoffice-side-by-side-"));
   // --inspect-port only names the port the inspector would use: nothing listens there until
   // SIGUSR1 (gc() below, idle scenario only), for every server alike.
   const node = [`--inspect-port=127.0.0.1:${inspectPort}`];
+  // A V8 CPU profile of Postoffice, written when it exits (bench/profile-summary.mjs reads it).
+  if (profileDir !== undefined && kind === "postoffice")
+    node.push("--cpu-prof", `--cpu-prof-dir=${profileDir}`);
   let args;
   let env = { PATH: process.env.PATH };
   let readyText;

@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+// The functions a V8 CPU profile (`node --cpu-prof`, or `npm run bench -- --profile DIR`) spent
+// its samples in, by self time, heaviest first: the first look at where a hot path goes.
+//
+//   node bench/profile-summary.mjs FILE.cpuprofile [--top N] [--filter TEXT]
+import { readFile } from "node:fs/promises";
+import { parseArgs } from "node:util";
+
+const { values: args, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { top: { type: "string", default: "30" }, filter: { type: "string" } },
+});
+if (positionals.length !== 1) {
+  console.error("usage: node bench/profile-summary.mjs FILE.cpuprofile [--top N] [--filter TEXT]");
+  process.exit(64);
+}
+const profile = JSON.parse(await readFile(positionals[0], "utf8"));
+const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
+const selfSamples = new Map();
+for (const id of profile.samples) selfSamples.set(id, (selfSamples.get(id) ?? 0) + 1);
+
+const byFunction = new Map();
+for (const [id, count] of selfSamples) {
+  const { functionName, url, lineNumber } = nodes.get(id).callFrame;
+  const file = url.replace(/^file:\/\//, "").replace(process.cwd(), ".");
+  const key = `${functionName || "(anonymous)"} ${file}:${lineNumber + 1}`;
+  byFunction.set(key, (byFunction.get(key) ?? 0) + count);
+}
+const total = profile.samples.length;
+const idle = [...byFunction].find(([key]) => key.startsWith("(idle)"))?.[1] ?? 0;
+console.log(
+  `${total} samples, ${((idle / total) * 100).toFixed(1)} % idle; self time of busy samples:`,
+);
+const rows = [...byFunction]
+  .filter(([key]) => !key.startsWith("(idle)"))
+  .filter(([key]) => args.filter === undefined || key.includes(args.filter))
+  .sort((a, b) => b[1] - a[1])
+  .slice(0, Number(args.top));
+for (const [key, count] of rows)
+  console.log(`${((count / (total - idle)) * 100).toFixed(1).padStart(5)} %  ${key}`);
