@@ -22,10 +22,17 @@ export class Metrics {
     labelNames: ["type"] as const,
     registers: [this.registry],
   });
-  readonly framesOut = new Counter({
+  /** Frames sent: a plain count on the hot path, handed to `framesOut` at each scrape. */
+  framesSent = 0;
+  private framesSentReported = 0;
+  readonly framesOut: Counter = new Counter({
     name: "postoffice_frames_out_total",
     help: "Frames sent to clients.",
     registers: [this.registry],
+    collect: () => {
+      this.framesOut.inc(this.framesSent - this.framesSentReported);
+      this.framesSentReported = this.framesSent;
+    },
   });
   readonly messagesRouted = new Counter({
     name: "postoffice_messages_routed_total",

@@ -1,11 +1,12 @@
 import { type Broker, type BrokerMessage, topics } from "../broker/broker.js";
 import { TopicMembers } from "../broker/topic-members.js";
+import { PreparedFrame } from "../session/prepared-frame.js";
 import type { Session } from "../session/session.js";
 
 /**
  * The rooms that sessions of this node are in, with one broker subscription per room. A
- * room's frame is encoded once by the router and written as the same string to every local
- * member [ROOM-2]; a member is sent each room sequence once.
+ * room's frame is encoded once by the router and framed once here, and the same bytes are
+ * written to every local member [ROOM-2]; a member is sent each room sequence once.
  */
 export class LocalRooms {
   private readonly rooms: TopicMembers<Session>;
@@ -26,7 +27,7 @@ export class LocalRooms {
     session.roomHolds.delete(room);
     if (held === undefined || !session.rooms.has(room)) return;
     held.sort((a, b) => a.seq - b.seq);
-    for (const message of held) deliverTo(session, room, message);
+    for (const message of held) deliverTo(session, room, message, new PreparedFrame(message.frame));
   }
 
   exit(session: Session, room: string): void {
@@ -36,18 +37,24 @@ export class LocalRooms {
 }
 
 function deliver(sessions: ReadonlySet<Session>, room: string, message: BrokerMessage): void {
+  const frame = new PreparedFrame(message.frame);
   for (const session of sessions) {
-    const held = session.roomHolds.get(room);
+    const held = session.roomHolds.size === 0 ? undefined : session.roomHolds.get(room);
     if (held !== undefined) held.push(message);
-    else deliverTo(session, room, message);
+    else deliverTo(session, room, message, frame);
   }
 }
 
-function deliverTo(session: Session, room: string, message: BrokerMessage): void {
+function deliverTo(
+  session: Session,
+  room: string,
+  message: BrokerMessage,
+  frame: PreparedFrame,
+): void {
   if (message.seq > 0) {
     const last = session.rooms.get(room);
     if (last === undefined || message.seq <= last) return;
     session.rooms.set(room, message.seq);
   }
-  session.sendText(message.frame);
+  session.sendPrepared(frame);
 }

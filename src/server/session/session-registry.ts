@@ -1,5 +1,6 @@
 import { type Broker, topics } from "../broker/broker.js";
 import { TopicMembers } from "../broker/topic-members.js";
+import { PreparedFrame } from "./prepared-frame.js";
 import type { Session } from "./session.js";
 
 /**
@@ -32,7 +33,8 @@ export class SessionRegistry {
   /** Broadcasts reach every authenticated session of the node. */
   async followBroadcasts(): Promise<void> {
     await this.broker.subscribe(topics.broadcast, (message) => {
-      for (const session of this.all) if (session.identity) session.sendText(message.frame);
+      const frame = new PreparedFrame(message.frame);
+      for (const session of this.all) if (session.identity) session.sendPrepared(frame);
     });
   }
 

@@ -11,6 +11,7 @@ import type { Identity } from "../auth/identity.js";
 import type { BrokerMessage } from "../broker/broker.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { MailboxFeed } from "../router/mailbox-feed.js";
+import { type PreparedFrame, writeFrame } from "./prepared-frame.js";
 import type { RateLimiter } from "./rate-limiter.js";
 import type { WriteBatcher } from "./write-batcher.js";
 
@@ -100,10 +101,20 @@ export class Session {
   sendText(text: string): void {
     if (this.closed) return;
     const out = this.render === undefined ? text : this.render(text);
-    if (out === undefined) return;
+    if (out !== undefined) this.write(out);
+  }
+
+  /** A frame shared by many sessions (fan-out): framed once, the same bytes for all. */
+  sendPrepared(frame: PreparedFrame): void {
+    if (this.closed) return;
+    if (this.render === undefined) this.write(frame);
+    else this.sendText(frame.text);
+  }
+
+  private write(frame: PreparedFrame | string): void {
     this.batcher.cork(this.socket);
-    this.ws.send(out);
-    this.metrics.framesOut.inc();
+    if (!writeFrame(this.ws, this.socket, frame)) return;
+    this.metrics.framesSent += 1;
     if (this.ws.bufferedAmount > this.outboundLimit) {
       this.metrics.slowReaders.inc();
       this.close(CLOSE_CODES.slowReader, "slow_reader");

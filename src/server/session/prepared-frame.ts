@@ -1,0 +1,53 @@
+import type { Duplex } from "node:stream";
+import { Sender, WebSocket } from "ws";
+
+const TEXT_OPCODE = 0x1;
+/** A server's frames are unmasked (RFC 6455 §5.1) and, with compression off, not deflated. */
+const TEXT_FRAME = { fin: true, opcode: TEXT_OPCODE, mask: false, readOnly: true, rsv1: false };
+
+/**
+ * A text frame encoded and framed once, so that fan-out writes the same bytes to every
+ * socket. `ws.send()` encodes the string and builds a header for each socket it is sent to;
+ * with 1,000 members that is 1,000 encodings of one message.
+ */
+export class PreparedFrame {
+  private framed: Buffer | undefined;
+
+  constructor(readonly text: string) {}
+
+  /** The whole WebSocket frame, header and UTF-8 payload in one buffer; built on first use. */
+  get bytes(): Buffer {
+    this.framed ??= frameText(this.text);
+    return this.framed;
+  }
+}
+
+/** One text frame, header and payload in one buffer (so a corked socket gets one chunk). */
+export function frameText(text: string): Buffer {
+  const payload = Buffer.from(text, "utf8");
+  const parts = Sender.frame(payload, TEXT_FRAME);
+  const header = parts[0] as Buffer;
+  return parts.length === 1 ? header : Buffer.concat(parts, header.length + payload.length);
+}
+
+/**
+ * Writes a message (a string is framed for this socket alone) to the connection's socket,
+ * under `ws`. Safe because `ws` writes
+ * its own frames (ping, pong, close) to the same socket synchronously, in call order, as long
+ * as nothing is queued in its Sender: no permessage-deflate (compression queues frames while
+ * it deflates) and no Blob data (never sent here). Where compression was negotiated, the
+ * frame goes through `ws.send` instead. Nothing is written once the connection is closing:
+ * data after a close frame breaks the protocol.
+ *
+ * Returns false when nothing was written. Bytes written this way count in
+ * `ws.bufferedAmount` and `socket.writableLength` as `ws.send`'s do (backpressure).
+ */
+export function writeFrame(ws: WebSocket, socket: Duplex, frame: PreparedFrame | string): boolean {
+  if (ws.readyState !== WebSocket.OPEN) return false;
+  if (ws.extensions !== "") {
+    ws.send(typeof frame === "string" ? frame : frame.text);
+    return true;
+  }
+  socket.write(typeof frame === "string" ? frameText(frame) : frame.bytes);
+  return true;
+}
