@@ -1,10 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
+  type MailboxEntry,
   MailboxFullError,
   type MessageStore,
   type NewMail,
   type RetentionOptions,
+  serializedBody,
 } from "../../src/server/mailbox/message-store.js";
 
 export type StoreFactory = (
@@ -76,12 +78,22 @@ export function messageStoreContract(name: string, create: StoreFactory): void {
     it("returns stored mail as appended, with its kind and sequence", async () => {
       const input = mail("bob", 7, { ref: "c1" });
       const result = await store.append(input);
-      expect(result).toEqual({
-        duplicate: false,
-        dropped: 0,
-        mail: { kind: "mail", ...input, seq: 1 },
-      });
-      expect(await store.readAfter("bob", 0, 10)).toEqual([{ kind: "mail", ...input, seq: 1 }]);
+      expect(result.duplicate).toBe(false);
+      if (result.duplicate) return;
+      expect(result.dropped).toBe(0);
+      expect(serializedOnce(result.mail)).toEqual({ kind: "mail", ...input, seq: 1 });
+      expect((await store.readAfter("bob", 0, 10)).map(serializedOnce)).toEqual([
+        { kind: "mail", ...input, seq: 1 },
+      ]);
+    });
+
+    it("keeps a body serialized by the caller as it was given", async () => {
+      const body = { text: "hé", list: [], nested: { a: 1 } };
+      const bodyJson = JSON.stringify(body);
+      await store.append({ ...mail("bob", 1), body, bodyJson });
+      const [entry] = await store.readAfter("bob", 0, 10);
+      expect(entry?.kind === "mail" && entry.body).toEqual(body);
+      expect(entry?.kind === "mail" && serializedBody(entry)).toBe(bodyJson);
     });
 
     it("reads entries after a sequence, in order, at most `limit`", async () => {
@@ -260,4 +272,12 @@ export function messageStoreContract(name: string, create: StoreFactory): void {
       expect(await seqOf(mail("bob", 6))).toBe(6);
     });
   });
+}
+
+/** A stored mail without its optional `bodyJson`, which must be its body's JSON when present. */
+function serializedOnce(entry: MailboxEntry): MailboxEntry {
+  if (entry.kind !== "mail" || entry.bodyJson === undefined) return entry;
+  const { bodyJson, ...rest } = entry;
+  expect(JSON.parse(bodyJson)).toEqual(entry.body);
+  return rest;
 }

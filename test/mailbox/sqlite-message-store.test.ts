@@ -122,6 +122,39 @@ describe("SqliteMessageStore on disk", () => {
     expect(oneTurn).toBeLessThan(20);
   });
 
+  it("fails a refused append alone in its batch, and keeps the acknowledged mail it did not evict", async () => {
+    const store = open(join(dir, "refusal.db"), { maxMessages: 3 });
+    for (let n = 1; n <= 3; n++) await store.append(mail(n));
+    const [before, refused, other] = await Promise.allSettled([
+      store.append({ ...mail(4), to: "carol" }),
+      store.append(mail(5)), // bob's mailbox is full of unacknowledged mail
+      store.append({ ...mail(6), to: "carol" }),
+    ]);
+    expect(before.status).toBe("fulfilled");
+    expect(refused.status === "rejected" && refused.reason.name).toBe("MailboxFullError");
+    expect(other.status).toBe("fulfilled");
+    expect((await store.readAfter("carol", 0, 10)).map((e) => e.seq)).toEqual([1, 2]);
+    expect(await store.position("bob")).toEqual({ last: 3, acked: 0, read: 0 });
+    expect((await store.readAfter("bob", 0, 10)).map((e) => e.seq)).toEqual([1, 2, 3]);
+  });
+
+  it("fails the whole batch, keeping nothing of it, when a write fails halfway", async () => {
+    const file = join(dir, "halfway.db");
+    const store = open(file);
+    await store.append(mail(1));
+    // A trigger makes the entry insert fail after the mailbox's sequence was taken.
+    const db = new BetterSqlite3(file);
+    db.exec(
+      "CREATE TRIGGER fail_n2 BEFORE INSERT ON entries WHEN NEW.body = '{\"n\":2}' BEGIN SELECT RAISE(ABORT, 'injected'); END",
+    );
+    db.close();
+    const results = await Promise.allSettled([store.append(mail(3)), store.append(mail(2))]);
+    expect(results.map((r) => r.status)).toEqual(["rejected", "rejected"]);
+    expect(results[0]?.status === "rejected" && results[0].reason).toBeInstanceOf(StoreError);
+    expect(await store.position("bob")).toEqual({ last: 1, acked: 0, read: 0 });
+    expect((await store.readAfter("bob", 0, 10)).map((e) => e.seq)).toEqual([1]);
+  });
+
   it("refuses to open a file that is not a database, with StoreError", async () => {
     const file = join(dir, "garbage.db");
     await import("node:fs/promises").then((fs) =>

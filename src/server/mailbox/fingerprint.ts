@@ -1,5 +1,5 @@
-import { createHash } from "node:crypto";
-import type { NewMail } from "./message-store.js";
+import { hash } from "node:crypto";
+import { type NewMail, serializedBody } from "./message-store.js";
 
 /**
  * What makes a send a retry of an earlier one besides its (from, ref) key: the same
@@ -7,9 +7,5 @@ import type { NewMail } from "./message-store.js";
  * connection, say) gets that mail stored, not someone else's old receipt [DELIVERY-4].
  */
 export function mailFingerprint(mail: NewMail): string {
-  return createHash("sha256")
-    .update(mail.to)
-    .update("\n")
-    .update(JSON.stringify(mail.body))
-    .digest("base64url");
+  return hash("sha256", `${mail.to}\n${serializedBody(mail)}`, "base64url");
 }

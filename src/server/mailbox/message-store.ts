@@ -3,6 +3,8 @@ import type { JsonObject, Mail } from "../../protocol/index.js";
 /** Mail as kept in its recipient's mailbox: the delivered envelope, plus what receipts need. */
 export interface StoredMail extends Mail {
   kind: "mail";
+  /** `body` as JSON, when the store has it (as read from disk, or as it was appended). */
+  bodyJson?: string;
   /** The sender's frame `id`, echoed as `ref` on the receipts the sender gets. */
   ref?: string;
 }
@@ -31,8 +33,15 @@ export interface NewMail {
   to: string;
   ts: number;
   body: JsonObject;
+  /** `body` as compact JSON (`JSON.stringify`), when the caller has it: serialized once for the store, the fingerprint and the frame. */
+  bodyJson?: string;
   /** The sender's frame id: with `from`, the idempotency key of the send [DELIVERY-4]. */
   ref?: string;
+}
+
+/** The body as JSON: the one already serialized, else serialized now. */
+export function serializedBody(mail: { body: JsonObject; bodyJson?: string }): string {
+  return mail.bodyJson ?? JSON.stringify(mail.body);
 }
 
 /** What the sender's `accepted` receipt says. */

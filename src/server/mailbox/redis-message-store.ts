@@ -12,6 +12,7 @@ import {
   type StoredMail,
   type StoredReceipt,
   StoreError,
+  serializedBody,
 } from "./message-store.js";
 import { ACK, APPEND, EXPIRE, type LuaScript } from "./redis-scripts.js";
 
@@ -94,7 +95,8 @@ export class RedisMessageStore implements MessageStore {
   async append(mail: NewMail): Promise<AppendResult> {
     const hasRef = mail.ref !== undefined;
     const ref = mail.ref ?? "";
-    const { id, from, to, ts, body } = mail;
+    const { id, from, to, ts } = mail;
+    const bodyJson = serializedBody(mail);
     const receiptFields = JSON.stringify({ owner: from, mailId: id, to, ...(hasRef && { ref }) });
     const reply = await this.run(
       APPEND,
@@ -109,7 +111,8 @@ export class RedisMessageStore implements MessageStore {
       [
         to,
         numberArg(ts),
-        JSON.stringify({ kind: "mail", id, from, to, ts, body, ...(hasRef && { ref }) }),
+        // JSON.stringify({ kind, id, from, to, ts, body, ref? }), with the body as serialized once.
+        `${JSON.stringify({ kind: "mail", id, from, to, ts, ...(hasRef && { ref }) }).slice(0, -1)},"body":${bodyJson}}`,
         lengthPrefixed(from) + receiptFields.slice(1, -1),
         hasRef ? "1" : "0",
         ref,

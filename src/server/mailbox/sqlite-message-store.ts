@@ -15,6 +15,7 @@ import {
   type StoredMail,
   type StoredReceipt,
   StoreError,
+  serializedBody,
 } from "./message-store.js";
 import { migrate } from "./sqlite-schema.js";
 
@@ -73,6 +74,7 @@ export class SqliteMessageStore implements MessageStore {
       this.db,
       (error) =>
         new StoreError(`mailbox database write failed: ${String(error)}`, { cause: error }),
+      (error) => error instanceof MailboxFullError,
     );
   }
 
@@ -125,6 +127,10 @@ export class SqliteMessageStore implements MessageStore {
     this.db.close();
   }
 
+  /**
+   * Four statements for mail to a mailbox with room: the idempotency check, the mailbox's next
+   * sequence (one upsert that also counts the mail), the entry, the idempotency key.
+   */
   private appendNow(mail: NewMail): AppendResult {
     const fingerprint = mail.ref === undefined ? "" : mailFingerprint(mail);
     if (mail.ref !== undefined) {
@@ -146,10 +152,21 @@ export class SqliteMessageStore implements MessageStore {
         };
       }
     }
-    const box = this.mailboxRow(mail.to);
-    const dropped = this.makeRoom(mail.to, box);
-    const seq = box.last_seq + 1;
-    const body = JSON.stringify(mail.body);
+    let dropped = 0;
+    let seq: number;
+    const next = this.sql.nextMailSeq.get(mail.to, this.options.maxMessages) as
+      | { last_seq: number }
+      | undefined;
+    if (next !== undefined) {
+      seq = next.last_seq;
+    } else {
+      // The mailbox is full: evict, drop or refuse first.
+      const box = this.mailboxRow(mail.to);
+      dropped = this.makeRoom(mail.to, box);
+      seq = box.last_seq + 1;
+      this.sql.appendedMail.run(seq, mail.to);
+    }
+    const bodyJson = serializedBody(mail);
     this.sql.insertEntry.run(
       mail.to,
       seq,
@@ -158,14 +175,13 @@ export class SqliteMessageStore implements MessageStore {
       mail.from,
       mail.to,
       mail.ts,
-      body,
+      bodyJson,
       mail.ref ?? null,
       null,
     );
-    this.sql.appendedMail.run(seq, mail.to);
     if (mail.ref !== undefined)
       this.sql.sentPut.run(mail.from, mail.ref, mail.id, mail.to, seq, mail.ts, fingerprint);
-    const stored: StoredMail = { kind: "mail", ...mail, seq };
+    const stored: StoredMail = { kind: "mail", ...mail, bodyJson, seq };
     return { duplicate: false, mail: stored, dropped };
   }
 
@@ -199,8 +215,7 @@ export class SqliteMessageStore implements MessageStore {
     out: StoredReceipt[],
   ): void {
     for (const mail of this.sql.mailBetween.all(userId, after, upTo) as EntryRow[]) {
-      const senderBox = this.mailboxRow(mail.sender);
-      const seq = senderBox.last_seq + 1;
+      const { last_seq: seq } = this.sql.nextSeq.get(mail.sender) as { last_seq: number };
       this.sql.insertEntry.run(
         mail.sender,
         seq,
@@ -213,7 +228,6 @@ export class SqliteMessageStore implements MessageStore {
         mail.ref,
         status,
       );
-      this.sql.setLast.run(seq, mail.sender);
       out.push({
         kind: "receipt",
         owner: mail.sender,
@@ -227,14 +241,19 @@ export class SqliteMessageStore implements MessageStore {
     }
   }
 
+  /**
+   * Room in a full mailbox: acknowledged entries go first; then the oldest mail is dropped,
+   * or the mail is refused. A refusal comes before anything is written (see GroupCommit).
+   */
   private makeRoom(userId: string, box: MailboxRow): number {
     if (box.mail_count < this.options.maxMessages) return 0;
-    const evicted = this.sql.countMailUpTo.get(userId, box.acked_seq) as { n: number };
-    this.sql.deleteUpTo.run(userId, box.acked_seq);
-    this.sql.addMailCount.run(-evicted.n, userId);
-    if (box.mail_count - evicted.n < this.options.maxMessages) return 0;
-    if (this.options.overflow === "refuse")
+    const { n: evictable } = this.sql.countMailUpTo.get(userId, box.acked_seq) as { n: number };
+    const full = box.mail_count - evictable >= this.options.maxMessages;
+    if (full && this.options.overflow === "refuse")
       throw new MailboxFullError(userId, this.options.maxMessages);
+    this.sql.deleteUpTo.run(userId, box.acked_seq);
+    if (evictable > 0) this.sql.addMailCount.run(-evictable, userId);
+    if (!full) return 0;
     const oldest = this.sql.oldestMail.get(userId) as { seq: number };
     this.sql.deleteEntry.run(userId, oldest.seq);
     this.sql.addMailCount.run(-1, userId);
@@ -262,7 +281,14 @@ function prepare(db: Database) {
   return {
     mailbox: s("SELECT last_seq, acked_seq, read_seq, mail_count FROM mailboxes WHERE user = ?"),
     createMailbox: s("INSERT INTO mailboxes (user, last_seq) VALUES (?, 0)"),
-    setLast: s("UPDATE mailboxes SET last_seq = ? WHERE user = ?"),
+    /** The mailbox's next sequence, the mailbox made if need be. */
+    nextSeq: s(
+      "INSERT INTO mailboxes (user, last_seq) VALUES (?, 1) ON CONFLICT (user) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq",
+    ),
+    /** The same for mail, counted; no row when the mailbox holds `?` mail already (full). */
+    nextMailSeq: s(
+      "INSERT INTO mailboxes (user, last_seq, mail_count) VALUES (?, 1, 1) ON CONFLICT (user) DO UPDATE SET last_seq = last_seq + 1, mail_count = mail_count + 1 WHERE mail_count < ? RETURNING last_seq",
+    ),
     appendedMail: s(
       "UPDATE mailboxes SET last_seq = ?, mail_count = mail_count + 1 WHERE user = ?",
     ),
@@ -309,6 +335,7 @@ function toEntry(row: EntryRow): MailboxEntry {
       to: row.recipient,
       ts: row.ts,
       body: JSON.parse(row.body ?? "{}") as JsonObject,
+      bodyJson: row.body ?? "{}",
       ...(row.ref === null ? {} : { ref: row.ref }),
     };
   }

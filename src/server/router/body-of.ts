@@ -1,12 +1,22 @@
-import type { JsonObject } from "../../protocol/index.js";
-
-/** Fields of a message frame's data that address it rather than make up its body. */
-const ADDRESS_FIELDS = new Set(["to", "room"]);
+import type { JsonObject, JsonValue } from "../../protocol/index.js";
 
 /**
- * The sender's data minus addressing, untouched otherwise. fromEntries defines keys, so even
- * `__proto__` stays data.
+ * The sender's data minus addressing (`to`, `room`), untouched otherwise, in its key order.
+ * `__proto__` (an own key after JSON.parse) is defined, not assigned, so it stays data.
  */
 export function bodyOf(data: JsonObject): JsonObject {
-  return Object.fromEntries(Object.entries(data).filter(([key]) => !ADDRESS_FIELDS.has(key)));
+  const body: JsonObject = {};
+  for (const key of Object.keys(data)) {
+    if (key === "to" || key === "room") continue;
+    const value = data[key] as JsonValue;
+    if (key === "__proto__")
+      Object.defineProperty(body, key, {
+        value,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    else body[key] = value;
+  }
+  return body;
 }

@@ -4,30 +4,33 @@ import type {
   RoomMessage,
   RoomMessageFrame,
 } from "../../protocol/index.js";
-import type { MailboxEntry } from "../mailbox/message-store.js";
+import { type MailboxEntry, type StoredMail, serializedBody } from "../mailbox/message-store.js";
 
 /** The frame a mailbox entry is delivered as; encoded once, sent to every device. */
 export function encodeEntry(entry: MailboxEntry): string {
-  if (entry.kind === "mail") {
-    const frame: DeliveredMessageFrame = {
-      type: "message",
-      data: {
-        id: entry.id,
-        seq: entry.seq,
-        from: entry.from,
-        to: entry.to,
-        ts: entry.ts,
-        body: entry.body,
-      },
-    };
-    return JSON.stringify(frame);
-  }
+  if (entry.kind === "mail") return encodeMail(entry);
   const receipt: ReceiptFrame = {
     type: "receipt",
     ...(entry.ref === undefined ? {} : { ref: entry.ref }),
     data: { status: entry.status, id: entry.mailId, to: entry.to, ts: entry.ts, seq: entry.seq },
   };
   return JSON.stringify(receipt);
+}
+
+/**
+ * A mail's frame, `JSON.stringify` of a DeliveredMessageFrame with the body spliced in as it
+ * was serialized when it was sent: the body, the bulk of a mail, is not serialized again.
+ */
+function encodeMail(mail: StoredMail): string {
+  const data: Omit<DeliveredMessageFrame["data"], "body"> = {
+    id: mail.id,
+    seq: mail.seq,
+    from: mail.from,
+    to: mail.to,
+    ts: mail.ts,
+  };
+  const head = JSON.stringify(data);
+  return `{"type":"message","data":${head.slice(0, -1)},"body":${serializedBody(mail)}}}`;
 }
 
 /** A room message as its members get it, live or caught up from the room's log. */

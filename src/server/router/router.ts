@@ -31,12 +31,14 @@ export class Router {
     data: JsonObject & { to: string },
     ref?: string,
   ): Promise<Acceptance> {
+    const body = bodyOf(data);
     const result = await this.store.append({
       id: randomUUID(),
       from: sender.userId,
       to: data.to,
       ts: this.clock(),
-      body: bodyOf(data),
+      body,
+      bodyJson: JSON.stringify(body),
       ...(ref === undefined ? {} : { ref }),
     });
     if (result.duplicate) {

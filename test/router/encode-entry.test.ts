@@ -1,0 +1,52 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { DeliveredMessageFrame, JsonObject } from "../../src/protocol/index.js";
+import type { StoredMail } from "../../src/server/mailbox/message-store.js";
+import { bodyOf } from "../../src/server/router/body-of.js";
+import { encodeEntry } from "../../src/server/router/encode-entry.js";
+
+const mailArbitrary = fc.record({
+  id: fc.uuid(),
+  seq: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+  from: fc.string({ unit: "binary" }),
+  to: fc.string({ unit: "binary" }),
+  ts: fc.integer({ min: 0, max: 2 ** 45 }),
+  body: fc.jsonValue().map((value) => ({ value }) as JsonObject),
+});
+
+/** What a mail's frame is by definition: JSON.stringify of the frame object. */
+function expected(mail: Omit<StoredMail, "kind">): string {
+  const frame: DeliveredMessageFrame = {
+    type: "message",
+    data: {
+      id: mail.id,
+      seq: mail.seq,
+      from: mail.from,
+      to: mail.to,
+      ts: mail.ts,
+      body: mail.body,
+    },
+  };
+  return JSON.stringify(frame);
+}
+
+describe("encodeEntry", () => {
+  it("encodes a mail exactly as JSON.stringify of its frame, with or without its serialized body", () => {
+    fc.assert(
+      fc.property(mailArbitrary, (mail) => {
+        expect(encodeEntry({ kind: "mail", ...mail })).toBe(expected(mail));
+        const bodyJson = JSON.stringify(mail.body);
+        expect(encodeEntry({ kind: "mail", ...mail, bodyJson })).toBe(expected(mail));
+      }),
+    );
+  });
+});
+
+describe("bodyOf", () => {
+  it("is the data minus `to` and `room`, in its key order, `__proto__` kept as data", () => {
+    const data = JSON.parse('{"a":1,"to":"bob","__proto__":{"x":1},"room":"r","z":[2]}');
+    const body = bodyOf(data);
+    expect(JSON.stringify(body)).toBe('{"a":1,"__proto__":{"x":1},"z":[2]}');
+    expect(Object.getPrototypeOf(body)).toBe(Object.prototype);
+  });
+});
