@@ -2,13 +2,19 @@
 // The functions a V8 CPU profile (`node --cpu-prof`, or `npm run bench -- --profile DIR`) spent
 // its samples in, by self time, heaviest first: the first look at where a hot path goes.
 //
-//   node bench/profile-summary.mjs FILE.cpuprofile [--top N] [--filter TEXT]
+//   node bench/profile-summary.mjs FILE.cpuprofile [--top N] [--filter TEXT] [--inclusive]
+//
+// --inclusive counts a function for every sample it is on the stack of (its callees included).
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,
-  options: { top: { type: "string", default: "30" }, filter: { type: "string" } },
+  options: {
+    top: { type: "string", default: "30" },
+    filter: { type: "string" },
+    inclusive: { type: "boolean", default: false },
+  },
 });
 if (positionals.length !== 1) {
   console.error("usage: node bench/profile-summary.mjs FILE.cpuprofile [--top N] [--filter TEXT]");
@@ -19,20 +25,31 @@ const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
 const selfSamples = new Map();
 for (const id of profile.samples) selfSamples.set(id, (selfSamples.get(id) ?? 0) + 1);
 
+const keyOf = (node) => {
+  const { functionName, url, lineNumber } = node.callFrame;
+  const file = url.replace(/^file:\/\//, "").replace(process.cwd(), ".");
+  return `${functionName || "(anonymous)"} ${file}:${lineNumber + 1}`;
+};
+const parents = new Map();
+for (const node of profile.nodes)
+  for (const child of node.children ?? []) parents.set(child, node.id);
+
 const byFunction = new Map();
 for (const [id, count] of selfSamples) {
-  const { functionName, url, lineNumber } = nodes.get(id).callFrame;
-  const file = url.replace(/^file:\/\//, "").replace(process.cwd(), ".");
-  const key = `${functionName || "(anonymous)"} ${file}:${lineNumber + 1}`;
-  byFunction.set(key, (byFunction.get(key) ?? 0) + count);
+  // Self time: the sampled node; inclusive: every distinct function on its stack.
+  const keys = new Set([keyOf(nodes.get(id))]);
+  if (args.inclusive)
+    for (let up = parents.get(id); up !== undefined; up = parents.get(up))
+      keys.add(keyOf(nodes.get(up)));
+  for (const key of keys) byFunction.set(key, (byFunction.get(key) ?? 0) + count);
 }
 const total = profile.samples.length;
 const idle = [...byFunction].find(([key]) => key.startsWith("(idle)"))?.[1] ?? 0;
 console.log(
-  `${total} samples, ${((idle / total) * 100).toFixed(1)} % idle; self time of busy samples:`,
+  `${total} samples, ${((idle / total) * 100).toFixed(1)} % idle; ${args.inclusive ? "inclusive" : "self"} time of busy samples:`,
 );
 const rows = [...byFunction]
-  .filter(([key]) => !key.startsWith("(idle)"))
+  .filter(([key]) => !key.startsWith("(idle)") && !key.startsWith("(root)"))
   .filter(([key]) => args.filter === undefined || key.includes(args.filter))
   .sort((a, b) => b[1] - a[1])
   .slice(0, Number(args.top));

@@ -46,7 +46,7 @@ export function hmacKey(secret: string): Uint8Array {
  */
 export class JwtAuthenticator implements Authenticator {
   readonly #algorithms: readonly string[];
-  readonly #key: Uint8Array | JWTVerifyGetKey;
+  readonly #key: JWTVerifyGetKey;
   readonly #options: JwtAuthenticatorOptions;
 
   constructor(options: JwtAuthenticatorOptions) {
@@ -77,7 +77,7 @@ export class JwtAuthenticator implements Authenticator {
     this.#checkHeader(token);
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, this.#verifyKey(), {
+      ({ payload } = await jwtVerify(token, this.#key, {
         algorithms: [...this.#algorithms],
         issuer: this.#options.issuer,
         audience: this.#options.audience,
@@ -110,12 +110,6 @@ export class JwtAuthenticator implements Authenticator {
     }
   }
 
-  // jwtVerify's overloads split a fixed key from a key resolver; this keeps the call single.
-  #verifyKey(): JWTVerifyGetKey {
-    const key = this.#key;
-    return key instanceof Uint8Array ? () => key : key;
-  }
-
   #identity(payload: JWTPayload): Identity {
     const userClaim = this.#options.userClaim ?? "sub";
     const userId = payload[userClaim];
@@ -142,9 +136,18 @@ export function rolesFrom(value: unknown): string[] {
 
 function keyFor(options: JwtAuthenticatorOptions): {
   allowed: readonly string[];
-  key: Uint8Array | JWTVerifyGetKey;
+  key: JWTVerifyGetKey;
 } {
-  if (options.secret) return { allowed: HMAC_ALGORITHMS, key: hmacKey(options.secret) };
+  if (options.secret) {
+    const secret = hmacKey(options.secret);
+    // Given raw bytes, jose imports them afresh for every token: that was half of verifying.
+    const key = importedPerAlgorithm((alg) =>
+      crypto.subtle.importKey("raw", secret, { name: "HMAC", hash: `SHA-${alg.slice(2)}` }, false, [
+        "verify",
+      ]),
+    );
+    return { allowed: HMAC_ALGORITHMS, key };
+  }
   if (options.publicKey) return publicKeyFor(options.publicKey);
   let url: URL;
   try {
@@ -163,18 +166,24 @@ function publicKeyFor(pem: string): { allowed: readonly string[]; key: JWTVerify
     throw new Error("auth.jwt.publicKey: not a PEM public key (SPKI)", { cause });
   }
   const allowed = algorithmsForKey(keyObject);
-  // WebCrypto binds a key to one algorithm, so import once per algorithm actually seen.
+  return { allowed, key: importedPerAlgorithm((alg) => importSPKI(pem, alg)) };
+}
+
+/**
+ * WebCrypto binds a key to one algorithm, so the key is imported once per algorithm seen
+ * (the header's `alg` was checked against the pinned list before this is asked).
+ */
+function importedPerAlgorithm(importFor: (alg: string) => Promise<CryptoKey>): JWTVerifyGetKey {
   const imported = new Map<string, Promise<CryptoKey>>();
-  const key: JWTVerifyGetKey = (header) => {
+  return (header) => {
     const alg = header.alg ?? "";
     let pending = imported.get(alg);
     if (pending === undefined) {
-      pending = importSPKI(pem, alg);
+      pending = importFor(alg);
       imported.set(alg, pending);
     }
     return pending;
   };
-  return { allowed, key };
 }
 
 function algorithmsForKey(key: KeyObject): readonly string[] {
