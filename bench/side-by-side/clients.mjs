@@ -9,12 +9,15 @@
 // kind: "postoffice" (JWT in the subprotocol, waits for `welcome`), "ws" (the bare peer,
 // `?user=`, waits for `welcome`), "socketio" (the Socket.IO peer over its wire protocol on a
 // plain `ws` socket: Engine.IO 4 / Socket.IO 5 packets, the way the server sees any client)
-// or "socketio-official" (the same peer through socket.io-client).
+// or "socketio-official" (the same peer through socket.io-client, a devDependency: imported
+// only for that kind, so that the other kinds run with production dependencies).
 import { createHmac } from "node:crypto";
-import { io as ioClient } from "socket.io-client";
 import WebSocket from "ws";
 
 const OPEN_TIMEOUT_MS = 20_000;
+
+/** socket.io-client, imported the first time a "socketio-official" client opens. */
+let socketIoClient;
 
 const b64url = (text) => Buffer.from(text).toString("base64url");
 
@@ -188,9 +191,9 @@ class SocketIoWireClient extends BaseClient {
   }
 }
 
-/** The same, through the official socket.io-client. */
+/** The same, through the official socket.io-client (its `io`, imported by openClient). */
 class SocketIoOfficialClient extends BaseClient {
-  constructor(host, user, localAddress) {
+  constructor(ioClient, host, user, localAddress) {
     super();
     this.socket = ioClient(`http://${host}`, {
       transports: ["websocket"],
@@ -253,8 +256,10 @@ export async function openClient(kind, { host, user, localAddress, secret }) {
       localAddress,
     );
   else if (kind === "socketio") client = new SocketIoWireClient(host, user, localAddress);
-  else if (kind === "socketio-official")
-    client = new SocketIoOfficialClient(host, user, localAddress);
+  else if (kind === "socketio-official") {
+    socketIoClient ??= import("socket.io-client");
+    client = new SocketIoOfficialClient((await socketIoClient).io, host, user, localAddress);
+  }
   else throw new Error(`unknown client kind ${kind}`);
   let timer;
   try {
