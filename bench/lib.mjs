@@ -1,4 +1,6 @@
-// What the benchmarks share: ports, tokens, connections, CPU readings and the report table.
+// What the benchmarks share: ports, tokens, connections, CPU and file-descriptor readings and
+// the report table.
+import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
@@ -34,6 +36,23 @@ export async function cpuSeconds(pid) {
     total += await own(id).catch(() => 0);
   }
   return total;
+}
+
+/**
+ * The limit of open files of a process (`ulimit -n`: soft, `ulimit -Hn`: hard), from
+ * /proc/PID/limits; Infinity for "unlimited", undefined where /proc has no such file.
+ */
+export function fdLimits(pid = "self") {
+  let text;
+  try {
+    text = readFileSync(`/proc/${pid}/limits`, "utf8");
+  } catch {
+    return undefined;
+  }
+  const line = /^Max open files\s+(\S+)\s+(\S+)/m.exec(text);
+  if (line === null) return undefined;
+  const value = (v) => (v === "unlimited" ? Number.POSITIVE_INFINITY : Number(v));
+  return { soft: value(line[1]), hard: value(line[2]) };
 }
 
 /** An authenticated WebSocket (token in the subprotocol), resolved after `welcome`. */

@@ -1,16 +1,22 @@
 // One client connection to any of the three servers, behind the same small interface, so
 // that the load generator does the same work for each:
 //
-//   const c = await openClient(kind, { host, user, localAddress, secret });
+//   const c = await openClient(kind, { host, url, user, localAddress, secret });
 //   c.onRoom = (body) => …; c.onMail = (body, seq) => …; c.onEntry = (seq) => …;
-//   c.onAccepted = (n) => …; c.onClose = () => …;
+//   c.onAccepted = (n) => …; c.onError = (code) => …; c.onClose = (code, reason) => …;
 //   await c.join(room); c.sendRoom(room, body); c.sendMail(to, n, body); c.ack(seq); c.close();
 //
-// kind: "postoffice" (JWT in the subprotocol, waits for `welcome`), "ws" (the bare peer,
-// `?user=`, waits for `welcome`), "socketio" (the Socket.IO peer over its wire protocol on a
-// plain `ws` socket: Engine.IO 4 / Socket.IO 5 packets, the way the server sees any client)
-// or "socketio-official" (the same peer through socket.io-client, a devDependency: imported
-// only for that kind, so that the other kinds run with production dependencies).
+// kind: "postoffice" (a JWT signed with `secret` in the subprotocol, waits for `welcome`),
+// "postoffice-anonymous" (a server in anonymous mode: `?client_id=USER`, no token), "ws" (the
+// bare peer, `?user=`, waits for `welcome`), "socketio" (the Socket.IO peer over its wire
+// protocol on a plain `ws` socket: Engine.IO 4 / Socket.IO 5 packets, the way the server sees
+// any client) or "socketio-official" (the same peer through socket.io-client, a devDependency:
+// imported only for that kind, so that `postoffice bench` runs with production dependencies).
+// `url` is Postoffice's WebSocket URL (default `ws://HOST/ws`).
+//
+// A refused connection rejects with what the server said: `HTTP 503 too_many_connections`
+// (an upgrade refused in HTTP, with the code of its JSON body) or `close 4401 …` (closed
+// before `welcome`).
 import { createHmac } from "node:crypto";
 import WebSocket from "ws";
 
@@ -33,6 +39,7 @@ class BaseClient {
   onMail = null;
   onEntry = null;
   onAccepted = null;
+  onError = null;
   onClose = null;
   closed = false;
   errors = 0;
@@ -50,11 +57,11 @@ class BaseClient {
     this.pendingJoin?.reject(error);
   }
 
-  closedNow() {
+  closedNow(code, reason) {
     if (this.closed) return;
     this.closed = true;
-    this.failed(new Error("closed"));
-    this.onClose?.();
+    this.failed(new Error(code === undefined ? "closed" : `close ${code} ${reason ?? ""}`.trim()));
+    this.onClose?.(code, reason);
   }
 }
 
@@ -65,7 +72,25 @@ class FrameClient extends BaseClient {
     this.ws = new WebSocket(url, protocols, { localAddress, perMessageDeflate: false });
     this.ws.on("message", (data) => this.frame(JSON.parse(data.toString())));
     this.ws.on("error", (error) => this.failed(error));
-    this.ws.on("close", () => this.closedNow());
+    this.ws.on("close", (code, reason) => this.closedNow(code, reason.toString()));
+    this.ws.on("unexpected-response", (req, res) => this.refusedUpgrade(req, res));
+  }
+
+  /** An upgrade refused in HTTP: Postoffice says why in a JSON body `{"error":{"code"}}`. */
+  refusedUpgrade(_req, res) {
+    let text = "";
+    res.setEncoding("utf8");
+    res.on("data", (chunk) => {
+      if (text.length < 4096) text += chunk;
+    });
+    res.on("end", () => {
+      let code = "";
+      try {
+        code = JSON.parse(text)?.error?.code ?? "";
+      } catch {}
+      this.failed(new Error(`HTTP ${res.statusCode} ${code}`.trim()));
+      this.ws.terminate(); // aborts the handshake: `error` (already told) and `close`
+    });
   }
 
   frame(f) {
@@ -88,6 +113,7 @@ class FrameClient extends BaseClient {
         return;
       case "error":
         this.errors++;
+        this.onError?.(f.data?.code ?? "error");
         if (this.pendingJoin !== null && f.ref === "j")
           this.pendingJoin.reject(new Error(f.data.code));
         return;
@@ -241,15 +267,20 @@ class SocketIoOfficialClient extends BaseClient {
 }
 
 /** Opens one connection and resolves once the server has welcomed it (authenticated). */
-export async function openClient(kind, { host, user, localAddress, secret }) {
+export async function openClient(kind, { host, url, user, localAddress, secret }) {
   let client;
+  const postoffice = url ?? `ws://${host}/ws`;
   if (kind === "postoffice")
     client = new FrameClient(
-      `ws://${host}/ws`,
+      postoffice,
       ["postoffice.v1", `bearer.${signToken(secret, user)}`],
       localAddress,
     );
-  else if (kind === "ws")
+  else if (kind === "postoffice-anonymous") {
+    const anonymous = new URL(postoffice);
+    anonymous.searchParams.set("client_id", user);
+    client = new FrameClient(anonymous.toString(), ["postoffice.v1"], localAddress);
+  } else if (kind === "ws")
     client = new FrameClient(
       `ws://${host}/ws?user=${encodeURIComponent(user)}`,
       undefined,
@@ -259,8 +290,7 @@ export async function openClient(kind, { host, user, localAddress, secret }) {
   else if (kind === "socketio-official") {
     socketIoClient ??= import("socket.io-client");
     client = new SocketIoOfficialClient((await socketIoClient).io, host, user, localAddress);
-  }
-  else throw new Error(`unknown client kind ${kind}`);
+  } else throw new Error(`unknown client kind ${kind}`);
   let timer;
   try {
     await Promise.race([

@@ -5,8 +5,11 @@
 // the report can tell a busy generator from a busy server.
 //
 // Every request carries `rid` and gets exactly one reply with the same `rid`; `progress` and
-// `min` are unsolicited events. Every loop here is bounded: by the orchestrator's `stop`, by
+// `min` are unsolicited events. Whatever the server refuses (error frames, closes it did not
+// ask for, connections it would not open) is counted by what it said, and reported with every
+// `mark`: the orchestrator fails the step rather than print a figure the refusals made wrong. Every loop here is bounded: by the orchestrator's `stop`, by
 // a per-role cap on what may be outstanding, and by MAX_LIFETIME_MS for the whole process.
+import { fdLimits } from "../lib.mjs";
 import { openClient } from "./clients.mjs";
 import { Histogram } from "./histogram.mjs";
 
@@ -25,6 +28,7 @@ const send = (message) => process.send?.(message);
 const state = {
   kind: "",
   host: "",
+  url: undefined,
   secret: "",
   pad: "",
   clients: [],
@@ -38,6 +42,7 @@ const state = {
   minWaiters: [],
   // publisher
   publisher: null,
+  room: "",
   pubMode: "off",
   next: 1,
   globalMin: 0,
@@ -55,10 +60,18 @@ const state = {
   // failures
   lostConnections: 0,
   firstError: "",
+  /** What the server refused, by what it said: error frame codes, closes, failed opens. */
+  refusals: { errors: {}, closes: {}, opens: {} },
+};
+
+const count = (map, key) => {
+  map[key] = (map[key] ?? 0) + 1;
 };
 
 function noteError(error) {
-  if (state.firstError === "") state.firstError = String(error?.message ?? error);
+  const message = String(error?.message ?? error);
+  if (state.firstError === "") state.firstError = message;
+  count(state.refusals.opens, message.slice(0, 120));
 }
 
 function body(n) {
@@ -79,13 +92,14 @@ async function open({ users, room, addresses, concurrency, role }) {
       try {
         const client = await openClient(state.kind, {
           host: state.host,
+          url: state.url,
           user: spec.user,
           localAddress: addresses[i % addresses.length],
           secret: state.secret,
         });
         if (room !== undefined) await client.join(room);
         client.partner = spec.partner;
-        setRole(client, role);
+        setRole(client, role, room);
         state.clients.push(client);
         ok++;
       } catch (error) {
@@ -99,13 +113,15 @@ async function open({ users, room, addresses, concurrency, role }) {
   return { ok, failed, firstError: state.firstError };
 }
 
-function setRole(client, role) {
-  client.onClose = () => lost(role);
+function setRole(client, role, room) {
+  client.onClose = (code, reason) => lost(role, code, reason);
+  client.onError = (code) => count(state.refusals.errors, code);
   if (role === "subscriber") {
     state.expected++;
     client.onRoom = onRoomMessage;
   } else if (role === "publisher") {
     state.publisher = client;
+    state.room = room;
   } else if (role === "direct") {
     client.sent = 0;
     client.accepted = 0;
@@ -125,9 +141,10 @@ function setRole(client, role) {
   }
 }
 
-function lost(role) {
+function lost(role, code, reason) {
   if (state.exiting) return;
   state.lostConnections++;
+  count(state.refusals.closes, `${code ?? "?"} ${reason ?? ""}`.trim().slice(0, 120));
   if (role === "subscriber") {
     state.expected--;
     for (const [n, count] of state.reached) if (count >= state.expected) complete(n);
@@ -173,7 +190,7 @@ function waitMin(value, timeoutMs) {
 // --- the publisher ---------------------------------------------------------------------------
 
 function publishOne() {
-  state.publisher.sendRoom("bench", body(state.next));
+  state.publisher.sendRoom(state.room, body(state.next));
   state.next++;
 }
 
@@ -273,6 +290,10 @@ async function stopDirect() {
     if (accepted >= sent && state.mails >= sent) break;
     await sleep(20);
   }
+  // Acknowledge the rest (acks go every 50 entries), so that a server the bench does not stop
+  // keeps no undelivered mail for its throwaway users.
+  for (const client of state.clients)
+    if (client.maxSeq > 0 && client.entries % 50 !== 0) client.ack(client.maxSeq);
   const { sent, accepted } = totals();
   return { sent, accepted, received: state.mails, undelivered: Math.max(0, sent - state.mails) };
 }
@@ -288,6 +309,7 @@ function startChurn({ concurrency, addresses, prefix, maxCount }) {
       try {
         const client = await openClient(state.kind, {
           host: state.host,
+          url: state.url,
           user: `${prefix}-${i}`,
           localAddress: addresses[i % addresses.length],
           secret: state.secret,
@@ -327,6 +349,7 @@ function mark() {
     open: state.clients.filter((c) => !c.closed).length,
     errors,
     firstError: state.firstError,
+    refusals: state.refusals,
   };
 }
 
@@ -334,9 +357,12 @@ const handlers = {
   init(m) {
     state.kind = m.kind;
     state.host = m.host;
+    state.url = m.url;
     state.secret = m.secret;
     state.pad = "x".repeat(m.size);
-    return {};
+    // Its own limit of open files, for the orchestrator to check (null: unlimited or unknown).
+    const soft = fdLimits()?.soft;
+    return { fdSoft: Number.isFinite(soft) ? soft : null };
   },
   open: (m) => open(m),
   mark: () => mark(),

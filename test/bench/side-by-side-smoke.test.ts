@@ -19,9 +19,10 @@ interface Phase {
 type ByServer<T> = Record<string, T>;
 interface Report {
   fanout: {
+    settings: { rates: number[] };
     results: ByServer<{
       saturation: Phase & { deliveriesPerSecond: number };
-      paced: Phase & { deliveriesPerSecond: number };
+      paced: Array<Phase & { rate: number; deliveriesPerSecond: number }>;
     }>;
   };
   direct: {
@@ -32,7 +33,11 @@ interface Report {
   };
   idle: Array<{
     connections: number;
-    results: ByServer<{ open: number; loaded: { rss: number; heapUsed: number } }>;
+    results: ByServer<{
+      open: number;
+      generators: number;
+      loaded: { rss: number; heapUsed: number };
+    }>;
   }>;
   connrate: { results: ByServer<{ connectionsPerSecond: number }> };
 }
@@ -45,9 +50,9 @@ describe("the side-by-side benchmark", () => {
       const docs = join(dir, "benchmarks.md");
       const { stdout } = await exec(process.execPath, [
         BENCH,
-        ...["--fanout-clients", "4", "--fanout-duration", "0.3", "--fanout-rate", "50"],
+        ...["--fanout-clients", "4", "--fanout-duration", "0.3", "--fanout-rate", "50,100"],
         ...["--direct-pairs", "2", "--direct-duration", "0.3", "--direct-rate", "100"],
-        ...["--idle-connections", "10", "--idle-settle", "0.1"],
+        ...["--idle-connections", "10,20", "--idle-settle", "0.1"],
         ...["--connrate-concurrency", "2", "--connrate-duration", "0.3"],
         ...["--warmup", "0.1", "--generators", "1", "--max-seconds", "100"],
         ...["--json", json, "--markdown", join(dir, "result.md"), "--docs", docs, "--quiet"],
@@ -56,11 +61,17 @@ describe("the side-by-side benchmark", () => {
 
       const servers = ["postoffice", "ws", "socketio"];
       expect(Object.keys(report.fanout.results)).toEqual(servers);
+      expect(report.fanout.settings.rates).toEqual([50, 100]);
       for (const result of Object.values(report.fanout.results)) {
         expect(result.saturation.deliveriesPerSecond).toBeGreaterThan(0);
         expect(result.saturation.lostConnections).toBe(0);
-        expect(result.paced.p99Ms).toBeGreaterThan(0);
-        expect(result.paced.serverCpuPercent).toBeGreaterThanOrEqual(0);
+        // One measured paced phase per rate.
+        expect(result.paced.map((phase) => phase.rate)).toEqual([50, 100]);
+        for (const phase of result.paced) {
+          expect(phase.deliveriesPerSecond).toBeGreaterThan(0);
+          expect(phase.p99Ms).toBeGreaterThan(0);
+          expect(phase.serverCpuPercent).toBeGreaterThanOrEqual(0);
+        }
       }
       expect(Object.keys(report.direct.results)).toEqual([
         "postoffice-memory",
@@ -73,18 +84,23 @@ describe("the side-by-side benchmark", () => {
         expect(result.paced.undelivered).toBe(0);
         expect(result.paced.p50Ms).toBeGreaterThan(0);
       }
-      expect(report.idle[0]?.connections).toBe(10);
-      for (const result of Object.values(report.idle[0]?.results ?? {})) {
-        expect(result.open).toBe(10);
-        expect(result.loaded.rss).toBeGreaterThan(0);
-        expect(result.loaded.heapUsed).toBeGreaterThan(0);
-      }
+      expect(report.idle.map((idle) => idle.connections)).toEqual([10, 20]);
+      for (const idle of report.idle)
+        for (const result of Object.values(idle.results)) {
+          expect(result.open).toBe(idle.connections);
+          expect(result.generators).toBe(1);
+          expect(result.loaded.rss).toBeGreaterThan(0);
+          expect(result.loaded.heapUsed).toBeGreaterThan(0);
+        }
       for (const server of servers)
         expect(report.connrate.results[server]?.connectionsPerSecond).toBeGreaterThan(0);
 
       // The table on stdout, and the same in the regenerated docs section.
       expect(stdout).toContain("| Scenario | Figure | Postoffice | bare ws | Socket.IO |");
       expect(stdout).toContain("direct mail, SQLite store");
+      expect(stdout).toContain("p99 latency, ms (paced, 50 publishes/s)");
+      expect(stdout).toContain("p99 latency, ms (paced, 100 publishes/s)");
+      expect(stdout).toContain("fan-out p99 < 100 ms at 500k deliveries/s");
       const page = await readFile(docs, "utf8");
       expect(page).toContain("<!-- side-by-side:start");
       expect(page).toContain("Postoffice ÷ Socket.IO");
