@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import type { WebSocket, WebSocketServer } from "ws";
+import type { RawData, WebSocket, WebSocketServer } from "ws";
 import { CLOSE_CODES } from "../../protocol/index.js";
 import { AuthError, type Authenticator, toAuthError } from "../auth/authenticator.js";
 import type { Identity } from "../auth/identity.js";
@@ -132,23 +132,7 @@ export function createUpgradeHandler(options: UpgradeOptions, deps: UpgradeDeps)
     // Clients that did not ask for the native protocol read the chat as text lines.
     if (deps.chat !== undefined && ws.protocol === "") session.render = renderText;
     metrics.connections.inc();
-    ws.on("message", (data, isBinary) => {
-      // Nothing a client sends may throw out of this listener: that would end the process.
-      try {
-        deps.intake(session, data, isBinary);
-      } catch (error) {
-        onTaskError(session, error);
-      }
-    });
-    ws.on("pong", () => {
-      session.awaitingPong = false;
-    });
-    ws.on("error", (error) => log.debug({ err: error, session: session.id }, "websocket error"));
-    ws.on("close", (code) => {
-      metrics.connections.dec();
-      metrics.disconnects.inc({ code: String(code) });
-      deps.lifecycle.closed(session);
-    });
+    listen(ws, session);
 
     if (since === null) {
       session.sendError(
@@ -184,8 +168,70 @@ export function createUpgradeHandler(options: UpgradeOptions, deps: UpgradeDeps)
     }
   }
 
+  // The connection's listeners are made once for all connections (each finds its session by
+  // its WebSocket): a closure per connection would cost memory on every idle connection.
+  const sessionOf = new WeakMap<WebSocket, Session>();
+
+  function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+    const session = sessionOf.get(this);
+    if (session === undefined) return;
+    // Nothing a client sends may throw out of this listener: that would end the process.
+    try {
+      deps.intake(session, data, isBinary);
+    } catch (error) {
+      onTaskError(session, error);
+    }
+  }
+
+  function onPong(this: WebSocket): void {
+    const session = sessionOf.get(this);
+    if (session !== undefined) session.awaitingPong = false;
+  }
+
+  function onError(this: WebSocket, error: Error): void {
+    log.debug({ err: error, session: sessionOf.get(this)?.id }, "websocket error");
+  }
+
+  function onClose(this: WebSocket, code: number): void {
+    const session = sessionOf.get(this);
+    if (session === undefined) return;
+    metrics.connections.dec();
+    metrics.disconnects.inc({ code: String(code) });
+    deps.lifecycle.closed(session);
+  }
+
+  function listen(ws: WebSocket, session: Session): void {
+    sessionOf.set(ws, session);
+    ws.on("message", onMessage);
+    ws.on("pong", onPong);
+    ws.on("error", onError);
+    ws.on("close", onClose);
+  }
+
+  function onUpgradeError(error: Error): void {
+    log.debug({ err: error }, "socket error during upgrade");
+  }
+
+  /** Upgrades once the credentials (if any) are checked, unless the node began draining. */
+  function complete(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    admission: Admission,
+  ): void {
+    if (deps.state() !== "ready") {
+      refuse(socket, 503, "not_ready", "The server is draining; retry shortly.");
+      return;
+    }
+    const since = handshakeSince(req);
+    deps.wss.handleUpgrade(req, socket, head, (ws) => open(ws, socket, admission, since));
+  }
+
   return (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    socket.on("error", (error) => log.debug({ err: error }, "socket error during upgrade"));
+    // The listeners that live as long as the socket are made outside this function: a closure
+    // made here would keep its whole scope (the request, its headers, the bytes it came in)
+    // alive for the life of the connection.
+    socket.on("error", onUpgradeError);
     const path = (req.url ?? "/").split("?", 1)[0];
     if (path !== options.path) {
       refuse(socket, 404, "not_found", `WebSocket endpoint is ${options.path}.`);
@@ -222,27 +268,24 @@ export function createUpgradeHandler(options: UpgradeOptions, deps: UpgradeDeps)
     // The place is taken now, before the (async) credential check, so that a burst of
     // handshakes cannot all pass the caps together [LIMIT-3]; it is given back once, when the
     // socket closes, whether or not the upgrade completed.
-    deps.caps.opened(address);
-    socket.once("close", () => deps.caps.closed(address));
-    const complete = (admission: Admission): void => {
-      if (deps.state() !== "ready") {
-        refuse(socket, 503, "not_ready", "The server is draining; retry shortly.");
-        return;
-      }
-      deps.wss.handleUpgrade(req, socket, head, (ws) =>
-        open(ws, socket, admission, handshakeSince(req)),
-      );
-    };
+    holdPlace(socket, deps.caps, address);
     const admission = admit(req);
     if (admission instanceof Promise) {
-      admission.then(complete).catch((error: unknown) => {
-        log.error({ err: error }, "upgrade failed");
-        socket.destroy();
-      });
+      admission
+        .then((admitted) => complete(req, socket, head, admitted))
+        .catch((error: unknown) => {
+          log.error({ err: error }, "upgrade failed");
+          socket.destroy();
+        });
     } else {
-      complete(admission);
+      complete(req, socket, head, admission);
     }
   };
+}
+
+function holdPlace(socket: Duplex, caps: ConnectionCaps, address: string): void {
+  caps.opened(address);
+  socket.once("close", () => caps.closed(address));
 }
 
 /** The client's address; an IPv4 client seen through an IPv6 socket counts as its IPv4 address. */

@@ -23,8 +23,8 @@ export class LocalRooms {
 
   /** Ends a hold (see Session.roomHolds): what arrived meanwhile is sent now, in order, once. */
   release(session: Session, room: string): void {
-    const held = session.roomHolds.get(room);
-    session.roomHolds.delete(room);
+    const held = session.roomHolds?.get(room);
+    session.roomHolds?.delete(room);
     if (held === undefined || !session.rooms.has(room)) return;
     held.sort((a, b) => a.seq - b.seq);
     for (const message of held) deliverTo(session, room, message, new PreparedFrame(message.frame));
@@ -39,7 +39,7 @@ export class LocalRooms {
 function deliver(sessions: ReadonlySet<Session>, room: string, message: BrokerMessage): void {
   const frame = new PreparedFrame(message.frame);
   for (const session of sessions) {
-    const held = session.roomHolds.size === 0 ? undefined : session.roomHolds.get(room);
+    const held = session.roomHolds?.get(room);
     if (held !== undefined) held.push(message);
     else deliverTo(session, room, message, frame);
   }

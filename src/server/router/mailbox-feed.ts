@@ -9,14 +9,19 @@ export interface MailboxFeedOptions {
   store: MessageStore;
   /** Replay starts after this sequence. */
   startAfter: number;
-  send: (frame: string) => void;
+  /** Where the entries go: the session (an object rather than closures, kept per session). */
+  reader: MailboxReader;
+  /** The mailbox could not be read: the session cannot go on. */
+  onError: (error: unknown) => void;
+}
+
+export interface MailboxReader {
+  sendText(frame: string): void;
   /**
    * Undefined while the client can take more; otherwise resolves when it can. A replay
    * never outruns its reader (live mail does not wait: a reader that falls behind it is cut).
    */
-  roomForMore: () => Promise<void> | undefined;
-  /** The mailbox could not be read: the session cannot go on. */
-  onError: (error: unknown) => void;
+  roomForMore(): Promise<void> | undefined;
 }
 
 /**
@@ -39,15 +44,13 @@ export class MailboxFeed {
 
   private readonly userId: string;
   private readonly store: MessageStore;
-  private readonly send: (frame: string) => void;
-  private readonly roomForMore: () => Promise<void> | undefined;
+  private readonly reader: MailboxReader;
   private readonly onError: (error: unknown) => void;
 
   constructor(options: MailboxFeedOptions) {
     this.userId = options.userId;
     this.store = options.store;
-    this.send = options.send;
-    this.roomForMore = options.roomForMore;
+    this.reader = options.reader;
     this.onError = options.onError;
     this.cursor = options.startAfter;
   }
@@ -69,7 +72,7 @@ export class MailboxFeed {
       return;
     }
     this.cursor = message.seq;
-    this.send(message.frame);
+    this.reader.sendText(message.frame);
   }
 
   /** Sends everything stored after the cursor, then switches to live delivery. */
@@ -98,13 +101,13 @@ export class MailboxFeed {
       if (this.isClosed) return;
       for (const entry of page) {
         if (entry.seq <= this.cursor) continue;
-        const wait = this.roomForMore();
+        const wait = this.reader.roomForMore();
         if (wait !== undefined) {
           await wait;
           if (this.isClosed) return;
         }
         this.cursor = entry.seq;
-        this.send(encodeEntry(entry));
+        this.reader.sendText(encodeEntry(entry));
       }
       if (page.length < REPLAY_PAGE && !this.moreArrived) {
         // Live again in the same step as the last check, so no offer falls between the two.

@@ -105,6 +105,7 @@ export class RoomRouter {
    * messages that arrive meanwhile are held, and sent after the log's, by sequence [ROOM-3].
    */
   private async catchUp(session: Session, room: string, since: number): Promise<boolean> {
+    session.roomHolds ??= new Map();
     session.roomHolds.set(room, []);
     try {
       await this.local.enter(session, room, since);

@@ -99,8 +99,7 @@ export class SessionLifecycle {
       userId: identity.userId,
       store: this.router.store,
       startAfter,
-      send: (frame) => session.sendText(frame),
-      roomForMore: () => session.roomForMore(),
+      reader: session,
       onError: (error) => this.failedToStart(session, error),
     });
     session.feed = feed;
@@ -181,19 +180,22 @@ export class SessionLifecycle {
     session.expiryTimer = undefined;
     if (identity.expiresAt === undefined) return;
     const delay = Math.min(Math.max(identity.expiresAt - Date.now(), 0), MAX_TIMER_MS);
-    session.expiryTimer = setTimeout(() => {
-      if (session.identity !== identity) return;
-      if (identity.expiresAt !== undefined && identity.expiresAt > Date.now()) {
-        this.watchExpiry(session, identity);
-        return;
-      }
-      this.refused(
-        session,
-        new AuthError("token_expired", "The session's token expired; reconnect with a fresh one."),
-      );
-    }, delay);
+    // One callback for all sessions, the session passed as an argument: no closure per session.
+    session.expiryTimer = setTimeout(this.expire, delay, session, identity);
     session.expiryTimer.unref();
   }
+
+  private readonly expire = (session: Session, identity: Identity): void => {
+    if (session.identity !== identity) return;
+    if (identity.expiresAt !== undefined && identity.expiresAt > Date.now()) {
+      this.watchExpiry(session, identity);
+      return;
+    }
+    this.refused(
+      session,
+      new AuthError("token_expired", "The session's token expired; reconnect with a fresh one."),
+    );
+  };
 
   private welcome(session: Session, ref: string | undefined): void {
     const identity = session.identity;

@@ -19,6 +19,9 @@ export type FrameHandler = (session: Session, frame: DecodeResult) => void | Pro
 
 type Task = () => void | Promise<void>;
 
+/** Where every session's reply chain starts: one promise shared, not one per session. */
+const SETTLED: Promise<void> = Promise.resolve();
+
 export interface SessionDeps {
   batcher: WriteBatcher;
   metrics: Metrics;
@@ -50,8 +53,11 @@ export class Session {
   render: ((frame: string) => string | undefined) | undefined;
   /** The display name reserved for this connection in chat mode, freed when it closes. */
   chatName: string | undefined;
-  /** Live room messages held while the session catches up on a room's log (see RoomRouter). */
-  readonly roomHolds = new Map<string, BrokerMessage[]>();
+  /**
+   * Live room messages held while the session catches up on a room's log (see RoomRouter);
+   * made on the first catch-up, as most sessions never need one.
+   */
+  roomHolds: Map<string, BrokerMessage[]> | undefined;
   /** Rooms this session is in, each with the last room sequence it was sent. */
   readonly rooms = new Map<string, number>();
   /** Mail of this session waiting for the store (see handlers/message-handler.ts). */
@@ -60,7 +66,7 @@ export class Session {
   inputClosed = false;
   /** Set by the heartbeat's ping, cleared by any sign of life. */
   awaitingPong = false;
-  private lastReply: Promise<void> = Promise.resolve();
+  private lastReply: Promise<void> = SETTLED;
   private closed = false;
   private busy = false;
   private readonly inbox: Task[] = [];
