@@ -83,8 +83,18 @@ const QUICK = {
   "max-seconds": "120",
 };
 
+/** parseArgs, with a short message and exit 64 for options it does not know. */
+function parseOptions(config) {
+  try {
+    return parseArgs(config);
+  } catch (error) {
+    console.error(`side-by-side: ${error.message}`);
+    process.exit(64);
+  }
+}
+
 const stringOptions = Object.fromEntries(Object.keys(FULL).map((key) => [key, { type: "string" }]));
-const { values: args } = parseArgs({
+const { values: args } = parseOptions({
   options: {
     ...stringOptions,
     quick: { type: "boolean", default: false },

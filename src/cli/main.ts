@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from "commander";
 import { VERSION } from "../server/version.js";
+import { registerBenchCommand } from "./bench-command.js";
 import { registerConnectCommand } from "./connect-command.js";
 import { registerStartCommand } from "./start-command.js";
 import { registerTokenCommand } from "./token-command.js";
@@ -12,4 +13,5 @@ const program = new Command()
 registerStartCommand(program);
 registerTokenCommand(program);
 registerConnectCommand(program);
+registerBenchCommand(program);
 await program.parseAsync(process.argv);
