@@ -46,7 +46,7 @@ import {
   renderMarkdown,
   updateDocs,
 } from "./side-by-side/report.mjs";
-import { SERVER_LABELS, startServer } from "./side-by-side/servers.mjs";
+import { runningServers, SERVER_LABELS, startServer } from "./side-by-side/servers.mjs";
 
 const GENERATOR = fileURLToPath(new URL("./side-by-side/generator.mjs", import.meta.url));
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -223,7 +223,7 @@ const DEADLINE = START + opt("max-seconds") * 1000;
 
 const children = new Set();
 function killAll() {
-  for (const child of children) child.kill("SIGKILL");
+  for (const child of [...children, ...runningServers]) child.kill("SIGKILL");
 }
 const overrun = setTimeout(() => {
   console.error(`side-by-side: over --max-seconds ${opt("max-seconds")}; stopping`);

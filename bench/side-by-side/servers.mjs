@@ -18,6 +18,9 @@ const PEERS = {
 const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 30_000;
 
+/** Every server process still running, so that an overrun or an interrupt can kill them too. */
+export const runningServers = new Set();
+
 export const SERVER_LABELS = { postoffice: "Postoffice", ws: "bare ws", socketio: "Socket.IO" };
 
 /** Postoffice's configuration: rate limits off, caps raised past the benchmark's counts. */
@@ -96,7 +99,13 @@ export async function startServer(kind, { store = "sqlite", profileDir } = {}) {
       reject(new Error(`${kind} exited ${code} before it was ready: ${tail}`));
     });
   });
-  const exited = new Promise((resolve) => child.once("exit", resolve));
+  runningServers.add(child);
+  const exited = new Promise((resolve) =>
+    child.once("exit", (code) => {
+      runningServers.delete(child);
+      resolve(code);
+    }),
+  );
   let inspector;
 
   return {
