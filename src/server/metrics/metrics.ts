@@ -111,6 +111,10 @@ export class Metrics {
     room: this.messagesRouted.labels("room"),
     broadcast: this.messagesRouted.labels("broadcast"),
   };
+  readonly receiptsMade = {
+    delivered: this.receipts.labels("delivered"),
+    read: this.receipts.labels("read"),
+  };
 
   frameIn(type: string): void {
     let counter = this.framesInByType.get(type);
