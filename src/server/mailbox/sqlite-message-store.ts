@@ -327,6 +327,8 @@ function prepare(db: Database) {
 
 function toEntry(row: EntryRow): MailboxEntry {
   if (row.kind === "mail") {
+    const bodyJson = row.body ?? "{}";
+    let body: JsonObject | undefined;
     return {
       kind: "mail",
       id: row.id,
@@ -334,8 +336,12 @@ function toEntry(row: EntryRow): MailboxEntry {
       from: row.sender,
       to: row.recipient,
       ts: row.ts,
-      body: JSON.parse(row.body ?? "{}") as JsonObject,
-      bodyJson: row.body ?? "{}",
+      // A replay sends the stored JSON as it is (encodeEntry): parsed only if someone asks.
+      get body(): JsonObject {
+        body ??= JSON.parse(bodyJson) as JsonObject;
+        return body;
+      },
+      bodyJson,
       ...(row.ref === null ? {} : { ref: row.ref }),
     };
   }
