@@ -1,11 +1,11 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { describe, expect, it } from "vitest";
+import { PROTOCOL_VERSION as PROTOCOL_V1 } from "../../src/protocol/index.js";
 import {
   anonymousName,
   BEARER_PREFIX,
   type HandshakeRequest,
   handshakeToken,
-  PROTOCOL_V1,
   selectSubprotocol,
 } from "../../src/server/gateway/handshake-token.js";
 

@@ -1,7 +1,5 @@
 import type { IncomingMessage } from "node:http";
-
-/** The subprotocol a Postoffice client offers and the server selects. */
-export const PROTOCOL_V1 = "postoffice.v1";
+import { PROTOCOL_VERSION } from "../../protocol/index.js";
 
 /**
  * Prefix of the subprotocol entry that carries a token. Browsers cannot set headers on a
@@ -53,7 +51,7 @@ export function handshakeToken(
  * `postoffice.v1` alongside their bearer entry.
  */
 export function selectSubprotocol(offered: Set<string>): string | false {
-  return offered.has(PROTOCOL_V1) ? PROTOCOL_V1 : false;
+  return offered.has(PROTOCOL_VERSION) ? PROTOCOL_VERSION : false;
 }
 
 /** Development mode only: the name an anonymous client asks for (legacy seed clients). */

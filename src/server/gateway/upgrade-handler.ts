@@ -17,7 +17,12 @@ import type { SessionRegistry } from "../session/session-registry.js";
 import type { WriteBatcher } from "../session/write-batcher.js";
 import type { ConnectionCaps } from "./connection-caps.js";
 import type { createFrameIntake } from "./frame-intake.js";
-import { anonymousName, handshakeSince, handshakeToken } from "./handshake-token.js";
+import {
+  anonymousName,
+  type HandshakeToken,
+  handshakeSince,
+  handshakeToken,
+} from "./handshake-token.js";
 import type { NodeState } from "./http-routes.js";
 import type { createOriginPolicy } from "./origin-policy.js";
 import { refuseUpgrade } from "./refuse-upgrade.js";
@@ -87,8 +92,10 @@ export function createUpgradeHandler(options: UpgradeOptions, deps: UpgradeDeps)
     refuseUpgrade(socket, status, code, message);
   }
 
-  function admit(req: IncomingMessage): Admission | Promise<Admission> {
-    const offered = handshakeToken(req, options);
+  function admit(
+    req: IncomingMessage,
+    offered: HandshakeToken | undefined,
+  ): Admission | Promise<Admission> {
     if (offered) {
       return deps.authenticator.authenticate({ token: offered.token }).then(
         (identity): Admission => ({ identity }),
@@ -241,7 +248,8 @@ export function createUpgradeHandler(options: UpgradeOptions, deps: UpgradeDeps)
       refuse(socket, 503, "not_ready", "The server is starting or draining; retry shortly.");
       return;
     }
-    const origin = deps.originPolicy(req, handshakeToken(req, options)?.source === "cookie");
+    const offered = handshakeToken(req, options);
+    const origin = deps.originPolicy(req, offered?.source === "cookie");
     if (origin === "origin_not_allowed") {
       refuse(socket, 403, origin, "This origin may not connect (server.allowedOrigins).");
       return;
@@ -269,7 +277,7 @@ export function createUpgradeHandler(options: UpgradeOptions, deps: UpgradeDeps)
     // handshakes cannot all pass the caps together [LIMIT-3]; it is given back once, when the
     // socket closes, whether or not the upgrade completed.
     holdPlace(socket, deps.caps, address);
-    const admission = admit(req);
+    const admission = admit(req, offered);
     if (admission instanceof Promise) {
       admission
         .then((admitted) => complete(req, socket, head, admitted))
