@@ -30,6 +30,23 @@ export async function buildAuthenticator(
   dataDir: string,
   log: AuthLog,
 ): Promise<BuiltAuthenticator> {
+  if (usesDevSecret(auth)) {
+    const dev = await loadOrCreateDevSecret(dataDir);
+    // Claim settings from a key-less `auth.jwt` block still apply to development tokens.
+    const authenticator = new JwtAuthenticator({
+      ...auth.jwt,
+      secret: dev.secret,
+      publicKey: undefined,
+      jwksUrl: undefined,
+      algorithms: ["HS256"],
+    });
+    log.warn(
+      { secretPath: dev.path, created: dev.created },
+      `no authentication configured: accepting HS256 JWTs signed with the development secret in ${dev.path}; mint one with \`postoffice token --sub alice\``,
+    );
+    return { authenticator: new ChainAuthenticator([authenticator]), devSecretPath: dev.path };
+  }
+
   const chain: Authenticator[] = [];
   const kinds: string[] = [];
   if (auth.tokens.length > 0) {
@@ -44,35 +61,17 @@ export async function buildAuthenticator(
     chain.push(new WebhookAuthenticator(auth.webhook));
     kinds.push("webhook");
   }
-
-  if (chain.length > 0) {
-    if (auth.jwt !== undefined && !hasKey(auth.jwt)) {
-      log.warn({}, "auth.jwt has no secret, publicKey, publicKeyFile or jwksUrl: JWT is off");
-    }
-    log.info({ authenticators: kinds }, "authentication configured");
-    return { authenticator: new ChainAuthenticator(chain) };
-  }
-
-  if (auth.anonymous.enabled) {
-    // Every token is unknown, so only anonymous sessions get in; the gateway says so loudly.
+  if (chain.length === 0) {
+    // Anonymous mode: every token is unknown, so only anonymous sessions get in; the gateway
+    // says so loudly.
     log.info({ authenticators: [] }, "no authentication configured: anonymous sessions only");
     return { authenticator: new ChainAuthenticator([]) };
   }
-
-  const dev = await loadOrCreateDevSecret(dataDir);
-  // Claim settings from a key-less `auth.jwt` block still apply to development tokens.
-  const authenticator = new JwtAuthenticator({
-    ...auth.jwt,
-    secret: dev.secret,
-    publicKey: undefined,
-    jwksUrl: undefined,
-    algorithms: ["HS256"],
-  });
-  log.warn(
-    { secretPath: dev.path, created: dev.created },
-    `no authentication configured: accepting HS256 JWTs signed with the development secret in ${dev.path}; mint one with \`postoffice token --sub alice\``,
-  );
-  return { authenticator: new ChainAuthenticator([authenticator]), devSecretPath: dev.path };
+  if (auth.jwt !== undefined && !hasKey(auth.jwt)) {
+    log.warn({}, "auth.jwt has no secret, publicKey, publicKeyFile or jwksUrl: JWT is off");
+  }
+  log.info({ authenticators: kinds }, "authentication configured");
+  return { authenticator: new ChainAuthenticator(chain) };
 }
 
 /** Whether a node with this configuration accepts tokens signed with the development secret. */
