@@ -12,9 +12,13 @@ type Options = Partial<ConstructorParameters<typeof PostofficeClient>[0]>;
 /**
  * The clients of one test file, against the server at `url()`: `client(user)` makes one (its
  * `delay.ms` holds back each token fetch, to keep it offline a while), `closeAll()` closes
- * every one made so far (after each test).
+ * every one made so far (after each test). `defaults` (e.g. slower `reconnect` delays) apply
+ * to every client, under each one's own `extra`.
  */
-export function clientPool(url: () => string): {
+export function clientPool(
+  url: () => string,
+  defaults: Options = {},
+): {
   client: (
     user: string,
     extra?: Options,
@@ -33,6 +37,7 @@ export function clientPool(url: () => string): {
       },
       WebSocket: WebSocket as unknown as SocketFactory,
       reconnect: { initialDelayMs: 20, maxDelayMs: 100 },
+      ...defaults,
       ...extra,
     });
     clients.push(c);

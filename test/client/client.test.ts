@@ -1,49 +1,18 @@
 import { afterEach, describe, expect, it } from "vitest";
-import WebSocket from "ws";
-import { PostofficeClient, PostofficeError, type SocketFactory } from "../../src/client/index.js";
-import type { Mail } from "../../src/protocol/index.js";
-import { signToken } from "../support/test-client.js";
+import { PostofficeError } from "../../src/client/index.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
-
-const Socket = WebSocket as unknown as SocketFactory;
+import { clientPool, collect, until } from "./client-pool.js";
 
 describe("PostofficeClient against a real server", () => {
   let server: TestServer | undefined;
-  const clients: PostofficeClient[] = [];
+  const { client, closeAll } = clientPool(() => server?.url ?? "", {
+    reconnect: { initialDelayMs: 50, maxDelayMs: 200 },
+  });
   afterEach(async () => {
-    for (const client of clients.splice(0)) client.close();
+    closeAll();
     await server?.stop();
     server = undefined;
   });
-  const client = (
-    user: string,
-    url = server?.url ?? "",
-    extra: Partial<ConstructorParameters<typeof PostofficeClient>[0]> = {},
-  ) => {
-    const c = new PostofficeClient({
-      url,
-      token: () => signToken({ sub: user }),
-      WebSocket: Socket,
-      reconnect: { initialDelayMs: 50, maxDelayMs: 200 },
-      ...extra,
-    });
-    clients.push(c);
-    return c;
-  };
-  const collect = (c: PostofficeClient): Mail[] => {
-    const got: Mail[] = [];
-    c.on("mail", (mail) => {
-      got.push(mail);
-    });
-    return got;
-  };
-  const until = async (check: () => boolean, timeoutMs = 5000): Promise<void> => {
-    const deadline = Date.now() + timeoutMs;
-    while (!check()) {
-      if (Date.now() > deadline) throw new Error("condition not met in time");
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  };
 
   it("sends mail, settles on accepted, and on delivered once the recipient's handler has run", async () => {
     server = await startTestServer();
@@ -73,11 +42,10 @@ describe("PostofficeClient against a real server", () => {
 
   it("queues sends made while offline and delivers them, once, after reconnecting", async () => {
     server = await startTestServer({ server: { shutdown: { reconnectWindowMs: 200 } } });
-    const url = server.url;
     const port = server.node.port;
     const dir = server.dir;
-    const alice = client("alice", url);
-    const bob = client("bob", url);
+    const alice = client("alice");
+    const bob = client("bob");
     const got = collect(bob);
     await Promise.all([alice.connect(), bob.connect()]);
     await alice.send("bob", { n: 1 });
@@ -97,11 +65,11 @@ describe("PostofficeClient against a real server", () => {
 
   it("resumes after a restart without a gap or a duplicate, from the last mail its handler finished", async () => {
     server = await startTestServer({ server: { shutdown: { reconnectWindowMs: 200 } } });
-    const { url, dir } = server;
+    const { dir } = server;
     const port = server.node.port;
-    const alice = client("alice", url);
+    const alice = client("alice");
     await alice.connect();
-    const bob = client("bob", url);
+    const bob = client("bob");
     const got = collect(bob);
     await bob.connect();
     for (let n = 1; n <= 20; n++) await alice.send("bob", { n });
@@ -122,9 +90,8 @@ describe("PostofficeClient against a real server", () => {
 
   it("rejoins its rooms after reconnecting and gets what it missed", async () => {
     server = await startTestServer({ rooms: { settings: [{ match: "*", history: 50 }] } });
-    const { url } = server;
-    const alice = client("alice", url);
-    const bob = client("bob", url);
+    const alice = client("alice");
+    const bob = client("bob");
     const seen: number[] = [];
     bob.on("roomMessage", (message) => {
       seen.push((message.body as { n: number }).n);
@@ -173,7 +140,7 @@ describe("PostofficeClient against a real server", () => {
       get: (k: string) => store.get(k),
       set: (k: string, v: string) => void store.set(k, v),
     };
-    const phone = client("bob", undefined, { positions, positionKey: "bob-phone" });
+    const phone = client("bob", { positions, positionKey: "bob-phone" });
     const seen = collect(phone);
     await phone.connect();
     await until(() => seen.length === 3);
