@@ -42,7 +42,6 @@ class BaseClient {
   onError = null;
   onClose = null;
   closed = false;
-  errors = 0;
   pendingJoin = null;
   welcomed = null;
 
@@ -112,7 +111,6 @@ class FrameClient extends BaseClient {
         this.pendingJoin?.resolve();
         return;
       case "error":
-        this.errors++;
         this.onError?.(f.data?.code ?? "error");
         if (this.pendingJoin !== null && f.ref === "j")
           this.pendingJoin.reject(new Error(f.data.code));

@@ -59,7 +59,6 @@ const state = {
   churnLoops: [],
   // failures
   lostConnections: 0,
-  firstError: "",
   /** What the server refused, by what it said: error frame codes, closes, failed opens. */
   refusals: { errors: {}, closes: {}, opens: {} },
 };
@@ -69,9 +68,7 @@ const count = (map, key) => {
 };
 
 function noteError(error) {
-  const message = String(error?.message ?? error);
-  if (state.firstError === "") state.firstError = message;
-  count(state.refusals.opens, message.slice(0, 120));
+  count(state.refusals.opens, String(error?.message ?? error).slice(0, 120));
 }
 
 function body(n) {
@@ -110,7 +107,7 @@ async function open({ users, room, addresses, concurrency, role }) {
   };
   await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
   clearInterval(progress);
-  return { ok, failed, firstError: state.firstError };
+  return { ok, failed };
 }
 
 function setRole(client, role, room) {
@@ -336,8 +333,6 @@ async function stopChurn() {
 
 function mark() {
   const cpu = process.cpuUsage();
-  let errors = 0;
-  for (const client of state.clients) errors += client.errors;
   return {
     at: now(),
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
@@ -347,8 +342,6 @@ function mark() {
     churnFailed: state.churnFailed,
     lostConnections: state.lostConnections,
     open: state.clients.filter((c) => !c.closed).length,
-    errors,
-    firstError: state.firstError,
     refusals: state.refusals,
   };
 }
