@@ -24,7 +24,7 @@ export const runningServers = new Set();
 export const SERVER_LABELS = { postoffice: "Postoffice", ws: "bare ws", socketio: "Socket.IO" };
 
 /** Postoffice's configuration: rate limits off, caps raised past the benchmark's counts. */
-export function postofficeConfig(store) {
+function postofficeConfig(store) {
   return [
     NO_RATE_LIMITS.trimEnd(),
     "  maxConnections: 0",
