@@ -85,7 +85,7 @@ export function createFrameIntake(options: IntakeOptions, deps: IntakeDeps) {
       code: "schema_violation",
       message: `${pointer} ${first?.message ?? "does not match the schema"}.`,
       pointer,
-      ...(decoded.frame.id === undefined ? {} : { ref: decoded.frame.id }),
+      ref: decoded.frame.id,
     };
   }
 
@@ -125,7 +125,7 @@ export function createFrameIntake(options: IntakeOptions, deps: IntakeDeps) {
         code: "rate_limited",
         message: `Too many frames; retry after ${rate.retryAfterMs} ms.`,
         retryAfterMs: rate.retryAfterMs,
-        ...(ref === undefined ? {} : { ref }),
+        ref,
       });
       return;
     }

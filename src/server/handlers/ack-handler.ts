@@ -29,7 +29,7 @@ export async function handleAck(
         "store_unavailable",
         "The acknowledgement could not be stored; send it again.",
         {
-          ...(frame.id === undefined ? {} : { ref: frame.id }),
+          ref: frame.id,
         },
       ),
     );

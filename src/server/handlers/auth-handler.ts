@@ -15,7 +15,6 @@ export async function handleAuth(
   ctx: HandlerContext,
 ): Promise<void> {
   const ref = frame.id;
-  const refOption = ref === undefined ? {} : { ref };
   let identity: Identity;
   try {
     identity = await ctx.authenticator.authenticate({ token: frame.data.token });
@@ -32,7 +31,7 @@ export async function handleAuth(
         session.sendError(
           "already_authenticated",
           `This session is authenticated as ${current.userId}.`,
-          refOption,
+          { ref },
         ),
       );
       return;

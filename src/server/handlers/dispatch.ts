@@ -15,11 +15,12 @@ export function createFrameHandler(ctx: HandlerContext): FrameHandler {
       return;
     }
     const frame = decoded.frame;
-    const ref = frame.id === undefined ? {} : { ref: frame.id };
     const type = frame.type;
     switch (type) {
       case "ping":
-        session.inOrder(() => session.send({ type: "pong", ...ref, data: { ts: Date.now() } }));
+        session.inOrder(() =>
+          session.send({ type: "pong", ref: frame.id, data: { ts: Date.now() } }),
+        );
         return;
       case "auth":
         return handleAuth(session, frame, ctx);
@@ -37,7 +38,7 @@ export function createFrameHandler(ctx: HandlerContext): FrameHandler {
               "unauthorized",
               'Authenticate first: send {"type":"auth","data":{"token":"..."}}.',
               {
-                ...ref,
+                ref: frame.id,
                 reason: "token_missing",
               },
             ),

@@ -77,31 +77,30 @@ function answer(
   result: Outcome,
   ctx: HandlerContext,
 ): void {
-  const refOption = ref === undefined ? {} : { ref };
   if (result.ok) {
-    session.send({ type: "receipt", ...refOption, data: result.receipt });
+    session.send({ type: "receipt", ref, data: result.receipt });
     return;
   }
   if ("code" in result) {
-    session.sendError(result.code, result.message, refOption);
+    session.sendError(result.code, result.message, { ref });
     return;
   }
   const { error } = result;
   if (error instanceof MailboxFullError) {
-    session.sendError("mailbox_full", error.message, refOption);
+    session.sendError("mailbox_full", error.message, { ref });
   } else if (error instanceof StoreError) {
     ctx.log.error({ err: error }, "message store refused mail");
     session.sendError(
       "store_unavailable",
       "The message could not be stored; it was not accepted.",
-      refOption,
+      { ref },
     );
   } else {
     ctx.log.error({ err: error, session: session.id }, "sending failed");
     session.sendError(
       "internal_error",
       "The server failed while handling this frame; it was not accepted.",
-      refOption,
+      { ref },
     );
   }
 }

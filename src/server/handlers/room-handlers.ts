@@ -9,7 +9,7 @@ export function permitted(session: Session, decision: Decision, ref: string | un
   if (decision.allowed) return true;
   session.inOrder(() =>
     session.sendError("forbidden", decision.message, {
-      ...(ref === undefined ? {} : { ref }),
+      ref,
       reason: decision.rule,
     }),
   );
@@ -24,21 +24,20 @@ export async function handleJoin(
   identity: Identity,
 ): Promise<void> {
   const { room, since } = frame.data;
-  const ref = frame.id === undefined ? {} : { ref: frame.id };
   if (!permitted(session, ctx.permissions.room(identity, "join", room), frame.id)) return;
   // Catching up is reading history: without that permission a rejoin starts from now.
   const mayReadHistory =
     since !== undefined && ctx.permissions.room(identity, "history", room).allowed;
   const joined = await ctx.rooms.join(session, identity, room, mayReadHistory ? since : undefined);
   if (!joined.ok) {
-    session.inOrder(() => session.sendError(joined.code, joined.message, ref));
+    session.inOrder(() => session.sendError(joined.code, joined.message, { ref: frame.id }));
     return;
   }
   const recovered = since === undefined || (mayReadHistory && joined.value.recovered);
   session.inOrder(() =>
     session.send({
       type: "joined",
-      ...ref,
+      ref: frame.id,
       data: { room, position: joined.value.position, recovered },
     }),
   );
@@ -51,8 +50,9 @@ export async function handleLeave(
   identity: Identity,
 ): Promise<void> {
   await ctx.rooms.leave(session, identity, frame.data.room);
-  const ref = frame.id === undefined ? {} : { ref: frame.id };
-  session.inOrder(() => session.send({ type: "left", ...ref, data: { room: frame.data.room } }));
+  session.inOrder(() =>
+    session.send({ type: "left", ref: frame.id, data: { room: frame.data.room } }),
+  );
 }
 
 /** `who`: the members of a room, for those who are in it or may join it. */
@@ -69,8 +69,7 @@ export async function handleWho(
   )
     return;
   const members = await ctx.rooms.members(room);
-  const ref = frame.id === undefined ? {} : { ref: frame.id };
-  session.inOrder(() => session.send({ type: "presence", ...ref, data: { room, members } }));
+  session.inOrder(() => session.send({ type: "presence", ref: frame.id, data: { room, members } }));
 }
 
 export async function handleBroadcast(
@@ -81,8 +80,7 @@ export async function handleBroadcast(
 ): Promise<void> {
   if (!permitted(session, ctx.permissions.broadcast(identity), frame.id)) return;
   const { id, ts } = await ctx.rooms.broadcast(identity, frame.data);
-  const ref = frame.id === undefined ? {} : { ref: frame.id };
   session.inOrder(() =>
-    session.send({ type: "receipt", ...ref, data: { status: "accepted", id, ts } }),
+    session.send({ type: "receipt", ref: frame.id, data: { status: "accepted", id, ts } }),
   );
 }

@@ -89,7 +89,7 @@ export class SessionLifecycle {
         "too_many_sessions",
         `${identity.userId} already has ${max} sessions on this node.`,
         {
-          ...(ref === undefined ? {} : { ref }),
+          ref,
         },
       );
       session.close(CLOSE_CODES.tooManySessions, "too_many_sessions");
@@ -146,7 +146,7 @@ export class SessionLifecycle {
     if (error.reason === "auth_unavailable")
       this.log.warn({ err: error }, "authentication unavailable");
     session.sendError("unauthorized", message, {
-      ...(ref === undefined ? {} : { ref }),
+      ref,
       reason: error.reason,
     });
     const code =
@@ -202,7 +202,7 @@ export class SessionLifecycle {
     if (!identity || !session.isOpen) return;
     session.send({
       type: "welcome",
-      ...(ref === undefined ? {} : { ref }),
+      ref,
       data: {
         protocol: PROTOCOL_VERSION,
         sessionId: session.id,

@@ -142,7 +142,7 @@ export class Session {
     const { ref, ...details } = extra ?? {};
     this.send({
       type: "error",
-      ...(ref === undefined ? {} : { ref }),
+      ref,
       data: { code, message, ...details },
     });
   }
