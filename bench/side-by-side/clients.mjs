@@ -17,22 +17,13 @@
 // A refused connection rejects with what the server said: `HTTP 503 too_many_connections`
 // (an upgrade refused in HTTP, with the code of its JSON body) or `close 4401 …` (closed
 // before `welcome`).
-import { createHmac } from "node:crypto";
 import WebSocket from "ws";
+import { signToken } from "../lib.mjs";
 
 const OPEN_TIMEOUT_MS = 20_000;
 
 /** socket.io-client, imported the first time a "socketio-official" client opens. */
 let socketIoClient;
-
-const b64url = (text) => Buffer.from(text).toString("base64url");
-
-/** An HS256 JWT for `sub`, valid one hour (signed here, without a library, to keep it cheap). */
-export function signToken(secret, sub) {
-  const now = Math.floor(Date.now() / 1000);
-  const head = `${b64url('{"alg":"HS256","typ":"JWT"}')}.${b64url(JSON.stringify({ sub, iat: now, exp: now + 3600 }))}`;
-  return `${head}.${createHmac("sha256", secret).update(head).digest("base64url")}`;
-}
 
 class BaseClient {
   onRoom = null;
