@@ -1,17 +1,15 @@
 import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type Frame, signToken, TestClient } from "../support/test-client.js";
-import { startTestServer, type TestServer } from "../support/test-server.js";
+import { useTestServer } from "../support/use-test-server.js";
 
 describe("mailboxes", () => {
-  let server: TestServer | undefined;
-  const clients: TestClient[] = [];
+  const ts = useTestServer();
+  const { start, track } = ts;
   const connect = async (user: string, since?: number): Promise<TestClient> => {
-    if (!server) throw new Error("no server");
     const token = await signToken({ sub: user });
-    const client = new TestClient(server.url);
-    clients.push(client);
+    const client = track(new TestClient(ts.server.url));
     await client.opened;
     client.send({ type: "auth", data: { token, ...(since === undefined ? {} : { since }) } });
     await client.nextOfType("welcome");
@@ -30,14 +28,9 @@ describe("mailboxes", () => {
       from.send({ type: "message", id: `c${n}`, data: { to, n } });
     await from.next((f) => f.type === "receipt" && f.ref === `c${first + count - 1}`, 10_000);
   };
-  afterEach(async () => {
-    for (const client of clients.splice(0)) client.ws.terminate();
-    await server?.stop();
-    server = undefined;
-  });
 
   it("keeps mail for an offline user and delivers it in order, with its sequence, when they connect", async () => {
-    server = await startTestServer();
+    await start();
     const alice = await connect("alice");
     await sendAll(alice, "bob", 3);
     const bob = await connect("bob");
@@ -47,7 +40,7 @@ describe("mailboxes", () => {
   });
 
   it("delivers unacknowledged mail again on the next connection with the same id, and acknowledged mail never again", async () => {
-    server = await startTestServer();
+    await start();
     const alice = await connect("alice");
     await sendAll(alice, "bob", 3);
     const first = await connect("bob");
@@ -70,7 +63,7 @@ describe("mailboxes", () => {
   });
 
   it("switches from stored mail to live mail without a gap or a duplicate", async () => {
-    server = await startTestServer();
+    await start();
     const alice = await connect("alice");
     await sendAll(alice, "bob", 300);
     const bobPromise = connect("bob");
@@ -81,7 +74,7 @@ describe("mailboxes", () => {
   });
 
   it("tells the sender `delivered` when the recipient acknowledges, and `read` when they mark it read", async () => {
-    server = await startTestServer();
+    await start();
     const alice = await connect("alice");
     const bob = await connect("bob");
     alice.send({ type: "message", id: "c1", data: { to: "bob", text: "hi" } });
@@ -102,7 +95,7 @@ describe("mailboxes", () => {
   });
 
   it("never reports delivery of mail that no device acknowledged", async () => {
-    server = await startTestServer();
+    await start();
     const alice = await connect("alice");
     const bob = await connect("bob");
     alice.send({ type: "message", id: "c1", data: { to: "bob", text: "hi" } });
@@ -115,7 +108,7 @@ describe("mailboxes", () => {
   });
 
   it("keeps receipts for a sender who went offline and gives them when she connects", async () => {
-    server = await startTestServer();
+    await start();
     const alice = await connect("alice");
     alice.send({ type: "message", id: "c1", data: { to: "bob", text: "hi" } });
     await alice.nextOfType("receipt");
@@ -135,7 +128,7 @@ describe("mailboxes", () => {
   });
 
   it("stores a send retried with the same id once and answers the retry with the same receipt", async () => {
-    server = await startTestServer();
+    const server = await start();
     const alice = await connect("alice");
     alice.send({ type: "message", id: "retry-me", data: { to: "bob", text: "once" } });
     const first = await alice.nextOfType("receipt");
@@ -152,7 +145,7 @@ describe("mailboxes", () => {
   });
 
   it("resumes each device from its own `since`, in the auth frame or the query string", async () => {
-    server = await startTestServer();
+    const server = await start();
     const alice = await connect("alice");
     await sendAll(alice, "bob", 5);
     const phone = await connect("bob", 2);
@@ -162,7 +155,7 @@ describe("mailboxes", () => {
     await sync(phone);
 
     const laptop = new TestClient(`${server.url}?token=${await signToken({ sub: "bob" })}&since=4`);
-    clients.push(laptop);
+    track(laptop);
     await laptop.next((f) => f.type === "message" && f.data?.seq === 5);
     expect(mails(laptop).map((f) => f.data?.seq)).toEqual([5]);
 
@@ -175,9 +168,9 @@ describe("mailboxes", () => {
   });
 
   it("refuses a `since` that is not a sequence", async () => {
-    server = await startTestServer();
+    const server = await start();
     const client = new TestClient(server.url);
-    clients.push(client);
+    track(client);
     await client.opened;
     client.send({
       type: "auth",
@@ -191,7 +184,7 @@ describe("mailboxes", () => {
   });
 
   it("refuses mail to a full mailbox with mailbox_full and keeps what it holds", async () => {
-    server = await startTestServer({ mailbox: { maxMessages: 2 } });
+    await start({ mailbox: { maxMessages: 2 } });
     const alice = await connect("alice");
     for (const id of ["a", "b", "c"]) alice.send({ type: "message", id, data: { to: "bob", id } });
     expect((await alice.nextOfType("receipt")).ref).toBe("a");
@@ -206,7 +199,7 @@ describe("mailboxes", () => {
   });
 
   it("drops the oldest mail of a full mailbox when the policy says so, and counts it", async () => {
-    server = await startTestServer({ mailbox: { maxMessages: 2, overflow: "dropOldest" } });
+    const server = await start({ mailbox: { maxMessages: 2, overflow: "dropOldest" } });
     const alice = await connect("alice");
     await sendAll(alice, "bob", 3);
     const bob = await connect("bob");
@@ -217,7 +210,7 @@ describe("mailboxes", () => {
   });
 
   it("expires mail older than the TTL, undelivered, and counts it", async () => {
-    server = await startTestServer({ mailbox: { ttlMs: 1000, expireIntervalMs: 100 } });
+    const server = await start({ mailbox: { ttlMs: 1000, expireIntervalMs: 100 } });
     const alice = await connect("alice");
     await sendAll(alice, "bob", 2);
     await new Promise((resolve) => setTimeout(resolve, 1300));
@@ -229,7 +222,7 @@ describe("mailboxes", () => {
   });
 
   it("answers store_unavailable, and not accepted, when the store cannot write", async () => {
-    server = await startTestServer({ mailbox: { sqlite: { busyTimeoutMs: 20 } } });
+    const server = await start({ mailbox: { sqlite: { busyTimeoutMs: 20 } } });
     const alice = await connect("alice");
     const lock = new BetterSqlite3(join(server.config.server.dataDir, "mailboxes.db"), {
       timeout: 10,
@@ -257,7 +250,7 @@ describe("mailboxes", () => {
   });
 
   it("works the same on the in-memory store", async () => {
-    server = await startTestServer({ mailbox: { store: "memory" } });
+    await start({ mailbox: { store: "memory" } });
     const alice = await connect("alice");
     await sendAll(alice, "bob", 2);
     const bob = await connect("bob");

@@ -1,22 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { connectAs, signToken, type TestClient } from "../support/test-client.js";
-import { startTestServer, type TestServer } from "../support/test-server.js";
+import { beforeEach, describe, expect, it } from "vitest";
+import { useTestServer } from "../support/use-test-server.js";
 
 describe("point-to-point mail", () => {
-  let server: TestServer;
-  const clients: TestClient[] = [];
-  const connect = async (user: string): Promise<TestClient> => {
-    const client = await connectAs(server.url, await signToken({ sub: user }));
-    clients.push(client);
-    return client;
-  };
-
+  const { start, connect } = useTestServer();
   beforeEach(async () => {
-    server = await startTestServer();
-  });
-  afterEach(async () => {
-    for (const client of clients.splice(0)) client.ws.terminate();
-    await server.stop();
+    await start();
   });
 
   it("delivers the seed's message frame to the recipient with the sender stamped from the identity", async () => {

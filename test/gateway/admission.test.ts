@@ -1,9 +1,9 @@
 import { createServer } from "node:http";
 import { type AddressInfo, connect as tcpConnect } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { signToken, TestClient } from "../support/test-client.js";
-import { startTestServer, type TestServer } from "../support/test-server.js";
+import { useTestServer } from "../support/use-test-server.js";
 
 /** The HTTP status and JSON body of a refused upgrade, or 101 when it was accepted. */
 async function upgradeStatus(
@@ -28,16 +28,10 @@ async function upgradeStatus(
 }
 
 describe("admission at the counter", () => {
-  let server: TestServer | undefined;
-  const clients: TestClient[] = [];
-  afterEach(async () => {
-    for (const client of clients.splice(0)) client.ws.terminate();
-    await server?.stop();
-    server = undefined;
-  });
+  const { start, track } = useTestServer();
 
   it("refuses browsers from origins off the allow-list with 403, and admits listed, wildcard and non-browser clients", async () => {
-    server = await startTestServer({
+    const server = await start({
       server: { allowedOrigins: ["https://app.example.com", "https://*.example.org"] },
     });
     const url = `${server.url}?token=alice-static-token`;
@@ -62,7 +56,7 @@ describe("admission at the counter", () => {
   });
 
   it("admits a cookie login from an allowed origin even when it is another host", async () => {
-    server = await startTestServer({ server: { allowedOrigins: ["https://app.example.com"] } });
+    const server = await start({ server: { allowedOrigins: ["https://app.example.com"] } });
     const token = await signToken({ sub: "alice" });
     const result = await upgradeStatus(server.url, {
       Cookie: `session-token=${token}`,
@@ -72,10 +66,11 @@ describe("admission at the counter", () => {
   });
 
   it("refuses connections past the global cap with 503 and says why", async () => {
-    server = await startTestServer({ limits: { maxConnections: 2 } });
+    const server = await start({ limits: { maxConnections: 2 } });
+    const held: TestClient[] = [];
     for (let i = 0; i < 2; i++) {
-      const client = new TestClient(`${server.url}?token=alice-static-token`);
-      clients.push(client);
+      const client = track(new TestClient(`${server.url}?token=alice-static-token`));
+      held.push(client);
       await client.nextOfType("welcome");
     }
     const refused = await upgradeStatus(`${server.url}?token=bob-static-token`);
@@ -83,15 +78,15 @@ describe("admission at the counter", () => {
       status: 503,
       body: { error: { code: "too_many_connections" } },
     });
-    clients.pop()?.ws.terminate();
+    held.pop()?.ws.terminate();
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect((await upgradeStatus(`${server.url}?token=bob-static-token`)).status).toBe(101);
   });
 
   it("refuses connections past the per-address cap with 429", async () => {
-    server = await startTestServer({ limits: { maxConnectionsPerIp: 1 } });
+    const server = await start({ limits: { maxConnectionsPerIp: 1 } });
     const first = new TestClient(`${server.url}?token=alice-static-token`);
-    clients.push(first);
+    track(first);
     await first.nextOfType("welcome");
     const refused = await upgradeStatus(`${server.url}?token=bob-static-token`);
     expect(refused).toMatchObject({
@@ -101,23 +96,23 @@ describe("admission at the counter", () => {
   });
 
   it("closes a user's connection past the per-user cap with too_many_sessions and 4409", async () => {
-    server = await startTestServer({ limits: { maxSessionsPerUser: 2 } });
+    const server = await start({ limits: { maxSessionsPerUser: 2 } });
     for (let i = 0; i < 2; i++) {
       const client = new TestClient(`${server.url}?token=alice-static-token`);
-      clients.push(client);
+      track(client);
       await client.nextOfType("welcome");
     }
     const third = new TestClient(`${server.url}?token=alice-static-token`);
-    clients.push(third);
+    track(third);
     expect((await third.nextOfType("error")).data?.code).toBe("too_many_sessions");
     expect(await third.closed).toEqual({ code: 4409, reason: "too_many_sessions" });
     const bob = new TestClient(`${server.url}?token=bob-static-token`);
-    clients.push(bob);
+    track(bob);
     expect((await bob.nextOfType("welcome")).data?.user).toBe("bob");
   });
 
   it("cuts a handshake that does not complete in time (slowloris)", async () => {
-    server = await startTestServer({ limits: { handshakeTimeoutMs: 300 } });
+    const server = await start({ limits: { handshakeTimeoutMs: 300 } });
     const socket = tcpConnect(server.node.port, "127.0.0.1");
     await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
     socket.on("error", () => undefined); // the server cutting us off mid-write is the point
@@ -142,12 +137,12 @@ describe("admission at the counter", () => {
     await new Promise<void>((resolve) => webhook.listen(0, "127.0.0.1", resolve));
     const { port } = webhook.address() as AddressInfo;
     try {
-      server = await startTestServer({
+      const server = await start({
         limits: { maxConnections: 5 },
         auth: { webhook: { url: `http://127.0.0.1:${port}/check` } },
       });
       const results = await Promise.all(
-        Array.from({ length: 30 }, (_, i) => upgradeStatus(`${server?.url}?token=guess-${i}`)),
+        Array.from({ length: 30 }, (_, i) => upgradeStatus(`${server.url}?token=guess-${i}`)),
       );
       expect(results.filter((r) => r.status === 101).length).toBe(5);
       expect(results.filter((r) => r.status === 503).length).toBe(25);

@@ -1,27 +1,17 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { signToken, TestClient } from "../support/test-client.js";
-import { startTestServer, type TestServer } from "../support/test-server.js";
+import { useTestServer } from "../support/use-test-server.js";
 
 describe("authentication at the counter", () => {
-  let server: TestServer | undefined;
-  const clients: TestClient[] = [];
+  const { start, track } = useTestServer();
   const open = (
     url: string,
     protocols?: string | string[],
     headers?: Record<string, string>,
-  ): TestClient => {
-    const client = new TestClient(url, protocols, headers ? { headers } : undefined);
-    clients.push(client);
-    return client;
-  };
-  afterEach(async () => {
-    for (const client of clients.splice(0)) client.ws.terminate();
-    await server?.stop();
-    server = undefined;
-  });
+  ): TestClient => track(new TestClient(url, protocols, headers ? { headers } : undefined));
 
   it("accepts a token in the first auth frame and answers with welcome", async () => {
-    server = await startTestServer();
+    const server = await start();
     const client = open(server.url);
     await client.opened;
     client.send({
@@ -40,13 +30,13 @@ describe("authentication at the counter", () => {
   });
 
   it("accepts a token in the query string", async () => {
-    server = await startTestServer();
+    const server = await start();
     const client = open(`${server.url}?token=${await signToken({ sub: "alice" })}`);
     expect((await client.nextOfType("welcome")).data?.user).toBe("alice");
   });
 
   it("accepts a token in the Authorization header", async () => {
-    server = await startTestServer();
+    const server = await start();
     const client = open(server.url, undefined, {
       Authorization: `Bearer ${await signToken({ sub: "alice" })}`,
     });
@@ -54,7 +44,7 @@ describe("authentication at the counter", () => {
   });
 
   it("accepts a token in the session-token cookie", async () => {
-    server = await startTestServer();
+    const server = await start();
     const client = open(server.url, undefined, {
       Cookie: `theme=dark; session-token=${await signToken({ sub: "alice" })}`,
     });
@@ -62,7 +52,7 @@ describe("authentication at the counter", () => {
   });
 
   it("accepts a token offered as a subprotocol and selects postoffice.v1 without echoing the token", async () => {
-    server = await startTestServer();
+    const server = await start();
     const token = await signToken({ sub: "alice" });
     const client = open(server.url, ["postoffice.v1", `bearer.${token}`]);
     await client.opened;
@@ -71,7 +61,7 @@ describe("authentication at the counter", () => {
   });
 
   it("accepts a static token from the configuration", async () => {
-    server = await startTestServer();
+    const server = await start();
     const client = open(`${server.url}?token=bob-static-token`);
     expect((await client.nextOfType("welcome")).data).toMatchObject({ user: "bob", roles: [] });
   });
@@ -102,7 +92,7 @@ describe("authentication at the counter", () => {
   ];
   for (const [what, makeToken, reason] of refusals) {
     it(`refuses ${what} with an error frame and close 4401 (${reason})`, async () => {
-      server = await startTestServer();
+      const server = await start();
       const client = open(server.url);
       await client.opened;
       client.send({ type: "auth", id: "a1", data: { token: await makeToken() } });
@@ -113,7 +103,7 @@ describe("authentication at the counter", () => {
   }
 
   it("refuses a token for the wrong audience with token_claim_invalid", async () => {
-    server = await startTestServer({ auth: { jwt: { audience: "postoffice" } } });
+    const server = await start({ auth: { jwt: { audience: "postoffice" } } });
     const client = open(
       `${server.url}?token=${await signToken({ sub: "alice", aud: "elsewhere" })}`,
     );
@@ -125,7 +115,7 @@ describe("authentication at the counter", () => {
   });
 
   it("refuses a bad handshake token over the WebSocket so that browsers can read why", async () => {
-    server = await startTestServer();
+    const server = await start();
     const client = open(`${server.url}?token=${await signToken({ sub: "a", exp: 1 })}`);
     await client.opened;
     expect((await client.nextOfType("error")).data?.reason).toBe("token_expired");
@@ -133,7 +123,7 @@ describe("authentication at the counter", () => {
   });
 
   it("answers frames sent before authentication with unauthorized, and keeps the connection", async () => {
-    server = await startTestServer();
+    const server = await start();
     const client = open(server.url);
     await client.opened;
     client.send({ type: "message", id: "early", data: { to: "bob", text: "hi" } });
@@ -146,7 +136,7 @@ describe("authentication at the counter", () => {
   });
 
   it("handles mail sent right behind the auth frame as the authenticated user", async () => {
-    server = await startTestServer();
+    const server = await start();
     const bob = open(`${server.url}?token=bob-static-token`);
     await bob.nextOfType("welcome");
     const alice = open(server.url);
@@ -158,7 +148,7 @@ describe("authentication at the counter", () => {
   });
 
   it("refuses to change user on an authenticated session", async () => {
-    server = await startTestServer();
+    const server = await start();
     const client = open(`${server.url}?token=alice-static-token`);
     await client.nextOfType("welcome");
     client.send({ type: "auth", id: "again", data: { token: "bob-static-token" } });
@@ -169,7 +159,7 @@ describe("authentication at the counter", () => {
   });
 
   it("closes a connection that does not authenticate in time with 4408", async () => {
-    server = await startTestServer({ auth: { timeoutMs: 200 } });
+    const server = await start({ auth: { timeoutMs: 200 } });
     const client = open(server.url);
     expect((await client.nextOfType("error")).data).toMatchObject({
       code: "unauthorized",
@@ -179,7 +169,7 @@ describe("authentication at the counter", () => {
   });
 
   it("counts refused authentications by reason in /metrics", async () => {
-    server = await startTestServer();
+    const server = await start();
     const client = open(`${server.url}?token=nope-nope`);
     await client.closed;
     const text = await (await fetch(`${server.httpUrl}/metrics`)).text();
@@ -189,14 +179,10 @@ describe("authentication at the counter", () => {
 });
 
 describe("anonymous development mode", () => {
-  let server: TestServer | undefined;
-  afterEach(async () => {
-    await server?.stop();
-    server = undefined;
-  });
+  const { start } = useTestServer();
 
   it("names a user from ?client_id=, ?id= or ?username= when enabled", async () => {
-    server = await startTestServer({ auth: { anonymous: { enabled: true } } });
+    const server = await start({ auth: { anonymous: { enabled: true } } });
     for (const [param, name] of [
       ["client_id", "user1"],
       ["id", "1113"],
@@ -212,7 +198,7 @@ describe("anonymous development mode", () => {
   });
 
   it("lets an anonymous session upgrade to a real identity with an auth frame (MessageTransfer's flow)", async () => {
-    server = await startTestServer({ auth: { anonymous: { enabled: true } } });
+    const server = await start({ auth: { anonymous: { enabled: true } } });
     const client = new TestClient(`${server.url}?client_id=user1`);
     await client.nextOfType("welcome");
     client.send({ type: "auth", data: { token: "alice-static-token" } });
@@ -224,7 +210,7 @@ describe("anonymous development mode", () => {
   });
 
   it("is off by default: a connection without credentials must authenticate", async () => {
-    server = await startTestServer({ auth: { timeoutMs: 150 } });
+    const server = await start({ auth: { timeoutMs: 150 } });
     const client = new TestClient(`${server.url}?client_id=user1`);
     expect((await client.closed).code).toBe(4408);
   });
@@ -235,14 +221,10 @@ function b64(value: unknown): string {
 }
 
 describe("credentials over time", () => {
-  let server: TestServer | undefined;
-  afterEach(async () => {
-    await server?.stop();
-    server = undefined;
-  });
+  const { start } = useTestServer();
 
   it("closes a session when its token expires, with 4401 token_expired", async () => {
-    server = await startTestServer();
+    const server = await start();
     const exp = Math.floor(Date.now() / 1000) + 1;
     const client = new TestClient(`${server.url}?token=${await signToken({ sub: "alice", exp })}`);
     await client.nextOfType("welcome");
@@ -253,7 +235,7 @@ describe("credentials over time", () => {
   });
 
   it("keeps a session whose client sends a fresh token for the same user before expiry", async () => {
-    server = await startTestServer();
+    const server = await start();
     const soon = Math.floor(Date.now() / 1000) + 1;
     const client = new TestClient(
       `${server.url}?token=${await signToken({ sub: "alice", exp: soon })}`,
@@ -275,11 +257,11 @@ describe("credentials over time", () => {
   });
 
   it("refuses a cookie-authenticated upgrade from another origin with 403, and accepts the same origin", async () => {
-    server = await startTestServer();
+    const server = await start();
     const token = await signToken({ sub: "alice" });
     const host = `127.0.0.1:${server.node.port}`;
     const status = await new Promise<number | undefined>((resolve) => {
-      const ws = new TestClient(server?.url ?? "", undefined, {
+      const ws = new TestClient(server.url, undefined, {
         headers: { Cookie: `session-token=${token}`, Origin: "https://evil.example" },
       }).ws;
       ws.on("unexpected-response", (_req, res) => resolve(res.statusCode));

@@ -1,25 +1,14 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { connectAs, signToken, TestClient } from "../support/test-client.js";
-import { startTestServer, type TestServer } from "../support/test-server.js";
+import { describe, expect, it } from "vitest";
+import { TestClient } from "../support/test-client.js";
+import { useTestServer } from "../support/use-test-server.js";
 
 describe("hostile and odd input", () => {
-  let server: TestServer | undefined;
-  const clients: TestClient[] = [];
-  afterEach(async () => {
-    for (const client of clients.splice(0)) client.ws.terminate();
-    await server?.stop();
-    server = undefined;
-  });
-  const connect = async (user: string): Promise<TestClient> => {
-    const client = await connectAs(server?.url ?? "", await signToken({ sub: user }));
-    clients.push(client);
-    return client;
-  };
+  const { start, connect, track } = useTestServer();
 
   it("refuses a deeply nested frame with nesting_too_deep and stays up, even before authentication", async () => {
-    server = await startTestServer();
+    const server = await start();
     const stranger = new TestClient(server.url);
-    clients.push(stranger);
+    track(stranger);
     await stranger.opened;
     const deep = `${"[".repeat(6000)}${"]".repeat(6000)}`;
     stranger.send(`{"type":"ping","id":"deep","x":${deep},"y":"from"}`);
@@ -42,7 +31,7 @@ describe("hostile and odd input", () => {
   });
 
   it("answers frames in the order they were sent, whatever each one waits for", async () => {
-    server = await startTestServer();
+    await start();
     const alice = await connect("alice");
     alice.send({ type: "message", id: "m1", data: { to: "bob", text: "first" } });
     alice.send({ type: "ping", id: "p1" });
@@ -54,7 +43,7 @@ describe("hostile and odd input", () => {
   });
 
   it("delivers the sender's data untouched, even a __proto__ key", async () => {
-    server = await startTestServer();
+    await start();
     const alice = await connect("alice");
     const bob = await connect("bob");
     alice.send('{"type":"message","data":{"to":"bob","__proto__":{"x":1},"text":"hi"}}');
@@ -63,7 +52,7 @@ describe("hostile and odd input", () => {
   });
 
   it("closes a client that stops reading with 1013, keeps the others served, and redelivers its mail later", async () => {
-    server = await startTestServer({
+    const server = await start({
       limits: { maxFrameBytes: 16384, outboundBufferBytes: 65536 },
       mailbox: { maxMessages: 100000 },
     });

@@ -1,21 +1,8 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { signToken, TestClient } from "../support/test-client.js";
-import { startTestServer, type TestServer } from "../support/test-server.js";
+import { describe, expect, it } from "vitest";
+import { useTestServer } from "../support/use-test-server.js";
 
 describe("rate limits", () => {
-  let server: TestServer | undefined;
-  const clients: TestClient[] = [];
-  afterEach(async () => {
-    for (const client of clients.splice(0)) client.ws.terminate();
-    await server?.stop();
-    server = undefined;
-  });
-  const connect = async (user: string): Promise<TestClient> => {
-    const client = new TestClient(`${server?.url}?token=${await signToken({ sub: user })}`);
-    clients.push(client);
-    await client.nextOfType("welcome");
-    return client;
-  };
+  const { start, connect } = useTestServer({ token: "query" });
   const limits = (message: { perSecond: number; burst: number }, closeAfterRefusals = 100) => ({
     limits: {
       rate: {
@@ -28,7 +15,7 @@ describe("rate limits", () => {
   });
 
   it("refuses mail over the rate with rate_limited and retryAfterMs, never silently, and accepts it again later", async () => {
-    server = await startTestServer(limits({ perSecond: 5, burst: 5 }));
+    await start(limits({ perSecond: 5, burst: 5 }));
     const alice = await connect("alice");
     for (let n = 1; n <= 10; n++)
       alice.send({ type: "message", id: `m${n}`, data: { to: "bob", n } });
@@ -51,7 +38,7 @@ describe("rate limits", () => {
   });
 
   it("leaves pings alone when only mail is over its rate", async () => {
-    server = await startTestServer(limits({ perSecond: 1, burst: 1 }));
+    await start(limits({ perSecond: 1, burst: 1 }));
     const alice = await connect("alice");
     alice.send({ type: "message", id: "m1", data: { to: "bob" } });
     alice.send({ type: "message", id: "m2", data: { to: "bob" } });
@@ -61,7 +48,7 @@ describe("rate limits", () => {
   });
 
   it("shares a user's limit across their connections", async () => {
-    server = await startTestServer({
+    await start({
       limits: {
         rate: {
           connection: { perSecond: 1000, burst: 1000 },
@@ -81,7 +68,7 @@ describe("rate limits", () => {
   });
 
   it("closes a connection that keeps flooding with 4429, and counts it", async () => {
-    server = await startTestServer(limits({ perSecond: 1, burst: 1 }, 5));
+    const server = await start(limits({ perSecond: 1, burst: 1 }, 5));
     const alice = await connect("alice");
     const bob = await connect("bob");
     for (let n = 1; n <= 50; n++) alice.send({ type: "message", data: { to: "bob", n } });
@@ -96,7 +83,7 @@ describe("rate limits", () => {
   });
 
   it("closes a flooder even when it slips allowed frames between refused ones", async () => {
-    server = await startTestServer(limits({ perSecond: 1, burst: 1 }, 10));
+    await start(limits({ perSecond: 1, burst: 1 }, 10));
     const alice = await connect("alice");
     for (let round = 0; round < 10; round++) {
       for (let n = 0; n < 3; n++) alice.send({ type: "message", data: { to: "bob", n } });
@@ -106,7 +93,7 @@ describe("rate limits", () => {
   });
 
   it("keeps a user's limits across reconnects", async () => {
-    server = await startTestServer({
+    await start({
       limits: {
         rate: {
           connection: { perSecond: 1000, burst: 1000 },

@@ -1,21 +1,9 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type Frame, signToken, TestClient } from "../support/test-client.js";
-import { startTestServer, type TestServer } from "../support/test-server.js";
+import { useTestServer } from "../support/use-test-server.js";
 
 describe("rooms, broadcast and presence", () => {
-  let server: TestServer | undefined;
-  const clients: TestClient[] = [];
-  afterEach(async () => {
-    for (const client of clients.splice(0)) client.ws.terminate();
-    await server?.stop();
-    server = undefined;
-  });
-  const connect = async (user: string, roles: string[] = []): Promise<TestClient> => {
-    const client = new TestClient(`${server?.url}?token=${await signToken({ sub: user, roles })}`);
-    clients.push(client);
-    await client.nextOfType("welcome");
-    return client;
-  };
+  const { start, connect, track } = useTestServer({ token: "query" });
   const join = async (
     client: TestClient,
     room: string,
@@ -29,7 +17,7 @@ describe("rooms, broadcast and presence", () => {
     client.frames.filter((f) => f.type === "message" && f.data?.room === room);
 
   it("delivers a room message to every member, with the room's sequence, and a receipt to the sender", async () => {
-    server = await startTestServer();
+    await start();
     const alice = await connect("alice");
     const bob = await connect("bob");
     const carol = await connect("carol");
@@ -55,7 +43,7 @@ describe("rooms, broadcast and presence", () => {
   });
 
   it("stops delivering after leave, and refuses sending to a room one is not in", async () => {
-    server = await startTestServer();
+    await start();
     const alice = await connect("alice");
     const bob = await connect("bob");
     await join(alice, "lobby");
@@ -73,7 +61,7 @@ describe("rooms, broadcast and presence", () => {
   });
 
   it("validates room names", async () => {
-    server = await startTestServer();
+    await start();
     const alice = await connect("alice");
     for (const room of ["", "-starts-with-dash", "has space", "x".repeat(65), "emoji-🙂"]) {
       alice.send({ type: "join", id: "bad", data: { room } });
@@ -85,7 +73,7 @@ describe("rooms, broadcast and presence", () => {
   });
 
   it("limits rooms per connection and members per room", async () => {
-    server = await startTestServer({ rooms: { maxPerConnection: 2, maxMembers: 2 } });
+    await start({ rooms: { maxPerConnection: 2, maxMembers: 2 } });
     const alice = await connect("alice");
     await join(alice, "a");
     await join(alice, "b");
@@ -97,7 +85,7 @@ describe("rooms, broadcast and presence", () => {
   });
 
   it("tells members when a user joins and leaves, counting a user with two devices once", async () => {
-    server = await startTestServer();
+    await start();
     const alice = await connect("alice");
     await join(alice, "lobby");
     const bobPhone = await connect("bob");
@@ -129,7 +117,7 @@ describe("rooms, broadcast and presence", () => {
   });
 
   it("keeps presence quiet in rooms configured without it", async () => {
-    server = await startTestServer({
+    await start({
       rooms: { settings: [{ match: "quiet-*", presence: false }, { match: "*" }] },
     });
     const alice = await connect("alice");
@@ -149,7 +137,7 @@ describe("rooms, broadcast and presence", () => {
   });
 
   it("gives a rejoining member what it missed since its last sequence, or says the gap is too old", async () => {
-    server = await startTestServer({
+    await start({
       rooms: { settings: [{ match: "kept-*", history: 3 }, { match: "*" }] },
     });
     const alice = await connect("alice");
@@ -180,7 +168,7 @@ describe("rooms, broadcast and presence", () => {
   });
 
   it("broadcasts to everyone connected for permitted roles, and refuses others with forbidden naming the rule", async () => {
-    server = await startTestServer();
+    await start();
     const admin = await connect("ann", ["admin"]);
     const bob = await connect("bob");
     admin.send({ type: "broadcast", id: "b1", data: { text: "maintenance at noon" } });
@@ -199,7 +187,7 @@ describe("rooms, broadcast and presence", () => {
   });
 
   it("applies room and direct-mail permissions by role", async () => {
-    server = await startTestServer({
+    const server = await start({
       permissions: {
         rooms: [
           { match: "staff-*", join: ["admin"], send: ["admin"], history: ["admin"] },
@@ -215,7 +203,7 @@ describe("rooms, broadcast and presence", () => {
     const tina = new TestClient(
       `${server.url}?token=${await signToken({ sub: "tina", roles: ["tenant"], landlord: "larry" })}`,
     );
-    clients.push(tina);
+    track(tina);
     await tina.nextOfType("welcome");
     const refusedJoin = await join(tina, "staff-room");
     expect(refusedJoin.data).toMatchObject({ code: "forbidden", reason: "permissions.rooms[0]" });
@@ -230,11 +218,11 @@ describe("rooms, broadcast and presence", () => {
   });
 
   it("takes an anonymous session out of its rooms under the old name when it signs in", async () => {
-    server = await startTestServer({ auth: { anonymous: { enabled: true } } });
+    const server = await start({ auth: { anonymous: { enabled: true } } });
     const alice = await connect("alice");
     await join(alice, "lobby");
     const guest = new TestClient(`${server.url}?username=guest-1`);
-    clients.push(guest);
+    track(guest);
     await guest.nextOfType("welcome");
     await join(guest, "lobby");
     guest.send({ type: "auth", data: { token: await signToken({ sub: "bob" }) } });
