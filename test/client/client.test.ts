@@ -1,21 +1,17 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { PostofficeError } from "../../src/client/index.js";
-import { startTestServer, type TestServer } from "../support/test-server.js";
+import { useTestServer } from "../support/use-test-server.js";
 import { clientPool, collect, until } from "./client-pool.js";
 
 describe("PostofficeClient against a real server", () => {
-  let server: TestServer | undefined;
-  const { client, closeAll } = clientPool(() => server?.url ?? "", {
+  const ts = useTestServer();
+  const { client, closeAll } = clientPool(() => ts.server.url, {
     reconnect: { initialDelayMs: 50, maxDelayMs: 200 },
   });
-  afterEach(async () => {
-    closeAll();
-    await server?.stop();
-    server = undefined;
-  });
+  afterEach(closeAll); // before the server stops: useTestServer's afterEach was registered first
 
   it("sends mail, settles on accepted, and on delivered once the recipient's handler has run", async () => {
-    server = await startTestServer();
+    await ts.start();
     const alice = client("alice");
     const bob = client("bob");
     let handled = false;
@@ -32,7 +28,7 @@ describe("PostofficeClient against a real server", () => {
   });
 
   it("rejects a refused send with the server's code", async () => {
-    server = await startTestServer({ permissions: { direct: [{ from: ["admin"], to: ["*"] }] } });
+    await ts.start({ permissions: { direct: [{ from: ["admin"], to: ["*"] }] } });
     const alice = client("alice");
     await alice.connect();
     const refusal = await alice.send("bob", { text: "hi" }).catch((error: unknown) => error);
@@ -41,7 +37,7 @@ describe("PostofficeClient against a real server", () => {
   });
 
   it("queues sends made while offline and delivers them, once, after reconnecting", async () => {
-    server = await startTestServer({ server: { shutdown: { reconnectWindowMs: 200 } } });
+    const server = await ts.start({ server: { shutdown: { reconnectWindowMs: 200 } } });
     const port = server.node.port;
     const dir = server.dir;
     const alice = client("alice");
@@ -53,10 +49,7 @@ describe("PostofficeClient against a real server", () => {
 
     await server.halt();
     const offline = [alice.send("bob", { n: 2 }), alice.send("bob", { n: 3 })];
-    server = await startTestServer(
-      { server: { port, shutdown: { reconnectWindowMs: 200 } } },
-      { dir },
-    );
+    await ts.start({ server: { port, shutdown: { reconnectWindowMs: 200 } } }, { dir });
     await Promise.all(offline);
     await until(() => got.length === 3);
     expect(got.map((m) => m.body)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
@@ -64,7 +57,7 @@ describe("PostofficeClient against a real server", () => {
   });
 
   it("resumes after a restart without a gap or a duplicate, from the last mail its handler finished", async () => {
-    server = await startTestServer({ server: { shutdown: { reconnectWindowMs: 200 } } });
+    const server = await ts.start({ server: { shutdown: { reconnectWindowMs: 200 } } });
     const { dir } = server;
     const port = server.node.port;
     const alice = client("alice");
@@ -75,10 +68,7 @@ describe("PostofficeClient against a real server", () => {
     for (let n = 1; n <= 20; n++) await alice.send("bob", { n });
     await until(() => got.length === 20);
     await server.halt();
-    server = await startTestServer(
-      { server: { port, shutdown: { reconnectWindowMs: 200 } } },
-      { dir },
-    );
+    await ts.start({ server: { port, shutdown: { reconnectWindowMs: 200 } } }, { dir });
     await until(() => alice.connectionState === "open" && bob.connectionState === "open");
     for (let n = 21; n <= 30; n++) await alice.send("bob", { n });
     await until(() => got.length >= 30);
@@ -89,7 +79,7 @@ describe("PostofficeClient against a real server", () => {
   });
 
   it("rejoins its rooms after reconnecting and gets what it missed", async () => {
-    server = await startTestServer({ rooms: { settings: [{ match: "*", history: 50 }] } });
+    await ts.start({ rooms: { settings: [{ match: "*", history: 50 }] } });
     const alice = client("alice");
     const bob = client("bob");
     const seen: number[] = [];
@@ -111,7 +101,7 @@ describe("PostofficeClient against a real server", () => {
   });
 
   it("starts a new device where the mailbox was last acknowledged, not from the beginning", async () => {
-    server = await startTestServer();
+    await ts.start();
     const alice = client("alice");
     await alice.connect();
     const first = client("bob");
@@ -131,7 +121,7 @@ describe("PostofficeClient against a real server", () => {
   });
 
   it("keeps a device's position in the given store and resumes from it", async () => {
-    server = await startTestServer();
+    await ts.start();
     const alice = client("alice");
     await alice.connect();
     for (let n = 1; n <= 3; n++) await alice.send("bob", { n });

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import WebSocket from "ws";
 import type { PostofficeClient } from "../../src/client/index.js";
-import { startTestServer, type TestServer } from "../support/test-server.js";
+import { useTestServer } from "../support/use-test-server.js";
 import { clientPool, collect, outcome, sleep, until } from "./client-pool.js";
 import { tapSocket } from "./tap-socket.js";
 
@@ -11,17 +11,15 @@ import { tapSocket } from "./tap-socket.js";
  * `connect()`, `flush()` and `close()`.
  */
 describe("PostofficeClient resilience: listeners and life cycle", () => {
-  let server: TestServer | undefined;
-  const { client, closeAll } = clientPool(() => server?.url ?? "");
-  afterEach(async () => {
-    closeAll();
-    await server?.stop();
-    server = undefined;
+  const ts = useTestServer();
+  const { client, closeAll } = clientPool(() => ts.server.url);
+  afterEach(() => {
+    closeAll(); // before the server stops: useTestServer's afterEach was registered first
     vi.restoreAllMocks();
   });
 
   it("keeps delivering when the position store throws", async () => {
-    server = await startTestServer();
+    await ts.start();
     let calls = 0;
     const positions = {
       get: () => null,
@@ -43,7 +41,7 @@ describe("PostofficeClient resilience: listeners and life cycle", () => {
   });
 
   it("calls every listener when one throws, reports it on `error`, and acks after all of them", async () => {
-    server = await startTestServer();
+    await ts.start();
     const tap = tapSocket();
     const alice = client("alice");
     const bob = client("bob", { WebSocket: tap.Factory });
@@ -71,7 +69,7 @@ describe("PostofficeClient resilience: listeners and life cycle", () => {
   });
 
   it("survives throwing listeners with no `error` listener, and a throwing `error` listener", async () => {
-    server = await startTestServer();
+    await ts.start();
     const logged = vi.spyOn(console, "error").mockImplementation(() => undefined);
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown) => void unhandled.push(reason);
@@ -114,7 +112,7 @@ describe("PostofficeClient resilience: listeners and life cycle", () => {
   });
 
   it("connect() is idempotent; close() detaches the socket and later calls reject with `closed`", async () => {
-    server = await startTestServer();
+    await ts.start();
     const tap = tapSocket();
     const alice = client("alice", { WebSocket: tap.Factory });
     const first = alice.connect();
@@ -149,7 +147,7 @@ describe("PostofficeClient resilience: listeners and life cycle", () => {
   });
 
   it("flush() waits for the mail listeners, and no listener runs after close()", async () => {
-    server = await startTestServer();
+    await ts.start();
     const alice = client("alice");
     await alice.connect();
     for (let n = 1; n <= 3; n++) await alice.send("bob", { n });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { MailboxReset, PostofficeClient, Receipt, RoomReset } from "../../src/client/index.js";
-import { startTestServer, type TestServer } from "../support/test-server.js";
+import { useTestServer } from "../support/use-test-server.js";
 import { clientPool, collect, outcome, sleep, until } from "./client-pool.js";
 import { tapSocket } from "./tap-socket.js";
 
@@ -10,17 +10,15 @@ import { tapSocket } from "./tap-socket.js";
  * what is sent again after a welcome.
  */
 describe("PostofficeClient resilience: reconnects and resumes", () => {
-  let server: TestServer | undefined;
-  const { client, closeAll } = clientPool(() => server?.url ?? "");
-  afterEach(async () => {
-    closeAll();
-    await server?.stop();
-    server = undefined;
+  const ts = useTestServer();
+  const { client, closeAll } = clientPool(() => ts.server.url);
+  afterEach(() => {
+    closeAll(); // before the server stops: useTestServer's afterEach was registered first
     vi.restoreAllMocks();
   });
 
   it("rejoins before resending, and takes a restarted room numbering from `joined` (roomReset)", async () => {
-    server = await startTestServer();
+    await ts.start();
     const tap = tapSocket();
     const alice = client("alice", { WebSocket: tap.Factory });
     const seen: string[] = [];
@@ -57,7 +55,7 @@ describe("PostofficeClient resilience: reconnects and resumes", () => {
       mailbox: { store: "memory" },
       server: { shutdown: { reconnectWindowMs: 100 } },
     };
-    server = await startTestServer(memory);
+    const server = await ts.start(memory);
     const { dir } = server;
     const port = server.node.port;
     const store = new Map<string, string>();
@@ -78,7 +76,7 @@ describe("PostofficeClient resilience: reconnects and resumes", () => {
 
     // The memory store forgets everything: bob's mailbox numbers from 1 again.
     await server.halt();
-    server = await startTestServer({ ...memory, server: { ...memory.server, port } }, { dir });
+    await ts.start({ ...memory, server: { ...memory.server, port } }, { dir });
     await until(() => alice.connectionState === "open");
     await alice.send("bob", { n: 4 });
     await alice.send("bob", { n: 5 });
@@ -103,7 +101,7 @@ describe("PostofficeClient resilience: reconnects and resumes", () => {
   });
 
   it("waits at least the server's retryAfterMs (or 1 s) before reconnecting after a 4429", async () => {
-    server = await startTestServer({
+    await ts.start({
       limits: { rate: { message: { perSecond: 1, burst: 1 }, closeAfterRefusals: 2 } },
     });
     const tap = tapSocket();
@@ -127,7 +125,7 @@ describe("PostofficeClient resilience: reconnects and resumes", () => {
   });
 
   it("resets the backoff only once a connection has stayed open a while", async () => {
-    server = await startTestServer();
+    await ts.start();
     let drops = 3;
     const tap = tapSocket({
       filterIn(socket, text) {
@@ -152,7 +150,7 @@ describe("PostofficeClient resilience: reconnects and resumes", () => {
   });
 
   it("ignores messages of a room it has left, and does not rejoin it", async () => {
-    server = await startTestServer();
+    await ts.start();
     let alice: PostofficeClient | undefined;
     let leaving: Promise<void> | undefined;
     const tap = tapSocket({
@@ -186,7 +184,7 @@ describe("PostofficeClient resilience: reconnects and resumes", () => {
   });
 
   it("sends a markRead made while offline after the next welcome", async () => {
-    server = await startTestServer();
+    await ts.start();
     const tap = tapSocket();
     const alice = client("alice");
     const receipts: Receipt[] = [];

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { PostofficeError } from "../../src/client/index.js";
-import { startTestServer, type TestServer } from "../support/test-server.js";
+import { useTestServer } from "../support/use-test-server.js";
 import { clientPool, collect, outcome, sleep, until } from "./client-pool.js";
 import { tapSocket } from "./tap-socket.js";
 
@@ -9,17 +9,15 @@ import { tapSocket } from "./tap-socket.js";
  * receipts, `waitFor: "delivered"`, and the pace of a long offline queue.
  */
 describe("PostofficeClient resilience: sends and receipts", () => {
-  let server: TestServer | undefined;
-  const { client, closeAll } = clientPool(() => server?.url ?? "");
-  afterEach(async () => {
-    closeAll();
-    await server?.stop();
-    server = undefined;
+  const ts = useTestServer();
+  const { client, closeAll } = clientPool(() => ts.server.url);
+  afterEach(() => {
+    closeAll(); // before the server stops: useTestServer's afterEach was registered first
     vi.restoreAllMocks();
   });
 
   it("resends mail whose receipt was lost, but rejects a room message or broadcast as outcome unknown", async () => {
-    server = await startTestServer();
+    await ts.start();
     let dropNextAccepted = false;
     const tap = tapSocket({
       filterIn(socket, text) {
@@ -65,7 +63,7 @@ describe("PostofficeClient resilience: sends and receipts", () => {
   });
 
   it("waitFor delivered: resolves with the receipt even when `delivered` overtakes `accepted`", async () => {
-    server = await startTestServer();
+    await ts.start();
     let dropNextAccepted = false;
     const order: string[] = [];
     const tap = tapSocket({
@@ -101,7 +99,7 @@ describe("PostofficeClient resilience: sends and receipts", () => {
   });
 
   it("waitFor delivered: rejects with `timeout` after deliveredTimeoutMs", async () => {
-    server = await startTestServer();
+    await ts.start();
     const alice = client("alice");
     await alice.connect();
     const started = Date.now();
@@ -117,7 +115,7 @@ describe("PostofficeClient resilience: sends and receipts", () => {
   });
 
   it("paces a long offline queue so that it does not trip the rate limit", async () => {
-    server = await startTestServer({
+    await ts.start({
       limits: { rate: { message: { perSecond: 25, burst: 10 }, closeAfterRefusals: 10 } },
     });
     const tap = tapSocket();
