@@ -38,6 +38,17 @@ export async function cpuSeconds(pid) {
   return total;
 }
 
+/** Resident set size of a process, in bytes (VmRSS in /proc/PID/status). */
+export async function rssBytes(pid) {
+  const status = await readFile(`/proc/${pid}/status`, "utf8");
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN) * 1024;
+}
+
+/** The value of an unlabelled metric in a Prometheus text exposition (NaN if absent). */
+export function metricValue(text, name) {
+  return Number(new RegExp(`^${name}\\s+(\\S+)`, "m").exec(text ?? "")?.[1] ?? Number.NaN);
+}
+
 /**
  * The limit of open files of a process (`ulimit -n`: soft, `ulimit -Hn`: hard), from
  * /proc/PID/limits; Infinity for "unlimited", undefined where /proc has no such file.

@@ -36,7 +36,7 @@ import { cpus } from "node:os";
 import { dirname, resolve as resolvePath } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { cpuSeconds, fdLimits, round, SECRET } from "./lib.mjs";
+import { cpuSeconds, fdLimits, metricValue, round, rssBytes, SECRET } from "./lib.mjs";
 import { openClient } from "./side-by-side/clients.mjs";
 import { Histogram } from "./side-by-side/histogram.mjs";
 import {
@@ -798,11 +798,9 @@ async function probeTarget() {
   try {
     version = health === undefined ? undefined : JSON.parse(health).version;
   } catch {}
-  const gauge = (text, name) =>
-    Number(new RegExp(`^${name}\\s+(\\S+)`, "m").exec(text ?? "")?.[1] ?? Number.NaN);
   const hasMemory =
-    Number.isFinite(gauge(metrics, "process_resident_memory_bytes")) &&
-    Number.isFinite(gauge(metrics, "nodejs_heap_size_used_bytes"));
+    Number.isFinite(metricValue(metrics, "process_resident_memory_bytes")) &&
+    Number.isFinite(metricValue(metrics, "nodejs_heap_size_used_bytes"));
   // One user first: a URL, a secret or a mode that is wrong fails here, before any load.
   let refusal;
   try {
@@ -822,12 +820,11 @@ async function probeTarget() {
     refusal,
     async memory() {
       const text = await get("/metrics");
-      let rss = gauge(text, "process_resident_memory_bytes");
-      if (TARGET_PID !== undefined) {
-        const status = await readFile(`/proc/${TARGET_PID}/status`, "utf8");
-        rss = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN) * 1024;
-      }
-      return { rss, heapUsed: gauge(text, "nodejs_heap_size_used_bytes") };
+      const rss =
+        TARGET_PID === undefined
+          ? metricValue(text, "process_resident_memory_bytes")
+          : await rssBytes(TARGET_PID);
+      return { rss, heapUsed: metricValue(text, "nodejs_heap_size_used_bytes") };
     },
   };
 }

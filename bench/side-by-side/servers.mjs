@@ -4,12 +4,20 @@
 // the Socket.IO peer. Readings: CPU and RSS from /proc, heap from Postoffice's /metrics or the
 // peers' /stats, and a full garbage collection through the inspector (for the idle readings).
 import { spawn } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
-import { CLI, cpuSeconds, freePort, NO_RATE_LIMITS, SECRET } from "../lib.mjs";
+import {
+  CLI,
+  cpuSeconds,
+  freePort,
+  metricValue,
+  NO_RATE_LIMITS,
+  rssBytes,
+  SECRET,
+} from "../lib.mjs";
 
 const PEERS = {
   ws: fileURLToPath(new URL("../peers/ws-server.mjs", import.meta.url)),
@@ -117,12 +125,11 @@ export async function startServer(kind, { store = "sqlite", profileDir } = {}) {
 
     /** RSS from /proc and V8's used heap, in bytes. */
     async memory() {
-      const status = await readFile(`/proc/${child.pid}/status`, "utf8");
-      const rss = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN) * 1024;
+      const rss = await rssBytes(child.pid);
       let heapUsed;
       if (kind === "postoffice") {
         const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-        heapUsed = Number(/^nodejs_heap_size_used_bytes\s+(\S+)/m.exec(metrics)?.[1] ?? Number.NaN);
+        heapUsed = metricValue(metrics, "nodejs_heap_size_used_bytes");
       } else {
         heapUsed = (await (await fetch(`http://127.0.0.1:${port}/stats`)).json()).heapUsed;
       }
