@@ -90,6 +90,10 @@ export class PostofficeNode {
       permissions,
       lifecycle,
       log,
+      validateMessage:
+        config.validation.message === undefined
+          ? undefined
+          : compileUserSchema(config.validation.message),
     });
     let node: PostofficeNode | undefined;
     // Ready only while the shared backends are reachable: a load balancer then sends new
@@ -105,10 +109,6 @@ export class PostofficeNode {
       metrics,
       log,
       handleFrame,
-      validateMessage:
-        config.validation.message === undefined
-          ? undefined
-          : compileUserSchema(config.validation.message),
       state,
       version: VERSION,
       nodeId,

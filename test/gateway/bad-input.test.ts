@@ -142,4 +142,26 @@ describe("configured schemas", () => {
       await server.stop();
     }
   });
+
+  it("checks mail sent right behind the auth frame, handled once the sender is known", async () => {
+    const server = await startTestServer({
+      validation: {
+        message: { type: "object", properties: { text: { type: "string", maxLength: 20 } } },
+      },
+    });
+    try {
+      const alice = new TestClient(server.url);
+      await alice.opened;
+      alice.send({ type: "auth", id: "a1", data: { token: "alice-static-token" } });
+      alice.send({ type: "message", id: "long", data: { to: "bob", text: "x".repeat(30) } });
+      expect(await alice.nextOfType("welcome")).toMatchObject({ ref: "a1" });
+      expect(await alice.nextOfType("error")).toMatchObject({
+        ref: "long",
+        data: { code: "schema_violation", pointer: "/data/text" },
+      });
+      alice.ws.terminate();
+    } finally {
+      await server.stop();
+    }
+  });
 });

@@ -1,5 +1,4 @@
 import { createServer, type Server } from "node:http";
-import type { ValidateFunction } from "ajv";
 import { WebSocketServer } from "ws";
 import type { Authenticator } from "../auth/authenticator.js";
 import type { Config } from "../config/config.js";
@@ -26,7 +25,6 @@ export interface GatewayParts {
   metrics: Metrics;
   log: Logger;
   handleFrame: FrameHandler;
-  validateMessage: ValidateFunction | undefined;
   state: () => NodeState;
   version: string;
   nodeId: string;
@@ -89,7 +87,6 @@ export function buildGateway(
       metrics: parts.metrics,
       userLimits: new UserRateLimits(limits.rate),
       throttle,
-      validateMessage: parts.validateMessage,
     },
   );
   http.on(

@@ -1,4 +1,3 @@
-import type { ValidateFunction } from "ajv";
 import type { RawData } from "ws";
 import {
   CLOSE_CODES,
@@ -23,8 +22,6 @@ export interface IntakeDeps {
   metrics: Metrics;
   userLimits: UserRateLimits;
   throttle: LogThrottle;
-  /** The configured schema for `message` data (validation.message), compiled once. */
-  validateMessage: ValidateFunction | undefined;
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -35,7 +32,7 @@ function isNotAnObject(code: string): boolean {
 
 /**
  * Everything a frame passes before its handler [LIMIT-2]: binary policy, decoding and shape,
- * rate limits, the configured schema. Every refusal becomes an error frame in the session's
+ * rate limits (the configured schema is the message handler's, once the sender is known). Every refusal becomes an error frame in the session's
  * reply order; only a client that keeps flooding is closed (4429).
  */
 export function createFrameIntake(options: IntakeOptions, deps: IntakeDeps) {
@@ -70,23 +67,6 @@ export function createFrameIntake(options: IntakeOptions, deps: IntakeDeps) {
       return decodeClientFrame(said, limits);
     }
     return decoded;
-  }
-
-  function schemaRefusal(session: Session, decoded: DecodeResult): Refusal | undefined {
-    const validate = deps.validateMessage;
-    // Before authentication the dispatcher answers `unauthorized`; the schema is for senders.
-    if (session.identity === undefined) return undefined;
-    if (!decoded.ok || decoded.frame.type !== "message" || validate === undefined) return undefined;
-    if (validate(decoded.frame.data)) return undefined;
-    const first = validate.errors?.[0];
-    const pointer = `/data${first?.instancePath ?? ""}`;
-    return {
-      ok: false,
-      code: "schema_violation",
-      message: `${pointer} ${first?.message ?? "does not match the schema"}.`,
-      pointer,
-      ref: decoded.frame.id,
-    };
   }
 
   return (session: Session, data: RawData, isBinary: boolean): void => {
@@ -129,6 +109,6 @@ export function createFrameIntake(options: IntakeOptions, deps: IntakeDeps) {
       });
       return;
     }
-    session.receive(schemaRefusal(session, decoded) ?? decoded);
+    session.receive(decoded);
   };
 }

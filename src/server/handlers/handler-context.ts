@@ -1,3 +1,4 @@
+import type { ValidateFunction } from "ajv";
 import type { Authenticator } from "../auth/authenticator.js";
 import type { Logger } from "../log/logger.js";
 import type { RoomRouter } from "../router/room-router.js";
@@ -13,4 +14,6 @@ export interface HandlerContext {
   permissions: Permissions;
   lifecycle: SessionLifecycle;
   log: Logger;
+  /** The configured schema for `message` data (validation.message), compiled once. */
+  validateMessage: ValidateFunction | undefined;
 }

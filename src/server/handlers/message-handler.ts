@@ -1,3 +1,4 @@
+import type { ValidateFunction } from "ajv";
 import type { ErrorCode, JsonObject, MessageFrame, ReceiptFrame } from "../../protocol/index.js";
 import type { Identity } from "../auth/identity.js";
 import { MailboxFullError, StoreError } from "../mailbox/message-store.js";
@@ -20,7 +21,8 @@ type Outcome =
 
 /**
  * `message` to a user (stored, then `accepted`, then delivered to the recipient's sessions)
- * or to a room (fanned out to its members, then `accepted`). Permissions first [ROLE-1].
+ * or to a room (fanned out to its members, then `accepted`). The configured schema first
+ * [LIMIT-2], then permissions [ROLE-1].
  * Replies are chained so that receipts and errors reach the sender in the order of its
  * frames, whichever outcome settles first.
  */
@@ -30,6 +32,7 @@ export function handleMessage(
   ctx: HandlerContext,
   sender: Identity,
 ): Promise<void> | undefined {
+  if (!matchesSchema(session, frame, ctx.validateMessage)) return undefined;
   const outcome = start(session, frame, ctx, sender);
   if (outcome === undefined) return undefined;
   const reply = session.replyWhenSettled(outcome, (result) =>
@@ -40,6 +43,23 @@ export function handleMessage(
     session.sendsInFlight -= 1;
   });
   return session.sendsInFlight >= MAX_SENDS_IN_FLIGHT ? done : undefined;
+}
+
+/**
+ * `validation.message`, checked here rather than on arrival: a message sent right behind its
+ * `auth` frame is handled, and so checked, once its sender is known.
+ */
+function matchesSchema(
+  session: Session,
+  frame: MessageFrame,
+  validate: ValidateFunction | undefined,
+): boolean {
+  if (validate === undefined || validate(frame.data)) return true;
+  const first = validate.errors?.[0];
+  const pointer = `/data${first?.instancePath ?? ""}`;
+  const message = `${pointer} ${first?.message ?? "does not match the schema"}.`;
+  session.inOrder(() => session.sendError("schema_violation", message, { ref: frame.id, pointer }));
+  return false;
 }
 
 function start(
