@@ -43,7 +43,8 @@ export class RedisRoomLog implements RoomLog {
       2,
       seq,
       log,
-      JSON.stringify(message),
+      // A room that keeps no history needs only its number: nothing to encode or send.
+      keep > 0 ? JSON.stringify(message) : "",
       String(keep),
       String(this.options.idleTtlMs),
     )) as number;
