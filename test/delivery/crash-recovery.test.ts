@@ -1,10 +1,10 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { type ChildServer, freePort, runCli, waitForLog } from "../support/child-server.js";
+import { type ChildServer, startCli } from "../support/child-server.js";
 import { connectAs, signToken } from "../support/test-client.js";
-import { JWT_SECRET } from "../support/test-server.js";
+import { NO_RATE_LIMITS } from "../support/test-server.js";
 
 describe("a node killed with SIGKILL", () => {
   let dir: string | undefined;
@@ -16,20 +16,9 @@ describe("a node killed with SIGKILL", () => {
 
   it("loses no accepted mail: after a restart on the same data directory every accepted mail arrives once, in order", async () => {
     dir = await mkdtemp(join(tmpdir(), "postoffice-crash-"));
+    const cwd = dir;
     // One sender pushes 3000 mails as fast as it can: the per-connection rate limits are off.
-    await writeFile(
-      join(dir, "postoffice.yaml"),
-      "limits:\n  rate:\n    connection: { perSecond: 0 }\n    user: { perSecond: 0 }\n    message: { perSecond: 0 }\n",
-    );
-    const start = async (): Promise<{ server: ChildServer; url: string }> => {
-      const port = await freePort();
-      const server = runCli(["start", "--port", String(port), "--host", "127.0.0.1"], {
-        cwd: dir as string,
-        env: { POSTOFFICE_JWT_SECRET: JWT_SECRET },
-      });
-      await waitForLog(server, "postoffice is ready");
-      return { server, url: `ws://127.0.0.1:${port}/ws` };
-    };
+    const start = () => startCli({ cwd, config: { limits: NO_RATE_LIMITS } });
 
     const first = await start();
     running = first.server;

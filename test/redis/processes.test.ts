@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type ChildServer, freePort, runCli, waitForLog } from "../support/child-server.js";
+import { type ChildServer, startCli, waitForLog } from "../support/child-server.js";
 import { startRedis, type TestRedis } from "../support/redis-server.js";
 import { connectAs, type Frame, signToken, type TestClient } from "../support/test-client.js";
-import { JWT_SECRET } from "../support/test-server.js";
+import { NO_RATE_LIMITS } from "../support/test-server.js";
 
 describe("nodes as processes on one Redis", () => {
   let redis: TestRedis;
@@ -29,27 +29,18 @@ describe("nodes as processes on one Redis", () => {
     args: string[] = [],
   ): Promise<{ server: ChildServer; url: string; port: number }> => {
     dir ??= await mkdtemp(join(tmpdir(), "postoffice-net-"));
-    const config = join(dir, "postoffice.yaml");
-    await writeFile(
-      config,
-      [
-        "mailbox: { store: redis }",
-        "limits: { rate: { connection: { perSecond: 0 }, user: { perSecond: 0 }, message: { perSecond: 0 } } }",
-        "server: { shutdown: { reconnectWindowMs: 100 } }",
-        "",
-      ].join("\n"),
-    );
-    const port = await freePort();
-    const server = runCli(
-      ["start", "--port", String(port), "--host", "127.0.0.1", "--config", config, ...args],
-      {
-        cwd: dir,
-        env: { POSTOFFICE_JWT_SECRET: JWT_SECRET, POSTOFFICE_REDIS_URL: redis.url },
+    const started = await startCli({
+      cwd: dir,
+      config: {
+        mailbox: { store: "redis" },
+        limits: NO_RATE_LIMITS,
+        server: { shutdown: { reconnectWindowMs: 100 } },
       },
-    );
-    running.push(server);
-    await waitForLog(server, "postoffice is ready");
-    return { server, url: `ws://127.0.0.1:${port}/ws`, port };
+      env: { POSTOFFICE_REDIS_URL: redis.url },
+      args,
+    });
+    running.push(started.server);
+    return started;
   };
   const on = async (url: string, user: string): Promise<TestClient> => {
     const client = await connectAs(url, await signToken({ sub: user }));

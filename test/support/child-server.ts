@@ -1,6 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { stringify } from "yaml";
+import { JWT_SECRET } from "./test-server.js";
 
 export const CLI = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
 
@@ -40,6 +44,39 @@ export function runCli(
     child.once("exit", (code, signal) => resolve({ code, signal }));
   });
   return { child, logs, stderr: () => stderrText, exited };
+}
+
+/**
+ * `postoffice start` as a child process on a free port of 127.0.0.1, resolved once it logs that
+ * it is ready (killed if it does not). `config`, if given, is written to `postoffice.yaml` in
+ * `cwd` and passed with `--config`; `env` comes on top of `POSTOFFICE_JWT_SECRET` (the tests'
+ * secret); `args` come after the others. The caller kills the child.
+ */
+export async function startCli(options: {
+  cwd: string;
+  config?: Record<string, unknown>;
+  env?: Record<string, string>;
+  args?: string[];
+}): Promise<{ server: ChildServer; url: string; port: number }> {
+  const { cwd, config, env = {}, args = [] } = options;
+  const configArgs: string[] = [];
+  if (config) {
+    const file = join(cwd, "postoffice.yaml");
+    await writeFile(file, stringify(config));
+    configArgs.push("--config", file);
+  }
+  const port = await freePort();
+  const server = runCli(
+    ["start", "--port", String(port), "--host", "127.0.0.1", ...configArgs, ...args],
+    { cwd, env: { POSTOFFICE_JWT_SECRET: JWT_SECRET, ...env } },
+  );
+  try {
+    await waitForLog(server, "postoffice is ready");
+  } catch (error) {
+    server.child.kill("SIGKILL");
+    throw error;
+  }
+  return { server, url: `ws://127.0.0.1:${port}/ws`, port };
 }
 
 /** Waits for a log line whose `msg` matches. */

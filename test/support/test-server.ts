@@ -9,6 +9,11 @@ import { PostofficeNode } from "../../src/server/node.js";
 
 export const JWT_SECRET = "test-secret-that-is-long-enough-for-hs256";
 
+/** The `limits` section that turns every rate limit off: for tests that send bursts. */
+export const NO_RATE_LIMITS = {
+  rate: { connection: { perSecond: 0 }, user: { perSecond: 0 }, message: { perSecond: 0 } },
+};
+
 export interface TestServer {
   node: PostofficeNode;
   config: Config;
@@ -40,9 +45,7 @@ export async function startTestServer(
     },
     metrics: { processMetrics: false },
     // Most tests send bursts; the rate-limit tests set their own limits.
-    limits: {
-      rate: { connection: { perSecond: 0 }, user: { perSecond: 0 }, message: { perSecond: 0 } },
-    },
+    limits: NO_RATE_LIMITS,
   };
   await writeFile(file, stringify(deepMerge(base, overrides)));
   const { config } = await loadConfig({ cwd: dir, env: {}, flags: { config: file } });
