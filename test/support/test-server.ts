@@ -71,7 +71,7 @@ export async function startTestServer(
   };
 }
 
-export function deepMerge(
+function deepMerge(
   base: Record<string, unknown>,
   over: Record<string, unknown>,
 ): Record<string, unknown> {
