@@ -114,6 +114,23 @@ describe("RedisMessageStore on a real redis-server", () => {
     expect((await store.readAfter("bob", 0, 10)).map((e) => e.seq)).toEqual([1, 2]);
   });
 
+  it("tells its connection's status: ready, lost while Redis is down, ready again after", async () => {
+    const seen: boolean[] = [];
+    const store = open(`status:${randomUUID()}:`, { onStatus: (ready) => seen.push(ready) });
+    await store.append(mail(1));
+    expect(seen).toEqual([true]);
+    await redis.stop();
+    try {
+      for (let i = 0; i < 100 && !seen.includes(false); i++)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(seen.at(-1)).toBe(false);
+    } finally {
+      await redis.restart();
+    }
+    expect(await eventually(() => seqOf(store, mail(2)))).toBe(2);
+    expect(seen.at(-1)).toBe(true);
+  });
+
   it("rejects with StoreError after the command timeout when Redis stops answering", async () => {
     const store = open(`slow:${randomUUID()}:`, { commandTimeoutMs: 200 });
     await store.append(mail(1));

@@ -38,7 +38,15 @@ export async function buildBackends(
   log: Logger,
   onRedisStatus: (up: boolean) => void,
 ): Promise<Backends> {
-  const store = await pickStore(config);
+  // A network node is up while both its broker and its mailbox store reach Redis: they have
+  // connections of their own, and one may come back before the other.
+  const up = { broker: false, store: false };
+  const report = (): void => onRedisStatus(up.broker && up.store);
+  const store = await pickStore(config, (ready) => {
+    if (!ready && up.store) log.error({ redis: "closed" }, "the mailbox store lost redis");
+    up.store = ready;
+    report();
+  });
   const onHandlerError = (error: unknown, topic: string): void => {
     log.error({ err: error, topic }, "delivery failed");
   };
@@ -71,7 +79,8 @@ export async function buildBackends(
     onConnectionError,
     onStatus: (status) => {
       log[status === "ready" ? "info" : "error"]({ redis: status }, `redis is ${status}`);
-      onRedisStatus(status === "ready");
+      up.broker = status === "ready";
+      report();
     },
   });
   const presence = new RedisPresence({ url, keyPrefix, ttlMs: presenceTtlMs, onConnectionError });
@@ -90,7 +99,10 @@ export async function buildBackends(
   };
 }
 
-async function pickStore(config: Config): Promise<MessageStore> {
+async function pickStore(
+  config: Config,
+  onRedisStatus: (ready: boolean) => void,
+): Promise<MessageStore> {
   const { store: kind, maxMessages, overflow, ttlMs, idempotencyWindowMs, sqlite } = config.mailbox;
   const retention = { maxMessages, overflow, ttlMs, idempotencyWindowMs };
   switch (kind) {
@@ -106,6 +118,7 @@ async function pickStore(config: Config): Promise<MessageStore> {
         url: config.redis.url,
         keyPrefix: config.redis.keyPrefix,
         ...retention,
+        onStatus: onRedisStatus,
       });
     }
     default: {

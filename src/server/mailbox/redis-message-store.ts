@@ -24,6 +24,8 @@ export type RedisMessageStoreOptions = {
   commandTimeoutMs?: number;
   /** Most entries (and, separately, idempotency keys) one expiry script removes (default 500). */
   expireBatch?: number;
+  /** Told when the store's connection becomes ready (true) or is lost (false). */
+  onStatus?: (ready: boolean) => void;
 } & RetentionOptions;
 
 /**
@@ -76,6 +78,11 @@ export class RedisMessageStore implements MessageStore {
     this.redis.on("error", (error: unknown) => {
       this.lastError = error;
     });
+    const { onStatus } = options;
+    if (onStatus !== undefined) {
+      this.redis.on("ready", () => onStatus(true));
+      this.redis.on("close", () => onStatus(false));
+    }
     // Calls made right after construction wait for the first connection (briefly), rather
     // than failing because the socket is not open yet.
     this.started = new Promise((resolve) => {
