@@ -24,7 +24,7 @@ interface Entry {
 }
 
 /** The most sends waiting for their answer at once. */
-export const MAX_IN_FLIGHT = 8;
+const MAX_IN_FLIGHT = 8;
 /** The slowest pace after repeated `rate_limited` answers: one send per this many ms. */
 const MAX_SPACING_MS = 10_000;
 

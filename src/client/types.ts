@@ -2,7 +2,6 @@ import type { JsonObject, Mail, RoomMessage } from "../protocol/index.js";
 
 /** The part of a WebSocket the client uses: the browser's, Node's `ws`, or Node 22's global. */
 export interface SocketLike {
-  readonly readyState: number;
   send(data: string): void;
   close(code?: number, reason?: string): void;
   onopen: ((event: unknown) => void) | null;
