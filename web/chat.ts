@@ -334,6 +334,8 @@ function onReceipt(receipt: Receipt): void {
   const line = sent.get(receipt.ref);
   if (line) {
     setStatus(line, receipt.status);
+    // `read` is the last a mail can get: nothing will ask for its line by this ref again.
+    if (receipt.status === "read") sent.delete(receipt.ref);
     return;
   }
   // Possibly about a send whose `accepted` is about to settle; or about mail from an earlier visit.
