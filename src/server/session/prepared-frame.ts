@@ -32,12 +32,12 @@ export function frameText(text: string): Buffer {
 
 /**
  * Writes a message (a string is framed for this socket alone) to the connection's socket,
- * under `ws`. Safe because `ws` writes
- * its own frames (ping, pong, close) to the same socket synchronously, in call order, as long
- * as nothing is queued in its Sender: no permessage-deflate (compression queues frames while
- * it deflates) and no Blob data (never sent here). Where compression was negotiated, the
- * frame goes through `ws.send` instead. Nothing is written once the connection is closing:
- * data after a close frame breaks the protocol.
+ * under `ws`. Safe because `ws` writes its own frames (ping, pong, close) to the same socket
+ * synchronously, in call order, as long as nothing is queued in its Sender: no
+ * permessage-deflate (compression queues frames while it deflates) and no Blob data (never
+ * sent here). Where compression was negotiated, the frame goes through `ws.send` instead.
+ * Nothing is written once the connection is closing: data after a close frame breaks the
+ * protocol.
  *
  * Returns false when nothing was written. Bytes written this way count in
  * `ws.bufferedAmount` and `socket.writableLength` as `ws.send`'s do (backpressure).
