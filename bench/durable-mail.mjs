@@ -11,21 +11,10 @@
 // The server runs as its own process (the built CLI); this process is the load generator.
 // Each sender keeps at most `window` mails waiting for `accepted`; each recipient
 // acknowledges every 50 mails, so `delivered` receipts flow back as in real use.
-import { spawn } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import {
-  CLI,
-  connect,
-  cpuSeconds,
-  freePort,
-  markdownTable,
-  NO_RATE_LIMITS,
-  round,
-  SECRET,
-} from "./lib.mjs";
+import { connect, markdownTable, round } from "./lib.mjs";
+import { startServer } from "./side-by-side/servers.mjs";
 
 const { values: args } = parseArgs({
   options: {
@@ -45,38 +34,6 @@ const TIMEOUT_MS = 60_000;
 const log = (...parts) => {
   if (!args.quiet) console.error(...parts);
 };
-
-async function startServer(store, dataDir) {
-  const port = await freePort();
-  // The benchmark measures throughput, so the per-connection rate limits are off.
-  const configFile = join(dataDir, "bench.yaml");
-  await writeFile(configFile, NO_RATE_LIMITS);
-  const child = spawn(
-    process.execPath,
-    [CLI, "start", "--port", String(port), "--host", "127.0.0.1", "--config", configFile],
-    {
-      env: {
-        PATH: process.env.PATH,
-        POSTOFFICE_JWT_SECRET: SECRET,
-        POSTOFFICE_MAILBOX_STORE: store,
-        POSTOFFICE_DATA_DIR: dataDir,
-        POSTOFFICE_LOG_FORMAT: "json",
-        POSTOFFICE_LOG_LEVEL: "info",
-        POSTOFFICE_MAILBOX_MAX_MESSAGES: String(COUNT * 2 + 10),
-      },
-      stdio: ["ignore", "pipe", "inherit"],
-    },
-  );
-  await new Promise((resolve, reject) => {
-    let out = "";
-    child.stdout.on("data", (chunk) => {
-      out += chunk;
-      if (out.includes("postoffice is ready")) resolve();
-    });
-    child.once("exit", (code) => reject(new Error(`server exited ${code}`)));
-  });
-  return { child, url: `ws://127.0.0.1:${port}/ws` };
-}
 
 function percentile(sorted, p) {
   return sorted.length === 0
@@ -144,18 +101,18 @@ async function runPair(sender, recipient, pair, acceptLatencies, deliveryLatenci
   await done;
 }
 
-async function phase(url, child, perSecond) {
+async function phase(server, perSecond) {
   const senders = [];
   const recipients = [];
   const tag = perSecond === undefined ? "sat" : "paced";
   for (let i = 0; i < PAIRS; i++) {
-    senders.push(await connect(url, `${tag}-s${i}`));
-    recipients.push(await connect(url, `${tag}-r${i}`));
+    senders.push(await connect(server.url, `${tag}-s${i}`));
+    recipients.push(await connect(server.url, `${tag}-r${i}`));
   }
   // Pair i sends to `${tag}-r${i}`.
   const acceptLatencies = [];
   const deliveryLatencies = [];
-  const serverCpu0 = await cpuSeconds(child.pid);
+  const serverCpu0 = await server.cpuSeconds();
   const ownCpu0 = process.cpuUsage();
   const started = performance.now();
   await Promise.all(
@@ -164,7 +121,7 @@ async function phase(url, child, perSecond) {
     ),
   );
   const seconds = (performance.now() - started) / 1000;
-  const serverCpu = (await cpuSeconds(child.pid)) - serverCpu0;
+  const serverCpu = (await server.cpuSeconds()) - serverCpu0;
   const own = process.cpuUsage(ownCpu0);
   for (const ws of [...senders, ...recipients]) ws.terminate();
   acceptLatencies.sort((a, b) => a - b);
@@ -182,11 +139,14 @@ async function phase(url, child, perSecond) {
 }
 
 async function measure(store) {
-  const dataDir = await mkdtemp(join(tmpdir(), "postoffice-bench-"));
-  const { child, url } = await startServer(store, dataDir);
+  // The benchmark measures throughput: rate limits off (startServer), mailboxes big enough.
+  const server = await startServer("postoffice", {
+    store,
+    env: { POSTOFFICE_MAILBOX_MAX_MESSAGES: String(COUNT * 2 + 10) },
+  });
   try {
-    const saturated = await phase(url, child, undefined);
-    const paced = await phase(url, child, RATE / PAIRS);
+    const saturated = await phase(server, undefined);
+    const paced = await phase(server, RATE / PAIRS);
     return {
       store,
       mails: PAIRS * COUNT,
@@ -202,9 +162,7 @@ async function measure(store) {
       pacedDeliveryP99Ms: paced.deliveryP99Ms,
     };
   } finally {
-    child.kill("SIGTERM");
-    await new Promise((resolve) => child.once("exit", resolve));
-    await rm(dataDir, { recursive: true, force: true });
+    await server.stop();
   }
 }
 

@@ -9,15 +9,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import {
-  CLI,
-  connect,
-  cpuSeconds,
-  freePort,
-  markdownTable,
-  NO_RATE_LIMITS,
-  SECRET,
-} from "./lib.mjs";
+import { connect, freePort, markdownTable } from "./lib.mjs";
+import { startServer } from "./side-by-side/servers.mjs";
 
 const { values: args } = parseArgs({
   options: {
@@ -72,51 +65,6 @@ async function startRedis(dir) {
   );
   await waitFor(child, "Ready to accept connections");
   return { child, url: `redis://127.0.0.1:${port}` };
-}
-
-async function startPostoffice(dir, redisUrl, workers, keyPrefix) {
-  const port = await freePort();
-  const config = join(dir, `${keyPrefix}.yaml`);
-  await writeFile(
-    config,
-    ["mailbox: { store: redis }", `redis: { keyPrefix: "${keyPrefix}:" }`, NO_RATE_LIMITS, ""].join(
-      "\n",
-    ),
-  );
-  const child = spawn(
-    process.execPath,
-    [
-      CLI,
-      "start",
-      "--port",
-      String(port),
-      "--host",
-      "127.0.0.1",
-      "--config",
-      config,
-      "--workers",
-      String(workers),
-    ],
-    {
-      env: {
-        PATH: process.env.PATH,
-        POSTOFFICE_JWT_SECRET: SECRET,
-        POSTOFFICE_REDIS_URL: redisUrl,
-        POSTOFFICE_LOG_FORMAT: "json",
-        POSTOFFICE_LOG_LEVEL: "info",
-      },
-      stdio: ["ignore", "pipe", "inherit"],
-    },
-  );
-  let ready = 0;
-  await new Promise((resolve, reject) => {
-    child.stdout.on("data", (chunk) => {
-      ready += chunk.toString().split("postoffice is ready").length - 1;
-      if (ready >= workers) resolve();
-    });
-    child.once("exit", (code) => reject(new Error(`server exited ${code}`)));
-  });
-  return { child, url: `ws://127.0.0.1:${port}/ws` };
 }
 
 function within(promise, what) {
@@ -204,11 +152,16 @@ async function fanOut(url, tag) {
   return Math.round((MEMBERS * MESSAGES) / seconds);
 }
 
-async function measure(dir, redisUrl, workers) {
+async function measure(redisUrl, workers) {
   const tag = `w${workers}`;
-  const server = await startPostoffice(dir, redisUrl, workers, tag);
+  const server = await startServer("postoffice", {
+    store: "redis",
+    config: `redis: { keyPrefix: "${tag}:" }\n`,
+    env: { POSTOFFICE_REDIS_URL: redisUrl },
+    workers,
+  });
   try {
-    const cpu0 = await cpuSeconds(server.child.pid);
+    const cpu0 = await server.cpuSeconds();
     const own0 = process.cpuUsage();
     const mailPerSecond = await directMail(server.url, tag);
     const fanOutPerSecond = await fanOut(server.url, tag);
@@ -217,12 +170,11 @@ async function measure(dir, redisUrl, workers) {
       workers,
       mailPerSecond,
       fanOutDeliveriesPerSecond: fanOutPerSecond,
-      serverCpuSeconds: Math.round(((await cpuSeconds(server.child.pid)) - cpu0) * 100) / 100,
+      serverCpuSeconds: Math.round(((await server.cpuSeconds()) - cpu0) * 100) / 100,
       generatorCpuSeconds: Math.round(((own.user + own.system) / 1e6) * 100) / 100,
     };
   } finally {
-    server.child.kill("SIGTERM");
-    await new Promise((resolve) => server.child.once("exit", resolve));
+    await server.stop();
   }
 }
 
@@ -235,7 +187,7 @@ try {
   const results = [];
   for (const workers of [1, 2]) {
     log(`  measuring ${workers} worker(s)...`);
-    results.push(await measure(dir, redis.url, workers));
+    results.push(await measure(redis.url, workers));
   }
   const [one, two] = results;
   const ratio = {

@@ -3,6 +3,7 @@
 // told otherwise, only the limits that would cap the benchmark raised), the bare `ws` peer and
 // the Socket.IO peer. Readings: CPU and RSS from /proc, heap from Postoffice's /metrics or the
 // peers' /stats, and a full garbage collection through the inspector (for the idle readings).
+// The other benchmarks (durable-mail.mjs, workers.mjs) start their Postoffice here too.
 import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -45,11 +46,15 @@ function postofficeConfig(store) {
 }
 
 /**
- * Starts one server. kind: "postoffice" | "ws" | "socketio"; store (Postoffice only):
- * "sqlite" (the default, as shipped) or "memory"; profileDir (Postoffice only): where to write
- * a CPU profile of the whole run of that server.
+ * Starts one server. kind: "postoffice" | "ws" | "socketio". Postoffice only: store ("sqlite",
+ * the default as shipped, "memory" or "redis"); config: more YAML, after the configuration
+ * above; env: more environment variables; workers: `--workers N` (ready once all N are);
+ * profileDir: where to write a CPU profile of the whole run of that server.
  */
-export async function startServer(kind, { store = "sqlite", profileDir } = {}) {
+export async function startServer(
+  kind,
+  { store = "sqlite", config: moreConfig = "", env: moreEnv = {}, workers = 1, profileDir } = {},
+) {
   const port = await freePort();
   const inspectPort = await freePort();
   const dir = await mkdtemp(join(tmpdir(), "postoffice-side-by-side-"));
@@ -62,18 +67,23 @@ export async function startServer(kind, { store = "sqlite", profileDir } = {}) {
   let args;
   let env = { PATH: process.env.PATH };
   let readyText;
+  let readyCount = 1;
   if (kind === "postoffice") {
     const config = join(dir, "postoffice.yaml");
-    await writeFile(config, postofficeConfig(store));
+    await writeFile(config, postofficeConfig(store) + moreConfig);
     args = [CLI, "start", "--port", String(port), "--host", "127.0.0.1", "--config", config];
+    if (workers !== 1) args.push("--workers", String(workers));
     env = {
       ...env,
       POSTOFFICE_JWT_SECRET: SECRET,
       POSTOFFICE_DATA_DIR: dir,
       POSTOFFICE_LOG_FORMAT: "json",
       POSTOFFICE_LOG_LEVEL: "info",
+      ...moreEnv,
     };
+    // Each worker says it is ready.
     readyText = "postoffice is ready";
+    readyCount = workers;
   } else {
     args = [PEERS[kind], "--port", String(port), "--host", "127.0.0.1"];
     readyText = "peer ready";
@@ -89,14 +99,17 @@ export async function startServer(kind, { store = "sqlite", profileDir } = {}) {
   child.stderr.on("data", keep);
   await new Promise((resolve, reject) => {
     let out = "";
-    const timer = setTimeout(
-      () => reject(new Error(`${kind} did not start: ${tail}`)),
-      START_TIMEOUT_MS,
-    );
+    let ready = false;
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`${kind} did not start: ${tail}`));
+    }, START_TIMEOUT_MS);
     const onData = (chunk) => {
       keep(chunk);
-      if (out.length < 100_000) out += chunk;
-      if (out.includes(readyText)) {
+      if (ready || out.length >= 100_000) return;
+      out += chunk;
+      if (out.split(readyText).length - 1 >= readyCount) {
+        ready = true;
         clearTimeout(timer);
         resolve();
       }
@@ -120,6 +133,7 @@ export async function startServer(kind, { store = "sqlite", profileDir } = {}) {
     kind,
     pid: child.pid,
     host: `127.0.0.1:${port}`,
+    url: kind === "postoffice" ? `ws://127.0.0.1:${port}/ws` : undefined,
     tail: () => tail,
     cpuSeconds: () => cpuSeconds(child.pid),
 
