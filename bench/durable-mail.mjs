@@ -12,28 +12,20 @@
 // Each sender keeps at most `window` mails waiting for `accepted`; each recipient
 // acknowledges every 50 mails, so `delivered` receipts flow back as in real use.
 import { writeFile } from "node:fs/promises";
-import { parseArgs } from "node:util";
-import { connect, markdownTable, round } from "./lib.mjs";
+import { ACK_EVERY, ackEvery, connectPairs, markdownTable, round, scriptOptions } from "./lib.mjs";
 import { startServer } from "./side-by-side/servers.mjs";
 
-const { values: args } = parseArgs({
-  options: {
-    pairs: { type: "string", default: "50" },
-    count: { type: "string", default: "400" },
-    window: { type: "string", default: "32" },
-    rate: { type: "string", default: "2000" },
-    json: { type: "string" },
-    quiet: { type: "boolean", default: false },
-  },
+const { args, log } = scriptOptions({
+  pairs: { type: "string", default: "50" },
+  count: { type: "string", default: "400" },
+  window: { type: "string", default: "32" },
+  rate: { type: "string", default: "2000" },
 });
 const PAIRS = Number(args.pairs);
 const COUNT = Number(args.count);
 const WINDOW = Number(args.window);
 const RATE = Number(args.rate);
 const TIMEOUT_MS = 60_000;
-const log = (...parts) => {
-  if (!args.quiet) console.error(...parts);
-};
 
 function percentile(sorted, p) {
   return sorted.length === 0
@@ -92,8 +84,7 @@ async function runPair(sender, recipient, pair, acceptLatencies, deliveryLatenci
       if (frame.type !== "message") return;
       deliveryLatencies.push(performance.now() - frame.data.body.t);
       received++;
-      if (received % 50 === 0 || received === COUNT)
-        recipient.send(JSON.stringify({ type: "ack", data: { seq: frame.data.seq } }));
+      ackEvery(recipient, received, COUNT, frame.data.seq);
       finish();
     });
     sendMore();
@@ -102,14 +93,9 @@ async function runPair(sender, recipient, pair, acceptLatencies, deliveryLatenci
 }
 
 async function phase(server, perSecond) {
-  const senders = [];
-  const recipients = [];
   const tag = perSecond === undefined ? "sat" : "paced";
-  for (let i = 0; i < PAIRS; i++) {
-    senders.push(await connect(server.url, `${tag}-s${i}`));
-    recipients.push(await connect(server.url, `${tag}-r${i}`));
-  }
   // Pair i sends to `${tag}-r${i}`.
+  const { senders, recipients } = await connectPairs(server.url, tag, PAIRS);
   const acceptLatencies = [];
   const deliveryLatencies = [];
   const serverCpu0 = await server.cpuSeconds();
@@ -167,7 +153,7 @@ async function measure(store) {
 }
 
 log(
-  `durable mail: ${PAIRS} pairs × ${COUNT} mails; saturation window ${WINDOW}; paced at ${RATE}/s; acks every 50`,
+  `durable mail: ${PAIRS} pairs × ${COUNT} mails; saturation window ${WINDOW}; paced at ${RATE}/s; acks every ${ACK_EVERY}`,
 );
 const results = [];
 for (const store of ["memory", "sqlite"]) {

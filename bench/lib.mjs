@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import WebSocket from "ws";
 
 export const SECRET = "benchmark-secret-of-enough-length-for-hs256";
@@ -88,6 +89,40 @@ export async function connect(url, user) {
     });
   });
   return ws;
+}
+
+/** Each user in `count` pairs (`TAG-sI` sends to `TAG-rI`), connected one after the other. */
+export async function connectPairs(url, tag, count) {
+  const senders = [];
+  const recipients = [];
+  for (let i = 0; i < count; i++) {
+    senders.push(await connect(url, `${tag}-s${i}`));
+    recipients.push(await connect(url, `${tag}-r${i}`));
+  }
+  return { senders, recipients };
+}
+
+/** How often a recipient acknowledges, in mails received, as a client batching its acks. */
+export const ACK_EVERY = 50;
+
+/** Acknowledges mail `seq`, the `received`-th of `total`, if it is time to (and at the last). */
+export function ackEvery(ws, received, total, seq) {
+  if (received % ACK_EVERY === 0 || received === total)
+    ws.send(JSON.stringify({ type: "ack", data: { seq } }));
+}
+
+/**
+ * A benchmark script's options (parseArgs), with the two that all take: --json FILE and
+ * --quiet; `log` writes progress to stderr unless --quiet.
+ */
+export function scriptOptions(options) {
+  const { values: args } = parseArgs({
+    options: { ...options, json: { type: "string" }, quiet: { type: "boolean", default: false } },
+  });
+  const log = (...parts) => {
+    if (!args.quiet) console.error(...parts);
+  };
+  return { args, log };
 }
 
 export function round(value, digits) {

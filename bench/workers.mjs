@@ -8,28 +8,28 @@ import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
-import { connect, freePort, markdownTable } from "./lib.mjs";
+import {
+  ackEvery,
+  connect,
+  connectPairs,
+  freePort,
+  markdownTable,
+  round,
+  scriptOptions,
+} from "./lib.mjs";
 import { startServer } from "./side-by-side/servers.mjs";
 
-const { values: args } = parseArgs({
-  options: {
-    pairs: { type: "string", default: "40" },
-    count: { type: "string", default: "300" },
-    members: { type: "string", default: "200" },
-    messages: { type: "string", default: "300" },
-    json: { type: "string" },
-    quiet: { type: "boolean", default: false },
-  },
+const { args, log } = scriptOptions({
+  pairs: { type: "string", default: "40" },
+  count: { type: "string", default: "300" },
+  members: { type: "string", default: "200" },
+  messages: { type: "string", default: "300" },
 });
 const PAIRS = Number(args.pairs);
 const COUNT = Number(args.count);
 const MEMBERS = Number(args.members);
 const MESSAGES = Number(args.messages);
 const TIMEOUT_MS = 90_000;
-const log = (...parts) => {
-  if (!args.quiet) console.error(...parts);
-};
 
 function waitFor(child, text) {
   return new Promise((resolve, reject) => {
@@ -78,12 +78,7 @@ function within(promise, what) {
 }
 
 async function directMail(url, tag) {
-  const senders = [];
-  const recipients = [];
-  for (let i = 0; i < PAIRS; i++) {
-    senders.push(await connect(url, `${tag}-s${i}`));
-    recipients.push(await connect(url, `${tag}-r${i}`));
-  }
+  const { senders, recipients } = await connectPairs(url, tag, PAIRS);
   const started = performance.now();
   await within(
     Promise.all(
@@ -95,8 +90,7 @@ async function directMail(url, tag) {
               const frame = JSON.parse(data.toString());
               if (frame.type !== "message") return;
               received++;
-              if (received % 50 === 0 || received === COUNT)
-                recipients[i].send(JSON.stringify({ type: "ack", data: { seq: frame.data.seq } }));
+              ackEvery(recipients[i], received, COUNT, frame.data.seq);
               if (received === COUNT) resolve();
             });
             for (let n = 0; n < COUNT; n++)
@@ -170,8 +164,8 @@ async function measure(redisUrl, workers) {
       workers,
       mailPerSecond,
       fanOutDeliveriesPerSecond: fanOutPerSecond,
-      serverCpuSeconds: Math.round(((await server.cpuSeconds()) - cpu0) * 100) / 100,
-      generatorCpuSeconds: Math.round(((own.user + own.system) / 1e6) * 100) / 100,
+      serverCpuSeconds: round((await server.cpuSeconds()) - cpu0, 2),
+      generatorCpuSeconds: round((own.user + own.system) / 1e6, 2),
     };
   } finally {
     await server.stop();
@@ -191,8 +185,8 @@ try {
   }
   const [one, two] = results;
   const ratio = {
-    mail: Math.round((two.mailPerSecond / one.mailPerSecond) * 100) / 100,
-    fanOut: Math.round((two.fanOutDeliveriesPerSecond / one.fanOutDeliveriesPerSecond) * 100) / 100,
+    mail: round(two.mailPerSecond / one.mailPerSecond, 2),
+    fanOut: round(two.fanOutDeliveriesPerSecond / one.fanOutDeliveriesPerSecond, 2),
   };
   console.log(markdownTable(results));
   console.log(

@@ -9,7 +9,7 @@
 // ask for, connections it would not open) is counted by what it said, and reported with every
 // `mark`: the orchestrator fails the step rather than print a figure the refusals made wrong. Every loop here is bounded: by the orchestrator's `stop`, by
 // a per-role cap on what may be outstanding, and by MAX_LIFETIME_MS for the whole process.
-import { fdLimits } from "../lib.mjs";
+import { ACK_EVERY, fdLimits } from "../lib.mjs";
 import { openClient } from "./clients.mjs";
 import { Histogram } from "./histogram.mjs";
 
@@ -221,7 +221,8 @@ function stopPublishing() {
 function entry(client, seq) {
   client.entries++;
   if (seq !== undefined && seq > client.maxSeq) client.maxSeq = seq;
-  if (client.entries % 50 === 0) client.ack(seq === undefined ? client.entries : client.maxSeq);
+  if (client.entries % ACK_EVERY === 0)
+    client.ack(seq === undefined ? client.entries : client.maxSeq);
 }
 
 function sendMail(client) {
@@ -287,10 +288,10 @@ async function stopDirect() {
     if (accepted >= sent && state.mails >= sent) break;
     await sleep(20);
   }
-  // Acknowledge the rest (acks go every 50 entries), so that a server the bench does not stop
-  // keeps no undelivered mail for its throwaway users.
+  // Acknowledge the rest (acks go every ACK_EVERY entries), so that a server the bench does
+  // not stop keeps no undelivered mail for its throwaway users.
   for (const client of state.clients)
-    if (client.maxSeq > 0 && client.entries % 50 !== 0) client.ack(client.maxSeq);
+    if (client.maxSeq > 0 && client.entries % ACK_EVERY !== 0) client.ack(client.maxSeq);
   const { sent, accepted } = totals();
   return { sent, accepted, received: state.mails, undelivered: Math.max(0, sent - state.mails) };
 }
