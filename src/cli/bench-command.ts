@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
+import { EXIT_USAGE } from "./exit-codes.js";
 
 /** The side-by-side harness, shipped with the package (`bench/`), run in its --url mode. */
 export const HARNESS = fileURLToPath(new URL("../../bench/side-by-side.mjs", import.meta.url));
@@ -16,9 +17,6 @@ interface BenchFlags {
   json?: string;
   markdown?: string;
 }
-
-/** Exit status for flags that do not make sense together (sysexits.h EX_USAGE). */
-const EXIT_USAGE = 64;
 
 const HARNESS_OPTIONS = `
 Scenarios: fan-out (one room, one publisher: deliveries/s at saturation, p50/p99 latency paced

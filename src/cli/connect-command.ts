@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import WebSocket from "ws";
 import { PostofficeClient, type SocketFactory } from "../client/index.js";
+import { EXIT_USAGE } from "./exit-codes.js";
 import { runTerminalChat } from "./terminal-chat.js";
 
 interface ConnectFlags {
@@ -12,9 +13,6 @@ interface ConnectFlags {
   room?: string;
   timeout: string;
 }
-
-/** Exit status for flags that do not make sense together (sysexits.h EX_USAGE). */
-const EXIT_USAGE = 64;
 
 export function registerConnectCommand(program: Command): void {
   program

@@ -1,13 +1,9 @@
 import cluster from "node:cluster";
 import type { Command } from "commander";
-import { ConfigError } from "../server/config/config-error.js";
-import { loadConfig } from "../server/config/load-config.js";
 import { createLogger } from "../server/log/logger.js";
 import { PostofficeNode } from "../server/node.js";
+import { EXIT_CONFIG, loadConfigOrExit } from "./exit-codes.js";
 import { parseWorkers, runPrimary } from "./workers.js";
-
-/** Exit status for a configuration that does not validate (sysexits.h EX_CONFIG). */
-export const EXIT_CONFIG = 78;
 
 interface StartFlags {
   port?: string;
@@ -33,17 +29,7 @@ export function registerStartCommand(program: Command): void {
 }
 
 async function start(flags: StartFlags): Promise<void> {
-  let loaded: Awaited<ReturnType<typeof loadConfig>>;
-  try {
-    loaded = await loadConfig({ cwd: process.cwd(), env: process.env, flags });
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(`postoffice: ${error.message}`);
-      process.exit(EXIT_CONFIG);
-    }
-    throw error;
-  }
-  const { config, files } = loaded;
+  const { config, files } = await loadConfigOrExit(flags);
   const log = createLogger(config.log);
   let workers: number;
   try {

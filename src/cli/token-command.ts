@@ -3,9 +3,7 @@ import { SignJWT } from "jose";
 import { loadOrCreateDevSecret } from "../server/auth/dev-secret.js";
 import { hmacKey } from "../server/auth/jwt-authenticator.js";
 import { usesDevSecret } from "../server/compose/authenticator.js";
-import { ConfigError } from "../server/config/config-error.js";
-import { loadConfig } from "../server/config/load-config.js";
-import { EXIT_CONFIG } from "./start-command.js";
+import { EXIT_CONFIG, loadConfigOrExit } from "./exit-codes.js";
 
 interface TokenFlags {
   sub: string;
@@ -45,20 +43,7 @@ export function registerTokenCommand(program: Command): void {
 }
 
 async function mintToken(flags: TokenFlags): Promise<string> {
-  let config: Awaited<ReturnType<typeof loadConfig>>["config"];
-  try {
-    ({ config } = await loadConfig({
-      cwd: process.cwd(),
-      env: process.env,
-      flags: { config: flags.config },
-    }));
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(`postoffice: ${error.message}`);
-      process.exit(EXIT_CONFIG);
-    }
-    throw error;
-  }
+  const { config } = await loadConfigOrExit({ config: flags.config });
   const jwt = config.auth.jwt;
   let secret: string;
   if (jwt?.secret !== undefined) {
