@@ -1,10 +1,5 @@
 import type { RawData } from "ws";
-import {
-  CLOSE_CODES,
-  type DecodeResult,
-  decodeClientFrame,
-  type Refusal,
-} from "../../protocol/index.js";
+import { CLOSE_CODES, type DecodeResult, decodeClientFrame } from "../../protocol/index.js";
 import type { LogThrottle } from "../log/log-throttle.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { Session } from "../session/session.js";
