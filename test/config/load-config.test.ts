@@ -278,3 +278,48 @@ describe("loadConfig", () => {
     expect(config.server.dataDir).toBe(path.join(cwd, "etc/data"));
   });
 });
+
+describe("sources and bases of relative paths", () => {
+  it("keeps the default dataDir beside the config file when the port comes from PORT or --port", async () => {
+    const cwd = await tempConfigDir({ "sub/postoffice.yaml": "log: { level: warn }\n" });
+    const env = { POSTOFFICE_CONFIG: "sub/postoffice.yaml" };
+    const plain = await loadConfig({ cwd, env, flags: {} });
+    const withPort = await loadConfig({ cwd, env: { ...env, PORT: "9000" }, flags: {} });
+    const withFlag = await loadConfig({ cwd, env, flags: { port: "9001" } });
+    expect(plain.config.server.dataDir).toBe(path.join(cwd, "sub/data"));
+    expect(withPort.config.server.dataDir).toBe(path.join(cwd, "sub/data"));
+    expect(withFlag.config.server.dataDir).toBe(path.join(cwd, "sub/data"));
+  });
+
+  it("keeps a relative publicKeyFile from the file relative to the file when a variable sets another jwt key", async () => {
+    const cwd = await tempConfigDir({
+      "sub/postoffice.yaml": "auth:\n  jwt:\n    publicKeyFile: keys/jwt.pem\n",
+    });
+    const { config } = await loadConfig({
+      cwd,
+      env: { POSTOFFICE_CONFIG: "sub/postoffice.yaml", POSTOFFICE_JWT_ISSUER: "https://issuer" },
+      flags: {},
+    });
+    expect(config.auth.jwt?.publicKeyFile).toBe(path.join(cwd, "sub/keys/jwt.pem"));
+  });
+
+  it("names a defaulted host as the default, not the variable that set the port", async () => {
+    const cwd = await tempConfigDir();
+    const loading = loadConfig({
+      cwd,
+      env: { PORT: "9000", POSTOFFICE_ANONYMOUS: "true" },
+      flags: {},
+    });
+    await expect(loading).rejects.toThrow('server.host is "0.0.0.0" (from the default)');
+  });
+
+  it("names the file that set a key, not a variable that set its sibling", async () => {
+    const cwd = await tempConfigDir({ "postoffice.yaml": "server:\n  host: 0.0.0.0\n" });
+    const loading = loadConfig({
+      cwd,
+      env: { POSTOFFICE_PORT: "9000", POSTOFFICE_ANONYMOUS: "true" },
+      flags: {},
+    });
+    await expect(loading).rejects.toThrow('server.host is "0.0.0.0" (from postoffice.yaml:2)');
+  });
+});

@@ -12,10 +12,17 @@ export type Origin =
   | { kind: "variable"; name: string }
   | { kind: "flag"; name: string };
 
+/** Who wrote a pointer last, and whether it wrote the value whole or merged keys into it. */
+interface Written {
+  origin: Origin;
+  /** A scalar or a list (replaced whole), rather than a mapping that later layers merge into. */
+  whole: boolean;
+}
+
 /** The merged value plus, for every JSON pointer written, the layer that wrote it last. */
 export class ConfigLayers {
   readonly value: Record<string, unknown> = {};
-  private readonly origins = new Map<string, Origin>();
+  private readonly written = new Map<string, Written>();
 
   constructor(private readonly cwd: string) {}
 
@@ -29,12 +36,19 @@ export class ConfigLayers {
     if (isPlainObject(nested)) this.apply(nested, origin);
   }
 
-  /** The layer that set this pointer or, failing that, its nearest parent. */
+  /**
+   * The layer that set this pointer, or the one that set a whole value it lies inside (an item
+   * of a list). A key no layer set is a default (undefined), whoever wrote its siblings: a
+   * mapping that layers merged into says nothing about the keys they left out.
+   */
   originOf(pointer: string): Origin | undefined {
-    for (let p = pointer; ; p = p.slice(0, p.lastIndexOf("/"))) {
-      const origin = this.origins.get(p);
-      if (origin !== undefined || p === "") return origin;
+    const own = this.written.get(pointer);
+    if (own !== undefined) return own.origin;
+    for (let p = parentOf(pointer); p !== undefined; p = parentOf(p)) {
+      const parent = this.written.get(p);
+      if (parent !== undefined) return parent.whole ? parent.origin : undefined;
     }
+    return undefined;
   }
 
   /** "postoffice.yaml:3", "POSTOFFICE_PORT", "--port" or "the chat preset"; undefined for a default. */
@@ -63,7 +77,7 @@ export class ConfigLayers {
   ): void {
     for (const [key, value] of Object.entries(source)) {
       const child = `${pointer}/${escapeKey(key)}`;
-      this.origins.set(child, origin);
+      this.written.set(child, { origin, whole: !isPlainObject(value) });
       if (!isPlainObject(value)) {
         setOwn(target, key, value);
         continue;
@@ -108,6 +122,10 @@ function unparsable(keys: readonly string[], raw: string, source: string, expect
     expected: wanted,
     source,
   });
+}
+
+function parentOf(pointer: string): string | undefined {
+  return pointer === "" ? undefined : pointer.slice(0, pointer.lastIndexOf("/"));
 }
 
 function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {

@@ -140,11 +140,26 @@ function formatValue(keys: readonly string[], value: unknown): string {
 
 // ---- After the schema: paths and rules that span keys -------------------------------------
 
-/** A path from a file is relative to that file; one typed in a shell, to where it was typed. */
+/**
+ * The base of a relative path depends only on who set that key: a file's value is relative to
+ * that file's directory; a variable's or a flag's, to the working directory where it was
+ * typed; a default (or a preset's) to the base file's directory, or the working directory
+ * when there is no base file. So the same file works from any working directory, and setting
+ * another key (PORT, --port) never moves the data.
+ */
 function resolvePaths(config: Config, layers: ConfigLayers, baseDir: string, cwd: string): void {
   const dirFor = (pointer: string) => {
-    const kind = layers.originOf(pointer)?.kind;
-    return kind === "variable" || kind === "flag" ? cwd : baseDir;
+    const origin = layers.originOf(pointer);
+    switch (origin?.kind) {
+      case "file":
+        return path.dirname(origin.file.path);
+      case "variable":
+      case "flag":
+        return cwd;
+      case "preset":
+      case undefined:
+        return baseDir;
+    }
   };
   config.server.dataDir = path.resolve(dirFor("/server/dataDir"), config.server.dataDir);
   const jwt = config.auth.jwt;
