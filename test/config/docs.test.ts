@@ -1,10 +1,10 @@
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { loadNodeConfig } from "../../src/server/compose/load-node-config.js";
 import { envVariables, loaderVariables } from "../../src/server/config/env.js";
 import { loadConfig } from "../../src/server/config/load-config.js";
-import { configSchema } from "../../src/server/config/schema.js";
-import { schemaLeaves } from "./schema-leaves.js";
+import { configSchemaNode, schemaLeaves } from "../../src/server/config/schema.js";
 import { tempConfigDir } from "./temp-config-dir.js";
 
 const docPath = fileURLToPath(new URL("../../docs/configuration.md", import.meta.url));
@@ -12,6 +12,7 @@ const doc = await readFile(docPath, "utf8");
 
 interface KeyRow {
   key: string;
+  typeCell: string;
   defaultCell: string;
   variableCell: string;
 }
@@ -21,11 +22,16 @@ function keyRows(markdown: string): Map<string, KeyRow> {
   const rows = new Map<string, KeyRow>();
   for (const line of markdown.split("\n")) {
     const cells = line.split("|").map((cell) => cell.trim());
-    const [, keyCell, , defaultCell, variableCell] = cells;
+    const [, keyCell, typeCell, defaultCell, variableCell] = cells;
     const key = /^`([a-zA-Z.[\]]+)`$/.exec(keyCell ?? "")?.[1];
     // Five columns: other tables (presets, error fields) have fewer. `preset` has no dot.
     if (key === undefined || cells.length < 7) continue;
-    rows.set(key, { key, defaultCell: defaultCell ?? "", variableCell: variableCell ?? "" });
+    rows.set(key, {
+      key,
+      typeCell: typeCell ?? "",
+      defaultCell: defaultCell ?? "",
+      variableCell: variableCell ?? "",
+    });
   }
   return rows;
 }
@@ -57,7 +63,7 @@ function backticked(cell: string): string[] {
 
 describe("docs/configuration.md", () => {
   const rows = keyRows(doc);
-  const leaves = schemaLeaves(configSchema);
+  const leaves = schemaLeaves(configSchemaNode);
 
   it("has a row for every key of the schema and none for keys it does not have", () => {
     expect([...rows.keys()].sort()).toEqual(leaves.map((leaf) => leaf.dotted).sort());
@@ -97,7 +103,7 @@ describe("docs/configuration.md", () => {
       "postoffice.yaml": base,
       "postoffice.production.yaml": overlay,
     });
-    const { config, files } = await loadConfig({
+    const { config, files } = await loadNodeConfig({
       cwd,
       env: { POSTOFFICE_ENV: "production" },
       flags: {},
@@ -115,7 +121,7 @@ describe("docs/configuration.md", () => {
       const [example] = yamlBlocks(section(doc, "Keys").split(`### ${heading}\n`)[1] ?? "");
       if (example === undefined) throw new Error(`expected a yaml example under ${heading}`);
       const cwd = await tempConfigDir({ "postoffice.yaml": example });
-      await expect(loadConfig({ cwd, env: {}, flags: {} }), heading).resolves.toBeDefined();
+      await expect(loadNodeConfig({ cwd, env: {}, flags: {} }), heading).resolves.toBeDefined();
     }
   });
 

@@ -2,7 +2,6 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { type Document, isNode, LineCounter, parseDocument } from "yaml";
 import { ConfigError } from "./config-error.js";
-import { loaderVariables } from "./env.js";
 
 /** A configuration file as read: its value, and the document that knows each key's line. */
 export interface ConfigFile {
@@ -11,6 +10,14 @@ export interface ConfigFile {
   doc: Document;
   lines: LineCounter;
 }
+
+/** Variables that steer the loader itself rather than set a key. */
+export const loaderVariables = {
+  /** Path of the base file, instead of looking for postoffice.yaml in the working directory. */
+  config: "POSTOFFICE_CONFIG",
+  /** Name of the overlay: `production` reads postoffice.production.yaml over the base. */
+  overlay: "POSTOFFICE_ENV",
+} as const;
 
 const baseNames = ["postoffice.yaml", "postoffice.yml", "postoffice.json"];
 const extensions = [".yaml", ".yml", ".json"];

@@ -1,9 +1,5 @@
-import { ConfigError } from "./config-error.js";
 import { type ConfigFile, displayPath, isPlainObject, lineOf } from "./config-file.js";
-import { envVariables, parseEnvValue } from "./env.js";
-import { escapeKey, pointerKeys, toPointer } from "./json-pointer.js";
-import type { ConfigFlags } from "./load-config.js";
-import { describeExpectedAt } from "./schema.js";
+import { escapeKey, pointerKeys } from "./json-pointer.js";
 
 /** Who set a value: a preset, a file, an environment variable or a command-line flag. */
 export type Origin =
@@ -89,39 +85,6 @@ export class ConfigLayers {
       this.mergeInto(into, value, child, origin);
     }
   }
-}
-
-/** One layer per set variable of `envVariables`, in the table's order. */
-export function applyEnvironment(layers: ConfigLayers, env: NodeJS.ProcessEnv): void {
-  for (const { variable, path: keys, parse } of envVariables) {
-    const raw = env[variable];
-    // An empty variable is how shells and compose files say "unset".
-    if (raw === undefined || raw === "") continue;
-    const parsed = parseEnvValue(raw, parse);
-    if (!parsed.ok) throw unparsable(keys, raw, variable, parsed.expected);
-    layers.set(keys, parsed.value, { kind: "variable", name: variable });
-  }
-}
-
-export function applyFlags(layers: ConfigLayers, flags: ConfigFlags): void {
-  if (typeof flags.port === "string") {
-    const parsed = parseEnvValue(flags.port, "integer");
-    if (!parsed.ok) throw unparsable(["server", "port"], flags.port, "--port", parsed.expected);
-    layers.set(["server", "port"], parsed.value, { kind: "flag", name: "--port" });
-  } else if (flags.port !== undefined) {
-    layers.set(["server", "port"], flags.port, { kind: "flag", name: "--port" });
-  }
-  if (flags.host !== undefined) {
-    layers.set(["server", "host"], flags.host, { kind: "flag", name: "--host" });
-  }
-}
-
-function unparsable(keys: readonly string[], raw: string, source: string, expected?: string) {
-  const wanted = expected ?? describeExpectedAt(keys);
-  return ConfigError.at(toPointer(keys), `expected ${wanted}, got ${JSON.stringify(raw)}`, {
-    expected: wanted,
-    source,
-  });
 }
 
 function parentOf(pointer: string): string | undefined {
