@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { loadNodeConfig } from "../../src/server/compose/load-node-config.js";
+import { docType, renderConfigDocs } from "../../src/server/config/config-docs.js";
 import { envVariables, loaderVariables } from "../../src/server/config/env.js";
 import { loadConfig } from "../../src/server/config/load-config.js";
 import { configSchemaNode, schemaLeaves } from "../../src/server/config/schema.js";
@@ -64,6 +65,17 @@ function backticked(cell: string): string[] {
 describe("docs/configuration.md", () => {
   const rows = keyRows(doc);
   const leaves = schemaLeaves(configSchemaNode);
+
+  it("has the key tables that npm run docs:config writes from the schema", () => {
+    // If this fails, run `npm run docs:config` and commit docs/configuration.md.
+    expect(renderConfigDocs(doc)).toBe(doc);
+  });
+
+  it("shows each key's type as the schema has it", () => {
+    for (const { dotted, node } of leaves) {
+      expect(rows.get(dotted)?.typeCell, dotted).toBe(docType(node));
+    }
+  });
 
   it("has a row for every key of the schema and none for keys it does not have", () => {
     expect([...rows.keys()].sort()).toEqual(leaves.map((leaf) => leaf.dotted).sort());

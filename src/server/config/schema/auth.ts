@@ -128,7 +128,7 @@ export const auth = section("How sessions prove who they are.", {
     default: [],
     env: ["POSTOFFICE_AUTH_TOKENS"],
     description:
-      'Static tokens, for services and development. The variable takes JSON: `[{"token":"…","user":"billing"}]`.',
+      'Static tokens, for services and development. In the variable, as JSON: `[{"token":"…","user":"billing"}]`.',
   }),
   jwt,
   webhook,
