@@ -104,6 +104,12 @@ describe("docs/configuration.md", () => {
     expect(missing).toEqual([]);
   });
 
+  it("names, under Errors, every key the schema marks secret", () => {
+    const secrets = leaves.filter((leaf) => leaf.node.secret).map((leaf) => leaf.dotted);
+    expect(secrets.length).toBeGreaterThan(0);
+    for (const key of secrets) expect(section(doc, "Errors")).toContain(`\`${key}\``);
+  });
+
   it("documents the flags of postoffice start", () => {
     for (const flag of ["--config", "--port", "--host"]) expect(doc).toContain(`\`${flag}`);
   });

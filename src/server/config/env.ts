@@ -1,8 +1,10 @@
 import { ConfigError } from "./config-error.js";
 import type { ConfigLayers } from "./config-layers.js";
 import { toPointer } from "./json-pointer.js";
+import { isSecretAt, maskUrlPasswords } from "./redact.js";
 import type { SchemaNode } from "./schema/schema-node.js";
-import { configSchemaNode, describeExpectedAt, schemaLeaves } from "./schema.js";
+import { holdsSecret } from "./schema/walk.js";
+import { configNodeAt, configSchemaNode, describeExpectedAt, schemaLeaves } from "./schema.js";
 
 /** How a variable's text becomes a configuration value; follows from the key's type. */
 export type EnvParse = "string" | "integer" | "boolean" | "json" | "list";
@@ -52,17 +54,31 @@ export function applyEnvironment(layers: ConfigLayers, env: NodeJS.ProcessEnv): 
   }
 }
 
-/** The error for text that is not a value of the key's type (`PORT=abc`, `--port 80a`). */
+/**
+ * The error for text that is not a value of the key's type (`PORT=abc`, `--port 80a`). The
+ * text is echoed unless the key holds a secret (`POSTOFFICE_AUTH_TOKENS`): then only its
+ * length is, without the parser's detail, which quotes the text around the fault.
+ */
 export function unreadable(
   keys: readonly string[],
   raw: string,
   source: string,
   expected = describeExpectedAt(keys),
 ): ConfigError {
-  return ConfigError.at(toPointer(keys), `expected ${expected}, got ${JSON.stringify(raw)}`, {
-    expected,
-    source,
-  });
+  const node = configNodeAt(keys);
+  if (isSecretAt(keys) || (node !== undefined && holdsSecret(node))) {
+    const kind = expected.replace(/ \(.*\)$/s, "");
+    return ConfigError.at(
+      toPointer(keys),
+      `expected ${kind}, got ${raw.length} characters that are not ${kind} (not shown: they may hold secrets)`,
+      { expected: kind, source },
+    );
+  }
+  return ConfigError.at(
+    toPointer(keys),
+    `expected ${expected}, got ${JSON.stringify(maskUrlPasswords(raw))}`,
+    { expected, source },
+  );
 }
 
 /** `expected` is left out when the schema's own wording says it better ("integer between ..."). */

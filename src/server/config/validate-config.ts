@@ -3,6 +3,7 @@ import type { Config } from "./config.js";
 import { ConfigError } from "./config-error.js";
 import type { ConfigLayers } from "./config-layers.js";
 import { escapeKey, pointerKeys } from "./json-pointer.js";
+import { formatValue } from "./redact.js";
 import { annotationKeywords, configNodeAt, configSchema, describeExpectedAt } from "./schema.js";
 
 // Compiled once: compiling generates code, and every test and start would otherwise pay for it.
@@ -19,7 +20,7 @@ const validateConfig = ajv.compile<Config>(configSchema);
 /**
  * Checks `data` against the schema, filling in every default (ajv `useDefaults`, in place).
  * The first problem becomes a ConfigError naming the key, what it accepts and, from the
- * layers, who set it.
+ * layers, who set it; a value is shown with its secrets masked.
  */
 export function validate(data: Record<string, unknown>, layers?: ConfigLayers): Config {
   if (validateConfig(data)) return data;
@@ -55,14 +56,4 @@ function schemaError(error: ErrorObject, layers: ConfigLayers | undefined): Conf
     expected,
     source: sourceOf(error.instancePath),
   });
-}
-
-/** Secrets do not belong in a crash log, even wrong ones. */
-function formatValue(value: unknown, keys: readonly string[]): string {
-  const key = keys.at(-1);
-  if ((key === "token" || key === "secret") && typeof value === "string") {
-    return `a ${value.length}-character string`;
-  }
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
