@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/server/config/config-error.js";
 import { type LoadConfigOptions, loadConfig } from "../../src/server/config/load-config.js";
-import { redactValue } from "../../src/server/config/redact.js";
+import { maskUrlSecrets, redactValue } from "../../src/server/config/redact.js";
 import { tempConfigDir } from "./temp-config-dir.js";
 
 async function errorOf(files: Record<string, string>, more: Partial<LoadConfigOptions> = {}) {
@@ -122,5 +122,17 @@ describe("redactValue", () => {
       tokens: "***",
       user: "u",
     });
+  });
+});
+
+describe("maskUrlSecrets", () => {
+  it("masks URL passwords and secret-named query parameters, and nothing else", () => {
+    expect(maskUrlSecrets("redis://user:pw@host:6379/0")).toBe("redis://user:***@host:6379/0");
+    expect(maskUrlSecrets("https://h/check?tenant=a&api_key=k&token=t")).toBe(
+      "https://h/check?tenant=a&api_key=***&token=***",
+    );
+    expect(maskUrlSecrets("https://auth.example.com/jwks.json")).toBe(
+      "https://auth.example.com/jwks.json",
+    );
   });
 });

@@ -1,7 +1,7 @@
 import { ConfigError } from "./config-error.js";
 import type { ConfigLayers } from "./config-layers.js";
 import { toPointer } from "./json-pointer.js";
-import { isSecretAt, maskUrlPasswords } from "./redact.js";
+import { isSecretAt, maskUrlSecrets } from "./redact.js";
 import type { SchemaNode } from "./schema/schema-node.js";
 import { holdsSecret } from "./schema/walk.js";
 import { configNodeAt, configSchemaNode, describeExpectedAt, schemaLeaves } from "./schema.js";
@@ -76,7 +76,7 @@ export function unreadable(
   }
   return ConfigError.at(
     toPointer(keys),
-    `expected ${expected}, got ${JSON.stringify(maskUrlPasswords(raw))}`,
+    `expected ${expected}, got ${JSON.stringify(maskUrlSecrets(raw))}`,
     { expected, source },
   );
 }

@@ -1,4 +1,4 @@
-import { isSecretName } from "./redact.js";
+import { isSecretName, maskUrlSecrets } from "./redact.js";
 
 /**
  * The text of a configuration file with its secrets masked character for character (each
@@ -9,7 +9,7 @@ import { isSecretName } from "./redact.js";
  * - below a secret-named key with a block scalar (`secret: |`) or an unclosed quote, every
  *   more-indented line; below one with nothing after the colon (`tokens:`), every
  *   more-indented line that is not itself a `key:` line (those are judged by their own name);
- * - the password of a URL anywhere.
+ * - the password and secret-named query parameters of a URL anywhere.
  */
 export function redactConfigText(text: string): string {
   let below: { indent: number; keysJudged: boolean } | undefined;
@@ -38,7 +38,7 @@ function keyOf(line: string): string | undefined {
 }
 
 function maskLine(line: string): { masked: string; opens: Opens | undefined } {
-  let masked = maskUrlPasswordsInPlace(line);
+  let masked = maskUrlSecrets(line, maskAll);
   let opens: Opens | undefined;
   keyPattern.lastIndex = 0;
   for (let match = keyPattern.exec(line); match !== null; match = keyPattern.exec(line)) {
@@ -82,11 +82,4 @@ function unclosedQuote(value: string): boolean {
 
 function maskAll(text: string): string {
   return text.replace(/\S/g, "*");
-}
-
-function maskUrlPasswordsInPlace(line: string): string {
-  return line.replace(
-    /([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)([^\s@/]+)(@)/gi,
-    (_, head: string, password: string, at: string) => head + "*".repeat(password.length) + at,
-  );
 }

@@ -9,7 +9,7 @@ import { configNodeAt } from "./schema.js";
  * - a key the schema does not know (a typo, an unknown key, the inside of an operator's JSON
  *   Schema, a line of a file that does not parse) is secret when a word of its name is
  *   token, secret, key or password.
- * The password of any URL (`redis://:pw@host`) is masked too.
+ * Passwords and secret-named query parameters of URLs (`redis://:pw@host`) are masked too.
  */
 
 export const MASK = "***";
@@ -57,13 +57,29 @@ export function formatValue(value: unknown, keys: readonly string[]): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
-/** `redis://user:pw@host` → `redis://user:***@host`; any other text unchanged. */
-export function maskUrlPasswords(text: string): string {
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)([^\s@/]+)(@)/gi, `$1${MASK}$3`);
+const urlPassword = /([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)([^\s@/]+)(@)/gi;
+const queryParameter = /([?&]([A-Za-z0-9_.-]+)=)([^&#\s"']*)/g;
+
+/**
+ * The password of any URL in `text` (`redis://user:pw@host`) and the values of its
+ * secret-named query parameters (`?token=…`), through `mask`; the rest unchanged.
+ */
+export function maskUrlSecrets(
+  text: string,
+  mask: (secret: string) => string = () => MASK,
+): string {
+  return text
+    .replace(
+      urlPassword,
+      (_, head: string, password: string, at: string) => head + mask(password) + at,
+    )
+    .replace(queryParameter, (all: string, head: string, name: string, value: string) =>
+      isSecretName(name) ? head + mask(value) : all,
+    );
 }
 
 function redactBelow(value: unknown, node: SchemaNode | undefined): unknown {
-  if (typeof value === "string") return maskUrlPasswords(value);
+  if (typeof value === "string") return maskUrlSecrets(value);
   if (Array.isArray(value)) {
     const items = node?.type === "array" ? node.items : undefined;
     return value.map((item) => redactBelow(item, items));
