@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import WebSocket from "ws";
 import { PostofficeClient } from "../client/index.js";
-import { EXIT_USAGE } from "./exit-codes.js";
+import { EXIT } from "./exit-codes.js";
 import { runTerminalChat } from "./terminal-chat.js";
 
 interface ConnectFlags {
@@ -32,7 +32,7 @@ export function registerConnectCommand(program: Command): void {
     .option("-r, --room <room>", "join ROOM at start and make it the current room")
     .option("--timeout <seconds>", "give up on the first connection, and on a piped line", "10")
     .action(async (flags: ConnectFlags, command: Command) => {
-      const usage = (message: string): never => command.error(message, { exitCode: EXIT_USAGE });
+      const usage = (message: string): never => command.error(message, { exitCode: EXIT.usage });
       const timeoutMs = Number(flags.timeout) * 1000;
       if (!(timeoutMs > 0)) usage(`error: --timeout must be a positive number of seconds`);
       const token = await resolveToken(flags, usage);

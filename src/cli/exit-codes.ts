@@ -46,7 +46,3 @@ export async function loadConfigOrExit(flags: ConfigFlags): Promise<LoadedConfig
     throw error;
   }
 }
-
-/** The names the other commands use until they move to EXIT. */
-export const EXIT_USAGE = EXIT.usage;
-export const EXIT_CONFIG = EXIT.config;
