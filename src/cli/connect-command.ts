@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
-import WebSocket from "ws";
 import { PostofficeClient } from "../client/index.js";
 import { EXIT } from "./exit-codes.js";
+import { reportingWebSocket } from "./reporting-websocket.js";
 import { runTerminalChat } from "./terminal-chat.js";
 
 interface ConnectFlags {
@@ -42,10 +42,13 @@ export function registerConnectCommand(program: Command): void {
       } catch {
         return usage(`error: --url is not a URL: ${flags.url}`);
       }
+      const trouble: { last: string | undefined } = { last: undefined };
       const client = new PostofficeClient({
         url,
         token,
-        WebSocket,
+        WebSocket: reportingWebSocket((reason) => {
+          trouble.last = reason;
+        }),
       });
       const code = await runTerminalChat({
         client,
@@ -55,6 +58,7 @@ export function registerConnectCommand(program: Command): void {
         current: flags.room ?? (token === undefined ? "chat" : undefined),
         timeoutMs,
         input: process.stdin,
+        trouble,
       });
       process.exitCode = code;
       // Everything is closed by now; should anything still hold the process, do not hang.
