@@ -1,22 +1,23 @@
 import { Command, type CommanderError } from "commander";
-import { VERSION } from "../server/version.js";
 import { registerBenchCommand } from "./bench-command.js";
 import { registerConnectCommand } from "./connect-command.js";
 import { EXIT } from "./exit-codes.js";
 import { registerStartCommand } from "./start-command.js";
 import { registerTokenCommand } from "./token-command.js";
+import { registerVersionCommand, versionLine } from "./version-command.js";
 
 /** Every `postoffice` command, with its options; the docs tests read it too. */
 export function buildProgram(): Command {
   const program = new Command()
     .name("postoffice")
     .description("Postoffice: a real-time message server over WebSocket.")
-    .version(VERSION)
+    .version(versionLine(), "-V, --version", "print the version, Node.js's and the build's commit")
     // Inherited by every command registered after it.
     .exitOverride(usageExit);
   registerStartCommand(program);
   registerTokenCommand(program);
   registerConnectCommand(program);
+  registerVersionCommand(program);
   registerBenchCommand(program);
   return program;
 }
