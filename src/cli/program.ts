@@ -1,7 +1,9 @@
 import { Command, type CommanderError } from "commander";
 import { registerBenchCommand } from "./bench-command.js";
+import { registerConfigCommand } from "./config-command.js";
 import { registerConnectCommand } from "./connect-command.js";
 import { EXIT } from "./exit-codes.js";
+import { registerGenconfigCommand } from "./genconfig-command.js";
 import { registerStartCommand } from "./start-command.js";
 import { registerTokenCommand } from "./token-command.js";
 import { registerVersionCommand, versionLine } from "./version-command.js";
@@ -17,6 +19,8 @@ export function buildProgram(): Command {
   registerStartCommand(program);
   registerTokenCommand(program);
   registerConnectCommand(program);
+  registerConfigCommand(program);
+  registerGenconfigCommand(program);
   registerVersionCommand(program);
   registerBenchCommand(program);
   return program;

@@ -29,6 +29,7 @@ describe("command-line usage errors", () => {
     ["connect without an identity", ["connect"], /--username/],
     ["connect with a --timeout of 0", ["connect", "--timeout", "0", "-n", "a"], /positive/],
     ["connect with a --url that is no URL", ["connect", "--url", "nope", "-n", "a"], /not a URL/],
+    ["genconfig with an unknown preset", ["genconfig", "--preset", "nope"], /presets: none, chat/],
     ["bench with --secret and --anonymous", ["bench", "--secret", "s", "--anonymous"], /not both/],
   ];
 
