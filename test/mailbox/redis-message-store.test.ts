@@ -6,6 +6,7 @@ import {
   RedisMessageStore,
   type RedisMessageStoreOptions,
 } from "../../src/server/mailbox/redis-message-store.js";
+import { redisClients } from "../support/redis-clients.js";
 import { startRedis, type TestRedis } from "../support/redis-server.js";
 import { messageStoreContract } from "./message-store.contract.js";
 
@@ -21,7 +22,10 @@ afterAll(async () => {
 messageStoreContract(
   "RedisMessageStore",
   async (options, clock) =>
-    new RedisMessageStore({ url: redis.url, keyPrefix: `t:${randomUUID()}:`, ...options }, clock),
+    new RedisMessageStore(
+      { connect: redisClients(redis.url).connect, keyPrefix: `t:${randomUUID()}:`, ...options },
+      clock,
+    ),
 );
 
 describe("RedisMessageStore on a real redis-server", () => {
@@ -34,7 +38,7 @@ describe("RedisMessageStore on a real redis-server", () => {
     extra: Partial<RedisMessageStoreOptions> = {},
   ): RedisMessageStore => {
     const store = new RedisMessageStore({
-      url: redis.url,
+      connect: redisClients(redis.url).connect,
       keyPrefix,
       maxMessages: 1000,
       overflow: "refuse",
@@ -116,7 +120,9 @@ describe("RedisMessageStore on a real redis-server", () => {
 
   it("tells its connection's status: ready, lost while Redis is down, ready again after", async () => {
     const seen: boolean[] = [];
-    const store = open(`status:${randomUUID()}:`, { onStatus: (ready) => seen.push(ready) });
+    const clients = redisClients(redis.url);
+    clients.onChange((ready) => seen.push(ready));
+    const store = open(`status:${randomUUID()}:`, { connect: clients.connect });
     await store.append(mail(1));
     expect(seen).toEqual([true]);
     await redis.stop();
@@ -132,7 +138,9 @@ describe("RedisMessageStore on a real redis-server", () => {
   });
 
   it("rejects with StoreError after the command timeout when Redis stops answering", async () => {
-    const store = open(`slow:${randomUUID()}:`, { commandTimeoutMs: 200 });
+    const store = open(`slow:${randomUUID()}:`, {
+      connect: redisClients(redis.url, { commandTimeoutMs: 200 }).connect,
+    });
     await store.append(mail(1));
     const probe = new Redis(redis.url);
     try {
@@ -148,6 +156,23 @@ describe("RedisMessageStore on a real redis-server", () => {
     // The timed-out script may still have run once Redis resumed (its sender, told it failed,
     // retries with the same ref); either way the store goes on working.
     expect((await store.append(mail(3))).duplicate).toBe(false);
+  });
+
+  it("refuses a send unsent while Redis is paused (SIGSTOP), so that nothing refused is stored later", async () => {
+    const clients = redisClients(redis.url, { healthIntervalMs: 100, healthTimeoutMs: 300 });
+    const down = new Promise<void>((resolve) => clients.onChange((up) => up || resolve()));
+    const store = open(`paused:${randomUUID()}:`, { connect: clients.connect, waitMs: 300 });
+    await store.append(mail(1));
+    redis.pause();
+    try {
+      await down;
+      await expect(store.append(mail(2))).rejects.toBeInstanceOf(StoreError);
+    } finally {
+      redis.resume();
+    }
+    await clients.whenUp();
+    expect(await store.position("bob")).toMatchObject({ last: 1 });
+    expect(await seqOf(store, mail(3))).toBe(2);
   });
 
   it("shares mailboxes between two nodes, never assigning a seq twice under concurrent appends", async () => {
