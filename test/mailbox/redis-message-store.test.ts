@@ -75,6 +75,62 @@ describe("RedisMessageStore on a real redis-server", () => {
     }
   };
 
+  /**
+   * Alice and carol each send bob `bursts` bursts of 40 mails, their sends made a few at a time
+   * (as a session makes them while frames arrive), `between` run before each burst. Resolves
+   * with each sender's mail numbers in bob's mailbox, in seq order.
+   */
+  const pipelinedBursts = async (
+    store: RedisMessageStore,
+    bursts: number,
+    between: () => Promise<void>,
+  ): Promise<Record<string, number[]>> => {
+    let n = 0;
+    for (let burst = 0; burst < bursts; burst++) {
+      await between();
+      const sends: Promise<unknown>[] = [];
+      for (let i = 1; i <= 40; i++) {
+        n += 1;
+        for (const from of ["alice", "carol"]) sends.push(store.append(mail(n, { from })));
+        if (i % (YIELD_EVERY[burst % YIELD_EVERY.length] ?? 1) === 0)
+          await new Promise((resolve) => setImmediate(resolve));
+      }
+      await Promise.all(sends);
+    }
+    const stored = await store.readAfter("bob", 0, 100_000);
+    const order: Record<string, number[]> = { alice: [], carol: [] };
+    for (const entry of stored)
+      if (entry.kind === "mail") order[entry.from]?.push((entry.body as { n: number }).n);
+    return order;
+  };
+  /** How many pairs of sends go out between two turns of the event loop, burst after burst. */
+  const YIELD_EVERY = [1, 2, 3, 5, 8];
+  const upTo = (count: number): number[] => Array.from({ length: count }, (_, i) => i + 1);
+
+  it("stores each sender's pipelined mail in the order sent when Redis forgets its scripts (SCRIPT FLUSH) between bursts", async () => {
+    const store = open(`flush:${randomUUID()}:`, { maxMessages: 100_000 });
+    const probe = new Redis(redis.url);
+    try {
+      const order = await pipelinedBursts(store, 30, async () => {
+        await probe.script("FLUSH");
+      });
+      expect(order).toEqual({ alice: upTo(1200), carol: upTo(1200) });
+    } finally {
+      probe.disconnect();
+    }
+  });
+
+  it("stores each sender's pipelined mail in the order sent right after Redis restarts", async () => {
+    const store = open(`restart:${randomUUID()}:`, { maxMessages: 100_000 });
+    await store.position("bob");
+    const order = await pipelinedBursts(store, 15, async () => {
+      await redis.stop();
+      await redis.restart();
+      await eventually(() => store.position("bob"));
+    });
+    expect(order).toEqual({ alice: upTo(600), carol: upTo(600) });
+  }, 30_000);
+
   it("keeps mailboxes, positions and idempotency keys across a SIGKILL and restart of Redis", async () => {
     const prefix = `crash:${randomUUID()}:`;
     const before = open(prefix);

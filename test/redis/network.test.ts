@@ -127,6 +127,41 @@ describe("a network of nodes on one Redis", () => {
     alice.send({ type: "message", id: "after", data: { to: "bob", text: "back" } });
     expect((await alice.next((f) => f.ref === "after", 5000)).type).toBe("receipt");
   }, 30_000);
+  it("stores each sender's pipelined mail in the order sent when Redis forgets its scripts between bursts", async () => {
+    const [a, b] = await startNodes(2);
+    const senders = [await on(a as TestServer, "alice"), await on(b as TestServer, "carol")];
+    const probe = new Redis(redis.url);
+    const bursts = 10;
+    try {
+      for (let burst = 0; burst < bursts; burst++) {
+        await probe.script("FLUSH");
+        // The frames of both senders arrive a few at a time, as from clients on a network.
+        for (let n = 1; n <= 40; n++) {
+          for (const sender of senders)
+            sender.send({
+              type: "message",
+              id: `${burst}-${n}`,
+              data: { to: "bob", n: burst * 40 + n },
+            });
+          if (n % (1 + (burst % 3)) === 0) await new Promise((resolve) => setImmediate(resolve));
+        }
+        for (const sender of senders)
+          expect((await sender.next((f) => f.ref === `${burst}-40`, 5000)).data).toMatchObject({
+            status: "accepted",
+          });
+      }
+    } finally {
+      probe.disconnect();
+    }
+    // Bob's replay comes in seq order: each sender's mail must come in the order it was sent.
+    const bob = await on(a as TestServer, "bob");
+    await bob.next((f) => f.type === "message" && f.data?.seq === bursts * 80, 10_000);
+    const mail = bob.frames.filter((f) => f.type === "message").map((f) => f.data ?? {});
+    for (const from of ["alice", "carol"]) {
+      const sent = mail.filter((m) => m.from === from).map((m) => (m.body as { n: number }).n);
+      expect(sent).toEqual(Array.from({ length: bursts * 40 }, (_, i) => i + 1));
+    }
+  }, 30_000);
   /** Polls `/ready` until it answers `status`; fails after `withinMs`. */
   const readyBecomes = async (node: TestServer, status: number, withinMs: number) => {
     const deadline = Date.now() + withinMs;

@@ -14,6 +14,7 @@ import {
   StoreError,
   serializedBody,
 } from "./message-store.js";
+import { ScriptRunner } from "./redis-script-runner.js";
 import { ACK, APPEND, EXPIRE, type LuaScript } from "./redis-scripts.js";
 
 export type RedisMessageStoreOptions = {
@@ -48,12 +49,14 @@ export type RedisMessageStoreOptions = {
  *
  * Failures: the connection has no offline queue and its commands time out, so while Redis is
  * away every call rejects at once with StoreError instead of queueing sends; while Redis does
- * not answer, calls wait at most `waitMs`, and are
+ * not answer, or its scripts are being loaded, calls wait at most `waitMs`, in order, and are
  * then refused unsent. A command whose connection drops is never resent (its script may have
- * run; the sender's retry, deduplicated by its ref, is the safe way to find out).
+ * run; the sender's retry, deduplicated by its ref, is the safe way to find out). The scripts
+ * are loaded on every (re)connection and never retried out of order (ScriptRunner).
  */
 export class RedisMessageStore implements MessageStore {
   private readonly connection: RedisConnection;
+  private readonly scripts: ScriptRunner;
   private readonly prefix: string;
   private readonly waitMs: number;
 
@@ -63,7 +66,11 @@ export class RedisMessageStore implements MessageStore {
   ) {
     this.prefix = options.keyPrefix;
     this.waitMs = options.waitMs ?? 5000;
-    this.connection = options.connect({ name: "store" });
+    this.connection = options.connect({
+      name: "store",
+      prepare: (redis) => this.scripts.load(redis),
+    });
+    this.scripts = new ScriptRunner(this.connection, [APPEND, ACK, EXPIRE], this.waitMs);
   }
 
   async append(mail: NewMail): Promise<AppendResult> {
@@ -201,20 +208,17 @@ export class RedisMessageStore implements MessageStore {
     return `${this.prefix}${kind}:${user}`;
   }
 
-  /** Runs a script by its SHA, loading it on NOSCRIPT (a restarted Redis forgets scripts). */
-  private run(script: LuaScript, keys: string[], args: string[]): Promise<unknown> {
-    return this.call(async () => {
-      try {
-        return await this.redis.evalsha(script.sha, keys.length, ...keys, ...args);
-      } catch (error) {
-        if (!(error instanceof Error && error.message.startsWith("NOSCRIPT"))) throw error;
-        return await this.redis.eval(script.source, keys.length, ...keys, ...args);
-      }
-    });
+  /** Runs a script in call order (see ScriptRunner); a failure becomes a StoreError. */
+  private async run(script: LuaScript, keys: string[], args: string[]): Promise<unknown> {
+    try {
+      return await this.scripts.run(script, keys, args);
+    } catch (error) {
+      throw storeError(error);
+    }
   }
 
   /**
-   * A command: sent at once while the connection is up; waits (at most `waitMs`) while it starts
+   * A read: sent at once while the connection is up; waits (at most `waitMs`) while it starts
    * or Redis does not answer; rejects at once while it is not connected.
    */
   private async call<T>(command: () => Promise<T>): Promise<T> {
