@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import type { AuthWarnings } from "../auth/auth-warnings.js";
 import type { Authenticator } from "../auth/authenticator.js";
 import { ChainAuthenticator } from "../auth/chain-authenticator.js";
 import { loadOrCreateDevSecret } from "../auth/dev-secret.js";
@@ -9,6 +10,7 @@ import {
   type WebhookAuthenticatorOptions,
 } from "../auth/webhook-authenticator.js";
 import type { AuthConfig, JwtConfig, StaticTokenConfig, WebhookConfig } from "../config/config.js";
+import { LogThrottle } from "../log/log-throttle.js";
 
 /** The two log levels wiring needs; a pino logger fits. */
 export interface AuthLog {
@@ -33,6 +35,7 @@ export async function buildAuthenticator(
   dataDir: string,
   log: AuthLog,
 ): Promise<BuiltAuthenticator> {
+  const warnings = new LogThrottle(log);
   if (usesDevSecret(auth)) {
     const dev = await loadOrCreateDevSecret(dataDir);
     // Claim settings from a key-less `auth.jwt` block still apply to development tokens.
@@ -45,7 +48,10 @@ export async function buildAuthenticator(
       { secretPath: dev.path, created: dev.created },
       `no authentication configured: accepting HS256 JWTs signed with the development secret in ${dev.path}; mint one with \`postoffice token --sub alice\``,
     );
-    return { authenticator: new ChainAuthenticator([authenticator]), devSecretPath: dev.path };
+    return {
+      authenticator: new ChainAuthenticator([authenticator]),
+      devSecretPath: dev.path,
+    };
   }
 
   const chain: Authenticator[] = [];
@@ -59,7 +65,7 @@ export async function buildAuthenticator(
     kinds.push("jwt");
   }
   if (auth.webhook !== undefined) {
-    chain.push(new WebhookAuthenticator(webhookOptions(auth.webhook)));
+    chain.push(new WebhookAuthenticator(webhookOptions(auth.webhook, warnings)));
     kinds.push("webhook");
   }
   if (chain.length === 0) {
@@ -94,12 +100,26 @@ function staticToken({ token, user, roles }: StaticTokenConfig): StaticToken {
   return { token, user, roles };
 }
 
-function webhookOptions({
-  url,
-  timeoutMs,
-  cacheTtlMs,
-}: WebhookConfig): WebhookAuthenticatorOptions {
-  return { url, timeoutMs, cacheTtlMs };
+function webhookOptions(
+  webhook: WebhookConfig,
+  warnings: AuthWarnings,
+): WebhookAuthenticatorOptions {
+  const { url, timeoutMs, cacheTtlMs, refusalCacheTtlMs, maxBodyBytes, maxConcurrent } = webhook;
+  const { maxQueued, circuitFailures, circuitCooldownMs, addressBudget, addressWindowMs } = webhook;
+  return {
+    url,
+    timeoutMs,
+    cacheTtlMs,
+    refusalCacheTtlMs,
+    maxBodyBytes,
+    maxConcurrent,
+    maxQueued,
+    circuitFailures,
+    circuitCooldownMs,
+    addressBudget,
+    addressWindowMs,
+    warnings,
+  };
 }
 
 /** What a token must claim, and where its identity is: also applies to development tokens. */
