@@ -4,6 +4,7 @@ import type { Authenticator } from "../auth/authenticator.js";
 import { ChainAuthenticator } from "../auth/chain-authenticator.js";
 import { loadOrCreateDevSecret } from "../auth/dev-secret.js";
 import { JwtAuthenticator, type JwtAuthenticatorOptions } from "../auth/jwt-authenticator.js";
+import { LoggedAuthenticator } from "../auth/logged-authenticator.js";
 import { type StaticToken, StaticTokenAuthenticator } from "../auth/static-token-authenticator.js";
 import {
   WebhookAuthenticator,
@@ -29,6 +30,9 @@ export interface BuiltAuthenticator {
  * webhook (the only one that costs a network round trip). With nothing configured and
  * anonymous mode off, HS256 tokens signed with a generated secret in the data directory are
  * accepted, so that zero configuration is still an authenticated server.
+ *
+ * Everything a client's handshake can make an authenticator log goes through one throttle
+ * [LIMIT-4]: a webhook or JWKS outage is one line per 10 seconds, not one per handshake.
  */
 export async function buildAuthenticator(
   auth: AuthConfig,
@@ -36,6 +40,8 @@ export async function buildAuthenticator(
   log: AuthLog,
 ): Promise<BuiltAuthenticator> {
   const warnings = new LogThrottle(log);
+  const logged = (kind: string, authenticator: Authenticator): Authenticator =>
+    new LoggedAuthenticator(kind, authenticator, warnings);
   if (usesDevSecret(auth)) {
     const dev = await loadOrCreateDevSecret(dataDir);
     // Claim settings from a key-less `auth.jwt` block still apply to development tokens.
@@ -49,7 +55,7 @@ export async function buildAuthenticator(
       `no authentication configured: accepting HS256 JWTs signed with the development secret in ${dev.path}; mint one with \`postoffice token --sub alice\``,
     );
     return {
-      authenticator: new ChainAuthenticator([authenticator]),
+      authenticator: new ChainAuthenticator([logged("jwt", authenticator)]),
       devSecretPath: dev.path,
     };
   }
@@ -57,15 +63,15 @@ export async function buildAuthenticator(
   const chain: Authenticator[] = [];
   const kinds: string[] = [];
   if (auth.tokens.length > 0) {
-    chain.push(new StaticTokenAuthenticator(auth.tokens.map(staticToken)));
+    chain.push(logged("static", new StaticTokenAuthenticator(auth.tokens.map(staticToken))));
     kinds.push("static");
   }
   if (auth.jwt !== undefined && hasKey(auth.jwt)) {
-    chain.push(new JwtAuthenticator(await jwtOptions(auth.jwt)));
+    chain.push(logged("jwt", new JwtAuthenticator(await jwtOptions(auth.jwt))));
     kinds.push("jwt");
   }
   if (auth.webhook !== undefined) {
-    chain.push(new WebhookAuthenticator(webhookOptions(auth.webhook, warnings)));
+    chain.push(logged("webhook", new WebhookAuthenticator(webhookOptions(auth.webhook, warnings))));
     kinds.push("webhook");
   }
   if (chain.length === 0) {
