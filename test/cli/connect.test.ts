@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -7,6 +7,7 @@ import { bodyText, formatError, formatMail, oneLine } from "../../src/cli/chat-f
 import { connectUrl } from "../../src/cli/connect-command.js";
 import { PostofficeError } from "../../src/client/index.js";
 import { CLI } from "../support/child-server.js";
+import { describeWith, programPath } from "../support/system-programs.js";
 import { connectAs, TestClient } from "../support/test-client.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 
@@ -50,8 +51,6 @@ async function exitCode(cli: Connected, timeoutMs = 8000): Promise<number | null
     clearTimeout(timer);
   }
 }
-
-const hasScript = spawnSync("script", ["--version"]).status === 0;
 
 describe("postoffice connect", () => {
   let server: TestServer | undefined;
@@ -189,15 +188,14 @@ describe("postoffice connect", () => {
     expect(said.data).toMatchObject({ room: "chat", body: { text: "hello chat" } });
   });
 
-  it.skipIf(!hasScript)(
-    "interactive through a pseudo-terminal: prompt, /join, text, mail marked read, Ctrl-C exits 0",
-    async () => {
+  describeWith("script", "at a terminal", () => {
+    it("interactive through a pseudo-terminal: prompt, /join, text, mail marked read, Ctrl-C exits 0", async () => {
       server = await startTestServer();
       const bob = await user("bob-static-token");
       bob.send({ type: "join", id: "j1", data: { room: "lobby" } });
       await bob.nextOfType("joined");
       const command = `'${process.execPath}' '${CLI}' connect --url '${server.url}' --token alice-static-token`;
-      const child = spawn("script", ["-qfec", command, "/dev/null"], {
+      const child = spawn(programPath("script"), ["-qfec", command, "/dev/null"], {
         env: { PATH: process.env.PATH ?? "", TERM: "dumb" },
         stdio: ["pipe", "pipe", "pipe"],
       });
@@ -217,8 +215,8 @@ describe("postoffice connect", () => {
       ).toMatchObject({ to: "alice" });
       child.stdin?.write("\u0003");
       expect(await exitCode(cli)).toBe(0);
-    },
-  );
+    });
+  });
 });
 
 describe("the connect command's pure parts", () => {

@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { startRedis, type TestRedis } from "../support/redis-server.js";
+import { describeWith } from "../support/system-programs.js";
 import { connectAs, signToken, type TestClient } from "../support/test-client.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 
-describe("a network of nodes on one Redis", () => {
+describeWith("redis-server", "a network of nodes on one Redis", () => {
   let redis: TestRedis;
   const nodes: TestServer[] = [];
   const clients: TestClient[] = [];

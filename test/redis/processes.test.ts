@@ -2,13 +2,14 @@ import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { type ChildServer, startCli, waitForLog } from "../support/child-server.js";
 import { startRedis, type TestRedis } from "../support/redis-server.js";
+import { describeWith } from "../support/system-programs.js";
 import { connectAs, type Frame, signToken, type TestClient } from "../support/test-client.js";
 import { NO_RATE_LIMITS } from "../support/test-server.js";
 
-describe("nodes as processes on one Redis", () => {
+describeWith("redis-server", "nodes as processes on one Redis", () => {
   let redis: TestRedis;
   let dir: string;
   const running: ChildServer[] = [];
