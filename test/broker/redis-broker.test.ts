@@ -9,6 +9,7 @@ import {
 } from "../../src/server/broker/redis-broker.js";
 import { startRedis, type TestRedis } from "../support/redis-server.js";
 import { describeWith } from "../support/system-programs.js";
+import { until } from "../support/until.js";
 import { brokerContract } from "./broker.contract.js";
 
 describeWith("redis-server", "RedisBroker on a real redis-server", () => {
@@ -49,7 +50,6 @@ describeWith("redis-server", "RedisBroker on a real redis-server", () => {
     afterEach(async () => {
       await Promise.all(open.splice(0).map((broker) => broker.close()));
     });
-    const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
 
     it("lets two nodes see each other's publishes, in each publisher's order", async () => {
       const keyPrefix = freshPrefix();
@@ -62,19 +62,24 @@ describeWith("redis-server", "RedisBroker on a real redis-server", () => {
       const sent = Array.from({ length: 200 }, (_, i) => i + 1);
       await Promise.all(sent.map((seq) => a.publish("room:lobby", { seq, frame: `f${seq}` })));
       await b.publish("room:lobby", { seq: 1000, frame: "from b" });
-      await settle();
+      await until(() => seenByA.length === 201 && seenByB.length === 201, "both nodes' deliveries");
       expect(seenByB).toEqual([...sent, 1000]);
       expect(seenByA).toEqual(seenByB);
     });
 
     it("keeps clusters with different key prefixes apart", async () => {
+      const cluster = freshPrefix();
       const a = await node({});
-      const b = await node({});
+      const b = await node({ keyPrefix: cluster });
+      const sameCluster = await node({ keyPrefix: cluster });
       const seen: BrokerMessage[] = [];
       await b.subscribe("broadcast", (m) => seen.push(m));
-      await a.publish("broadcast", { seq: 0, frame: "x" });
-      await settle();
-      expect(seen).toEqual([]);
+      await a.publish("broadcast", { seq: 1, frame: "from another cluster" });
+      // Then one that b does get: Redis forwards in the order it was told, so a's would have
+      // arrived first.
+      await sameCluster.publish("broadcast", { seq: 2, frame: "from b's cluster" });
+      await until(() => seen.length > 0, "b's own cluster's broadcast");
+      expect(seen).toEqual([{ seq: 2, frame: "from b's cluster" }]);
     });
 
     it("subscribes a channel in Redis while it has local handlers, and no longer", async () => {
@@ -84,15 +89,17 @@ describeWith("redis-server", "RedisBroker on a real redis-server", () => {
       const subscribers = async (): Promise<unknown> =>
         (await probe.pubsub("NUMSUB", `${keyPrefix}t`))[1];
       try {
+        const seen: number[] = [];
         const first = await counted.subscribe("t", () => undefined);
-        const second = await counted.subscribe("t", () => undefined);
+        const second = await counted.subscribe("t", (m) => seen.push(m.seq));
         expect(await subscribers()).toBe(1);
         first();
-        await settle();
+        // Still subscribed in Redis: a message published after it comes through to the other.
+        await counted.publish("t", { seq: 1, frame: "x" });
+        await until(() => seen.length === 1, "the other handler's message");
         expect(await subscribers()).toBe(1);
         second();
-        await settle();
-        expect(await subscribers()).toBe(0);
+        await until(async () => (await subscribers()) === 0, "no subscriber left in Redis");
       } finally {
         probe.disconnect();
       }
@@ -113,14 +120,24 @@ describeWith("redis-server", "RedisBroker on a real redis-server", () => {
       } finally {
         stranger.disconnect();
       }
-      await settle();
-      expect(seen).toEqual([]);
+      await until(() => errors.length > 0, "the error report");
+      await broker.publish("t", { seq: 1, frame: "after" });
+      await until(() => seen.length > 0, "the message after it");
+      expect(seen).toEqual([{ seq: 1, frame: "after" }]);
       expect(errors).toHaveLength(1);
       expect(errors[0]?.topic).toBe("t");
     });
 
     it("rejects at once, without queuing, while Redis accepts the connection but does not answer", async () => {
-      const silent = createServer(() => undefined);
+      let connections = 0;
+      let bothConnected: () => void = () => undefined;
+      const connected = new Promise<void>((resolve) => {
+        bothConnected = resolve;
+      });
+      // Its publisher's and its subscriber's connections are accepted, and never answered.
+      const silent = createServer(() => {
+        if (++connections === 2) bothConnected();
+      });
       await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
       const { port } = silent.address() as AddressInfo;
       const broker = new RedisBroker({
@@ -129,7 +146,7 @@ describeWith("redis-server", "RedisBroker on a real redis-server", () => {
         onHandlerError: () => undefined,
       });
       try {
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        await connected;
         const started = performance.now();
         await expect(broker.publish("t", { seq: 1, frame: "x" })).rejects.toThrow();
         await expect(broker.subscribe("t", () => undefined)).rejects.toThrow();

@@ -8,6 +8,7 @@ import {
 } from "../../src/server/mailbox/redis-message-store.js";
 import { startRedis, type TestRedis } from "../support/redis-server.js";
 import { describeWith } from "../support/system-programs.js";
+import { eventually, until } from "../support/until.js";
 import { messageStoreContract } from "./message-store.contract.js";
 
 describeWith("redis-server", "RedisMessageStore with a redis-server", () => {
@@ -60,19 +61,6 @@ describeWith("redis-server", "RedisMessageStore with a redis-server", () => {
       if (result.duplicate) throw new Error("unexpected duplicate");
       return result.mail.seq;
     };
-    /** Retries `attempt` until it resolves: ioredis reconnects on its own after a restart. */
-    const eventually = async <T>(attempt: () => Promise<T>, withinMs = 10_000): Promise<T> => {
-      const deadline = Date.now() + withinMs;
-      for (;;) {
-        try {
-          return await attempt();
-        } catch (error) {
-          if (Date.now() > deadline) throw error;
-          await new Promise((resolve) => setTimeout(resolve, 100));
-        }
-      }
-    };
-
     it("keeps mailboxes, positions and idempotency keys across a SIGKILL and restart of Redis", async () => {
       const prefix = `crash:${randomUUID()}:`;
       const before = open(prefix);
@@ -123,8 +111,7 @@ describeWith("redis-server", "RedisMessageStore with a redis-server", () => {
       expect(seen).toEqual([true]);
       await redis.stop();
       try {
-        for (let i = 0; i < 100 && !seen.includes(false); i++)
-          await new Promise((resolve) => setTimeout(resolve, 20));
+        await until(() => seen.includes(false), "the status to say the connection is lost");
         expect(seen.at(-1)).toBe(false);
       } finally {
         await redis.restart();

@@ -4,6 +4,7 @@ import { startRedis, type TestRedis } from "../support/redis-server.js";
 import { describeWith } from "../support/system-programs.js";
 import { connectAs, signToken, type TestClient } from "../support/test-client.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
+import { until } from "../support/until.js";
 
 describeWith("redis-server", "a network of nodes on one Redis", () => {
   let redis: TestRedis;
@@ -107,23 +108,22 @@ describeWith("redis-server", "a network of nodes on one Redis", () => {
     const [a] = await startNodes(1);
     const alice = await on(a as TestServer, "alice");
     await redis.stop();
-    const deadline = Date.now() + 5000;
-    let ready = await fetch(`${a?.httpUrl}/ready`);
-    while (ready.status !== 503 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
+    let ready: Response | undefined;
+    await until(async () => {
       ready = await fetch(`${a?.httpUrl}/ready`);
-    }
-    expect(await ready.json()).toMatchObject({ ready: false, state: "unavailable" });
+      return ready.status === 503;
+    }, "/ready to say 503");
+    expect(await ready?.json()).toMatchObject({ ready: false, state: "unavailable" });
     alice.send({ type: "message", id: "lost?", data: { to: "bob", text: "while down" } });
     expect(await alice.next((f) => f.ref === "lost?", 5000)).toMatchObject({
       data: { code: "store_unavailable" },
     });
     await redis.restart();
-    const back = Date.now() + 10_000;
-    while ((await fetch(`${a?.httpUrl}/ready`)).status !== 200) {
-      if (Date.now() > back) throw new Error("the node did not become ready again");
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await until(
+      async () => (await fetch(`${a?.httpUrl}/ready`)).status === 200,
+      "the node to become ready again",
+      10_000,
+    );
     alice.send({ type: "message", id: "after", data: { to: "bob", text: "back" } });
     expect((await alice.next((f) => f.ref === "after", 5000)).type).toBe("receipt");
   }, 30_000);

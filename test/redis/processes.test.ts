@@ -84,12 +84,7 @@ describeWith("redis-server", "nodes as processes on one Redis", () => {
   it("runs --workers 2 on one port: mail crosses workers, a killed worker is restarted, SIGTERM drains all", async () => {
     dir = await mkdtemp(join(tmpdir(), "postoffice-net-"));
     const cluster = await start(["--workers", "2"]);
-    await waitForLog(cluster.server, "postoffice is ready"); // the first worker's; wait for both below
-    const deadline = Date.now() + 15_000;
-    while (cluster.server.logs.filter((l) => l.msg === "postoffice is ready").length < 2) {
-      if (Date.now() > deadline) throw new Error("two workers did not start");
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await waitForLog(cluster.server, "postoffice is ready", 15_000, 2); // each worker says it
     const nodes = new Set<string>();
     const users: TestClient[] = [];
     for (let i = 0; i < 6; i++) {
@@ -108,11 +103,7 @@ describeWith("redis-server", "nodes as processes on one Redis", () => {
     const victim = Number([...nodes][0]?.split("-").pop());
     process.kill(victim, "SIGKILL");
     await waitForLog(cluster.server, "worker died; restarting");
-    const restarted = Date.now() + 15_000;
-    while (cluster.server.logs.filter((l) => l.msg === "postoffice is ready").length < 3) {
-      if (Date.now() > restarted) throw new Error("the worker was not restarted");
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await waitForLog(cluster.server, "postoffice is ready", 15_000, 3); // the new worker's
     cluster.server.child.kill("SIGTERM");
     expect(await cluster.server.exited).toEqual({ code: 0, signal: null });
   }, 60_000);
