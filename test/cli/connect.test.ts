@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { EventEmitter } from "node:events";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -22,20 +23,32 @@ interface Connected {
 
 function watch(child: ChildProcess): Connected {
   let text = "";
-  child.stdout?.on("data", (chunk: Buffer) => {
+  const printed = new EventEmitter();
+  const append = (chunk: Buffer): void => {
     text += chunk.toString();
-  });
-  child.stderr?.on("data", (chunk: Buffer) => {
-    text += chunk.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
-  const waitFor = async (pattern: RegExp, timeoutMs = 5000): Promise<void> => {
-    const deadline = Date.now() + timeoutMs;
-    while (!pattern.test(text)) {
-      if (Date.now() > deadline) throw new Error(`no ${pattern} in output:\n${text}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    printed.emit("text");
   };
+  child.stdout?.on("data", append);
+  child.stderr?.on("data", append);
+  const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+  const waitFor = (pattern: RegExp, timeoutMs = 5000): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const check = (): void => {
+        if (!pattern.test(text)) return;
+        stop();
+        resolve();
+      };
+      const stop = (): void => {
+        clearTimeout(timer);
+        printed.off("text", check);
+      };
+      const timer = setTimeout(() => {
+        stop();
+        reject(new Error(`no ${pattern} in output:\n${text}`));
+      }, timeoutMs);
+      printed.on("text", check);
+      check();
+    });
   return { child, out: () => text, waitFor, exited };
 }
 

@@ -2,7 +2,8 @@ import { afterEach, beforeAll, expect, it } from "vitest";
 import { describeWith, programPath } from "../support/system-programs.js";
 import { connectAs, type Frame, signToken, type TestClient } from "../support/test-client.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
-import { output, runExample, until } from "./run-example.js";
+import { until } from "../support/until.js";
+import { output, runExample } from "./run-example.js";
 
 const SCRIPT = "examples/python/client.py";
 
