@@ -21,7 +21,7 @@ export function brokerContract(
       await broker.close();
     });
     /** Until the handlers saw what they must (a broker may deliver on a later turn, as Redis does). */
-    const arrived = (check: () => boolean) => until(check, "the deliveries", 2000);
+    const arrived = (check: () => boolean) => until(check, "the deliveries");
     /**
      * A message on `topic` that its subscribers wait for: a broker keeps one publisher's order,
      * so whatever was published before it has arrived by then, or never will.

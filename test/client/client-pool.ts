@@ -9,8 +9,14 @@ import { signToken } from "../support/test-client.js";
 
 type Options = Partial<ConstructorParameters<typeof PostofficeClient>[0]>;
 
-/** A client of the pool; `holdTokens()` keeps it offline until the returned release is called. */
-export type PooledClient = PostofficeClient & { holdTokens: () => () => void };
+/**
+ * A client of the pool; `holdTokens()` keeps it offline until the returned release is called;
+ * `tokenFetches()` counts its connection attempts (each starts with a token fetch).
+ */
+export type PooledClient = PostofficeClient & {
+  holdTokens: () => () => void;
+  tokenFetches: () => number;
+};
 
 /**
  * The clients of one test file, against the server at `url()`: `client(user)` makes one (its
@@ -28,6 +34,7 @@ export function clientPool(
   const clients: PostofficeClient[] = [];
   const client = (user: string, extra: Options = {}, roles: string[] = []): PooledClient => {
     let held: Promise<void> | undefined;
+    let fetches = 0;
     const holdTokens = (): (() => void) => {
       let release: () => void = () => undefined;
       held = new Promise((resolve) => {
@@ -41,6 +48,7 @@ export function clientPool(
     const c = new PostofficeClient({
       url: url(),
       token: async () => {
+        fetches += 1;
         await held;
         return signToken({ sub: user, roles });
       },
@@ -50,7 +58,7 @@ export function clientPool(
       ...extra,
     });
     clients.push(c);
-    return Object.assign(c, { holdTokens });
+    return Object.assign(c, { holdTokens, tokenFetches: () => fetches });
   };
   const closeAll = () => {
     for (const c of clients.splice(0)) c.close();

@@ -122,13 +122,18 @@ describe("PostofficeClient resilience: reconnects and resumes", () => {
       first?.send(JSON.stringify({ type: "message", data: { to: "bob" } }));
     await until(() => code !== 0, "the close");
     expect(code).toBe(4429);
+    // A reconnect starts with a token fetch, at once when its timer fires.
+    const attempts = alice.tokenFetches();
     await vi.advanceTimersByTimeAsync(999);
-    expect(tap.sockets.length).toBe(1);
+    expect(alice.tokenFetches()).toBe(attempts);
     // The floor, plus the largest backoff (maxDelayMs: 100).
     await vi.advanceTimersByTimeAsync(101);
-    expect(tap.sockets.length).toBe(2);
+    expect(alice.tokenFetches()).toBe(attempts + 1);
     vi.useRealTimers();
-    await until(() => alice.connectionState === "open", "the new connection");
+    await until(
+      () => tap.sockets.length === 2 && alice.connectionState === "open",
+      "the new connection",
+    );
   });
 
   it("resets the backoff only once a connection has stayed open a while", async () => {
