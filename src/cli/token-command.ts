@@ -1,5 +1,5 @@
 import { text } from "node:stream/consumers";
-import { type Command, InvalidArgumentError } from "commander";
+import { type Command, InvalidArgumentError, Option } from "commander";
 import { CLOSE_CODES } from "../protocol/index.js";
 import { checkToken, type TokenCheck } from "./check-token.js";
 import { EXIT, exitWith, loadConfigOrExit } from "./exit-codes.js";
@@ -41,7 +41,11 @@ export function registerTokenCommand(program: Command): void {
       (value: string, all: string[]) => [...all, value],
       [],
     )
-    .option("--ttl <duration>", "lifetime: 30s, 15m, 1h, 7d (default 1h)", parseTtl, 3600)
+    .addOption(
+      new Option("--ttl <duration>", "lifetime: 30s, 15m, 1h, 7d")
+        .argParser(parseTtl)
+        .default(3600, "1h"),
+    )
     .option(
       "--check <token>",
       "check TOKEN (`-`: read it from stdin) as the server would: exit 0 accepted, 1 refused",
@@ -95,7 +99,7 @@ export function describeCheck({ verdict, checkedWith, notes }: TokenCheck, now: 
     lines.push(`accepted: user ${userId}, roles: ${roles.length > 0 ? roles.join(", ") : "none"}`);
     lines.push(
       expiresAt === undefined
-        ? "expires: never (the token says no expiry)"
+        ? "expires: never"
         : `expires: ${new Date(expiresAt).toISOString()} (${inWords(expiresAt - now)})`,
     );
   } else {
