@@ -18,6 +18,7 @@ import { secureModifier } from "./modifiers/secure-modifier.js";
 import { validateModifier } from "./modifiers/validate-modifier.js";
 import type { RateLimitStore } from "./rate-limit-store.js";
 import type { StepDefinition } from "./step-definition.js";
+import { StepRegistry } from "./step-registry.js";
 import type { TokenVerifier } from "./token-verifier.js";
 
 /** What the built-in steps need from the node, given once by the composition root. */
@@ -51,4 +52,14 @@ export function builtinSteps(services: BuiltinServices): StepDefinition[] {
     enrichModifier,
     secureModifier(services.tokens),
   ];
+}
+
+/** A registry of the built-ins, to which each set of rules adds its plug-ins. */
+export function builtinRegistry(services: BuiltinServices): StepRegistry {
+  const registry = new StepRegistry();
+  for (const definition of builtinSteps(services)) {
+    const problem = registry.add(definition, "built-in");
+    if (problem !== undefined) throw new Error(problem);
+  }
+  return registry;
 }
