@@ -133,6 +133,7 @@ function compileString(
     if (typeof parsed === "string") {
       problems.push({ pointer, message: parsed });
       failed = true;
+      last = match.index + match[0].length;
       continue;
     }
     placeholders.push(parsed);
