@@ -21,14 +21,25 @@ describe("built-in actions", () => {
   it("join passes on the server's refusal (permissions, room limits) with its code and rule", async () => {
     const { engine } = await engineFor({ enter: { actions: ["join"] } });
     const ports = new RecordingPorts();
-    ports.refusals.set("join", { ok: false, code: "forbidden", message: "no", reason: "permissions.rooms[0]" });
+    ports.refusals.set("join", {
+      ok: false,
+      code: "forbidden",
+      message: "no",
+      reason: "permissions.rooms[0]",
+    });
     const outcome = await engine.handle({ event: "enter", target: "staff" }, ports);
-    expect(outcome).toMatchObject({ ok: false, refusal: { code: "forbidden", reason: "permissions.rooms[0]" } });
+    expect(outcome).toMatchObject({
+      ok: false,
+      refusal: { code: "forbidden", reason: "permissions.rooms[0]" },
+    });
   });
 
   it("join refuses a placeholder that resolves to something other than a room name, before doing anything", async () => {
     const { engine } = await engineFor({
-      enter: { target: "none", actions: [{ notify_origin: { event: "ok" } }, { join: { room: "{.payload.room}" } }] },
+      enter: {
+        target: "none",
+        actions: [{ notify_origin: { event: "ok" } }, { join: { room: "{.payload.room}" } }],
+      },
     });
     const ports = new RecordingPorts();
     const outcome = await engine.handle({ event: "enter", payload: { room: "bad room!" } }, ports);
@@ -39,14 +50,22 @@ describe("built-in actions", () => {
   it("notify_room sends {event, payload} to the room the sender is in", async () => {
     const { engine } = await engineFor({
       chat: {
-        actions: [{ notify_room: { event: "said", payload: { by: "{$user.id}", text: "{.payload.text}" } } }],
+        actions: [
+          {
+            notify_room: { event: "said", payload: { by: "{$user.id}", text: "{.payload.text}" } },
+          },
+        ],
       },
     });
     const ports = new RecordingPorts();
     ports.rooms.add("lobby");
     await engine.handle({ event: "chat", target: "lobby", payload: { text: "<b>hi</b>" } }, ports);
     expect(ports.calls).toEqual([
-      { op: "notifyRoom", room: "lobby", notice: { event: "said", payload: { by: "alice", text: "<b>hi</b>" } } },
+      {
+        op: "notifyRoom",
+        room: "lobby",
+        notice: { event: "said", payload: { by: "alice", text: "<b>hi</b>" } },
+      },
     ]);
   });
 
@@ -57,17 +76,24 @@ describe("built-in actions", () => {
     });
     const ports = new RecordingPorts();
     const refused = await engine.handle({ event: "chat", target: "lobby", payload: {} }, ports);
-    expect(refused).toMatchObject({ ok: false, refusal: { code: "not_a_member", reason: "events.chat.actions[1] (notify_room)" } });
+    expect(refused).toMatchObject({
+      ok: false,
+      refusal: { code: "not_a_member", reason: "events.chat.actions[1] (notify_room)" },
+    });
     expect(ports.calls).toEqual([]);
     expect((await engine.handle({ event: "hello", target: "lobby" }, ports)).ok).toBe(true);
     expect(ports.calls.map((call) => call.op)).toEqual(["join", "notifyRoom"]);
   });
 
   it("notify_room to a user:<id> target reaches that user's connections, as GoDispatch's", async () => {
-    const { engine } = await engineFor({ poke: { actions: [{ notify_room: { event: "poked" } }] } });
+    const { engine } = await engineFor({
+      poke: { actions: [{ notify_room: { event: "poked" } }] },
+    });
     const ports = new RecordingPorts();
     await engine.handle({ event: "poke", target: "user:bob", payload: { n: 1 } }, ports);
-    expect(ports.calls).toEqual([{ op: "notifyUser", user: "bob", notice: { event: "poked", payload: { n: 1 } } }]);
+    expect(ports.calls).toEqual([
+      { op: "notifyUser", user: "bob", notice: { event: "poked", payload: { n: 1 } } },
+    ]);
   });
 
   it("notify_origin, notify_sender and notify_user reach the connection, the sender's connections, and a user", async () => {
@@ -95,7 +121,10 @@ describe("built-in actions", () => {
       dm: { target: "user", payload: { type: "object", required: ["text"] }, actions: ["mail"] },
     });
     const ports = new RecordingPorts();
-    const outcome = await engine.handle({ event: "dm", target: "user:bob", payload: { text: "hi" }, id: "f1" }, ports);
+    const outcome = await engine.handle(
+      { event: "dm", target: "user:bob", payload: { text: "hi" }, id: "f1" },
+      ports,
+    );
     expect(outcome).toMatchObject({ ok: true, mail: [{ id: "mail-1", to: "bob" }] });
     expect(ports.calls).toEqual([
       { op: "sendMail", to: "bob", body: { text: "hi" }, ref: "f1/events.dm.actions[0] (mail)" },
@@ -105,23 +134,36 @@ describe("built-in actions", () => {
   it("mail refuses a body that is not a mapping, and passes on a full mailbox", async () => {
     const { engine } = await engineFor({ dm: { target: "user", actions: ["mail"] } });
     const ports = new RecordingPorts();
-    expect(await engine.handle({ event: "dm", target: "user:bob", payload: "text" }, ports)).toMatchObject({
+    expect(
+      await engine.handle({ event: "dm", target: "user:bob", payload: "text" }, ports),
+    ).toMatchObject({
       ok: false,
       refusal: { code: "invalid_param" },
     });
     ports.refusals.set("sendMail", { ok: false, code: "mailbox_full", message: "full" });
-    expect(await engine.handle({ event: "dm", target: "user:bob", payload: {} }, ports)).toMatchObject({
+    expect(
+      await engine.handle({ event: "dm", target: "user:bob", payload: {} }, ports),
+    ).toMatchObject({
       ok: false,
       refusal: { code: "mailbox_full" },
     });
   });
 
   it("broadcast sends to everyone through the port, which applies permissions.broadcast", async () => {
-    const { engine } = await engineFor({ announce: { target: "none", actions: [{ broadcast: { event: "news" } }] } });
+    const { engine } = await engineFor({
+      announce: { target: "none", actions: [{ broadcast: { event: "news" } }] },
+    });
     const ports = new RecordingPorts();
     await engine.handle({ event: "announce", payload: { text: "up" } }, ports);
-    expect(ports.calls).toEqual([{ op: "broadcast", notice: { event: "news", payload: { text: "up" } } }]);
-    ports.refusals.set("broadcast", { ok: false, code: "forbidden", message: "admins", reason: "permissions.broadcast" });
+    expect(ports.calls).toEqual([
+      { op: "broadcast", notice: { event: "news", payload: { text: "up" } } },
+    ]);
+    ports.refusals.set("broadcast", {
+      ok: false,
+      code: "forbidden",
+      message: "admins",
+      reason: "permissions.broadcast",
+    });
     expect(await engine.handle({ event: "announce" }, ports)).toMatchObject({
       refusal: { code: "forbidden", reason: "permissions.broadcast" },
     });
@@ -129,10 +171,16 @@ describe("built-in actions", () => {
 
   it("reply puts the event's answer in the receipt", async () => {
     const { engine } = await engineFor({
-      whoami: { target: "none", actions: [{ reply: { payload: { id: "{$user.id}", roles: "{$user.roles}" } } }] },
+      whoami: {
+        target: "none",
+        actions: [{ reply: { payload: { id: "{$user.id}", roles: "{$user.roles}" } } }],
+      },
     });
     const outcome = await engine.handle({ event: "whoami" }, new RecordingPorts());
-    expect(outcome).toMatchObject({ ok: true, reply: { event: "whoami", payload: { id: "alice", roles: ["member"] } } });
+    expect(outcome).toMatchObject({
+      ok: true,
+      reply: { event: "whoami", payload: { id: "alice", roles: ["member"] } },
+    });
   });
 
   it("log writes a line with the event, the sender and the target, throttled per step", async () => {
@@ -142,7 +190,12 @@ describe("built-in actions", () => {
     const ports = new RecordingPorts();
     for (let i = 0; i < 30; i++) await engine.handle({ event: "chat", payload: { n: i } }, ports);
     const lines = logs.filter((line) => line.step === "events.chat.actions[0] (log)");
-    expect(lines[0]).toMatchObject({ msg: 'alice said {"n":0}', event: "chat", user: "alice", level: 30 });
+    expect(lines[0]).toMatchObject({
+      msg: 'alice said {"n":0}',
+      event: "chat",
+      user: "alice",
+      level: 30,
+    });
     expect(lines).toHaveLength(20);
   });
 

@@ -9,7 +9,9 @@ describe("compiling events: every problem at start, with its key", () => {
         b: { modifiers: ["throttle"], actions: [{ rate_limit: "1/s" }] },
       }),
     ).toEqual([
-      expect.stringMatching(/^\/events\/a\/actions\/0: unknown action "_notify_everyone" \(known: join, leave, notify_room/),
+      expect.stringMatching(
+        /^\/events\/a\/actions\/0: unknown action "_notify_everyone" \(known: join, leave, notify_room/,
+      ),
       expect.stringMatching(/^\/events\/b\/modifiers\/0: unknown modifier "throttle"/),
       "/events/b/actions/0/rate_limit: rate_limit is a modifier, not an action: list it under modifiers",
     ]);
@@ -23,9 +25,15 @@ describe("compiling events: every problem at start, with its key", () => {
         c: { actions: [{ name: "_log", params: ["{$user.name}"] }] },
       }),
     ).toEqual([
-      expect.stringMatching(/^\/events\/a\/actions\/0\/notify_room\/payload\/m: "\{\.payload\.message" opens a placeholder/),
-      expect.stringMatching(/^\/events\/b\/actions\/0\/params: _notify_room's payload .* is not JSON with placeholders/),
-      expect.stringMatching(/^\/events\/c\/actions\/0\/params\/message: \{\$user\.name\} is not a known placeholder/),
+      expect.stringMatching(
+        /^\/events\/a\/actions\/0\/notify_room\/payload\/m: "\{\.payload\.message" opens a placeholder/,
+      ),
+      expect.stringMatching(
+        /^\/events\/b\/actions\/0\/params: _notify_room's payload .* is not JSON with placeholders/,
+      ),
+      expect.stringMatching(
+        /^\/events\/c\/actions\/0\/params\/message: \{\$user\.name\} is not a known placeholder/,
+      ),
     ]);
   });
 
@@ -34,20 +42,36 @@ describe("compiling events: every problem at start, with its key", () => {
       await problemsOf({
         a: { modifiers: [{ rate_limit: "10/x" }, { rate_limit: { rate: "1/m", per: "user" } }] },
         b: { actions: [{ notify_origin: {} }, { webhook: { url: "{.payload.url}" } }] },
-        c: { actions: [{ log: { level: "debug" } }, { name: "_join", params: ["{.payload.user}", "{$target.id}"] }] },
+        c: {
+          actions: [
+            { log: { level: "debug" } },
+            { name: "_join", params: ["{.payload.user}", "{$target.id}"] },
+          ],
+        },
       }),
     ).toEqual([
-      expect.stringMatching(/^\/events\/a\/modifiers\/0\/rate_limit\/rate: rate: must match pattern/),
+      expect.stringMatching(
+        /^\/events\/a\/modifiers\/0\/rate_limit\/rate: rate: must match pattern/,
+      ),
       '/events/a/modifiers/1/rate_limit/per: rate_limit has no parameter "per" (known: rate, by)',
       "/events/b/actions/0/notify_origin: notify_origin needs the parameter event",
       "/events/b/actions/1/webhook/url: webhook's url is fixed in the configuration: it takes no placeholders",
-      expect.stringMatching(/^\/events\/c\/actions\/0\/log\/level: level: must be equal to one of the allowed values \("info", "warn"\)/),
-      expect.stringMatching(/^\/events\/c\/actions\/1\/params: _join acts for the sender's connection only/),
+      expect.stringMatching(
+        /^\/events\/c\/actions\/0\/log\/level: level: must be equal to one of the allowed values \("info", "warn"\)/,
+      ),
+      expect.stringMatching(
+        /^\/events\/c\/actions\/1\/params: _join acts for the sender's connection only/,
+      ),
     ]);
   });
 
   it("names a bad JSON Schema", async () => {
-    expect(await problemsOf({ a: { payload: { type: "objekt" } }, b: { modifiers: [{ validate: { schema: { pattern: "(" } } }] } })).toEqual([
+    expect(
+      await problemsOf({
+        a: { payload: { type: "objekt" } },
+        b: { modifiers: [{ validate: { schema: { pattern: "(" } } }] },
+      }),
+    ).toEqual([
       expect.stringMatching(/^\/events\/a\/payload: not a valid JSON Schema \(ajv: /),
       expect.stringMatching(/^\/events\/b\/modifiers\/0\/validate: not a valid JSON Schema/),
     ]);
@@ -62,10 +86,14 @@ describe("compiling events: every problem at start, with its key", () => {
         vip: { modifiers: ["secure"] },
       }),
     ).toEqual([
-      expect.stringMatching(/^\/events\/has space: unreachable: clients cannot send an event named "has space"/),
+      expect.stringMatching(
+        /^\/events\/has space: unreachable: clients cannot send an event named "has space"/,
+      ),
       "/events/nobody/allow/roles: unreachable: allow.roles is empty, so no one may send this event",
       "/events/dm/allow: unreachable: member needs a room target, and this event takes user",
-      expect.stringMatching(/^\/events\/vip\/modifiers\/0: secure checks tokens with auth.jwt, which has no key here/),
+      expect.stringMatching(
+        /^\/events\/vip\/modifiers\/0: secure checks tokens with auth.jwt, which has no key here/,
+      ),
     ]);
   });
 
@@ -78,11 +106,15 @@ describe("compiling events: every problem at start, with its key", () => {
         d: { target: "channel" },
       }),
     ).toEqual([
-      expect.stringMatching(/^\/events\/a\/target\/match\/1: bad pattern "bad room": it can never match a room name/),
+      expect.stringMatching(
+        /^\/events\/a\/target\/match\/1: bad pattern "bad room": it can never match a room name/,
+      ),
       "/events/a/target/match/2: unreachable: user:* names users (user:<id>), never rooms",
       "/events/b/actions/0/notify_room: {$target.id}: this event takes no target",
       "/events/c/actions/0/mail: {$target.user}: this event's target is never a user (target: room)",
-      expect.stringMatching(/^\/events\/d\/target: target "channel" is not one of any, room, user, none, optional/),
+      expect.stringMatching(
+        /^\/events\/d\/target: target "channel" is not one of any, room, user, none, optional/,
+      ),
     ]);
   });
 
@@ -92,7 +124,10 @@ describe("compiling events: every problem at start, with its key", () => {
       await problemsOf(
         {
           a: { actions: [{ reply: { payload: "{$token.room_id}" } }] },
-          b: { modifiers: [{ secure: { claims: ["room"] } }], actions: [{ reply: { payload: "{$token.room_id}" } }] },
+          b: {
+            modifiers: [{ secure: { claims: ["room"] } }],
+            actions: [{ reply: { payload: "{$token.room_id}" } }],
+          },
           c: { modifiers: ["secure"], actions: [{ reply: { payload: "{$token.room_id}" } }] },
         },
         { tokens },

@@ -3,14 +3,22 @@ import { describe, expect, it } from "vitest";
 import type { JsonValue } from "../../src/protocol/index.js";
 import { parseJsonTextTemplate } from "../../src/server/events/templates/json-text-template.js";
 import { compileTemplate, type Template } from "../../src/server/events/templates/template.js";
-import { MissingPathError, type TemplateScope } from "../../src/server/events/templates/template-scope.js";
+import {
+  MissingPathError,
+  type TemplateScope,
+} from "../../src/server/events/templates/template-scope.js";
 
 function scope(payload: JsonValue, extra: Partial<TemplateScope> = {}): TemplateScope {
   return {
     eventName: "chat",
     eventId: "e-1",
     ts: 42,
-    sender: { userId: "alice", roles: ["member"], claims: { perms: ["kick"], org: { id: 7 } }, connectionId: "c-1" },
+    sender: {
+      userId: "alice",
+      roles: ["member"],
+      claims: { perms: ["kick"], org: { id: 7 } },
+      connectionId: "c-1",
+    },
     target: { id: "lobby", room: "lobby" },
     payload,
     tokenClaims: undefined,
@@ -38,7 +46,11 @@ const jsonValue = fc.letrec<{ value: JsonValue }>((tie) => ({
     fc.boolean(),
     fc.constant(null),
     fc.array(tie("value"), { maxLength: 4 }),
-    fc.dictionary(fc.string().filter((k) => k !== "__proto__"), tie("value"), { maxKeys: 4 }),
+    fc.dictionary(
+      fc.string().filter((k) => k !== "__proto__"),
+      tie("value"),
+      { maxKeys: 4 },
+    ),
   ),
 })).value;
 
@@ -49,14 +61,18 @@ describe("templates are values, not text", () => {
       fc.property(jsonValue, (message) => {
         const payload = { message };
         const out = whole.resolve(scope(payload));
-        expect(JSON.parse(JSON.stringify(out))).toEqual(JSON.parse(JSON.stringify({ copy: payload, field: message })));
+        expect(JSON.parse(JSON.stringify(out))).toEqual(
+          JSON.parse(JSON.stringify({ copy: payload, field: message })),
+        );
       }),
       { numRuns: 300 },
     );
   });
 
   it("gives any payload back exactly through GoDispatch's JSON-text payloads", () => {
-    const parsed = parseJsonTextTemplate('{"user": "{$user.id}", "message": "{.payload.message}", "n": {.payload.n}}');
+    const parsed = parseJsonTextTemplate(
+      '{"user": "{$user.id}", "message": "{.payload.message}", "n": {.payload.n}}',
+    );
     if (!parsed.ok) throw new Error(parsed.message);
     const template = compiled(parsed.value);
     fc.assert(
@@ -129,8 +145,12 @@ describe("templates are values, not text", () => {
       const result = compileTemplate(value);
       return result.ok ? [] : result.problems.map((p) => `${p.pointer}: ${p.message}`);
     };
-    expect(problems({ a: "{$user.name}" })[0]).toMatch(/^\/a: \{\$user.name\} is not a known placeholder/);
-    expect(problems(["ok", "{.payload.message"])[0]).toMatch(/^\/1: "\{.payload.message" opens a placeholder/);
+    expect(problems({ a: "{$user.name}" })[0]).toMatch(
+      /^\/a: \{\$user.name\} is not a known placeholder/,
+    );
+    expect(problems(["ok", "{.payload.message"])[0]).toMatch(
+      /^\/1: "\{.payload.message" opens a placeholder/,
+    );
     expect(problems("{.user.id}")[0]).toMatch(/write \{\$user.id\}/);
     expect(problems("{$token}")[0]).toMatch(/name a claim/);
     expect(problems(JSON.parse('{"__proto__": "x"}'))[0]).toMatch(/__proto__ cannot be a key/);
