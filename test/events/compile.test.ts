@@ -51,7 +51,7 @@ describe("compiling events: every problem at start, with its key", () => {
       }),
     ).toEqual([
       expect.stringMatching(
-        /^\/events\/a\/modifiers\/0\/rate_limit\/rate: rate: must match pattern/,
+        /^\/events\/a\/modifiers\/0\/rate_limit\/rate: rate: "10\/x" is not of the form `<count>\/<window>`/,
       ),
       '/events/a/modifiers/1/rate_limit/per: rate_limit has no parameter "per" (known: rate, by)',
       "/events/b/actions/0/notify_origin: notify_origin needs the parameter event",

@@ -109,7 +109,7 @@ export function compileParams(
       continue;
     }
     if (!validate(value)) {
-      problems.push({ pointer: at, message: `${key}: ${ajvMessage(validate, value)}` });
+      problems.push({ pointer: at, message: `${key}: ${ajvMessage(validate, value, schema)}` });
       continue;
     }
     fixed[key] = value;
@@ -156,9 +156,14 @@ function namedParams(definition: StepDefinition, raw: unknown): Record<string, u
   return Object.fromEntries(list.map((value, i) => [names[i] as string, value]));
 }
 
-function ajvMessage(validate: ValidateFunction, value: unknown): string {
+function ajvMessage(validate: ValidateFunction, value: unknown, schema?: object): string {
   const error = validate.errors?.[0];
   if (error === undefined) return `${shown(value)} does not fit`;
+  // A regex helps no one fixing a file: the parameter's description says what it takes.
+  const description = (schema as { description?: unknown } | undefined)?.description;
+  if (error.keyword === "pattern" && error.instancePath === "" && typeof description === "string") {
+    return `${shown(value)} is not of the form ${description}`;
+  }
   const where = error.instancePath === "" ? "" : `${error.instancePath} `;
   const allowed = (error.params as { allowedValues?: unknown[] }).allowedValues;
   const suffix =
