@@ -80,7 +80,19 @@ export class EventPublisher {
     if (this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
-    const dropped = this.outbox.add(batch);
+    let dropped: number;
+    try {
+      dropped = this.outbox.add(batch);
+    } catch (error) {
+      // The outbox's file failed (disk full, I/O error): these events are lost, and said so.
+      this.counters.eventsDropped += batch.length;
+      this.throttle.warn(
+        "amqp_outbox_failed",
+        { err: error, lost: batch.length },
+        "AMQP outbox write failed",
+      );
+      return;
+    }
     if (dropped > 0) {
       this.counters.eventsDropped += dropped;
       this.throttle.warn(
@@ -94,9 +106,14 @@ export class EventPublisher {
 
   private kick(): void {
     if (this.pumping !== undefined || this.channel === undefined || this.outbox.size === 0) return;
-    this.pumping = this.pump().finally(() => {
-      this.pumping = undefined;
-    });
+    this.pumping = this.pump()
+      .catch((error: unknown) => {
+        // The outbox's file failed (disk full, I/O error): try again on the next event.
+        this.log.error({ err: error }, "AMQP outbox could not be read");
+      })
+      .finally(() => {
+        this.pumping = undefined;
+      });
   }
 
   private async pump(): Promise<void> {
@@ -110,9 +127,10 @@ export class EventPublisher {
       try {
         await this.publish(channel, batch);
       } catch (error) {
-        // A lost channel is mended by the reconnection, which attaches again. A negative
-        // confirm on a live one (RabbitMQ could not take it) is retried after a pause.
-        if (this.channel !== channel) return;
+        // A lost channel is mended by the reconnection, which attaches another: go on with
+        // it, if it is there already. A negative confirm on a live one (RabbitMQ could not
+        // take it) is retried after a pause.
+        if (this.channel !== channel) continue;
         failures += 1;
         this.throttle.warn("amqp_publish_failed", { err: error }, "AMQP events not confirmed");
         const delay = backoffDelay(this.options.reconnect, failures);

@@ -52,7 +52,10 @@ export class MailConsumer {
         return;
       }
       if (this.stopping.signal.aborted) return;
-      const handled = this.handle(consumption, message);
+      const handled = this.handle(consumption, message).catch((error: unknown) => {
+        // Not settled: RabbitMQ redelivers it when the channel closes.
+        this.log.error({ err: error }, "AMQP mail could not be handled");
+      });
       this.inFlight.add(handled);
       void handled.finally(() => this.inFlight.delete(handled));
     });
@@ -157,7 +160,7 @@ export class MailConsumer {
     settle(consumption, (channel) => channel.ack(message));
     this.throttle.warn(
       `amqp_dead_letter:${why.code}`,
-      { code: why.code, reason: why.reason, queue: this.options.deadLetterQueue },
+      { code: why.code, reason: why.reason.slice(0, 256), queue: this.options.deadLetterQueue },
       "AMQP mail dead-lettered",
     );
   }

@@ -27,8 +27,9 @@ export function decodeMailMessage(
   let value: unknown;
   try {
     value = JSON.parse(content.toString("utf8"));
-  } catch (error) {
-    return { ok: false, code: "malformed", reason: `not JSON: ${(error as Error).message}` };
+  } catch {
+    // Not the parser's message: it quotes the content, which is the sender's, not the log's.
+    return { ok: false, code: "malformed", reason: "not JSON (UTF-8 JSON expected)" };
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     return { ok: false, code: "malformed", reason: "must be a JSON object" };
@@ -45,12 +46,13 @@ export function decodeMailMessage(
     body.to = users;
   }
   const messageId: unknown = properties.messageId;
-  if (body.id === undefined && typeof messageId === "string" && messageId.length > 0) {
-    body.id = messageId;
-  }
+  const idFromProperty =
+    body.id === undefined && typeof messageId === "string" && messageId.length > 0;
+  if (idFromProperty) body.id = messageId;
   const checked = validatePublishRequest(body);
   if (checked.ok) return checked;
-  const pointer =
-    users !== undefined ? checked.pointer.replace(/^\/to/, "/users") : checked.pointer;
-  return { ok: false, code: "malformed", reason: `${pointer || "the message"} ${checked.message}` };
+  let where = checked.pointer || "the message";
+  if (users !== undefined) where = where.replace(/^\/to/, "/users");
+  if (idFromProperty && where === "/id") where = "the message-id property (the id)";
+  return { ok: false, code: "malformed", reason: `${where} ${checked.message}` };
 }
