@@ -31,7 +31,7 @@ describe("a publish request", () => {
     [{ broadcast: false, data: {} }, "/broadcast", "must be equal to constant"],
     [{ to: "bob", data: [] }, "/data", "must be object"],
     [{ to: "bob", data: {}, id: "" }, "/id", "must NOT have fewer than 1 characters"],
-    [{ to: "bob", data: {}, id: null }, "/id", "must be a string"],
+    [{ to: "bob", data: {}, id: null }, "/id", "must be string"],
     [{ to: "bob", data: {}, from: "ceo" }, "/from", "is not a field of a publish"],
   ])("refuses %j at %j", (request, pointer, message) => {
     const checked = validatePublishRequest(request);

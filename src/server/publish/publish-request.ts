@@ -1,4 +1,5 @@
-import { Ajv, type ErrorObject, type JSONSchemaType, type ValidateFunction } from "ajv";
+import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import { type Static, Type } from "typebox";
 import { type JsonObject, ROOM_NAME } from "../../protocol/index.js";
 
 /** Longest user id a backend may name as a recipient. */
@@ -8,84 +9,58 @@ export const MAX_RECIPIENTS = 1000;
 /** Longest idempotency key. */
 export const MAX_ID_LENGTH = 256;
 
-interface PublishCommon {
+const userId = Type.String({ minLength: 1, maxLength: MAX_USER_ID_LENGTH });
+const common = {
   /** The mail's body, delivered untouched. */
-  data: JsonObject;
+  data: Type.Unsafe<JsonObject>({ type: "object" }),
   /**
    * Idempotency key, chosen by the backend: the same key from the same service is accepted
    * once (per recipient), and a retry is answered with the first acceptance.
    */
-  id?: string;
-}
+  id: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH })),
+};
 
 /** Mail to one user or to each of several. */
-export interface PublishToUsers extends PublishCommon {
-  to: string | string[];
-}
+const toUsers = Type.Object(
+  {
+    to: Type.Union([
+      userId,
+      Type.Array(userId, { minItems: 1, maxItems: MAX_RECIPIENTS, uniqueItems: true }),
+    ]),
+    ...common,
+  },
+  { additionalProperties: false },
+);
 
 /** A message to a room's members. */
-export interface PublishToRoom extends PublishCommon {
-  room: string;
-}
+const toRoom = Type.Object(
+  { room: Type.String({ pattern: ROOM_NAME.source }), ...common },
+  { additionalProperties: false },
+);
 
 /** A message to everyone connected. */
-export interface PublishToAll extends PublishCommon {
-  broadcast: true;
-}
+const toAll = Type.Object(
+  { broadcast: Type.Literal(true), ...common },
+  { additionalProperties: false },
+);
 
 /**
  * What a backend asks Postoffice to publish on its behalf: the body of `POST /api/v1/publish`
  * and of a message on the AMQP bridge's queue. Exactly one of `to`, `room`, `broadcast`.
+ * One definition (TypeBox) gives the JSON Schema (draft-07, for ajv and the OpenAPI
+ * document) and the TypeScript type.
  */
-export type PublishRequest = PublishToUsers | PublishToRoom | PublishToAll;
-
-// The schemas are typed against the interfaces above (ajv's JSONSchemaType), so the compiler
-// refuses a schema that drifts from its type. ajv's typing wants `nullable` on optional
-// properties; `id: null` is then refused by `validatePublishRequest` itself.
-const data = { type: "object", required: [] } as const;
-const id = { type: "string", minLength: 1, maxLength: MAX_ID_LENGTH, nullable: true } as const;
-const userId = { type: "string", minLength: 1, maxLength: MAX_USER_ID_LENGTH } as const;
-
-const toUsersSchema: JSONSchemaType<PublishToUsers> = {
-  type: "object",
-  required: ["to", "data"],
-  additionalProperties: false,
-  properties: {
-    to: {
-      anyOf: [
-        userId,
-        { type: "array", items: userId, minItems: 1, maxItems: MAX_RECIPIENTS, uniqueItems: true },
-      ],
-    },
-    data,
-    id,
-  },
-};
-
-const toRoomSchema: JSONSchemaType<PublishToRoom> = {
-  type: "object",
-  required: ["room", "data"],
-  additionalProperties: false,
-  properties: { room: { type: "string", pattern: ROOM_NAME.source }, data, id },
-};
-
-const toAllSchema: JSONSchemaType<PublishToAll> = {
-  type: "object",
-  required: ["broadcast", "data"],
-  additionalProperties: false,
-  properties: { broadcast: { type: "boolean", const: true }, data, id },
-};
-
-/** The JSON Schema (draft-07) of a `PublishRequest`, for the OpenAPI document. */
-export const PUBLISH_REQUEST_SCHEMA: JSONSchemaType<PublishRequest> = {
-  anyOf: [toUsersSchema, toRoomSchema, toAllSchema],
-};
+export const PUBLISH_REQUEST_SCHEMA = Type.Union([toUsers, toRoom, toAll]);
+export type PublishRequest = Static<typeof PUBLISH_REQUEST_SCHEMA>;
+export type PublishToUsers = Static<typeof toUsers>;
+export type PublishToRoom = Static<typeof toRoom>;
+export type PublishToAll = Static<typeof toAll>;
 
 const ajv = new Ajv({ allErrors: false });
 const validators: Record<"to" | "room" | "broadcast", ValidateFunction> = {
-  to: ajv.compile(toUsersSchema),
-  room: ajv.compile(toRoomSchema),
-  broadcast: ajv.compile(toAllSchema),
+  to: ajv.compile(toUsers),
+  room: ajv.compile(toRoom),
+  broadcast: ajv.compile(toAll),
 };
 
 export type PublishRequestCheck =
@@ -112,7 +87,6 @@ export function validatePublishRequest(value: unknown): PublishRequestCheck {
       message: "must name its recipients with exactly one of `to`, `room` or `broadcast`",
     };
   }
-  if (request.id === null) return { ok: false, pointer: "/id", message: "must be a string" };
   const validate = validators[kind];
   if (validate(value)) return { ok: true, request: value as PublishRequest };
   return { ok: false, ...describe(validate.errors ?? []) };
