@@ -4,16 +4,17 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { rabbitmqAvailable, startRabbit, type TestRabbit } from "../support/rabbitmq-server.js";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { startRabbit, type TestRabbit } from "../support/rabbitmq-server.js";
+import { describeWith } from "../support/system-programs.js";
+import { until } from "../support/until.js";
 import { openClient, startBridge, type TestClient } from "./bridge-fixture.js";
-import { accept, eventually, RecordingIntake } from "./recording-intake.js";
+import { accept, RecordingIntake } from "./recording-intake.js";
 
 const CHILD = fileURLToPath(new URL("./fixtures/bridge-child.mjs", import.meta.url));
 const BUILT = fileURLToPath(new URL("../../dist/server/amqp/amqp-bridge.js", import.meta.url));
 
-// TODO: shared requires() helper
-describe.skipIf(!rabbitmqAvailable)("AMQP bridge, either side killed", () => {
+describeWith("rabbitmq-server", "AMQP bridge, either side killed", () => {
   let rabbit: TestRabbit;
   let client: TestClient;
   let dir: string;
@@ -42,7 +43,7 @@ describe.skipIf(!rabbitmqAvailable)("AMQP bridge, either side killed", () => {
     child.stdout?.on("data", (chunk: Buffer) => {
       output += chunk.toString();
     });
-    await eventually(() => output.includes("up\n"), "the bridge process to connect");
+    await until(() => output.includes("up\n"), "the bridge process to connect");
     return child;
   }
 
@@ -70,10 +71,7 @@ describe.skipIf(!rabbitmqAvailable)("AMQP bridge, either side killed", () => {
     await client.channel.waitForConfirms();
 
     const first = await startChild(queue, record);
-    await eventually(
-      async () => (await recorded(record)).accepted.length >= 100,
-      "a hundred accepted",
-    );
+    await until(async () => (await recorded(record)).accepted.length >= 100, "a hundred accepted");
     const exited = new Promise((resolve) => first.once("exit", resolve));
     first.kill("SIGKILL");
     await exited;
@@ -81,7 +79,7 @@ describe.skipIf(!rabbitmqAvailable)("AMQP bridge, either side killed", () => {
     const inFlight = atKill.asked.filter((id) => !atKill.accepted.includes(id));
 
     const second = await startChild(queue, record);
-    await eventually(
+    await until(
       async () => new Set((await recorded(record)).accepted).size === total,
       "every message accepted",
       30_000,
@@ -115,7 +113,7 @@ describe.skipIf(!rabbitmqAvailable)("AMQP bridge, either side killed", () => {
     const running = await startBridge(rabbit.url, undefined, intake);
     try {
       const { mailQueue } = running.options;
-      await eventually(() => running.bridge.status === "up", "the bridge to connect");
+      await until(() => running.bridge.status === "up", "the bridge to connect");
       const total = 1000;
       for (let n = 0; n < total; n += 1) {
         const mail = { to: "ann", data: { n }, id: `r-${n}` };
@@ -124,17 +122,17 @@ describe.skipIf(!rabbitmqAvailable)("AMQP bridge, either side killed", () => {
         });
       }
       await client.channel.waitForConfirms();
-      await eventually(() => intake.accepted.length >= 100, "a hundred accepted");
+      await until(() => intake.accepted.length >= 100, "a hundred accepted");
 
       await rabbit.stop("SIGKILL");
       const atKill = intake.accepted.length;
-      await eventually(() => running.bridge.status === "down", "the bridge to see RabbitMQ gone");
+      await until(() => running.bridge.status === "down", "the bridge to see RabbitMQ gone");
       await rabbit.restart();
       client = await openClient(rabbit.url);
       const ids = (): Set<string | undefined> => new Set(intake.accepted.map((mail) => mail.id));
-      await eventually(() => ids().size === total, "every message accepted", 30_000);
+      await until(() => ids().size === total, "every message accepted", 30_000);
       // Acks RabbitMQ had not yet written down when it died come back as mail to take again.
-      await eventually(
+      await until(
         async () => (await client.ready(mailQueue)) === 0 && intake.pending.length === 0,
         "the queue to empty",
       );

@@ -1,17 +1,18 @@
 import type { Message } from "amqplib";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import type { ActivityEvent } from "../../src/server/activity/activity-event.js";
 import type { AmqpBridgeOptions } from "../../src/server/amqp/amqp-bridge-options.js";
 import type { AmqpLinkStatus } from "../../src/server/amqp/amqp-bridge-stats.js";
 import { freePort } from "../support/child-server.js";
-import { rabbitmqAvailable, startRabbit, type TestRabbit } from "../support/rabbitmq-server.js";
+import { startRabbit, type TestRabbit } from "../support/rabbitmq-server.js";
+import { describeWith } from "../support/system-programs.js";
+import { until } from "../support/until.js";
 import {
   type BridgeUnderTest,
   openClient,
   startBridge,
   type TestClient,
 } from "./bridge-fixture.js";
-import { eventually } from "./recording-intake.js";
 
 const joined = (n: number): ActivityEvent => ({
   kind: "presence.join",
@@ -33,8 +34,7 @@ function usersInOrder(messages: Message[]): { users: string[]; repeats: number }
   return { users, repeats: messages.length - users.length };
 }
 
-// TODO: shared requires() helper
-describe.skipIf(!rabbitmqAvailable)("AMQP bridge, events out", () => {
+describeWith("rabbitmq-server", "AMQP bridge, events out", () => {
   let rabbit: TestRabbit;
   let client: TestClient;
   const started: BridgeUnderTest[] = [];
@@ -71,7 +71,7 @@ describe.skipIf(!rabbitmqAvailable)("AMQP bridge, events out", () => {
   it("publishes each event to the topic exchange with its routing key, in order, persistent, confirmed", async () => {
     const { bridge: running, feed, options } = await bridge();
     const queue = await listen(options.exchange);
-    await eventually(() => running.status === "up", "the bridge to connect");
+    await until(() => running.status === "up", "the bridge to connect");
     const events: ActivityEvent[] = [
       { kind: "mail.accepted", id: "m1", from: "billing", to: "bob", seq: 1, ts: 1000, body: {} },
       { kind: "mail.delivered", id: "m1", from: "billing", to: "bob", ts: 2000 },
@@ -81,7 +81,7 @@ describe.skipIf(!rabbitmqAvailable)("AMQP bridge, events out", () => {
       { kind: "event", name: "kick", target: "room:lobby", from: "ann", payload: [1], ts: 6000 },
     ];
     for (const event of events) feed.emit(event);
-    await eventually(() => running.stats().eventsPublished === events.length, "confirms");
+    await until(() => running.stats().eventsPublished === events.length, "confirms");
 
     const messages = await client.drain(queue);
     expect(messages.map((message) => message.fields.routingKey)).toEqual([
@@ -118,7 +118,7 @@ describe.skipIf(!rabbitmqAvailable)("AMQP bridge, events out", () => {
       options.publishBodies = true;
     });
     const queue = await listen(options.exchange, "mail.accepted.*");
-    await eventually(() => running.status === "up", "the bridge to connect");
+    await until(() => running.status === "up", "the bridge to connect");
     const event: ActivityEvent = {
       kind: "mail.accepted",
       id: "m2",
@@ -129,7 +129,7 @@ describe.skipIf(!rabbitmqAvailable)("AMQP bridge, events out", () => {
       body: { text: "your parcel shipped", items: [1, 2] },
     };
     feed.emit(event);
-    await eventually(() => running.stats().eventsPublished === 1, "the confirm");
+    await until(() => running.stats().eventsPublished === 1, "the confirm");
     const [message] = await client.drain(queue);
     expect(JSON.parse(String(message?.content))).toEqual(event);
   });
@@ -137,7 +137,7 @@ describe.skipIf(!rabbitmqAvailable)("AMQP bridge, events out", () => {
   it("keeps events in its outbox while RabbitMQ is killed mid-stream, then publishes every one in order", async () => {
     const { bridge: running, feed, options } = await bridge();
     const queue = await listen(options.exchange, "presence.#");
-    await eventually(() => running.status === "up", "the bridge to connect");
+    await until(() => running.status === "up", "the bridge to connect");
     const statuses: AmqpLinkStatus[] = [];
     running.onStatus((status) => statuses.push(status));
     const total = 3000;
@@ -150,15 +150,15 @@ describe.skipIf(!rabbitmqAvailable)("AMQP bridge, events out", () => {
 
     await emit(0, 1000);
     await rabbit.stop("SIGKILL");
-    await eventually(() => running.status === "down", "the bridge to see RabbitMQ gone");
+    await until(() => running.status === "down", "the bridge to see RabbitMQ gone");
     await emit(1000, 2000);
-    await eventually(() => running.stats().eventsWaiting >= 1000, "events waiting in the outbox");
+    await until(() => running.stats().eventsWaiting >= 1000, "events waiting in the outbox");
     const waitingWhileDown = running.stats().eventsWaiting;
 
     await rabbit.restart();
     await emit(2000, total);
-    await eventually(() => running.status === "up", "the bridge to reconnect", 30_000);
-    await eventually(() => running.stats().eventsWaiting === 0, "the outbox to empty", 30_000);
+    await until(() => running.status === "up", "the bridge to reconnect", 30_000);
+    await until(() => running.stats().eventsWaiting === 0, "the outbox to empty", 30_000);
 
     client = await openClient(rabbit.url);
     const { users, repeats } = usersInOrder(await client.drain(queue));
@@ -176,7 +176,7 @@ describe.skipIf(!rabbitmqAvailable)("AMQP bridge, events out", () => {
       options.outbox.maxEvents = 10;
     });
     for (let n = 0; n < 25; n += 1) away.feed.emit(joined(n));
-    await eventually(() => away.bridge.stats().eventsWaiting === 10, "a full outbox");
+    await until(() => away.bridge.stats().eventsWaiting === 10, "a full outbox");
     expect(away.bridge.stats()).toMatchObject({ status: "down", eventsDropped: 15 });
     await away.close();
 
@@ -185,7 +185,7 @@ describe.skipIf(!rabbitmqAvailable)("AMQP bridge, events out", () => {
       options.exchange = away.options.exchange;
       options.outbox.directory = away.options.outbox.directory;
     });
-    await eventually(() => running.stats().eventsWaiting === 0, "the kept events to go out");
+    await until(() => running.stats().eventsWaiting === 0, "the kept events to go out");
     const { users } = usersInOrder(await client.drain(queue));
     expect(users).toEqual(Array.from({ length: 10 }, (_, n) => `u${15 + n}`));
   });

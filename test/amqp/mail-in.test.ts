@@ -1,16 +1,17 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import type { AmqpBridgeOptions } from "../../src/server/amqp/amqp-bridge-options.js";
-import { rabbitmqAvailable, startRabbit, type TestRabbit } from "../support/rabbitmq-server.js";
+import { startRabbit, type TestRabbit } from "../support/rabbitmq-server.js";
+import { describeWith } from "../support/system-programs.js";
+import { until } from "../support/until.js";
 import {
   type BridgeUnderTest,
   openClient,
   startBridge,
   type TestClient,
 } from "./bridge-fixture.js";
-import { accept, eventually, RecordingIntake } from "./recording-intake.js";
+import { accept, RecordingIntake } from "./recording-intake.js";
 
-// TODO: shared requires() helper
-describe.skipIf(!rabbitmqAvailable)("AMQP bridge, mail in", () => {
+describeWith("rabbitmq-server", "AMQP bridge, mail in", () => {
   let rabbit: TestRabbit;
   let client: TestClient;
   const started: BridgeUnderTest[] = [];
@@ -33,7 +34,7 @@ describe.skipIf(!rabbitmqAvailable)("AMQP bridge, mail in", () => {
   ): Promise<BridgeUnderTest> {
     const running = await startBridge(rabbit.url, adjust, intake);
     started.push(running);
-    await eventually(() => running.bridge.status === "up", "the bridge to connect");
+    await until(() => running.bridge.status === "up", "the bridge to connect");
     return running;
   }
 
@@ -48,7 +49,7 @@ describe.skipIf(!rabbitmqAvailable)("AMQP bridge, mail in", () => {
     );
     await client.send(options.mailQueue, { room: "lobby", data: { text: "hi" }, id: "r-1" });
     await client.send(options.mailQueue, { broadcast: true, data: { text: "maintenance" } });
-    await eventually(() => intake.accepted.length === 3, "three publishes");
+    await until(() => intake.accepted.length === 3, "three publishes");
     expect(intake.calls.map((call) => call.service)).toEqual(["billing", "billing", "billing"]);
     expect(intake.accepted).toEqual([
       { to: ["ann", "bob"], data: { text: "parcel" }, id: "order-1" },
@@ -65,7 +66,7 @@ describe.skipIf(!rabbitmqAvailable)("AMQP bridge, mail in", () => {
       new RecordingIntake(() => "hold"),
     );
     await client.send(holding.options.mailQueue, { to: "ann", data: { n: 1 }, id: "a-1" });
-    await eventually(() => holding.intake.pending.length === 1, "the intake to be asked");
+    await until(() => holding.intake.pending.length === 1, "the intake to be asked");
     // Closed while the intake still works on it: not acknowledged, so back in the queue.
     await holding.close();
     expect(await client.ready(holding.options.mailQueue)).toBe(1);
@@ -74,7 +75,7 @@ describe.skipIf(!rabbitmqAvailable)("AMQP bridge, mail in", () => {
       options.mailQueue = holding.options.mailQueue;
       options.deadLetterQueue = holding.options.deadLetterQueue;
     });
-    await eventually(() => accepting.intake.accepted.length === 1, "the redelivered mail");
+    await until(() => accepting.intake.accepted.length === 1, "the redelivered mail");
     await accepting.close();
     expect(accepting.intake.accepted).toEqual([{ to: "ann", data: { n: 1 }, id: "a-1" }]);
     expect(await client.ready(holding.options.mailQueue)).toBe(0);
@@ -104,12 +105,11 @@ describe.skipIf(!rabbitmqAvailable)("AMQP bridge, mail in", () => {
     ];
     for (const [body, ,] of bad) await client.send(options.mailQueue, body, { messageId: "m" });
     await client.send(options.mailQueue, { to: "ann", data: { ok: true } });
-    await eventually(() => intake.accepted.length === 1, "the good message");
-    const dead = await eventually(async () => {
+    await until(() => intake.accepted.length === 1, "the good message");
+    await until(() => {
       const stats = running.stats().mailDeadLettered;
       return stats.malformed + stats.too_large === bad.length;
     }, "every bad message dead-lettered");
-    expect(dead).toBe(true);
 
     const letters = await client.drain(options.deadLetterQueue);
     expect(letters).toHaveLength(bad.length);
@@ -137,7 +137,7 @@ describe.skipIf(!rabbitmqAvailable)("AMQP bridge, mail in", () => {
     }));
     const { options, bridge: running } = await bridge(undefined, intake);
     await client.send(options.mailQueue, { to: "ceo", data: { text: "hi" }, id: "f-1" });
-    await eventually(() => running.stats().mailDeadLettered.forbidden === 1, "the refusal");
+    await until(() => running.stats().mailDeadLettered.forbidden === 1, "the refusal");
     const [letter, ...others] = await client.drain(options.deadLetterQueue);
     expect(others).toEqual([]);
     expect(letter?.properties.headers?.["x-postoffice-code"]).toBe("forbidden");
@@ -156,7 +156,7 @@ describe.skipIf(!rabbitmqAvailable)("AMQP bridge, mail in", () => {
     });
     const { options, bridge: running } = await bridge(undefined, intake);
     await client.send(options.mailQueue, { to: "ann", data: { n: 1 }, id: "t-1" });
-    await eventually(() => intake.accepted.length === 1, "the third attempt");
+    await until(() => intake.accepted.length === 1, "the third attempt");
     await running.close();
     expect(intake.calls.map((call) => call.request.id)).toEqual(["t-1", "t-1", "t-1"]);
     expect(running.stats().mailRetries).toBe(2);
@@ -174,7 +174,7 @@ describe.skipIf(!rabbitmqAvailable)("AMQP bridge, mail in", () => {
       options.retry.maxAttempts = 3;
     }, intake);
     await client.send(options.mailQueue, { to: "ann", data: { n: 1 } });
-    await eventually(() => running.stats().mailDeadLettered.retries_exhausted === 1, "give-up");
+    await until(() => running.stats().mailDeadLettered.retries_exhausted === 1, "give-up");
     const [letter] = await client.drain(options.deadLetterQueue);
     expect(letter?.properties.headers?.["x-postoffice-code"]).toBe("retries_exhausted");
     expect(letter?.properties.headers?.["x-postoffice-attempts"]).toBe(3);
@@ -192,13 +192,13 @@ describe.skipIf(!rabbitmqAvailable)("AMQP bridge, mail in", () => {
     for (let n = 0; n < 20; n += 1) {
       await client.send(options.mailQueue, { to: "ann", data: { n }, id: `p-${n}` });
     }
-    await eventually(() => intake.pending.length === 4, "four messages at the intake");
+    await until(() => intake.pending.length === 4, "four messages at the intake");
     expect(await client.ready(options.mailQueue)).toBe(16);
     expect(intake.calls).toHaveLength(4);
 
     for (let round = 0; round < 20 && intake.accepted.length < 20; round += 1) {
       for (const call of intake.pending) call.settle(accept(call.request));
-      await eventually(
+      await until(
         () => intake.pending.length > 0 || intake.accepted.length === 20,
         "the next messages",
       );
@@ -206,6 +206,6 @@ describe.skipIf(!rabbitmqAvailable)("AMQP bridge, mail in", () => {
     expect(intake.accepted.map((request) => request.id).sort()).toEqual(
       Array.from({ length: 20 }, (_, n) => `p-${n}`).sort(),
     );
-    await eventually(() => running.stats().mailAccepted === 20, "twenty acknowledgements");
+    await until(() => running.stats().mailAccepted === 20, "twenty acknowledgements");
   });
 });

@@ -1,9 +1,9 @@
 import { connect } from "amqplib";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { rabbitmqAvailable, startRabbit, type TestRabbit } from "../support/rabbitmq-server.js";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { startRabbit, type TestRabbit } from "../support/rabbitmq-server.js";
+import { describeWith } from "../support/system-programs.js";
 
-// TODO: shared requires() helper
-describe.skipIf(!rabbitmqAvailable)("the test rabbitmq-server", () => {
+describeWith("rabbitmq-server", "the test rabbitmq-server", () => {
   let rabbit: TestRabbit;
   beforeAll(async () => {
     rabbit = await startRabbit();

@@ -1,23 +1,25 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { realpathSync } from "node:fs";
 import { mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect } from "amqplib";
 import { freePort } from "./child-server.js";
+import { programPath } from "./system-programs.js";
 
 /**
- * Debian's rabbitmq-server. `/usr/sbin/rabbitmq-server` is a wrapper that only root or the
- * `rabbitmq` user may run, and as root it switches to `rabbitmq`, who cannot write in our
- * temp directory: the script it wraps runs the node as whoever calls it.
+ * The script that runs a node as whoever calls it. Debian's `/usr/sbin/rabbitmq-server` is a
+ * wrapper that only root or the `rabbitmq` user may run, and as root it switches to
+ * `rabbitmq`, who cannot write in our temp directory: take the script it wraps.
  */
-const SERVER_SCRIPT =
-  process.env.POSTOFFICE_RABBITMQ_SERVER ?? "/usr/lib/rabbitmq/bin/rabbitmq-server";
-const EPMD = "/usr/bin/epmd";
-
-/** Whether this machine can start a test RabbitMQ (Debian's package `rabbitmq-server`). */
-export const rabbitmqAvailable = existsSync(SERVER_SCRIPT) && existsSync(EPMD);
+function serverScript(): string {
+  const found = programPath("rabbitmq-server");
+  return realpathSync(found).endsWith("rabbitmq-script-wrapper") ? DEBIAN_SCRIPT : found;
+}
+const DEBIAN_SCRIPT = "/usr/lib/rabbitmq/bin/rabbitmq-server";
+/** Erlang's name registry, from erlang-base (a dependency of rabbitmq-server). */
+const EPMD = "epmd";
 
 const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 30_000;
@@ -43,9 +45,11 @@ export interface TestRabbit {
  * name, AMQP port and distribution port (free ports), its own epmd on a free port (the
  * name registry every Erlang node needs; `ERL_EPMD_PORT` points the node at it), its own
  * configuration, data and log directory under a temp dir, no plugins, and no environment
- * file from /etc. Each test file starts one and destroys it afterwards.
+ * file from /etc. Each test file starts one and destroys it afterwards. For suites declared
+ * with `describeWith("rabbitmq-server", ...)`.
  */
 export async function startRabbit(): Promise<TestRabbit> {
+  const script = serverScript();
   const dir = await mkdtemp(join(tmpdir(), "postoffice-rabbitmq-"));
   const [port, distPort, epmdPort] = [await freePort(), await freePort(), await freePort()];
   const name = `postoffice-${process.pid}-${port}@localhost`;
@@ -86,13 +90,18 @@ export async function startRabbit(): Promise<TestRabbit> {
   const epmd = spawn(EPMD, ["-port", String(epmdPort), "-address", "127.0.0.1"], {
     stdio: "ignore",
   });
+  // Without epmd the node cannot start; its own error then says why, this one is kept for it.
+  let epmdError = "";
+  epmd.once("error", (error) => {
+    epmdError = ` (epmd: ${error.message})`;
+  });
   let node: ChildProcess | undefined;
 
   const launch = async (): Promise<number> => {
     const started = performance.now();
     const out = await open(logFile, "a");
     // Its own process group: the script runs the VM as a child, and a crash kills both.
-    const child = spawn(SERVER_SCRIPT, [], {
+    const child = spawn(script, [], {
       env,
       cwd: dir,
       detached: true,
@@ -101,7 +110,7 @@ export async function startRabbit(): Promise<TestRabbit> {
     await out.close();
     node = child;
     const exited = new Promise<never>((_, reject) => {
-      child.once("error", (error) => reject(new Error(`cannot run ${SERVER_SCRIPT}: ${error}`)));
+      child.once("error", (error) => reject(new Error(`cannot run ${script}: ${error}`)));
       child.once("exit", (code, signal) =>
         reject(new Error(`rabbitmq-server exited (${code ?? signal}) while starting`)),
       );
@@ -111,7 +120,7 @@ export async function startRabbit(): Promise<TestRabbit> {
     } catch (error) {
       await kill(child, "SIGKILL");
       const tail = (await readFile(logFile, "utf8").catch(() => "")).slice(-3000);
-      throw new Error(`${(error as Error).message}\n${tail}`);
+      throw new Error(`${(error as Error).message}${epmdError}\n${tail}`);
     }
     exited.catch(() => undefined);
     return Math.round(performance.now() - started);
