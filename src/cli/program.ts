@@ -1,5 +1,6 @@
 import { Command, type CommanderError } from "commander";
 import { registerBenchCommand } from "./bench-command.js";
+import { registerCheckCommand } from "./check-command.js";
 import { registerConfigCommand } from "./config-command.js";
 import { registerConnectCommand } from "./connect-command.js";
 import { EXIT } from "./exit-codes.js";
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerTokenCommand(program);
   registerConnectCommand(program);
   registerConfigCommand(program);
+  registerCheckCommand(program);
   registerGenconfigCommand(program);
   registerVersionCommand(program);
   registerBenchCommand(program);
