@@ -1,6 +1,4 @@
 import type { Command } from "commander";
-import { effectiveConfigJson, effectiveConfigYaml } from "./effective-config.js";
-import { loadConfigOrExit } from "./exit-codes.js";
 
 interface ConfigFlags {
   config?: string;
@@ -21,6 +19,8 @@ export function registerConfigCommand(program: Command): void {
     .option("-H, --host <host>", "as for start: the host flag")
     .option("--json", "as JSON: {files, config, sources} with each value's source by JSON pointer")
     .action(async (flags: ConfigFlags) => {
+      const { loadConfigOrExit } = await import("./load-config-or-exit.js");
+      const { effectiveConfigJson, effectiveConfigYaml } = await import("./effective-config.js");
       const loaded = await loadConfigOrExit(flags);
       process.stdout.write(
         flags.json

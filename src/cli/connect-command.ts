@@ -1,9 +1,6 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
-import { PostofficeClient } from "../client/index.js";
 import { EXIT } from "./exit-codes.js";
-import { reportingWebSocket } from "./reporting-websocket.js";
-import { runTerminalChat } from "./terminal-chat.js";
 
 interface ConnectFlags {
   url: string;
@@ -42,6 +39,13 @@ export function registerConnectCommand(program: Command): void {
       } catch {
         return usage(`error: --url is not a URL: ${flags.url}`);
       }
+      const [{ PostofficeClient }, { reportingWebSocket }, { runTerminalChat }] = await Promise.all(
+        [
+          import("../client/index.js"),
+          import("./reporting-websocket.js"),
+          import("./terminal-chat.js"),
+        ],
+      );
       const trouble: { last: string | undefined } = { last: undefined };
       const client = new PostofficeClient({
         url,

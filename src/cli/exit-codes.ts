@@ -1,7 +1,3 @@
-import { loadNodeConfig } from "../server/compose/load-node-config.js";
-import { ConfigError } from "../server/config/config-error.js";
-import type { ConfigFlags, LoadedConfig } from "../server/config/load-config.js";
-
 /**
  * Exit statuses of every `postoffice` command, after sysexits.h where it has a name for the
  * case; docs/operations.md ("Exit status") lists them, and the CLI tests check each.
@@ -32,17 +28,4 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 export function exitWith(code: ExitCode, message: string): never {
   process.stderr.write(`postoffice: ${message}\n`);
   process.exit(code);
-}
-
-/**
- * The configuration from the working directory, the environment and these flags; on a
- * configuration that does not validate, says why on stderr and exits EXIT.config.
- */
-export async function loadConfigOrExit(flags: ConfigFlags): Promise<LoadedConfig> {
-  try {
-    return await loadNodeConfig({ cwd: process.cwd(), env: process.env, flags });
-  } catch (error) {
-    if (error instanceof ConfigError) exitWith(EXIT.config, error.message);
-    throw error;
-  }
 }

@@ -2,9 +2,7 @@ import { writeFile } from "node:fs/promises";
 import { type Command, InvalidArgumentError } from "commander";
 import type { Config } from "../server/config/config.js";
 import { isPresetName, type PresetName, presets } from "../server/config/presets.js";
-import { validate } from "../server/config/validate-config.js";
 import { VERSION } from "../server/version.js";
-import { configTemplate } from "./config-template.js";
 import { EXIT, exitWith } from "./exit-codes.js";
 
 interface GenconfigFlags {
@@ -34,7 +32,8 @@ export function registerGenconfigCommand(program: Command): void {
       "none",
     )
     .action(async (flags: GenconfigFlags) => {
-      const text = configTemplate(valuesOf(flags.preset), header(flags.preset));
+      const { configTemplate } = await import("./config-template.js");
+      const text = configTemplate(await valuesOf(flags.preset), header(flags.preset));
       if (flags.out === undefined) {
         process.stdout.write(text);
         return;
@@ -55,7 +54,8 @@ export function registerGenconfigCommand(program: Command): void {
 }
 
 /** What a file that names this preset and sets nothing else would give. */
-function valuesOf(preset: PresetName): Config {
+async function valuesOf(preset: PresetName): Promise<Config> {
+  const { validate } = await import("../server/config/validate-config.js");
   return validate({ ...structuredClone(presets[preset]), preset } as Record<string, unknown>);
 }
 

@@ -1,8 +1,7 @@
 import cluster from "node:cluster";
 import { type Command, InvalidArgumentError } from "commander";
-import { createLogger } from "../server/log/logger.js";
-import { PostofficeNode } from "../server/node.js";
-import { EXIT, exitWith, loadConfigOrExit } from "./exit-codes.js";
+import type { PostofficeNode } from "../server/node.js";
+import { EXIT, exitWith } from "./exit-codes.js";
 import { listenFailure } from "./listen-failure.js";
 import { parseWorkers, runPrimary } from "./workers.js";
 
@@ -37,6 +36,12 @@ export function registerStartCommand(program: Command): void {
 }
 
 async function start(flags: StartFlags): Promise<void> {
+  // Loaded here, not with the command line: a usage error or --help should not pay for them.
+  const [{ loadConfigOrExit }, { createLogger }, { PostofficeNode }] = await Promise.all([
+    import("./load-config-or-exit.js"),
+    import("../server/log/logger.js"),
+    import("../server/node.js"),
+  ]);
   const { config, files } = await loadConfigOrExit(flags);
   const log = createLogger(config.log);
   const workers = flags.workers ?? 1;

@@ -1,9 +1,8 @@
 import { text } from "node:stream/consumers";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { CLOSE_CODES } from "../protocol/index.js";
-import { checkToken, type TokenCheck } from "./check-token.js";
-import { EXIT, exitWith, loadConfigOrExit } from "./exit-codes.js";
-import { mintToken, signingKey } from "./mint-token.js";
+import type { TokenCheck } from "./check-token.js";
+import { EXIT, exitWith } from "./exit-codes.js";
 
 interface TokenFlags {
   sub?: string;
@@ -68,6 +67,8 @@ export function registerTokenCommand(program: Command): void {
 }
 
 async function runMint(sub: string, flags: TokenFlags): Promise<void> {
+  const { loadConfigOrExit } = await import("./load-config-or-exit.js");
+  const { mintToken, signingKey } = await import("./mint-token.js");
   const loaded = await loadConfigOrExit({ config: flags.config });
   const key = await signingKey(loaded);
   if (!key.ok) exitWith(EXIT.config, key.why);
@@ -84,6 +85,8 @@ async function runMint(sub: string, flags: TokenFlags): Promise<void> {
 
 async function runCheck(given: string, configFile: string | undefined): Promise<number> {
   const token = given === "-" ? (await text(process.stdin)).trim() : given.trim();
+  const { loadConfigOrExit } = await import("./load-config-or-exit.js");
+  const { checkToken } = await import("./check-token.js");
   const loaded = await loadConfigOrExit({ config: configFile });
   const check = await checkToken(loaded, token);
   process.stdout.write(`${describeCheck(check, Date.now())}\n`);
