@@ -20,7 +20,8 @@
 //
 // Each server is its own process, started afresh for every scenario; the load comes from
 // generator processes (side-by-side/generator.mjs), never from this one. The server's CPU is
-// read from /proc, the generators' from their own process.cpuUsage().
+// read from /proc, the generators' from their own process.cpuUsage(). The generators read
+// each frame by scanning its bytes for the fields they need (`--parse full`: JSON.parse).
 //
 // With --url, the only server is the Postoffice at that URL, which this script neither starts
 // nor stops (`postoffice bench` runs it so): its users are signed with --secret (or

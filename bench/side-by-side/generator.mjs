@@ -10,6 +10,7 @@
 // the orchestrator's `stop`, by a per-role cap on what may be outstanding, and by
 // MAX_LIFETIME_MS for the whole process.
 /** @import { ClientKind, LoadClient } from "./clients/load-client.mjs" */
+/** @import { ParseMode } from "./clients/frame-reading.mjs" */
 /** @import { Command, GeneratorCommands, GeneratorMark, GeneratorMessage, OpenParams, Request, Role } from "./generator/protocol.mjs" */
 import { fdLimits, unreachable } from "../lib.mjs";
 import { openClient } from "./clients/open-client.mjs";
@@ -35,6 +36,8 @@ const target = {
   url: undefined,
   /** @type {string | undefined} */
   secret: undefined,
+  /** @type {ParseMode} */
+  parse: "light",
 };
 const tally = new Tally();
 /** @type {LoadClient[]} */
@@ -129,6 +132,7 @@ const handlers = {
     target.host = m.host;
     target.url = m.url;
     target.secret = m.secret;
+    target.parse = m.parse;
     const pad = "x".repeat(m.size);
     subscribers = new Subscribers(tally, (value) => send({ ev: "min", value }));
     publisher = new Publisher(pad);

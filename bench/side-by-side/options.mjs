@@ -3,6 +3,7 @@
 // starts. Options that do not fit stop the run with a message and exit status 64.
 /** @import { ParseArgsConfig } from "node:util" */
 /** @import { ServerKind } from "./servers.mjs" */
+/** @import { ParseMode } from "./clients/frame-reading.mjs" */
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
@@ -38,6 +39,7 @@ const SERVER_KINDS = ["postoffice", "ws", "socketio"];
  * @property {boolean} anonymous
  * @property {number | undefined} pid
  * @property {"wire" | "official"} sioClient
+ * @property {ParseMode} parse
  * @property {string} json "" for none
  * @property {string} markdown "" for none
  * @property {string | undefined} docs the page whose generated section the run rewrites
@@ -79,6 +81,7 @@ export function parseOptions(argv, scenarioNames, scenarioOptions) {
     anonymous: { type: "boolean", default: false },
     pid: { type: "string" },
     "sio-client": { type: "string", default: "wire" },
+    parse: { type: "string", default: "light" },
     json: { type: "string" },
     markdown: { type: "string" },
     docs: { type: "string" },
@@ -146,6 +149,8 @@ export function parseOptions(argv, scenarioNames, scenarioOptions) {
     .map((s) => s.trim());
   const unknownServer = servers.find((s) => !SERVER_KINDS.some((kind) => kind === s));
   if (unknownServer !== undefined) usage(`unknown server ${unknownServer}`);
+  const parse = text("parse");
+  if (parse !== "light" && parse !== "full") usage(`--parse is light or full (got ${parse})`);
   const sioClient = text("sio-client") === "official" ? "official" : "wire";
 
   const docs =
@@ -163,6 +168,7 @@ export function parseOptions(argv, scenarioNames, scenarioOptions) {
     anonymous,
     pid,
     sioClient,
+    parse,
     // A run against a server by URL writes no files unless asked to.
     json: text("json") ?? (byUrl !== undefined ? "" : `${ROOT}bench/results/side-by-side.json`),
     markdown:

@@ -77,7 +77,7 @@ export function renderMarkdown(report) {
   return [
     `Run of ${report.generatedAt.slice(0, 10)}${report.quick ? " (--quick)" : ""}: Node ${m.node}, ${m.cpus} cores (${m.cpuModel}), ` +
       `Postoffice ${m.postofficeVersion}, socket.io ${m.socketIoVersion}, ws ${m.wsVersion}; ` +
-      `${report.settings.generators} generator processes; ${report.seconds} s in all.`,
+      `${report.settings.generators} generator processes${parseNote(report)}; ${report.seconds} s in all.`,
     "↑ higher is better, ↓ lower is better; CPU is user + system time over the measured window.",
     "",
     table,
@@ -86,6 +86,14 @@ export function renderMarkdown(report) {
     ...refusedNotes(report),
   ].join("\n");
 }
+
+/**
+ * How the generators read frames, when not the default light scan (reports before `--parse`
+ * parsed every frame, and say nothing).
+ * @param {RunReport} report
+ */
+const parseNote = (report) =>
+  report.settings.parse === "full" ? " (every frame parsed in full)" : "";
 
 /**
  * One server by URL: its figures alone, no peers and no ratios.
@@ -107,7 +115,7 @@ function renderTargetMarkdown(report) {
   const lines = [
     `Run of ${report.generatedAt.slice(0, 10)}${report.quick ? " (--quick)" : ""} against ${t.url} ` +
       `(Postoffice ${t.version ?? "of unknown version"}, ${t.auth === "anonymous" ? "anonymous users" : "a JWT signed for each user"}); ` +
-      `load from Node ${m.node}, ${m.cpus} cores (${m.cpuModel}), ${report.settings.generators} generator processes; ${report.seconds} s in all.`,
+      `load from Node ${m.node}, ${m.cpus} cores (${m.cpuModel}), ${report.settings.generators} generator processes${parseNote(report)}; ${report.seconds} s in all.`,
     "↑ higher is better, ↓ lower is better; CPU is user + system time over the measured window. " +
       (cpuKnown
         ? `The server's CPU is read from /proc/${t.pid}.`

@@ -111,6 +111,7 @@ export class Run {
         url: server.url,
         secret: this.options.url === undefined ? SECRET : this.options.secret,
         size,
+        parse: this.options.parse,
       },
       connections,
     );

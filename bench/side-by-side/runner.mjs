@@ -67,6 +67,7 @@ export async function runSideBySide(options) {
       warmupSeconds: options.warmupMs / 1000,
       socketIoClient: options.sioClient === "wire" ? "wire protocol over ws" : "socket.io-client",
       sourceAddresses: run.spread ? "127.0.0.2–127.0.0.202" : "the system's",
+      parse: options.parse,
     },
   };
   let chosen = SCENARIOS.filter((s) => options.scenarios.includes(s.name));

@@ -1,10 +1,13 @@
 // A client of Postoffice or of the bare ws peer, which share the frame shapes: JSON frames on
-// a `ws` WebSocket, read as frame-reading.mjs says.
+// a `ws` WebSocket, read and written as `--parse` says (frame-reading.mjs, frame-writing.mjs).
 /** @import { IncomingMessage } from "node:http" */
+/** @import { ParseMode } from "./frame-reading.mjs" */
 /** @import { LoadClient, MessageBody } from "./load-client.mjs" */
 import WebSocket from "ws";
 import { unreachable } from "../../lib.mjs";
 import { FrameReading, readFrame } from "./frame-reading.mjs";
+import { scanFrame } from "./frame-scan.mjs";
+import { DataWriter } from "./frame-writing.mjs";
 import { ClientBase } from "./load-client.mjs";
 
 /** One reading for all the frames of this process: each is read and used in one call. */
@@ -12,13 +15,19 @@ const reading = new FrameReading();
 
 /** @implements {LoadClient} */
 export class FrameClient extends ClientBase {
+  #light;
+  #writer;
+
   /**
    * @param {string} url
    * @param {string[] | undefined} protocols
    * @param {string | undefined} localAddress
+   * @param {ParseMode} mode
    */
-  constructor(url, protocols, localAddress) {
+  constructor(url, protocols, localAddress, mode) {
     super();
+    this.#light = mode === "light";
+    this.#writer = new DataWriter(mode);
     this.ws = new WebSocket(url, protocols, { localAddress, perMessageDeflate: false });
     // A text message arrives as one Buffer (binaryType "nodebuffer").
     this.ws.on("message", (data) => this.frame(/** @type {Buffer} */ (data)));
@@ -52,7 +61,8 @@ export class FrameClient extends ClientBase {
   /** @param {Buffer} bytes */
   frame(bytes) {
     const r = reading;
-    const kind = readFrame(JSON.parse(bytes.toString()), r);
+    let kind = this.#light ? scanFrame(bytes, r) : "unread";
+    if (kind === "unread") kind = readFrame(JSON.parse(bytes.toString()), r);
     switch (kind) {
       case "room":
         this.onRoom?.(r);
@@ -95,7 +105,7 @@ export class FrameClient extends ClientBase {
    * @param {MessageBody} body
    */
   sendRoom(room, body) {
-    this.ws.send(JSON.stringify({ type: "message", data: { room, ...body } }));
+    this.ws.send(`{"type":"message","data":${this.#writer.data("room", room, body)}}`);
   }
 
   /**
@@ -104,12 +114,12 @@ export class FrameClient extends ClientBase {
    * @param {MessageBody} body
    */
   sendMail(to, n, body) {
-    this.ws.send(JSON.stringify({ type: "message", id: String(n), data: { to, ...body } }));
+    this.ws.send(`{"type":"message","id":"${n}","data":${this.#writer.data("to", to, body)}}`);
   }
 
   /** @param {number} seq */
   ack(seq) {
-    this.ws.send(JSON.stringify({ type: "ack", data: { seq } }));
+    this.ws.send(`{"type":"ack","data":{"seq":${seq}}}`);
   }
 
   close() {

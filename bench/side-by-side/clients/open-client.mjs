@@ -5,6 +5,7 @@
 // A refused connection rejects with what the server said: `HTTP 503 too_many_connections`
 // (an upgrade refused in HTTP, with the code of its JSON body) or `close 4401 …` (closed
 // before `welcome`).
+/** @import { ParseMode } from "./frame-reading.mjs" */
 /** @import { ClientKind, LoadClient } from "./load-client.mjs" */
 import { signToken } from "../../lib.mjs";
 import { FrameClient } from "./frame-client.mjs";
@@ -23,6 +24,7 @@ let socketIoClient;
  * @property {string} user
  * @property {string} [localAddress]
  * @property {string} [secret] to sign the user's JWT (kind "postoffice")
+ * @property {ParseMode} [parse] "light" unless said
  */
 
 /**
@@ -30,7 +32,7 @@ let socketIoClient;
  * @param {ClientOptions} options
  * @returns {Promise<LoadClient>}
  */
-async function create(kind, { host, url, user, localAddress, secret }) {
+async function create(kind, { host, url, user, localAddress, secret, parse = "light" }) {
   const postoffice = url ?? `ws://${host}/ws`;
   switch (kind) {
     case "postoffice":
@@ -38,20 +40,22 @@ async function create(kind, { host, url, user, localAddress, secret }) {
         postoffice,
         ["postoffice.v1", `bearer.${signToken(secret ?? "", user)}`],
         localAddress,
+        parse,
       );
     case "postoffice-anonymous": {
       const anonymous = new URL(postoffice);
       anonymous.searchParams.set("client_id", user);
-      return new FrameClient(anonymous.toString(), ["postoffice.v1"], localAddress);
+      return new FrameClient(anonymous.toString(), ["postoffice.v1"], localAddress, parse);
     }
     case "ws":
       return new FrameClient(
         `ws://${host}/ws?user=${encodeURIComponent(user)}`,
         undefined,
         localAddress,
+        parse,
       );
     case "socketio":
-      return new SocketIoWireClient(host, user, localAddress);
+      return new SocketIoWireClient(host, user, localAddress, parse);
     case "socketio-official":
       socketIoClient ??= import("socket.io-client");
       return new SocketIoOfficialClient(

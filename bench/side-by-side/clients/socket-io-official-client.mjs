@@ -1,5 +1,5 @@
 // A client of the Socket.IO peer through the official socket.io-client (`--sio-client
-// official`), which parses every packet itself. socket.io-client is a
+// official`), which parses every packet itself whatever `--parse` says. socket.io-client is a
 // devDependency: open-client.mjs imports it only for this kind, so that `postoffice bench`
 // runs with the production dependencies alone.
 /** @import { ManagerOptions, Socket, SocketOptions, io } from "socket.io-client" */

@@ -1,27 +1,37 @@
 // A client of the Socket.IO peer that speaks its wire protocol on a plain `ws` WebSocket
 // (Engine.IO 4, Socket.IO 5 packets such as `42["message",{…}]`, answering its pings): the
-// server sees what socket.io-client would send, and the generator reads the event's data
-// object as it does Postoffice's frames (frame-reading.mjs).
+// server sees what socket.io-client would send, and the generator reads and writes the event's
+// data object as it does Postoffice's frames (frame-reading.mjs, frame-writing.mjs).
+/** @import { ParseMode } from "./frame-reading.mjs" */
 /** @import { LoadClient, MessageBody } from "./load-client.mjs" */
 import WebSocket from "ws";
 import { FrameReading, readMessage } from "./frame-reading.mjs";
+import { scanMessage, startsWith } from "./frame-scan.mjs";
+import { DataWriter } from "./frame-writing.mjs";
 import { ClientBase } from "./load-client.mjs";
 
 const reading = new FrameReading();
 /** Acknowledgement ids of joins, apart from the generator's mail numbers. */
 const JOIN_ACKS = 1_000_000_000;
+const MESSAGE_EVENT = Buffer.from('42["message",');
+const WELCOME_EVENT = Buffer.from('42["welcome"');
 
 /** @implements {LoadClient} */
 export class SocketIoWireClient extends ClientBase {
   nextAck = JOIN_ACKS;
+  #light;
+  #writer;
 
   /**
    * @param {string} host
    * @param {string} user
    * @param {string | undefined} localAddress
+   * @param {ParseMode} mode
    */
-  constructor(host, user, localAddress) {
+  constructor(host, user, localAddress, mode) {
     super();
+    this.#light = mode === "light";
+    this.#writer = new DataWriter(mode);
     this.ws = new WebSocket(`ws://${host}/socket.io/?EIO=4&transport=websocket`, {
       localAddress,
       perMessageDeflate: false,
@@ -57,15 +67,23 @@ export class SocketIoWireClient extends ClientBase {
 
   /** @param {Buffer} bytes an event packet, `42[name, data]` */
   event(bytes) {
+    const r = reading;
+    if (this.#light) {
+      if (startsWith(bytes, MESSAGE_EVENT, 0)) {
+        const kind = scanMessage(bytes, MESSAGE_EVENT.length, r);
+        if (kind === "room") return this.onRoom?.(r);
+        if (kind === "mail") return this.onMail?.(r);
+      } else if (!startsWith(bytes, WELCOME_EVENT, 0)) return;
+    }
     const text = bytes.toString();
     const [name, data] = /** @type {[unknown, unknown]} */ (
       JSON.parse(text.slice(text.indexOf("[")))
     );
     if (name === "welcome") this.welcomed?.resolve();
     if (name !== "message") return;
-    const kind = readMessage(data, reading);
-    if (kind === "room") this.onRoom?.(reading);
-    else if (kind === "mail") this.onMail?.(reading);
+    const kind = readMessage(data, r);
+    if (kind === "room") this.onRoom?.(r);
+    else if (kind === "mail") this.onMail?.(r);
   }
 
   /** @param {string} room */
@@ -78,7 +96,7 @@ export class SocketIoWireClient extends ClientBase {
    * @param {MessageBody} body
    */
   sendRoom(room, body) {
-    this.ws.send(`42${JSON.stringify(["message", { room, ...body }])}`);
+    this.ws.send(`42["message",${this.#writer.data("room", room, body)}]`);
   }
 
   /**
@@ -87,12 +105,12 @@ export class SocketIoWireClient extends ClientBase {
    * @param {MessageBody} body
    */
   sendMail(to, n, body) {
-    this.ws.send(`42${n}${JSON.stringify(["message", { to, ...body }])}`);
+    this.ws.send(`42${n}["message",${this.#writer.data("to", to, body)}]`);
   }
 
   /** @param {number} seq */
   ack(seq) {
-    this.ws.send(`42${JSON.stringify(["ack", { seq }])}`);
+    this.ws.send(`42["ack",{"seq":${seq}}]`);
   }
 
   close() {

@@ -3,6 +3,7 @@
 // `error`); `min` is posted without a reply. Unsolicited events: `progress` while opening
 // connections, `min` as the slowest subscriber of the process gets further.
 /** @import { ClientKind } from "../clients/load-client.mjs" */
+/** @import { ParseMode } from "../clients/frame-reading.mjs" */
 /** @import { HistogramPairs } from "../histogram.mjs" */
 /** @import { Refusals } from "../report/refusals.mjs" */
 /** @import { ChurnPlan } from "./churn.mjs" */
@@ -23,6 +24,7 @@
  * @property {string | undefined} url
  * @property {string | undefined} secret
  * @property {number} size characters of padding in each body
+ * @property {ParseMode} parse
  */
 
 /**

@@ -19,6 +19,7 @@
  * @property {number} [warmupSeconds]
  * @property {string} [socketIoClient]
  * @property {string} [sourceAddresses]
+ * @property {string} [parse] how the generators read frames: light or full (--parse)
  */
 
 /**
