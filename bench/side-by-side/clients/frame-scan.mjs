@@ -18,8 +18,8 @@ const T = ascii(',"t":');
 const ROOM = ascii('"room":');
 const SEQ = ascii('"seq":');
 const REF = ascii('"ref":"');
-const STATUS_ACCEPTED = ascii('"status":"accepted"');
 const STATUS = ascii('"status":"');
+const ACCEPTED = ascii('accepted"');
 const QUOTE = 34;
 /** Where the last integer read by integerAt ends. */
 let integerEnd = 0;
@@ -121,7 +121,9 @@ export function scanMessage(bytes, from, r) {
 export function scanFrame(bytes, r) {
   if (startsWith(bytes, MESSAGE, 0)) return scanMessage(bytes, MESSAGE.length - 1, r);
   if (!startsWith(bytes, RECEIPT, 0)) return "unread";
-  if (bytes.indexOf(STATUS_ACCEPTED, RECEIPT.length) >= 0) {
+  const status = bytes.indexOf(STATUS, RECEIPT.length);
+  if (status < 0) return "unread";
+  if (startsWith(bytes, ACCEPTED, status + STATUS.length)) {
     const ref = bytes.indexOf(REF, RECEIPT.length);
     if (ref < 0) {
       // No ref at all (a room message's receipt), or one that is not a string: left in full.
@@ -135,7 +137,6 @@ export function scanFrame(bytes, r) {
     r.ref = value;
     return "accepted";
   }
-  if (bytes.indexOf(STATUS, RECEIPT.length) < 0) return "unread";
   const seq = integerAfter(bytes, SEQ, RECEIPT.length);
   if (seq === undefined) return "other";
   if (seq < 0) return "unread";
