@@ -2,6 +2,7 @@ import { connect } from "amqplib";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startRabbit, type TestRabbit } from "../support/rabbitmq-server.js";
 import { describeWith } from "../support/system-programs.js";
+import { until } from "../support/until.js";
 
 describeWith("rabbitmq-server", "the test rabbitmq-server", () => {
   let rabbit: TestRabbit;
@@ -25,10 +26,31 @@ describeWith("rabbitmq-server", "the test rabbitmq-server", () => {
     await rabbit.restart();
     console.log(`rabbitmq-server restarted in ${rabbit.startMs} ms`);
 
+    // Under load the node may take AMQP connections before it has recovered its queues: a
+    // passive check that fails closes its channel, so each look gets a new one.
     const again = await connect(rabbit.url);
-    const reader = await again.createChannel();
-    const message = await reader.get("kept", { noAck: true });
-    await again.close();
-    expect(message === false ? undefined : message.content.toString()).toBe("hello");
+    try {
+      await until(
+        async () => {
+          const probe = await again.createChannel();
+          probe.on("error", () => undefined);
+          return probe.checkQueue("kept").then(
+            async () => {
+              await probe.close();
+              return true;
+            },
+            () => false,
+          );
+        },
+        "the durable queue to be recovered",
+        15_000,
+        200,
+      );
+      const reader = await again.createChannel();
+      const message = await reader.get("kept", { noAck: true });
+      expect(message === false ? undefined : message.content.toString()).toBe("hello");
+    } finally {
+      await again.close();
+    }
   }, 90_000);
 });
