@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { SignJWT } from "jose";
+import { type Algorithm, createSigner } from "fast-jwt";
 import { loadOrCreateDevSecret } from "../server/auth/dev-secret.js";
 import { hmacKey } from "../server/auth/jwt-authenticator.js";
 import { usesDevSecret } from "../server/compose/authenticator.js";
@@ -62,15 +62,13 @@ async function mintToken(flags: TokenFlags): Promise<string> {
   const claims: Record<string, unknown> = { [jwt?.rolesClaim ?? "roles"]: flags.role };
   const userClaim = jwt?.userClaim ?? "sub";
   if (userClaim !== "sub") claims[userClaim] = flags.sub;
-  let token = new SignJWT(claims)
-    .setProtectedHeader({
-      alg: jwt?.algorithms?.find((alg) => alg.startsWith("HS")) ?? "HS256",
-      typ: "JWT",
-    })
-    .setSubject(flags.sub)
-    .setIssuedAt()
-    .setExpirationTime(Math.floor(Date.now() / 1000) + parseTtl(flags.ttl));
-  if (jwt?.issuer) token = token.setIssuer(jwt.issuer);
-  if (jwt?.audience) token = token.setAudience(jwt.audience);
-  return token.sign(hmacKey(secret));
+  const sign = createSigner({
+    key: Buffer.from(hmacKey(secret)),
+    algorithm: (jwt?.algorithms?.find((alg) => alg.startsWith("HS")) ?? "HS256") as Algorithm,
+    sub: flags.sub,
+    iss: jwt?.issuer || undefined,
+    aud: jwt?.audience || undefined,
+    expiresIn: parseTtl(flags.ttl) * 1000,
+  });
+  return sign(claims);
 }
