@@ -16,7 +16,7 @@ describe("JwtAuthenticator's cache of verified tokens", () => {
 
   it("refuses a remembered token once its exp and the leeway have passed", async () => {
     vi.useFakeTimers({ toFake: ["Date"] });
-    const jwt = new JwtAuthenticator({ secret, clockToleranceSec: 5 });
+    const jwt = new JwtAuthenticator({ secret, cacheSize: 100, clockToleranceSec: 5 });
     const token = await sign({ sub: "alice", exp: nowSec() + 60 });
     expect(jwt.authenticateSync({ token })).toMatchObject({ userId: "alice" });
     vi.advanceTimersByTime(60_000);
@@ -29,7 +29,7 @@ describe("JwtAuthenticator's cache of verified tokens", () => {
 
   it("accepts a token refused as not valid yet once its nbf comes: that refusal is not remembered", async () => {
     vi.useFakeTimers({ toFake: ["Date"] });
-    const jwt = new JwtAuthenticator({ secret, clockToleranceSec: 0 });
+    const jwt = new JwtAuthenticator({ secret, cacheSize: 100, clockToleranceSec: 0 });
     const token = await sign({ sub: "alice", nbf: nowSec() + 60 });
     expect(() => jwt.authenticateSync({ token })).toThrow(
       expect.objectContaining({ reason: "token_not_yet_valid" }),
@@ -39,7 +39,7 @@ describe("JwtAuthenticator's cache of verified tokens", () => {
   });
 
   it("gives each session its own copy of the claims of a remembered token", async () => {
-    const jwt = new JwtAuthenticator({ secret });
+    const jwt = new JwtAuthenticator({ secret, cacheSize: 100 });
     const token = await sign({ sub: "alice", team: "blue" });
     const first = await jwt.authenticate({ token });
     first.claims.team = "changed";
@@ -51,7 +51,7 @@ describe("JwtAuthenticator's cache of verified tokens", () => {
   });
 
   it("refuses a remembered bad signature again with the same reason", async () => {
-    const jwt = new JwtAuthenticator({ secret });
+    const jwt = new JwtAuthenticator({ secret, cacheSize: 100 });
     const forged = await new SignJWT({ sub: "mallory" })
       .setProtectedHeader({ alg: "HS256" })
       .sign(hmacKey("another-secret-entirely-for-signing"));

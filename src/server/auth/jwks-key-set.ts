@@ -51,7 +51,7 @@ interface SetKey {
  * whose key is known is checked without a promise. Keys live at most `maxAgeMs`; a token
  * naming a key the set lacks fetches it again at most once per `cooldownMs`; one fetch at a
  * time, bounded in time and size; a failed fetch is `auth_unavailable`. A key that leaves the
- * set leaves with its verifier, and so with every verdict cached for its tokens.
+ * set leaves with its verifier, and so with every verdict cached for its tokens [AUTH-6].
  */
 export class RemoteKeySet {
   readonly #url: URL;

@@ -24,7 +24,8 @@ export type VerifyToken = (token: string) => Record<string, unknown>;
  * it. Its cache is keyed by the token's digest and bounded in size; an accepted token is
  * remembered until its `exp` (plus leeway) at the latest, and never before its `nbf`. A
  * refusal is remembered too (a bad signature stays bad), except "not valid yet", which time
- * cures. The cache belongs to the key: a key that leaves a key set takes its verdicts along.
+ * cures. The cache belongs to the key: a key that leaves a key set takes its verdicts along
+ * [AUTH-6].
  */
 export function createTokenVerifier(
   key: string | Buffer,
