@@ -1,4 +1,4 @@
-import { SignJWT } from "jose";
+import { type Algorithm, createSigner } from "fast-jwt";
 import { loadOrCreateDevSecret } from "../server/auth/dev-secret.js";
 import { hmacKey } from "../server/auth/jwt-authenticator.js";
 import { usesDevSecret } from "../server/compose/authenticator.js";
@@ -58,24 +58,18 @@ export async function signingKey({ config, sources }: LoadedConfig): Promise<Sig
 }
 
 /** A JWT the configured authenticator accepts: claims where auth.jwt says, the first HS* alg. */
-export async function mintToken(
-  { config }: LoadedConfig,
-  secret: string,
-  request: MintRequest,
-): Promise<string> {
+export function mintToken({ config }: LoadedConfig, secret: string, request: MintRequest): string {
   const jwt = config.auth.jwt;
   const claims: Record<string, unknown> = { [jwt?.rolesClaim ?? "roles"]: request.roles };
   const userClaim = jwt?.userClaim ?? "sub";
   if (userClaim !== "sub") claims[userClaim] = request.sub;
-  let token = new SignJWT(claims)
-    .setProtectedHeader({
-      alg: jwt?.algorithms?.find((alg) => alg.startsWith("HS")) ?? "HS256",
-      typ: "JWT",
-    })
-    .setSubject(request.sub)
-    .setIssuedAt()
-    .setExpirationTime(Math.floor(Date.now() / 1000) + request.ttlSeconds);
-  if (jwt?.issuer) token = token.setIssuer(jwt.issuer);
-  if (jwt?.audience) token = token.setAudience(jwt.audience);
-  return token.sign(hmacKey(secret));
+  const sign = createSigner({
+    key: Buffer.from(hmacKey(secret)),
+    algorithm: (jwt?.algorithms?.find((alg) => alg.startsWith("HS")) ?? "HS256") as Algorithm,
+    sub: request.sub,
+    iss: jwt?.issuer || undefined,
+    aud: jwt?.audience || undefined,
+    expiresIn: request.ttlSeconds * 1000,
+  });
+  return sign(claims);
 }

@@ -72,7 +72,7 @@ async function runMint(sub: string, flags: TokenFlags): Promise<void> {
   const loaded = await loadConfigOrExit({ config: flags.config });
   const key = await signingKey(loaded);
   if (!key.ok) exitWith(EXIT.config, key.why);
-  const token = await mintToken(loaded, key.secret, {
+  const token = mintToken(loaded, key.secret, {
     sub,
     roles: flags.role,
     ttlSeconds: flags.ttl,

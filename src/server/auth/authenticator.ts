@@ -61,6 +61,14 @@ export interface Credentials {
  */
 export interface Authenticator {
   authenticate(credentials: Credentials): Promise<Identity>;
+  /**
+   * The same verdict without a promise, for authenticators that can often decide without
+   * I/O (static tokens, a JWT whose key is in memory): returns the identity or throws the
+   * AuthError that `authenticate` would reject with. Returns `undefined` when the answer needs
+   * I/O (a webhook call, a key set to fetch): then call `authenticate`. Never starts work that
+   * `authenticate` would repeat.
+   */
+  authenticateSync?(credentials: Credentials): Identity | undefined;
   /** Releases timers or connections (JWKS refresh, HTTP agents). */
   close?(): Promise<void>;
 }

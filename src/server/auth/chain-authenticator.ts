@@ -14,10 +14,9 @@ export class ChainAuthenticator implements Authenticator {
   }
 
   async authenticate(credentials: Credentials): Promise<Identity> {
-    if (credentials.token === "") {
-      throw new AuthError("token_missing", "no token was given");
-    }
-    for (const authenticator of this.#authenticators) {
+    const decided = this.#decideNow(credentials);
+    if (typeof decided !== "number") return decided;
+    for (const authenticator of this.#authenticators.slice(decided)) {
       try {
         return await authenticator.authenticate(credentials);
       } catch (error) {
@@ -25,6 +24,33 @@ export class ChainAuthenticator implements Authenticator {
         const refusal = toAuthError(error);
         if (refusal.reason !== "token_unknown") throw refusal;
       }
+    }
+    throw new AuthError("token_unknown", "no configured authenticator recognises the token");
+  }
+
+  authenticateSync(credentials: Credentials): Identity | undefined {
+    const decided = this.#decideNow(credentials);
+    return typeof decided === "number" ? undefined : decided;
+  }
+
+  /**
+   * The chain as far as it goes without I/O: an identity, a thrown refusal, or the index of
+   * the first authenticator that needs I/O to answer (the ones before it passed the token on).
+   */
+  #decideNow(credentials: Credentials): Identity | number {
+    if (credentials.token === "") {
+      throw new AuthError("token_missing", "no token was given");
+    }
+    for (const [index, authenticator] of this.#authenticators.entries()) {
+      let identity: Identity | undefined;
+      try {
+        identity = authenticator.authenticateSync?.(credentials);
+      } catch (error) {
+        const refusal = toAuthError(error);
+        if (refusal.reason !== "token_unknown") throw refusal;
+        continue;
+      }
+      return identity ?? index;
     }
     throw new AuthError("token_unknown", "no configured authenticator recognises the token");
   }

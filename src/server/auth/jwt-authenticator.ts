@@ -1,16 +1,15 @@
 import { createPublicKey, type KeyObject } from "node:crypto";
-import {
-  type CryptoKey,
-  createRemoteJWKSet,
-  decodeProtectedHeader,
-  errors,
-  importSPKI,
-  type JWTPayload,
-  type JWTVerifyGetKey,
-  jwtVerify,
-} from "jose";
 import { AuthError, type Authenticator, type Credentials } from "./authenticator.js";
 import type { Identity } from "./identity.js";
+import { DEFAULT_JWKS_LIMITS, type JwksLimits, RemoteKeySet } from "./jwks-key-set.js";
+import {
+  algorithmsForKey,
+  HMAC_ALGORITHMS,
+  JWKS_ALGORITHMS,
+  pinAlgorithms,
+} from "./jwt-algorithms.js";
+import { readHeader } from "./jwt-header.js";
+import { createTokenVerifier, type VerificationPolicy, type VerifyToken } from "./jwt-verifier.js";
 
 /** How to verify tokens: exactly one key source, given inline (not as a file). */
 export interface JwtAuthenticatorOptions {
@@ -32,18 +31,17 @@ export interface JwtAuthenticatorOptions {
   rolesClaim?: string;
   /** Leeway for `exp` and `nbf`; default 5 seconds. */
   clockToleranceSec?: number;
+  /**
+   * Verdicts remembered per key, by the token's digest; 0 = none. Default 1,000 for public
+   * keys, 0 for a secret: a miss costs a digest and an insertion (~4 µs), more than checking
+   * an HMAC, and an RSA or EC signature costs ten times that.
+   */
+  cacheSize?: number;
+  /** Longest a verdict is remembered; an acceptance never past its `exp`. Default 10 minutes. */
+  cacheTtlMs?: number;
+  /** With `jwksUrl`: deadlines, size cap, lifetime and rate of fetches of the key set. */
+  jwks?: Partial<JwksLimits>;
 }
-
-const HMAC_ALGORITHMS = ["HS256", "HS384", "HS512"];
-const RSA_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512"];
-const EC_ALGORITHMS: Record<string, string[]> = {
-  prime256v1: ["ES256"],
-  secp384r1: ["ES384"],
-  secp521r1: ["ES512"],
-};
-const EDDSA_ALGORITHMS = ["EdDSA", "Ed25519"];
-// A key set may hold any public key, but never a shared secret: publishing one would be a leak.
-const JWKS_ALGORITHMS = [...RSA_ALGORITHMS, "ES256", "ES384", "ES512", ...EDDSA_ALGORITHMS];
 
 // Three base64url segments; the signature may be empty so that `alg: none` is refused by name.
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
@@ -55,16 +53,21 @@ export function hmacKey(secret: string): Uint8Array {
 
 /**
  * Verifies JWTs signed with a shared secret (HS256/384/512), a PEM public key (RSA, EC,
- * Ed25519) or the keys of a JWKS URL. The accepted algorithms are pinned to what the key can verify, so
- * an HS256 token can never be checked against an RSA public key used as an HMAC secret.
+ * Ed25519) or the keys of a JWKS URL. The accepted algorithms are pinned to what the key can
+ * verify, so an HS256 token can never be checked against an RSA public key used as an HMAC
+ * secret.
+ *
+ * Verification is synchronous (fast-jwt on node:crypto) with a bounded cache of verdicts per
+ * key: `authenticateSync` answers without a promise whenever no key set has to be fetched.
  */
 export class JwtAuthenticator implements Authenticator {
   readonly #algorithms: readonly string[];
-  readonly #key: JWTVerifyGetKey;
-  readonly #options: JwtAuthenticatorOptions;
+  /** The one key's verifier (secret or PEM), or the key set that picks one per token. */
+  readonly #keys: VerifyToken | RemoteKeySet;
+  readonly #userClaim: string;
+  readonly #rolesClaim: string;
 
   constructor(options: JwtAuthenticatorOptions) {
-    this.#options = options;
     const sources = (["secret", "publicKey", "jwksUrl"] as const).filter(
       (name) => options[name] !== undefined && options[name] !== "",
     );
@@ -73,9 +76,33 @@ export class JwtAuthenticator implements Authenticator {
         `auth.jwt: set exactly one of secret, publicKey (or publicKeyFile), jwksUrl; got ${sources.length === 0 ? "none" : sources.join(", ")}`,
       );
     }
-    const { allowed, key } = keyFor(options);
-    this.#key = key;
-    this.#algorithms = pinAlgorithms(allowed, options.algorithms);
+    this.#userClaim = options.userClaim ?? "sub";
+    this.#rolesClaim = options.rolesClaim ?? "roles";
+    const policy: VerificationPolicy = {
+      issuer: options.issuer,
+      audience: options.audience,
+      clockToleranceMs: (options.clockToleranceSec ?? 5) * 1000,
+      cacheSize: options.cacheSize ?? (options.secret ? 0 : 1000),
+      cacheTtlMs: options.cacheTtlMs ?? 10 * 60_000,
+    };
+    if (options.secret) {
+      this.#algorithms = pinAlgorithms(HMAC_ALGORITHMS, options.algorithms);
+      const secret = Buffer.from(hmacKey(options.secret));
+      this.#keys = createTokenVerifier(secret, this.#algorithms, policy);
+    } else if (options.publicKey) {
+      const key = publicKeyOf(options.publicKey);
+      this.#algorithms = pinAlgorithms(
+        algorithmsForKey(key, "auth.jwt.publicKey"),
+        options.algorithms,
+      );
+      // The key as node:crypto read it, so that fast-jwt cannot read the PEM differently.
+      const spki = key.export({ type: "spki", format: "pem" }).toString();
+      this.#keys = createTokenVerifier(spki, this.#algorithms, policy);
+    } else {
+      this.#algorithms = pinAlgorithms(JWKS_ALGORITHMS, options.algorithms);
+      const limits = { ...DEFAULT_JWKS_LIMITS, ...options.jwks };
+      this.#keys = new RemoteKeySet(jwksUrl(options.jwksUrl), this.#algorithms, policy, limits);
+    }
   }
 
   /** The algorithms this authenticator accepts, after pinning to the key. */
@@ -83,56 +110,75 @@ export class JwtAuthenticator implements Authenticator {
     return this.#algorithms;
   }
 
-  async authenticate(credentials: Credentials): Promise<Identity> {
+  /**
+   * The verdict without a promise: an identity, or throws an AuthError. `undefined` only when
+   * the key set must be fetched first; `authenticate` does that.
+   */
+  authenticateSync(credentials: Credentials): Identity | undefined {
     const { token } = credentials;
     if (!JWT_SHAPE.test(token)) {
       throw new AuthError("token_unknown", "the token is not a JWT");
     }
-    this.#checkHeader(token);
-    let payload: JWTPayload;
-    try {
-      ({ payload } = await jwtVerify(token, this.#key, {
-        algorithms: [...this.#algorithms],
-        issuer: this.#options.issuer,
-        audience: this.#options.audience,
-        clockTolerance: this.#options.clockToleranceSec ?? 5,
-      }));
-    } catch (error) {
-      throw joseFailure(error);
-    }
-    return this.#identity(payload);
+    const keys = this.#keys;
+    if (typeof keys === "function") return this.#identity(keys(token));
+    const verify = this.#keyFor(keys, token, false);
+    return verify === undefined ? undefined : this.#identity(verify(token));
   }
 
-  #checkHeader(token: string): void {
-    let alg: unknown;
-    try {
-      ({ alg } = decodeProtectedHeader(token));
-    } catch (cause) {
-      throw new AuthError("token_malformed", "the JWT header is not valid base64url JSON", {
-        cause,
-      });
+  async authenticate(credentials: Credentials): Promise<Identity> {
+    const identity = this.authenticateSync(credentials);
+    if (identity !== undefined) return identity;
+    // Only a key set that had to be fetched (first use, too old, or a key it lacked) is here.
+    const keys = this.#keys as RemoteKeySet;
+    await keys.load();
+    const verify = this.#keyFor(keys, credentials.token, true) as VerifyToken;
+    return this.#identity(verify(credentials.token));
+  }
+
+  async close(): Promise<void> {
+    if (this.#keys instanceof RemoteKeySet) this.#keys.close();
+  }
+
+  /** The verifier of the key a token names; `undefined` while the set must be fetched. */
+  #keyFor(keys: RemoteKeySet, token: string, fetched: boolean): VerifyToken | undefined {
+    // The header is checked before a key is looked for: an HS256 token never fetches a set.
+    const { alg, kid } = readHeader(token, this.#algorithms);
+    const lookup = keys.find(alg, kid);
+    switch (lookup.kind) {
+      case "found":
+        return lookup.verify;
+      case "load":
+        if (!fetched) return undefined;
+        // Just fetched and still not there: the set does not have it.
+        throw new AuthError("token_signature_invalid", "no key of the JWKS matches the JWT");
+      case "missing":
+        throw new AuthError(
+          "token_signature_invalid",
+          `the JWT signature does not verify: ${lookup.why}`,
+        );
+      default: {
+        const unexpected: never = lookup;
+        throw new Error(`unexpected key lookup ${JSON.stringify(unexpected)}`);
+      }
     }
-    if (typeof alg !== "string") {
-      throw new AuthError("token_malformed", "the JWT header has no alg");
+  }
+
+  #identity(payload: Record<string, unknown>): Identity {
+    // fast-jwt checks `iat` only for a maximum age; jose refused one that is not a number.
+    if (payload.iat !== undefined && typeof payload.iat !== "number") {
+      throw new AuthError("token_claim_invalid", 'the JWT claim "iat" is invalid');
     }
-    // Checked before any key is touched: `none` and algorithm confusion stop here.
-    if (alg.toLowerCase() === "none" || !this.#algorithms.includes(alg)) {
+    const userId = payload[this.#userClaim];
+    if (typeof userId !== "string" || userId === "") {
       throw new AuthError(
-        "token_algorithm_forbidden",
-        `the JWT algorithm ${alg} is not accepted (accepted: ${this.#algorithms.join(", ")})`,
+        "token_user_missing",
+        `the JWT has no user id in claim "${this.#userClaim}"`,
       );
     }
-  }
-
-  #identity(payload: JWTPayload): Identity {
-    const userClaim = this.#options.userClaim ?? "sub";
-    const userId = payload[userClaim];
-    if (typeof userId !== "string" || userId === "") {
-      throw new AuthError("token_user_missing", `the JWT has no user id in claim "${userClaim}"`);
-    }
+    // A copy: the verified payload is shared with the cache and with later sessions.
     const identity: Identity = {
       userId,
-      roles: rolesFrom(payload[this.#options.rolesClaim ?? "roles"]),
+      roles: rolesFrom(payload[this.#rolesClaim]),
       claims: { ...payload },
       anonymous: false,
     };
@@ -148,140 +194,18 @@ export function rolesFrom(value: unknown): string[] {
   return [];
 }
 
-function keyFor(options: JwtAuthenticatorOptions): {
-  allowed: readonly string[];
-  key: JWTVerifyGetKey;
-} {
-  if (options.secret) {
-    const secret = hmacKey(options.secret);
-    // Given raw bytes, jose imports them afresh for every token: that was half of verifying.
-    const key = importedPerAlgorithm((alg) =>
-      crypto.subtle.importKey("raw", secret, { name: "HMAC", hash: `SHA-${alg.slice(2)}` }, false, [
-        "verify",
-      ]),
-    );
-    return { allowed: HMAC_ALGORITHMS, key };
-  }
-  if (options.publicKey) return publicKeyFor(options.publicKey);
-  let url: URL;
+function publicKeyOf(pem: string): KeyObject {
   try {
-    url = new URL(options.jwksUrl ?? "");
-  } catch (cause) {
-    throw new Error(`auth.jwt.jwksUrl: not a URL: ${options.jwksUrl}`, { cause });
-  }
-  return { allowed: JWKS_ALGORITHMS, key: createRemoteJWKSet(url) };
-}
-
-function publicKeyFor(pem: string): { allowed: readonly string[]; key: JWTVerifyGetKey } {
-  let keyObject: KeyObject;
-  try {
-    keyObject = createPublicKey({ key: pem, format: "pem" });
+    return createPublicKey({ key: pem, format: "pem" });
   } catch (cause) {
     throw new Error("auth.jwt.publicKey: not a PEM public key (SPKI)", { cause });
   }
-  const allowed = algorithmsForKey(keyObject);
-  return { allowed, key: importedPerAlgorithm((alg) => importSPKI(pem, alg)) };
 }
 
-/**
- * WebCrypto binds a key to one algorithm, so the key is imported once per algorithm seen
- * (the header's `alg` was checked against the pinned list before this is asked).
- */
-function importedPerAlgorithm(importFor: (alg: string) => Promise<CryptoKey>): JWTVerifyGetKey {
-  const imported = new Map<string, Promise<CryptoKey>>();
-  return (header) => {
-    const alg = header.alg ?? "";
-    let pending = imported.get(alg);
-    if (pending === undefined) {
-      pending = importFor(alg);
-      imported.set(alg, pending);
-    }
-    return pending;
-  };
-}
-
-function algorithmsForKey(key: KeyObject): readonly string[] {
-  const type = key.asymmetricKeyType;
-  const details = key.asymmetricKeyDetails ?? {};
-  switch (type) {
-    case "rsa":
-      if ((details.modulusLength ?? 0) < 2048) {
-        throw new Error("auth.jwt.publicKey: RSA keys must be 2048 bits or larger");
-      }
-      return RSA_ALGORITHMS;
-    case "ec": {
-      const algorithms = EC_ALGORITHMS[details.namedCurve ?? ""];
-      if (algorithms === undefined) {
-        throw new Error(`auth.jwt.publicKey: unsupported EC curve ${details.namedCurve}`);
-      }
-      return algorithms;
-    }
-    case "ed25519":
-      return EDDSA_ALGORITHMS;
-    default:
-      throw new Error(
-        `auth.jwt.publicKey: unsupported key type ${type}; use RSA, EC P-256/384/521 or Ed25519`,
-      );
+function jwksUrl(url: string | undefined): URL {
+  try {
+    return new URL(url ?? "");
+  } catch (cause) {
+    throw new Error(`auth.jwt.jwksUrl: not a URL: ${url}`, { cause });
   }
-}
-
-function pinAlgorithms(
-  allowed: readonly string[],
-  configured: readonly string[] | undefined,
-): readonly string[] {
-  if (configured === undefined) return allowed;
-  if (configured.length === 0) {
-    throw new Error(
-      "auth.jwt.algorithms: must not be empty (omit it to accept what the key allows)",
-    );
-  }
-  const refused = configured.filter((alg) => !allowed.includes(alg));
-  if (refused.length > 0) {
-    throw new Error(
-      `auth.jwt.algorithms: ${refused.join(", ")} cannot be used with the configured key (it allows ${allowed.join(", ")})`,
-    );
-  }
-  return [...new Set(configured)];
-}
-
-/** Maps a jose failure to a stable reason; anything unexpected is `auth_unavailable`. */
-function joseFailure(error: unknown): AuthError {
-  if (error instanceof AuthError) return error;
-  if (error instanceof errors.JWTExpired) {
-    return new AuthError("token_expired", "the JWT has expired", { cause: error });
-  }
-  if (error instanceof errors.JWTClaimValidationFailed) {
-    if (error.claim === "nbf" && error.reason === "check_failed") {
-      return new AuthError("token_not_yet_valid", "the JWT is not valid yet (nbf)", {
-        cause: error,
-      });
-    }
-    return new AuthError("token_claim_invalid", `the JWT claim "${error.claim}" is invalid`, {
-      cause: error,
-    });
-  }
-  if (
-    error instanceof errors.JWSSignatureVerificationFailed ||
-    error instanceof errors.JWKSNoMatchingKey ||
-    error instanceof errors.JWKSMultipleMatchingKeys
-  ) {
-    return new AuthError("token_signature_invalid", "the JWT signature does not verify", {
-      cause: error,
-    });
-  }
-  if (error instanceof errors.JOSEAlgNotAllowed) {
-    return new AuthError("token_algorithm_forbidden", error.message, { cause: error });
-  }
-  if (
-    error instanceof errors.JWSInvalid ||
-    error instanceof errors.JWTInvalid ||
-    error instanceof errors.JOSENotSupported
-  ) {
-    return new AuthError("token_malformed", `the JWT is malformed: ${error.message}`, {
-      cause: error,
-    });
-  }
-  // JWKS timeouts, network errors, non-200 key set answers, unusable keys: not the client's fault.
-  const detail = error instanceof Error ? error.message : String(error);
-  return new AuthError("auth_unavailable", `JWT verification failed: ${detail}`, { cause: error });
 }

@@ -19,22 +19,34 @@ export class LoggedAuthenticator implements Authenticator {
     try {
       return await this.inner.authenticate(credentials);
     } catch (error) {
-      const refusal = toAuthError(error);
-      if (!(error instanceof AuthError)) {
-        this.warnings.warn(
-          `authenticator_failed:${this.kind}`,
-          { authenticator: this.kind, err: error },
-          "authenticator failed unexpectedly",
-        );
-      } else if (refusal.reason === "auth_unavailable") {
-        this.warnings.warn(
-          `auth_unavailable:${this.kind}`,
-          { authenticator: this.kind, detail: refusal.message },
-          "authentication unavailable",
-        );
-      }
-      throw refusal;
+      throw this.#reported(error);
     }
+  }
+
+  authenticateSync(credentials: Credentials): Identity | undefined {
+    try {
+      return this.inner.authenticateSync?.(credentials);
+    } catch (error) {
+      throw this.#reported(error);
+    }
+  }
+
+  #reported(error: unknown): AuthError {
+    const refusal = toAuthError(error);
+    if (!(error instanceof AuthError)) {
+      this.warnings.warn(
+        `authenticator_failed:${this.kind}`,
+        { authenticator: this.kind, err: error },
+        "authenticator failed unexpectedly",
+      );
+    } else if (refusal.reason === "auth_unavailable") {
+      this.warnings.warn(
+        `auth_unavailable:${this.kind}`,
+        { authenticator: this.kind, detail: refusal.message },
+        "authentication unavailable",
+      );
+    }
+    return refusal;
   }
 
   async close(): Promise<void> {

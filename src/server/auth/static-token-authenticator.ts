@@ -32,6 +32,10 @@ export class StaticTokenAuthenticator implements Authenticator {
   }
 
   async authenticate(credentials: Credentials): Promise<Identity> {
+    return this.authenticateSync(credentials);
+  }
+
+  authenticateSync(credentials: Credentials): Identity {
     const entry = this.#byDigest.get(sha256(credentials.token));
     if (entry === undefined) {
       throw new AuthError("token_unknown", "the token is not one of the configured static tokens");

@@ -1,4 +1,5 @@
 import { AuthError } from "./authenticator.js";
+import { boundedText, describeFetchFailure, discardBody } from "./fetch-text.js";
 import type { Identity } from "./identity.js";
 import { rolesFrom } from "./jwt-authenticator.js";
 
@@ -32,39 +33,16 @@ export async function callWebhook(call: WebhookCall): Promise<Identity> {
       await discardBody(response);
       refusal(response.status);
     }
-    body = JSON.parse(await boundedText(response, call.maxBodyBytes));
+    body = JSON.parse(
+      await boundedText(response, call.maxBodyBytes, () => tooLong(call.maxBodyBytes)),
+    );
   } catch (cause) {
     if (cause instanceof AuthError) throw cause;
-    throw new AuthError("auth_unavailable", `auth webhook failed: ${describe(cause)}`, { cause });
+    throw new AuthError("auth_unavailable", `auth webhook failed: ${describeFetchFailure(cause)}`, {
+      cause,
+    });
   }
   return identityFrom(body);
-}
-
-/**
- * The body as text, read chunk by chunk and given up as soon as it is longer than `max`: an
- * endpoint that answers 300 MB costs `max` bytes, not 300 MB.
- */
-async function boundedText(response: Response, max: number): Promise<string> {
-  const declared = Number(response.headers.get("content-length") ?? Number.NaN);
-  if (declared > max) {
-    await discardBody(response);
-    throw tooLong(max);
-  }
-  const reader = response.body?.getReader();
-  if (reader === undefined) return "";
-  const chunks: Uint8Array[] = [];
-  let length = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    length += value.byteLength;
-    if (length > max) {
-      await reader.cancel().catch(() => undefined);
-      throw tooLong(max);
-    }
-    chunks.push(value);
-  }
-  return new TextDecoder("utf-8", { fatal: true }).decode(Buffer.concat(chunks));
 }
 
 function tooLong(max: number): AuthError {
@@ -99,17 +77,4 @@ function identityFrom(body: unknown): Identity {
         : {},
     anonymous: false,
   };
-}
-
-async function discardBody(response: Response): Promise<void> {
-  // Frees the connection. The status has already decided the answer, so a body that fails to
-  // drain changes nothing for the caller.
-  await response.body?.cancel().catch(() => undefined);
-}
-
-function describe(cause: unknown): string {
-  if (cause instanceof Error && cause.name === "TimeoutError") return "timed out";
-  if (!(cause instanceof Error)) return String(cause);
-  // undici says only "fetch failed"; the reason (ECONNREFUSED, ...) is one level down.
-  return cause.cause instanceof Error ? `${cause.message}: ${cause.cause.message}` : cause.message;
 }
