@@ -29,6 +29,7 @@ const { values: args } = parseArgs({
   },
 });
 // --dist: another build (a copy of an older dist/) to compare with.
+/** @param {string} path @returns {Promise<any>} a module of the build under --dist */
 const built = (path) => import(pathToFileURL(join(resolve(args.dist), path)).href);
 const { JwtAuthenticator } = await built("server/auth/jwt-authenticator.js");
 const { ChainAuthenticator } = await built("server/auth/chain-authenticator.js");
@@ -41,16 +42,20 @@ const ROUNDS = Math.max(1, Number(args.rounds));
 const WARM_UP = 500;
 const SECRET = "benchmark-secret-of-enough-length-for-hs256";
 
+/** @param {unknown} value */
 const b64url = (value) => Buffer.from(JSON.stringify(value)).toString("base64url");
 const now = Math.floor(Date.now() / 1000);
+/** @param {number} i */
 const claims = (i) => ({ sub: `user-${i}`, roles: ["member"], iat: now, exp: now + 3600 });
 
+/** @param {number} i */
 function hs256(i) {
   const head = `${b64url({ alg: "HS256", typ: "JWT" })}.${b64url(claims(i))}`;
   return `${head}.${createHmac("sha256", SECRET).update(head).digest("base64url")}`;
 }
 
 const rsa = generateKeyPairSync("rsa", { modulusLength: 2048 });
+/** @param {number} i */
 function rs256(i) {
   const head = `${b64url({ alg: "RS256", typ: "JWT" })}.${b64url(claims(i))}`;
   return `${head}.${createSign("RSA-SHA256").update(head).sign(rsa.privateKey).toString("base64url")}`;
@@ -59,6 +64,11 @@ function rs256(i) {
 /**
  * µs of CPU (user + system) and of wall time per verification of `tokens`, one after another.
  * `verify` returns a promise (awaited) or nothing (the synchronous path: no microtask at all).
+ * @typedef {(token: string) => Promise<unknown> | undefined | void} Verify
+ * @typedef {{ verifications: number, cpuMicros: number, wallMicros: number }} Measure
+ * @param {string[]} tokens
+ * @param {Verify} verify
+ * @returns {Promise<Measure>}
  */
 async function measure(tokens, verify) {
   // Warm up on tokens of the same shape, so that the JIT and the caches of keys are settled.
@@ -81,14 +91,21 @@ async function measure(tokens, verify) {
   };
 }
 
+/** @param {number} value */
 const round = (value) => Math.round(value * 100) / 100;
 
-/** `measure` over `ROUNDS` rounds, each with a fresh authenticator: best and median µs. */
+/**
+ * `measure` over `ROUNDS` rounds, each with a fresh authenticator: best and median µs.
+ * @param {() => Verify} makeVerify
+ * @param {string[]} tokens
+ */
 async function rounds(makeVerify, tokens) {
+  /** @type {Measure[]} */
   const runs = [];
   for (let r = 0; r < ROUNDS && performance.now() < DEADLINE; r++) {
     runs.push(await measure(tokens, makeVerify()));
   }
+  /** @param {"cpuMicros" | "wallMicros"} key */
   const pick = (key) => {
     const sorted = runs.map((run) => run[key]).sort((a, b) => a - b);
     return { best: sorted[0], median: sorted[Math.floor(sorted.length / 2)] };
@@ -106,9 +123,11 @@ function cases() {
   const rs = { publicKey: rsa.publicKey.export({ type: "spki", format: "pem" }) };
   // Fresh tokens: distinct payloads, so that no verified-token cache can answer. The first
   // WARM_UP are the warm-up's; the measured ones follow.
+  /** @param {(i: number) => string} sign @param {number} n */
   const fresh = (sign, n) => Array.from({ length: n + WARM_UP }, (_, i) => sign(i));
   const hsFresh = fresh(hs256, COUNT);
   const rsFresh = fresh(rs256, RSA_COUNT);
+  /** @param {string} token */
   const again = (token) => Array.from({ length: COUNT + WARM_UP }, () => token);
   return [
     { name: "fresh HS256", options: hs, tokens: hsFresh },
@@ -127,25 +146,26 @@ function cases() {
 }
 
 const QUIET = { warn() {} };
+/** @type {Record<string, Record<string, unknown>>} */
 const results = {};
 for (const { name, options, tokens } of cases()) {
   // A new authenticator each round: fresh tokens never meet a token verified before.
   results[name] = {
     promise: await rounds(() => {
       const jwt = new JwtAuthenticator(options);
-      return (token) => jwt.authenticate({ token });
+      return (/** @type {string} */ token) => jwt.authenticate({ token });
     }, tokens),
     // What the gateway calls: the chain of the composition root, around the logged JWT.
     chain: await rounds(() => {
       const logged = new LoggedAuthenticator("jwt", new JwtAuthenticator(options), QUIET);
       const chain = new ChainAuthenticator([logged]);
-      return (token) => chain.authenticate({ token });
+      return (/** @type {string} */ token) => chain.authenticate({ token });
     }, tokens),
   };
   if (typeof JwtAuthenticator.prototype.authenticateSync === "function") {
     results[name].sync = await rounds(() => {
       const jwt = new JwtAuthenticator(options);
-      return (token) => {
+      return (/** @type {string} */ token) => {
         if (jwt.authenticateSync({ token }) === undefined) throw new Error("not synchronous");
       };
     }, tokens);
