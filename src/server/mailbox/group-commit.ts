@@ -8,6 +8,23 @@ interface Pending {
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
+/** What the store does around each batch. */
+export interface CommitHooks {
+  /** First thing inside each batch's transaction (the write lock is held). */
+  begin(): void;
+  /** The batch's transaction failed and was rolled back: state derived during it is void. */
+  rolledBack(): void;
+  /**
+   * The batch is committed (written to the WAL): make it durable, or throw. Runs before any
+   * write of the batch resolves, so no receipt leaves before its commit is durable.
+   */
+  committed(writes: number): void;
+  /** Turns an error of the database into the error the writes reject with. */
+  wrapError(error: unknown): Error;
+  /** A write refused before it wrote anything (a full mailbox): it fails alone. */
+  isRefusal(error: unknown): boolean;
+}
+
 /**
  * Runs every write queued during one event-loop turn in a single transaction, so a durable
  * commit (one fsync) is shared by all of them [DELIVERY-1].
@@ -24,16 +41,16 @@ export class GroupCommit {
 
   constructor(
     db: Database,
-    private readonly wrapError: (error: unknown) => Error,
-    private readonly isRefusal: (error: unknown) => boolean,
+    private readonly hooks: CommitHooks,
   ) {
     this.runBatch = db.transaction((batch: Pending[]) => {
+      this.hooks.begin();
       const outcomes: Outcome[] = [];
       for (const pending of batch) {
         try {
           outcomes.push({ ok: true, value: pending.run() });
         } catch (error) {
-          if (!this.isRefusal(error)) throw error;
+          if (!this.hooks.isRefusal(error)) throw error;
           outcomes.push({ ok: false, error });
         }
       }
@@ -59,10 +76,20 @@ export class GroupCommit {
     if (batch.length === 0) return;
     let outcomes: Outcome[];
     try {
-      outcomes = this.runBatch(batch);
+      // IMMEDIATE: the write lock is taken first, so `begin` sees what other connections
+      // committed, and nothing can make the batch fail to upgrade a read lock halfway.
+      outcomes = this.runBatch.immediate(batch);
     } catch (error) {
-      const failure = this.wrapError(error);
-      for (const pending of batch) pending.reject(failure);
+      this.hooks.rolledBack();
+      this.rejectAll(batch, error);
+      return;
+    }
+    try {
+      this.hooks.committed(batch.length);
+    } catch (error) {
+      // Committed but not known to be durable: no write may be reported as done. A retried
+      // send finds its idempotency key and is answered then [DELIVERY-4].
+      this.rejectAll(batch, error);
       return;
     }
     batch.forEach((pending, i) => {
@@ -71,4 +98,9 @@ export class GroupCommit {
       else pending.reject(outcome?.error);
     });
   };
+
+  private rejectAll(batch: Pending[], error: unknown): void {
+    const failure = this.hooks.wrapError(error);
+    for (const pending of batch) pending.reject(failure);
+  }
 }
