@@ -22,85 +22,73 @@ export interface KeyRow {
   fingerprint: string;
 }
 
-export type SqliteStatements = ReturnType<typeof prepareStatements>;
-
-/** Every statement the SQLite store runs, prepared once. */
-export function prepareStatements(db: Database) {
-  const s = (sql: string): Statement => db.prepare(sql);
-  /** Keys of mail about to leave the log, still inside the window, moved to `sent`. */
-  const keepKeys = (where: string): Statement =>
-    s(
-      `INSERT INTO sent (sender, ref, mail_id, recipient, seq, ts, fingerprint, pos)
+/** Keys of mail about to leave the log, still inside the window, moved to `sent`. */
+const keepKeys = (where: string): string =>
+  `INSERT INTO sent (sender, ref, mail_id, recipient, seq, ts, fingerprint, pos)
        SELECT peer, ref, id, user, seq, ts, fingerprint, pos FROM log
        WHERE ${where} AND fingerprint IS NOT NULL AND ts > @keysAfter ORDER BY pos
        ON CONFLICT (sender, ref) DO UPDATE SET mail_id = excluded.mail_id,
          recipient = excluded.recipient, seq = excluded.seq, ts = excluded.ts,
          fingerprint = excluded.fingerprint, pos = excluded.pos
-       WHERE excluded.pos > sent.pos`,
-    );
-  return {
-    /** The one statement of a mail, and of a receipt. */
-    insert: s(
-      "INSERT INTO log (pos, user, seq, kind, id, peer, ts, body, ref, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    ),
-    /** The newest key of (sender, ref): the log's newest mail with it, or `sent`'s, by pos. */
-    latestKey: s(
-      `SELECT pos, id, recipient, seq, ts, fingerprint FROM (
+       WHERE excluded.pos > sent.pos`;
+
+/** Every statement the SQLite store runs. */
+const SQL = {
+  /** The one statement of a mail, and of a receipt. */
+  insert:
+    "INSERT INTO log (pos, user, seq, kind, id, peer, ts, body, ref, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+  /** The newest key of (sender, ref): the log's newest mail with it, or `sent`'s, by pos. */
+  latestKey: `SELECT pos, id, recipient, seq, ts, fingerprint FROM (
          SELECT * FROM (SELECT pos, id, user AS recipient, seq, ts, fingerprint FROM log
                         WHERE peer = @sender AND ref = @ref AND fingerprint IS NOT NULL
                         ORDER BY pos DESC LIMIT 1)
          UNION ALL
          SELECT pos, mail_id, recipient, seq, ts, fingerprint FROM sent WHERE sender = @sender AND ref = @ref)
        ORDER BY pos DESC LIMIT 1`,
-    ),
-    /** What a head is read from: the log's last sequence and the mailbox's positions. */
-    head: s(
-      `SELECT (SELECT max(seq) FROM log WHERE user = @user) AS top,
+  /** What a head is read from: the log's last sequence and the mailbox's positions. */
+  head: `SELECT (SELECT max(seq) FROM log WHERE user = @user) AS top,
               m.last_seq, m.acked_seq, m.read_seq
        FROM (SELECT 1) LEFT JOIN mailboxes AS m ON m.user = @user`,
-    ),
-    counts: s(
-      "SELECT count(*) AS entries, count(*) FILTER (WHERE kind = 'mail') AS mails FROM log WHERE user = ?",
-    ),
-    countRange: s(
-      "SELECT count(*) AS entries, count(*) FILTER (WHERE kind = 'mail') AS mails FROM log WHERE user = ? AND seq >= ? AND seq <= ?",
-    ),
-    savePosition: s(
-      `INSERT INTO mailboxes (user, last_seq, acked_seq, read_seq) VALUES (?, ?, ?, ?)
+  counts:
+    "SELECT count(*) AS entries, count(*) FILTER (WHERE kind = 'mail') AS mails FROM log WHERE user = ?",
+  countRange:
+    "SELECT count(*) AS entries, count(*) FILTER (WHERE kind = 'mail') AS mails FROM log WHERE user = ? AND seq >= ? AND seq <= ?",
+  savePosition: `INSERT INTO mailboxes (user, last_seq, acked_seq, read_seq) VALUES (?, ?, ?, ?)
        ON CONFLICT (user) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq),
          acked_seq = excluded.acked_seq, read_seq = excluded.read_seq`,
-    ),
-    /** A floor for the last sequence of a mailbox whose entries are deleted. */
-    saveLast: s(
-      `INSERT INTO mailboxes (user, last_seq) VALUES (?, ?)
+  /** A floor for the last sequence of a mailbox whose entries are deleted. */
+  saveLast: `INSERT INTO mailboxes (user, last_seq) VALUES (?, ?)
        ON CONFLICT (user) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq)`,
-    ),
-    readAfter: s(
-      "SELECT user, seq, kind, id, peer, ts, body, ref FROM log WHERE user = ? AND seq > ? AND ts > ? ORDER BY seq LIMIT ?",
-    ),
-    mailBetween: s(
-      "SELECT id, peer, ref FROM log WHERE user = ? AND seq > ? AND seq <= ? AND kind = 'mail' ORDER BY seq",
-    ),
-    oldestMail: s("SELECT seq FROM log WHERE user = ? AND kind = 'mail' ORDER BY seq LIMIT 1"),
-    /** The sequence of the entry that has `?` newer ones: compaction keeps those. */
-    seqWithNewer: s("SELECT seq FROM log WHERE user = ? ORDER BY seq DESC LIMIT 1 OFFSET ?"),
-    keepKeysOfRange: keepKeys("user = @user AND seq >= @from AND seq <= @upTo"),
-    deleteRange: s("DELETE FROM log WHERE user = ? AND seq >= ? AND seq <= ?"),
-    /** The oldest entries, by position: the TTL sweep's candidates. */
-    oldest: s("SELECT pos, user, seq, kind, ts FROM log ORDER BY pos LIMIT ?"),
-    keepKeysUpToPos: keepKeys("pos <= @pos"),
-    deleteUpToPos: s("DELETE FROM log WHERE pos <= ?"),
-    deleteSentBefore: s("DELETE FROM sent WHERE ts <= ?"),
-    lastPos: s(
-      "SELECT max(coalesce((SELECT max(pos) FROM log), 0), coalesce((SELECT max(pos) FROM sent), 0)) AS pos",
-    ),
-    waitingMailboxes: s(
-      `SELECT count(*) AS n FROM (
+  readAfter:
+    "SELECT user, seq, kind, id, peer, ts, body, ref FROM log WHERE user = ? AND seq > ? AND ts > ? ORDER BY seq LIMIT ?",
+  mailBetween:
+    "SELECT id, peer, ref FROM log WHERE user = ? AND seq > ? AND seq <= ? AND kind = 'mail' ORDER BY seq",
+  oldestMail: "SELECT seq FROM log WHERE user = ? AND kind = 'mail' ORDER BY seq LIMIT 1",
+  /** The sequence of the entry that has `?` newer ones: compaction keeps those. */
+  seqWithNewer: "SELECT seq FROM log WHERE user = ? ORDER BY seq DESC LIMIT 1 OFFSET ?",
+  keepKeysOfRange: keepKeys("user = @user AND seq >= @from AND seq <= @upTo"),
+  deleteRange: "DELETE FROM log WHERE user = ? AND seq >= ? AND seq <= ?",
+  /** The oldest entries, by position: the TTL sweep's candidates. */
+  oldest: "SELECT pos, user, seq, kind, ts FROM log ORDER BY pos LIMIT ?",
+  keepKeysUpToPos: keepKeys("pos <= @pos"),
+  deleteUpToPos: "DELETE FROM log WHERE pos <= ?",
+  deleteSentBefore: "DELETE FROM sent WHERE ts <= ?",
+  lastPos:
+    "SELECT max(coalesce((SELECT max(pos) FROM log), 0), coalesce((SELECT max(pos) FROM sent), 0)) AS pos",
+  waitingMailboxes: `SELECT count(*) AS n FROM (
          SELECT user, max(last) AS last FROM (
            SELECT user, max(seq) AS last FROM log GROUP BY user
            UNION ALL SELECT user, last_seq FROM mailboxes)
          GROUP BY user) AS b
        LEFT JOIN mailboxes AS m USING (user) WHERE b.last > coalesce(m.acked_seq, 0)`,
-    ),
-  };
+} as const;
+
+export type SqliteStatements = Record<keyof typeof SQL, Statement>;
+
+/** Every statement prepared once. */
+export function prepareStatements(db: Database): SqliteStatements {
+  const prepared: Partial<SqliteStatements> = {};
+  for (const [name, sql] of Object.entries(SQL))
+    prepared[name as keyof typeof SQL] = db.prepare(sql);
+  return prepared as SqliteStatements;
 }
