@@ -240,6 +240,8 @@ export class SqliteMessageStore implements MessageStore {
     >;
     for (const mail of mails) {
       const owner = this.head(mail.peer);
+      // Counted once, so that compaction sees a mailbox that grows with receipts alone.
+      if (owner.entries < 0) this.count(mail.peer, owner);
       const seq = owner.last + 1;
       this.sql.insert.run(
         this.nextPos,
@@ -255,7 +257,7 @@ export class SqliteMessageStore implements MessageStore {
       );
       this.nextPos += 1;
       owner.last = seq;
-      if (owner.entries >= 0) owner.entries += 1;
+      owner.entries += 1;
       out.push({
         kind: "receipt",
         owner: mail.peer,
