@@ -55,6 +55,11 @@ export class SqliteMessageStore implements MessageStore {
   private readonly fault = StopBeforeWalSync.fromEnv();
   /** The next log position: kept here, so that a position is never reused (see `sent`). */
   private nextPos = 0;
+  /**
+   * Entries below this position are durable. A replay reads only those: mail committed while
+   * its sync runs is not handed to anyone before its sender may be told `accepted`.
+   */
+  private durablePos = Number.MAX_SAFE_INTEGER;
   private dataVersion = 0;
 
   constructor(
@@ -81,16 +86,12 @@ export class SqliteMessageStore implements MessageStore {
     this.heads = new MailboxHeads(options.cachedMailboxes ?? 100_000);
     this.dataVersion = db.pragma("data_version", { simple: true }) as number;
     this.forget();
+    if (this.wal !== undefined) this.durablePos = this.nextPos;
     this.commits = new GroupCommit(db, {
-      begin: () => {
-        this.fault?.begin();
-        this.current();
-      },
+      begin: () => this.current(),
       rolledBack: () => this.forget(),
-      committed: (writes) => {
-        this.wal?.sync();
-        this.options.onCommit?.(writes, this.wal !== undefined);
-      },
+      committed: (writes) => this.options.onCommit?.(writes, this.wal !== undefined),
+      sync: this.wal && ((done) => this.sync(done)),
       wrapError: (error) =>
         new StoreError(`mailbox database write failed: ${String(error)}`, { cause: error }),
       isRefusal: (error) => error instanceof MailboxFullError,
@@ -112,7 +113,8 @@ export class SqliteMessageStore implements MessageStore {
       const head = this.current().get(userId);
       if (head !== undefined && afterSeq >= head.last) return [];
       const oldest = this.clock() - this.options.ttlMs;
-      return (this.sql.readAfter.all(userId, afterSeq, oldest, limit) as LogRow[]).map(toEntry);
+      const rows = this.sql.readAfter.all(userId, afterSeq, oldest, this.durablePos, limit);
+      return (rows as LogRow[]).map(toEntry);
     });
   }
 
@@ -154,9 +156,17 @@ export class SqliteMessageStore implements MessageStore {
   }
 
   async close(): Promise<void> {
-    this.commits.flush();
+    await this.commits.drain();
     this.db.close();
     this.wal?.close();
+  }
+
+  private sync(done: (error: Error | undefined) => void): void {
+    const upTo = this.nextPos;
+    (this.wal as WalSync).sync((error) => {
+      if (error === undefined) this.durablePos = Math.max(this.durablePos, upTo);
+      done(error);
+    });
   }
 
   /**

@@ -60,7 +60,7 @@ const SQL = {
   saveLast: `INSERT INTO mailboxes (user, last_seq) VALUES (?, ?)
        ON CONFLICT (user) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq)`,
   readAfter:
-    "SELECT user, seq, kind, id, peer, ts, body, ref FROM log WHERE user = ? AND seq > ? AND ts > ? ORDER BY seq LIMIT ?",
+    "SELECT user, seq, kind, id, peer, ts, body, ref FROM log WHERE user = ? AND seq > ? AND ts > ? AND pos < ? ORDER BY seq LIMIT ?",
   mailBetween:
     "SELECT id, peer, ref FROM log WHERE user = ? AND seq > ? AND seq <= ? AND kind = 'mail' ORDER BY seq",
   oldestMail: "SELECT seq FROM log WHERE user = ? AND kind = 'mail' ORDER BY seq LIMIT 1",

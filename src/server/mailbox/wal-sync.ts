@@ -1,4 +1,4 @@
-import { closeSync, fdatasyncSync, fsyncSync, openSync, writeSync } from "node:fs";
+import { closeSync, fdatasync, fsyncSync, openSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 
 /**
@@ -7,9 +7,10 @@ import { dirname } from "node:path";
  * The connection runs with SQLite's `synchronous = NORMAL`: a commit writes its pages to the
  * WAL, and SQLite syncs the WAL and the database only around checkpoints. FULL adds one sync
  * of the WAL after each commit; this class is that sync, done here rather than inside SQLite
- * so that it is counted, shared by every write of the group commit, and has a point between
- * the WAL write and its sync where a test can stop the process (`StopBeforeWalSync`).
- * Nobody may be told `accepted` before `sync` returns [DELIVERY-1].
+ * so that it runs off the event loop (libuv's thread pool), is counted, is shared by every
+ * write of the group commit, and has a point between the WAL write and its sync where a test
+ * can stop the process (`StopBeforeWalSync`). Nobody may be told `accepted` before `sync`
+ * calls back [DELIVERY-1].
  */
 export class WalSync {
   private readonly fd: number;
@@ -33,10 +34,13 @@ export class WalSync {
     }
   }
 
-  sync(): void {
+  /** fdatasync of the WAL: every commit made before this call is durable when `done` runs. */
+  sync(done: (error: Error | undefined) => void): void {
     this.fault?.beforeSync();
-    fdatasyncSync(this.fd);
-    this.syncs += 1;
+    fdatasync(this.fd, (error) => {
+      if (error === null) this.syncs += 1;
+      done(error ?? undefined);
+    });
   }
 
   close(): void {
@@ -46,9 +50,9 @@ export class WalSync {
 
 /**
  * TEST ONLY. With `POSTOFFICE_TEST_STOP_BEFORE_WAL_SYNC=N` in its environment, a node stops
- * itself (SIGSTOP) at the first group commit, after at least N mails, whose WAL is written but
- * not yet synced, after printing one JSON line on standard error:
- * `{"testFault":"stopped before WAL sync","mails":[ids of that commit's mail]}`. A crash test
+ * itself (SIGSTOP) at the first sync, after at least N mails, of a WAL written but not yet
+ * synced, after printing one JSON line on standard error:
+ * `{"testFault":"stopped before WAL sync","mails":[ids of the mail that sync would cover]}`. A crash test
  * then kills it there (test/delivery/wal-sync-crash.test.ts). Never set it in production.
  */
 export class StopBeforeWalSync {
@@ -62,11 +66,6 @@ export class StopBeforeWalSync {
     const value = env.POSTOFFICE_TEST_STOP_BEFORE_WAL_SYNC;
     if (value === undefined || value === "") return undefined;
     return new StopBeforeWalSync(Number(value));
-  }
-
-  /** A batch begins: what an earlier, rolled-back one held is not in this commit. */
-  begin(): void {
-    this.mails = [];
   }
 
   appended(mailId: string): void {
