@@ -17,6 +17,7 @@ import {
   StoreError,
   serializedBody,
 } from "./message-store.js";
+import { SqliteRetention } from "./sqlite-retention.js";
 import { migrate } from "./sqlite-schema.js";
 import {
   type KeyRow,
@@ -36,9 +37,6 @@ export interface SqliteOptions extends RetentionOptions {
   onCommit?: (writes: number, synced: boolean) => void;
 }
 
-/** Entries the TTL sweep deletes per group commit, so that a sweep never stalls the node. */
-const SWEEP_CHUNK = 2000;
-
 /**
  * Mailboxes in an embedded SQLite database (WAL), as one append-only log: a mail is one
  * INSERT, a receipt one INSERT. Each mailbox's last sequence and counts are kept in memory
@@ -51,6 +49,7 @@ export class SqliteMessageStore implements MessageStore {
   private readonly sql: SqliteStatements;
   private readonly commits: GroupCommit;
   private readonly heads: MailboxHeads;
+  private readonly retention: SqliteRetention;
   private readonly wal: WalSync | undefined;
   private readonly fault = StopBeforeWalSync.fromEnv();
   /** The next log position: kept here, so that a position is never reused (see `sent`). */
@@ -84,6 +83,7 @@ export class SqliteMessageStore implements MessageStore {
     }
     this.db = db;
     this.heads = new MailboxHeads(options.cachedMailboxes ?? 100_000);
+    this.retention = new SqliteRetention(this.sql, this.heads, options);
     this.dataVersion = db.pragma("data_version", { simple: true }) as number;
     this.forget();
     if (this.wal !== undefined) this.durablePos = this.nextPos;
@@ -139,15 +139,16 @@ export class SqliteMessageStore implements MessageStore {
   async expire(now: number): Promise<number> {
     let removed = 0;
     for (;;) {
-      const chunk = await this.commits.write(() => this.expireChunk(now));
+      const chunk = await this.commits.write(() => this.retention.expireChunk(now));
       removed += chunk.removed;
       if (chunk.done) break;
     }
     await this.commits.write(() => {
       this.sql.deleteSentBefore.run(now - this.options.idempotencyWindowMs);
     });
-    for (const userId of this.overgrown())
-      await this.commits.write(() => this.compact(userId, now));
+    const overgrown = this.retention.overgrown();
+    while (overgrown.length > 0)
+      await this.commits.write(() => this.retention.compactSome(overgrown, now));
     return removed;
   }
 
@@ -189,7 +190,7 @@ export class SqliteMessageStore implements MessageStore {
       }
     }
     const head = this.head(mail.to);
-    const dropped = this.makeRoom(mail.to, head, mail.ts);
+    const dropped = this.retention.makeRoom(mail.to, head, mail.ts);
     const seq = head.last + 1;
     const bodyJson = serializedBody(mail);
     const ref = mail.ref ?? null;
@@ -251,7 +252,7 @@ export class SqliteMessageStore implements MessageStore {
     for (const mail of mails) {
       const owner = this.head(mail.peer);
       // Counted once, so that compaction sees a mailbox that grows with receipts alone.
-      if (owner.entries < 0) this.count(mail.peer, owner);
+      if (owner.entries < 0) this.retention.count(mail.peer, owner);
       const seq = owner.last + 1;
       this.sql.insert.run(
         this.nextPos,
@@ -281,94 +282,6 @@ export class SqliteMessageStore implements MessageStore {
     }
   }
 
-  /**
-   * Room in a full mailbox: acknowledged entries go first; then the oldest mail is dropped,
-   * or the mail is refused. A refusal comes before anything is written (see GroupCommit).
-   */
-  private makeRoom(userId: string, head: MailboxHead, now: number): number {
-    if (head.mails < 0) this.count(userId, head);
-    if (head.mails < this.options.maxMessages) return 0;
-    const range = this.sql.countRange.get(userId, 1, head.acked) as { mails: number };
-    const full = head.mails - range.mails >= this.options.maxMessages;
-    if (full && this.options.overflow === "refuse")
-      throw new MailboxFullError(userId, this.options.maxMessages);
-    if (head.acked > 0) this.remove(userId, head, 1, head.acked, now);
-    if (!full) return 0;
-    const oldest = this.sql.oldestMail.get(userId) as { seq: number };
-    this.remove(userId, head, oldest.seq, oldest.seq, now);
-    return 1;
-  }
-
-  /**
-   * Deletes a mailbox's entries `from..upTo`, first keeping the idempotency keys of its mail
-   * still inside the window (in `sent`), so that a retry of evicted mail is still known.
-   */
-  private remove(userId: string, head: MailboxHead, from: number, upTo: number, now: number): void {
-    const counts = this.sql.countRange.get(userId, from, upTo) as {
-      entries: number;
-      mails: number;
-    };
-    if (counts.entries === 0) return;
-    const keysAfter = now - this.options.idempotencyWindowMs;
-    this.sql.keepKeysOfRange.run({ user: userId, from, upTo, keysAfter });
-    this.sql.deleteRange.run(userId, from, upTo);
-    head.mails -= counts.mails;
-    if (head.entries >= 0) head.entries -= counts.entries;
-  }
-
-  /** Deletes the oldest expired entries, at most SWEEP_CHUNK, in log order. */
-  private expireChunk(now: number): { removed: number; done: boolean } {
-    const oldest = now - this.options.ttlMs;
-    const rows = this.sql.oldest.all(SWEEP_CHUNK) as Array<
-      Pick<LogRow, "pos" | "user" | "seq" | "kind" | "ts">
-    >;
-    // The log is in order of writing, and so of time: the sweep stops at the first entry still
-    // young. (An entry written after the clock stepped back waits for the one before it.)
-    let expired = 0;
-    const lastSeqs = new Map<string, number>();
-    for (const row of rows) {
-      if (row.ts > oldest) break;
-      expired += 1;
-      lastSeqs.set(row.user, row.seq);
-      const head = this.heads.peek(row.user);
-      if (head === undefined) continue;
-      if (head.entries >= 0) head.entries -= 1;
-      if (row.kind === "mail" && head.mails >= 0) head.mails -= 1;
-    }
-    const last = rows[expired - 1];
-    if (last !== undefined) {
-      const keysAfter = now - this.options.idempotencyWindowMs;
-      this.sql.keepKeysUpToPos.run({ pos: last.pos, keysAfter });
-      this.sql.deleteUpToPos.run(last.pos);
-      // A mailbox left empty must not number from 1 again.
-      for (const [userId, seq] of lastSeqs) this.sql.saveLast.run(userId, seq);
-    }
-    return { removed: expired, done: expired < rows.length || rows.length < SWEEP_CHUNK };
-  }
-
-  /** Mailboxes in memory holding more than `maxMessages` entries, some acknowledged. */
-  private overgrown(): string[] {
-    const users: string[] = [];
-    for (const [userId, head] of this.heads.entries())
-      if (head.entries > this.options.maxMessages && head.acked > 0) users.push(userId);
-    return users;
-  }
-
-  /**
-   * Compaction: a mailbox keeps at most `maxMessages` entries of which any is acknowledged;
-   * receipts count here (they never make a mailbox refuse mail, but a sender's mailbox would
-   * otherwise grow with them until the TTL). Acknowledged entries go, oldest first.
-   */
-  private compact(userId: string, now: number): void {
-    const head = this.heads.peek(userId);
-    if (head === undefined || head.entries <= this.options.maxMessages) return;
-    const kept = this.sql.seqWithNewer.get(userId, this.options.maxMessages) as
-      | { seq: number }
-      | undefined;
-    if (kept === undefined) return;
-    this.remove(userId, head, 1, Math.min(head.acked, kept.seq), now);
-  }
-
   /** The head of a mailbox, read from the database if it is not in memory. */
   private head(userId: string): MailboxHead {
     const cached = this.heads.get(userId);
@@ -390,15 +303,9 @@ export class SqliteMessageStore implements MessageStore {
     return head;
   }
 
-  private count(userId: string, head: MailboxHead): void {
-    const counts = this.sql.counts.get(userId) as { entries: number; mails: number };
-    head.mails = counts.mails;
-    head.entries = counts.entries;
-  }
-
   /** The heads, emptied first if another connection wrote to the database since we last looked. */
   private current(): MailboxHeads {
-    const version = this.db.pragma("data_version", { simple: true }) as number;
+    const version = (this.sql.dataVersion.get() as { data_version: number }).data_version;
     if (version !== this.dataVersion) {
       this.dataVersion = version;
       this.forget();

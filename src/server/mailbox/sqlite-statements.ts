@@ -73,6 +73,8 @@ const SQL = {
   keepKeysUpToPos: keepKeys("pos <= @pos"),
   deleteUpToPos: "DELETE FROM log WHERE pos <= ?",
   deleteSentBefore: "DELETE FROM sent WHERE ts <= ?",
+  /** Changes when another connection commits (never for this one's own commits). */
+  dataVersion: "PRAGMA data_version",
   lastPos:
     "SELECT max(coalesce((SELECT max(pos) FROM log), 0), coalesce((SELECT max(pos) FROM sent), 0)) AS pos",
   waitingMailboxes: `SELECT count(*) AS n FROM (
