@@ -10,7 +10,9 @@
 // mails and senders their receipts every 50, as clients do; the sweep (expire, which also
 // compacts) runs every 10,000 mails, as a node runs it every minute. A mailbox keeps at most
 // `max-messages` entries of which any is acknowledged, so the log levels off at about
-// 2 × pairs × max-messages entries. Heads: `mailboxes` mailboxes with one waiting mail each,
+// 2 × pairs × max-messages entries. Every mail here has a `ref`: the key of mail that left the
+// log is kept (`sent`) for the idempotency window (24 h), so that part grows with the mail of
+// the last 24 h, as every key did before schema version 2. Heads: `mailboxes` mailboxes with one waiting mail each,
 // reopened, then every head read into memory.
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -84,13 +86,27 @@ try {
       const free = db.pragma("freelist_count", { simple: true });
       const pageSize = db.pragma("page_size", { simple: true });
       const entries = db.prepare("SELECT count(*) AS n FROM log").get().n;
+      const keys = db.prepare("SELECT count(*) AS n FROM sent").get().n;
+      // Bytes by table and index (SQLite's dbstat): the log with its two indexes, and the keys.
+      const bytes = Object.fromEntries(
+        db
+          .prepare("SELECT name, sum(pgsize) AS b FROM dbstat GROUP BY name")
+          .all()
+          .map((r) => [r.name, r.b]),
+      );
+      const logBytes = bytes.log + bytes.log_by_mailbox + bytes.log_by_key;
+      const keyBytes = (bytes.sent ?? 0) + (bytes.sent_by_ts ?? 0);
       db.close();
       sizes.push({
         mails: done,
         entries,
+        keptKeys: keys,
         fileMB: round((await bytesOf(file)) / 1e6, 2),
         usedMB: round(((pages - free) * pageSize) / 1e6, 2),
-        bytesPerEntry: Math.round(((pages - free) * pageSize) / entries),
+        logMB: round(logBytes / 1e6, 2),
+        keysMB: round(keyBytes / 1e6, 2),
+        bytesPerEntry: Math.round(logBytes / entries),
+        bytesPerKey: keys === 0 ? 0 : Math.round(keyBytes / keys),
       });
       log(`  ${JSON.stringify(sizes.at(-1))}`);
     }
