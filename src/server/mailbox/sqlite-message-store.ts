@@ -1,7 +1,7 @@
-import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import BetterSqlite3, { type Database } from "better-sqlite3";
 import type { JsonObject } from "../../protocol/index.js";
+import { makePrivateDir, makePrivateFile, tightenPrivateFile } from "../data-dir/private-modes.js";
 import { mailFingerprint } from "./fingerprint.js";
 import { GroupCommit } from "./group-commit.js";
 import { type MailboxHead, MailboxHeads } from "./mailbox-heads.js";
@@ -67,7 +67,11 @@ export class SqliteMessageStore implements MessageStore {
   ) {
     let db: Database | undefined;
     try {
-      mkdirSync(dirname(options.file), { recursive: true });
+      // Mail is nobody else's business: 0700 and 0600 whatever the umask, the database made
+      // before SQLite opens it (its -wal and -shm take its mode), older looser files tightened.
+      makePrivateDir(dirname(options.file));
+      makePrivateFile(options.file);
+      for (const suffix of ["-wal", "-shm", "-journal"]) tightenPrivateFile(options.file + suffix);
       db = new BetterSqlite3(options.file, { timeout: options.busyTimeoutMs });
       db.pragma("journal_mode = WAL");
       // FULL's sync of every commit is WalSync's, once per group commit (see wal-sync.ts).
