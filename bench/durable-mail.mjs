@@ -141,9 +141,13 @@ function commitFigures(before, after, seconds) {
   };
 }
 
-/** `strace -c` on the server for fsync and fdatasync; stop() resolves with their counts. */
+/**
+ * `strace -c -w` on the server for fsync and fdatasync; stop() resolves with their counts and
+ * their mean wall time (µs): how long the disk takes to make a commit durable.
+ */
 function straceSyncs(pid) {
-  const child = spawn("strace", ["-c", "-f", "-e", "trace=fsync,fdatasync", "-p", String(pid)], {
+  const args = ["-c", "-w", "-f", "-e", "trace=fsync,fdatasync", "-p", String(pid)];
+  const child = spawn("strace", args, {
     stdio: ["ignore", "ignore", "pipe"],
   });
   let text = "";
@@ -155,14 +159,19 @@ function straceSyncs(pid) {
     async stop() {
       child.kill("SIGINT");
       await exited;
-      const calls = (name) =>
-        Number(
-          new RegExp(
-            `^\\s*[\\d.]+\\s+[\\d.]+\\s+\\d+\\s+(\\d+)\\s+(?:\\d+\\s+)?${name}$`,
-            "m",
-          ).exec(text)?.[1] ?? 0,
-        );
-      return { fdatasync: calls("fdatasync"), fsync: calls("fsync") };
+      const row = (name) =>
+        new RegExp(
+          `^\\s*[\\d.]+\\s+[\\d.]+\\s+(\\d+)\\s+(\\d+)\\s+(?:\\d+\\s+)?${name}$`,
+          "m",
+        ).exec(text);
+      const calls = (name) => Number(row(name)?.[2] ?? 0);
+      const micros = (name) => Number(row(name)?.[1] ?? Number.NaN);
+      return {
+        fdatasync: calls("fdatasync"),
+        fsync: calls("fsync"),
+        fdatasyncUs: micros("fdatasync"),
+        fsyncUs: micros("fsync"),
+      };
     },
   };
 }
@@ -206,6 +215,13 @@ async function phase(server, perSecond) {
       : {
           straceFdatasyncPerSecond: Math.round(syscalls.fdatasync / seconds),
           straceFsyncPerSecond: Math.round(syscalls.fsync / seconds),
+          straceSyncMeanMs: round(
+            (syscalls.fdatasync * (syscalls.fdatasyncUs || 0) +
+              syscalls.fsync * (syscalls.fsyncUs || 0)) /
+              1000 /
+              Math.max(1, syscalls.fdatasync + syscalls.fsync),
+            1,
+          ),
         }),
   };
 }
@@ -247,6 +263,7 @@ async function measure(store) {
         : {
             satStraceFdatasyncPerSecond: saturated.straceFdatasyncPerSecond,
             satStraceFsyncPerSecond: saturated.straceFsyncPerSecond,
+            satStraceSyncMeanMs: saturated.straceSyncMeanMs,
           }),
     };
   } finally {

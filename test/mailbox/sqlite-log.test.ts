@@ -165,6 +165,8 @@ describe("SqliteMessageStore as an append log", () => {
     now = T;
     const store = fresh({ cachedMailboxes: 4, maxMessages: 3 });
     const users = Array.from({ length: 20 }, (_, i) => `u${i}`);
+    // Counted now, then kept up to date through heads that come and go.
+    expect(await store.waitingMailboxes()).toBe(0);
     for (let round = 1; round <= 3; round++)
       for (const user of users) await store.append(mail("alice", user, round));
     for (const user of users) expect(await seqs(store, user)).toEqual([1, 2, 3]);

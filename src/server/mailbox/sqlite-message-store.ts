@@ -60,6 +60,8 @@ export class SqliteMessageStore implements MessageStore {
    */
   private durablePos = Number.MAX_SAFE_INTEGER;
   private dataVersion = 0;
+  /** Mailboxes with entries not yet acknowledged; undefined until counted (after `forget`). */
+  private waiting: number | undefined;
 
   constructor(
     private readonly options: SqliteOptions,
@@ -156,8 +158,13 @@ export class SqliteMessageStore implements MessageStore {
     return removed;
   }
 
+  /** Counted in the database once, then kept up to date as heads move (see `moved`). */
   async waitingMailboxes(): Promise<number> {
-    return this.read(() => (this.sql.waitingMailboxes.get() as { n: number }).n);
+    return this.read(() => {
+      this.current();
+      this.waiting ??= (this.sql.waitingMailboxes.get() as { n: number }).n;
+      return this.waiting;
+    });
   }
 
   async close(): Promise<void> {
@@ -211,7 +218,7 @@ export class SqliteMessageStore implements MessageStore {
       fingerprint,
     );
     this.nextPos += 1;
-    head.last = seq;
+    this.moved(head, seq, head.acked);
     head.mails += 1;
     if (head.entries >= 0) head.entries += 1;
     this.fault?.appended(mail.id);
@@ -232,7 +239,7 @@ export class SqliteMessageStore implements MessageStore {
     const read = status === "read" && upTo > head.read;
     if (delivered) {
       this.receiptsFor(userId, head.acked, upTo, "delivered", now, receipts);
-      head.acked = upTo;
+      this.moved(head, head.last, upTo);
     }
     if (read) {
       this.receiptsFor(userId, head.read, upTo, "read", now, receipts);
@@ -271,7 +278,7 @@ export class SqliteMessageStore implements MessageStore {
         null,
       );
       this.nextPos += 1;
-      owner.last = seq;
+      this.moved(owner, seq, owner.acked);
       owner.entries += 1;
       out.push({
         kind: "receipt",
@@ -307,6 +314,14 @@ export class SqliteMessageStore implements MessageStore {
     return head;
   }
 
+  /** A head's last or acknowledged sequence changes: the count of waiting mailboxes follows. */
+  private moved(head: MailboxHead, last: number, acked: number): void {
+    if (this.waiting !== undefined)
+      this.waiting += Number(last > acked) - Number(head.last > head.acked);
+    head.last = last;
+    head.acked = acked;
+  }
+
   /** The heads, emptied first if another connection wrote to the database since we last looked. */
   private current(): MailboxHeads {
     const version = (this.sql.dataVersion.get() as { data_version: number }).data_version;
@@ -320,6 +335,7 @@ export class SqliteMessageStore implements MessageStore {
   /** Drops what memory holds about the database: it is read again on its next use. */
   private forget(): void {
     this.heads.clear();
+    this.waiting = undefined;
     this.nextPos = (this.sql.lastPos.get() as { pos: number }).pos + 1;
   }
 

@@ -77,12 +77,23 @@ const SQL = {
   dataVersion: "PRAGMA data_version",
   lastPos:
     "SELECT max(coalesce((SELECT max(pos) FROM log), 0), coalesce((SELECT max(pos) FROM sent), 0)) AS pos",
-  waitingMailboxes: `SELECT count(*) AS n FROM (
-         SELECT user, max(last) AS last FROM (
-           SELECT user, max(seq) AS last FROM log GROUP BY user
-           UNION ALL SELECT user, last_seq FROM mailboxes)
-         GROUP BY user) AS b
-       LEFT JOIN mailboxes AS m USING (user) WHERE b.last > coalesce(m.acked_seq, 0)`,
+  /**
+   * Mailboxes whose last sequence (log or floor) is past their acknowledged one. The log's
+   * mailboxes are visited by skipping from one user to the next in log_by_mailbox, one probe
+   * each, rather than by reading every entry.
+   */
+  waitingMailboxes: `WITH RECURSIVE users (user) AS (
+      SELECT (SELECT user FROM log ORDER BY user LIMIT 1)
+      UNION ALL
+      SELECT (SELECT user FROM log WHERE user > users.user ORDER BY user LIMIT 1)
+      FROM users WHERE users.user IS NOT NULL)
+    SELECT count(*) AS n FROM (
+      SELECT user, max(last) AS last FROM (
+        SELECT user, (SELECT max(seq) FROM log WHERE log.user = users.user) AS last
+        FROM users WHERE user IS NOT NULL
+        UNION ALL SELECT user, last_seq FROM mailboxes)
+      GROUP BY user) AS b
+    LEFT JOIN mailboxes AS m USING (user) WHERE b.last > coalesce(m.acked_seq, 0)`,
 } as const;
 
 export type SqliteStatements = Record<keyof typeof SQL, Statement>;
