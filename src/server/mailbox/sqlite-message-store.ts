@@ -33,16 +33,19 @@ export interface SqliteOptions extends RetentionOptions {
   busyTimeoutMs: number;
   /** Mailbox heads kept in memory, least recently used dropped first (default 100,000). */
   cachedMailboxes?: number;
-  /** Told after each durable group commit: how many writes (mail, acks, sweeps) it held. */
+  /**
+   * Told after each group commit: how many writes (mail, acks, sweeps) it held, and whether a
+   * WAL sync follows.
+   */
   onCommit?: (writes: number, synced: boolean) => void;
 }
 
 /**
  * Mailboxes in an embedded SQLite database (WAL), as one append-only log: a mail is one
  * INSERT, a receipt one INSERT. Each mailbox's last sequence and counts are kept in memory
- * (`MailboxHeads`, read back from the log on a miss). Writes are group-committed per
- * event-loop turn; with `synchronous: full` the WAL is synced once per group commit before any
- * append of it resolves [DELIVERY-1]. Deletes (TTL, compaction) run in chunks, in `expire`.
+ * (`MailboxHeads`, read back from the log on a miss). Writes are group-committed (GroupCommit);
+ * with `synchronous: full` the WAL is synced once per group commit, off the event loop, before
+ * any write of it resolves [DELIVERY-1]. Deletes (TTL, compaction) run in chunks, in `expire`.
  */
 export class SqliteMessageStore implements MessageStore {
   private readonly db: Database;
@@ -90,7 +93,7 @@ export class SqliteMessageStore implements MessageStore {
     this.db = db;
     this.heads = new MailboxHeads(options.cachedMailboxes ?? 100_000);
     this.retention = new SqliteRetention(this.sql, this.heads, options);
-    this.dataVersion = db.pragma("data_version", { simple: true }) as number;
+    this.dataVersion = (this.sql.dataVersion.get() as { data_version: number }).data_version;
     this.forget();
     if (this.wal !== undefined) this.durablePos = this.nextPos;
     this.commits = new GroupCommit(db, {
@@ -141,7 +144,7 @@ export class SqliteMessageStore implements MessageStore {
     return this.commits.write(() => this.ackNow(userId, seq, status, now));
   }
 
-  /** The TTL sweep in chunks of one group commit each, then compaction (see `compact`). */
+  /** The TTL sweep in chunks of one group commit each, then compaction (SqliteRetention). */
   async expire(now: number): Promise<number> {
     let removed = 0;
     for (;;) {
