@@ -77,7 +77,7 @@ describe("SqliteMessageStore on disk", () => {
     open(file, { synchronous: "normal" });
     const probe = new BetterSqlite3(file, { readonly: true });
     expect(probe.pragma("journal_mode", { simple: true })).toBe("wal");
-    expect(probe.pragma("user_version", { simple: true })).toBe(1);
+    expect(probe.pragma("user_version", { simple: true })).toBe(2);
     probe.close();
   });
 
@@ -145,7 +145,7 @@ describe("SqliteMessageStore on disk", () => {
     // A trigger makes the entry insert fail after the mailbox's sequence was taken.
     const db = new BetterSqlite3(file);
     db.exec(
-      "CREATE TRIGGER fail_n2 BEFORE INSERT ON entries WHEN NEW.body = '{\"n\":2}' BEGIN SELECT RAISE(ABORT, 'injected'); END",
+      "CREATE TRIGGER fail_n2 BEFORE INSERT ON log WHEN NEW.body = '{\"n\":2}' BEGIN SELECT RAISE(ABORT, 'injected'); END",
     );
     db.close();
     const results = await Promise.allSettled([store.append(mail(3)), store.append(mail(2))]);

@@ -14,6 +14,11 @@ import type { PresenceEntry } from "../rooms/redis-presence.js";
 import type { RoomLog } from "../rooms/room-log.js";
 import type { RedisMetrics } from "./redis-clients.js";
 
+/** What the mailbox store reports (SQLite: each group commit). */
+export interface StoreMetrics {
+  mailboxCommit(writes: number, synced: boolean): void;
+}
+
 /** A room that has said nothing for this long is forgotten in Redis (its numbering restarts). */
 const ROOM_IDLE_TTL_MS = 7 * 24 * 3600 * 1000;
 
@@ -40,7 +45,7 @@ export interface Backends {
 export async function buildBackends(
   config: Config,
   log: Logger,
-  metrics: RedisMetrics,
+  metrics: RedisMetrics & StoreMetrics,
   onRedisStatus: (up: boolean) => void,
 ): Promise<Backends> {
   const onHandlerError = (error: unknown, topic: string): void => {
@@ -48,7 +53,7 @@ export async function buildBackends(
   };
   const { url, keyPrefix, presenceTtlMs } = config.redis;
   if (url === "") {
-    const store = await pickStore(config, undefined);
+    const store = await pickStore(config, undefined, metrics);
     return {
       store,
       broker: new MemoryBroker(onHandlerError),
@@ -71,7 +76,7 @@ export async function buildBackends(
   const clients = new RedisClients({ url, log, metrics });
   clients.onChange(onRedisStatus);
   const { connect } = clients;
-  const store = await pickStore(config, connect);
+  const store = await pickStore(config, connect, metrics);
   const broker = new RedisBroker({ connect, keyPrefix, onHandlerError });
   const presence = new RedisPresence({ connect, keyPrefix, ttlMs: presenceTtlMs });
   const roomLog = new RedisRoomLog({ connect, keyPrefix, idleTtlMs: ROOM_IDLE_TTL_MS });
@@ -93,6 +98,7 @@ export async function buildBackends(
 async function pickStore(
   config: Config,
   connect: RedisConnector | undefined,
+  metrics: StoreMetrics,
 ): Promise<MessageStore> {
   const { store: kind, maxMessages, overflow, ttlMs, idempotencyWindowMs, sqlite } = config.mailbox;
   const retention = { maxMessages, overflow, ttlMs, idempotencyWindowMs };
@@ -101,7 +107,8 @@ async function pickStore(
       return new MemoryMessageStore(retention);
     case "sqlite": {
       const file = isAbsolute(sqlite.file) ? sqlite.file : join(config.server.dataDir, sqlite.file);
-      return new SqliteMessageStore({ ...retention, ...sqlite, file });
+      const onCommit = (writes: number, synced: boolean) => metrics.mailboxCommit(writes, synced);
+      return new SqliteMessageStore({ ...retention, ...sqlite, file, onCommit });
     }
     case "redis": {
       if (connect === undefined) throw new Error('mailbox.store "redis" needs redis.url');

@@ -1,9 +1,10 @@
 import { dirname } from "node:path";
-import BetterSqlite3, { type Database, type Statement } from "better-sqlite3";
+import BetterSqlite3, { type Database } from "better-sqlite3";
 import type { JsonObject } from "../../protocol/index.js";
 import { makePrivateDir, makePrivateFile, tightenPrivateFile } from "../data-dir/private-modes.js";
 import { mailFingerprint } from "./fingerprint.js";
 import { GroupCommit } from "./group-commit.js";
+import { type MailboxHead, MailboxHeads } from "./mailbox-heads.js";
 import {
   type AppendResult,
   type MailboxEntry,
@@ -12,74 +13,103 @@ import {
   type MessageStore,
   type NewMail,
   type RetentionOptions,
-  type StoredMail,
   type StoredReceipt,
   StoreError,
   serializedBody,
 } from "./message-store.js";
+import { SqliteRetention } from "./sqlite-retention.js";
 import { migrate } from "./sqlite-schema.js";
+import {
+  type KeyRow,
+  type LogRow,
+  prepareStatements,
+  type SqliteStatements,
+} from "./sqlite-statements.js";
+import { StopBeforeWalSync, WalSync } from "./wal-sync.js";
 
 export interface SqliteOptions extends RetentionOptions {
   file: string;
   synchronous: "full" | "normal";
   busyTimeoutMs: number;
-}
-
-interface EntryRow {
-  user: string;
-  seq: number;
-  kind: "mail" | "receipt";
-  id: string;
-  sender: string;
-  recipient: string;
-  ts: number;
-  body: string | null;
-  ref: string | null;
-  status: "delivered" | "read" | null;
-}
-
-interface MailboxRow {
-  last_seq: number;
-  acked_seq: number;
-  read_seq: number;
-  mail_count: number;
+  /** Mailbox heads kept in memory, least recently used dropped first (default 100,000). */
+  cachedMailboxes?: number;
+  /**
+   * Told after each group commit: how many writes (mail, acks, sweeps) it held, and whether a
+   * WAL sync follows.
+   */
+  onCommit?: (writes: number, synced: boolean) => void;
 }
 
 /**
- * Mailboxes in an embedded SQLite database (WAL). Writes are group-committed per event-loop
- * turn; with `synchronous: full` a mail is on disk before its append resolves [DELIVERY-1].
+ * Mailboxes in an embedded SQLite database (WAL), as one append-only log: a mail is one
+ * INSERT, a receipt one INSERT. Each mailbox's last sequence and counts are kept in memory
+ * (`MailboxHeads`, read back from the log on a miss). Writes are group-committed (GroupCommit);
+ * with `synchronous: full` the WAL is synced once per group commit, off the event loop, before
+ * any write of it resolves [DELIVERY-1]. Deletes (TTL, compaction) run in chunks, in `expire`.
  */
 export class SqliteMessageStore implements MessageStore {
   private readonly db: Database;
+  private readonly sql: SqliteStatements;
   private readonly commits: GroupCommit;
-  private readonly sql: ReturnType<typeof prepare>;
+  private readonly heads: MailboxHeads;
+  private readonly retention: SqliteRetention;
+  private readonly wal: WalSync | undefined;
+  private readonly fault = StopBeforeWalSync.fromEnv();
+  /** The next log position: kept here, so that a position is never reused (see `sent`). */
+  private nextPos = 0;
+  /**
+   * Entries below this position are durable. A replay reads only those: mail committed while
+   * its sync runs is not handed to anyone before its sender may be told `accepted`.
+   */
+  private durablePos = Number.MAX_SAFE_INTEGER;
+  private dataVersion = 0;
+  /** Mailboxes with entries not yet acknowledged; undefined until counted (after `forget`). */
+  private waiting: number | undefined;
 
   constructor(
     private readonly options: SqliteOptions,
     private readonly clock: () => number = Date.now,
   ) {
+    let db: Database | undefined;
     try {
       // Mail is nobody else's business: 0700 and 0600 whatever the umask, the database made
       // before SQLite opens it (its -wal and -shm take its mode), older looser files tightened.
       makePrivateDir(dirname(options.file));
       makePrivateFile(options.file);
       for (const suffix of ["-wal", "-shm", "-journal"]) tightenPrivateFile(options.file + suffix);
-      this.db = new BetterSqlite3(options.file, { timeout: options.busyTimeoutMs });
-      this.db.pragma("journal_mode = WAL");
-      this.db.pragma(`synchronous = ${options.synchronous === "full" ? "FULL" : "NORMAL"}`);
-      migrate(this.db);
-      this.sql = prepare(this.db);
+      db = new BetterSqlite3(options.file, { timeout: options.busyTimeoutMs });
+      db.pragma("journal_mode = WAL");
+      // FULL's sync of every commit is WalSync's, once per group commit (see wal-sync.ts).
+      db.pragma("synchronous = NORMAL");
+      migrate(db);
+      this.sql = prepareStatements(db);
+      this.wal = options.synchronous === "full" ? new WalSync(options.file, this.fault) : undefined;
     } catch (error) {
+      db?.close();
       throw new StoreError(`cannot open the mailbox database ${options.file}: ${String(error)}`, {
         cause: error,
       });
     }
-    this.commits = new GroupCommit(
-      this.db,
-      (error) =>
+    this.db = db;
+    this.heads = new MailboxHeads(options.cachedMailboxes ?? 100_000);
+    this.retention = new SqliteRetention(this.sql, this.heads, options);
+    this.dataVersion = (this.sql.dataVersion.get() as { data_version: number }).data_version;
+    this.forget();
+    if (this.wal !== undefined) this.durablePos = this.nextPos;
+    this.commits = new GroupCommit(db, {
+      begin: () => this.current(),
+      rolledBack: () => this.forget(),
+      committed: (writes) => this.options.onCommit?.(writes, this.wal !== undefined),
+      sync: this.wal && ((done) => this.sync(done)),
+      wrapError: (error) =>
         new StoreError(`mailbox database write failed: ${String(error)}`, { cause: error }),
-      (error) => error instanceof MailboxFullError,
-    );
+      isRefusal: (error) => error instanceof MailboxFullError,
+    });
+  }
+
+  /** fdatasync calls made so far (0 with `synchronous: normal`). */
+  get walSyncs(): number {
+    return this.wal?.syncs ?? 0;
   }
 
   append(mail: NewMail): Promise<AppendResult> {
@@ -87,15 +117,22 @@ export class SqliteMessageStore implements MessageStore {
   }
 
   async readAfter(userId: string, afterSeq: number, limit: number): Promise<MailboxEntry[]> {
-    const rows = this.read(() =>
-      this.sql.readAfter.all(userId, afterSeq, this.clock() - this.options.ttlMs, limit),
-    ) as EntryRow[];
-    return rows.map(toEntry);
+    return this.read(() => {
+      // A session that has everything (most connects) costs no query.
+      const head = this.current().get(userId);
+      if (head !== undefined && afterSeq >= head.last) return [];
+      const oldest = this.clock() - this.options.ttlMs;
+      const rows = this.sql.readAfter.all(userId, afterSeq, oldest, this.durablePos, limit);
+      return (rows as LogRow[]).map(toEntry);
+    });
   }
 
   async position(userId: string): Promise<MailboxPosition> {
-    const row = this.read(() => this.sql.mailbox.get(userId)) as MailboxRow | undefined;
-    return { last: row?.last_seq ?? 0, acked: row?.acked_seq ?? 0, read: row?.read_seq ?? 0 };
+    return this.read(() => {
+      this.current();
+      const { last, acked, read } = this.head(userId);
+      return { last, acked, read };
+    });
   }
 
   ack(
@@ -107,106 +144,111 @@ export class SqliteMessageStore implements MessageStore {
     return this.commits.write(() => this.ackNow(userId, seq, status, now));
   }
 
-  expire(now: number): Promise<number> {
-    return this.commits.write(() => {
-      const oldest = now - this.options.ttlMs;
-      for (const row of this.sql.expiredMailCounts.all(oldest) as Array<{
-        user: string;
-        n: number;
-      }>) {
-        this.sql.addMailCount.run(-row.n, row.user);
-      }
-      const removed = this.sql.deleteExpired.run(oldest).changes;
+  /** The TTL sweep in chunks of one group commit each, then compaction (SqliteRetention). */
+  async expire(now: number): Promise<number> {
+    let removed = 0;
+    for (;;) {
+      const chunk = await this.commits.write(() => this.retention.expireChunk(now));
+      removed += chunk.removed;
+      if (chunk.done) break;
+    }
+    await this.commits.write(() => {
       this.sql.deleteSentBefore.run(now - this.options.idempotencyWindowMs);
-      return removed;
+    });
+    const overgrown = this.retention.overgrown();
+    while (overgrown.length > 0)
+      await this.commits.write(() => this.retention.compactSome(overgrown, now));
+    return removed;
+  }
+
+  /** Counted in the database once, then kept up to date as heads move (see `moved`). */
+  async waitingMailboxes(): Promise<number> {
+    return this.read(() => {
+      this.current();
+      this.waiting ??= (this.sql.waitingMailboxes.get() as { n: number }).n;
+      return this.waiting;
     });
   }
 
-  async waitingMailboxes(): Promise<number> {
-    return (this.read(() => this.sql.waitingMailboxes.get()) as { n: number }).n;
+  async close(): Promise<void> {
+    await this.commits.drain();
+    this.db.close();
+    this.wal?.close();
   }
 
-  async close(): Promise<void> {
-    this.commits.flush();
-    this.db.close();
+  private sync(done: (error: Error | undefined) => void): void {
+    const upTo = this.nextPos;
+    (this.wal as WalSync).sync((error) => {
+      if (error === undefined) this.durablePos = Math.max(this.durablePos, upTo);
+      done(error);
+    });
   }
 
   /**
-   * Four statements for mail to a mailbox with room: the idempotency check, the mailbox's next
-   * sequence (one upsert that also counts the mail), the entry, the idempotency key.
+   * One statement for mail to a mailbox with room (two with a `ref`: the idempotency key is
+   * looked up first) [DELIVERY-4].
    */
   private appendNow(mail: NewMail): AppendResult {
-    const fingerprint = mail.ref === undefined ? "" : mailFingerprint(mail);
+    const fingerprint = mail.ref === undefined ? null : mailFingerprint(mail);
     if (mail.ref !== undefined) {
-      const earlier = this.sql.sentGet.get(
-        mail.from,
-        mail.ref,
-        mail.ts - this.options.idempotencyWindowMs,
-        fingerprint,
-      ) as { mail_id: string; recipient: string; seq: number; ts: number } | undefined;
-      if (earlier) {
-        return {
-          duplicate: true,
-          accepted: {
-            id: earlier.mail_id,
-            to: earlier.recipient,
-            seq: earlier.seq,
-            ts: earlier.ts,
-          },
-        };
+      const earlier = this.sql.latestKey.get({ sender: mail.from, ref: mail.ref }) as
+        | KeyRow
+        | undefined;
+      if (
+        earlier !== undefined &&
+        earlier.fingerprint === fingerprint &&
+        earlier.ts > mail.ts - this.options.idempotencyWindowMs
+      ) {
+        const { id, recipient: to, seq, ts } = earlier;
+        return { duplicate: true, accepted: { id, to, seq, ts } };
       }
     }
-    let dropped = 0;
-    let seq: number;
-    const next = this.sql.nextMailSeq.get(mail.to, this.options.maxMessages) as
-      | { last_seq: number }
-      | undefined;
-    if (next !== undefined) {
-      seq = next.last_seq;
-    } else {
-      // The mailbox is full: evict, drop or refuse first.
-      const box = this.mailboxRow(mail.to);
-      dropped = this.makeRoom(mail.to, box);
-      seq = box.last_seq + 1;
-      this.sql.appendedMail.run(seq, mail.to);
-    }
+    const head = this.head(mail.to);
+    const dropped = this.retention.makeRoom(mail.to, head, mail.ts);
+    const seq = head.last + 1;
     const bodyJson = serializedBody(mail);
-    this.sql.insertEntry.run(
+    const ref = mail.ref ?? null;
+    this.sql.insert.run(
+      this.nextPos,
       mail.to,
       seq,
       "mail",
       mail.id,
       mail.from,
-      mail.to,
       mail.ts,
       bodyJson,
-      mail.ref ?? null,
-      null,
+      ref,
+      fingerprint,
     );
-    if (mail.ref !== undefined)
-      this.sql.sentPut.run(mail.from, mail.ref, mail.id, mail.to, seq, mail.ts, fingerprint);
-    const stored: StoredMail = { kind: "mail", ...mail, bodyJson, seq };
-    return { duplicate: false, mail: stored, dropped };
+    this.nextPos += 1;
+    this.moved(head, seq, head.acked);
+    head.mails += 1;
+    if (head.entries >= 0) head.entries += 1;
+    this.fault?.appended(mail.id);
+    return { duplicate: false, mail: { kind: "mail", ...mail, bodyJson, seq }, dropped };
   }
 
+  /** One read of the mail covered, one INSERT per receipt, one write of the position. */
   private ackNow(
     userId: string,
     seq: number,
     status: "delivered" | "read",
     now: number,
   ): StoredReceipt[] {
-    const box = this.sql.mailbox.get(userId) as MailboxRow | undefined;
-    if (!box) return [];
-    const upTo = Math.min(seq, box.last_seq);
+    const head = this.head(userId);
+    const upTo = Math.min(seq, head.last);
     const receipts: StoredReceipt[] = [];
-    if (upTo > box.acked_seq) {
-      this.receiptsFor(userId, box.acked_seq, upTo, "delivered", now, receipts);
-      this.sql.setAcked.run(upTo, userId);
+    const delivered = upTo > head.acked;
+    const read = status === "read" && upTo > head.read;
+    if (delivered) {
+      this.receiptsFor(userId, head.acked, upTo, "delivered", now, receipts);
+      this.moved(head, head.last, upTo);
     }
-    if (status === "read" && upTo > box.read_seq) {
-      this.receiptsFor(userId, box.read_seq, upTo, "read", now, receipts);
-      this.sql.setRead.run(upTo, userId);
+    if (read) {
+      this.receiptsFor(userId, head.read, upTo, "read", now, receipts);
+      head.read = upTo;
     }
+    if (delivered || read) this.sql.savePosition.run(userId, head.last, head.acked, head.read);
     return receipts;
   }
 
@@ -218,57 +260,86 @@ export class SqliteMessageStore implements MessageStore {
     now: number,
     out: StoredReceipt[],
   ): void {
-    for (const mail of this.sql.mailBetween.all(userId, after, upTo) as EntryRow[]) {
-      const { last_seq: seq } = this.sql.nextSeq.get(mail.sender) as { last_seq: number };
-      this.sql.insertEntry.run(
-        mail.sender,
+    const mails = this.sql.mailBetween.all(userId, after, upTo) as Array<
+      Pick<LogRow, "id" | "peer" | "ref">
+    >;
+    for (const mail of mails) {
+      const owner = this.head(mail.peer);
+      // Counted once, so that compaction sees a mailbox that grows with receipts alone.
+      if (owner.entries < 0) this.retention.count(mail.peer, owner);
+      const seq = owner.last + 1;
+      this.sql.insert.run(
+        this.nextPos,
+        mail.peer,
         seq,
-        "receipt",
+        status,
         mail.id,
-        mail.sender,
-        mail.recipient,
+        userId,
         now,
         null,
         mail.ref,
-        status,
+        null,
       );
+      this.nextPos += 1;
+      this.moved(owner, seq, owner.acked);
+      owner.entries += 1;
       out.push({
         kind: "receipt",
-        owner: mail.sender,
+        owner: mail.peer,
         seq,
         status,
         mailId: mail.id,
-        to: mail.recipient,
+        to: userId,
         ts: now,
         ...(mail.ref === null ? {} : { ref: mail.ref }),
       });
     }
   }
 
-  /**
-   * Room in a full mailbox: acknowledged entries go first; then the oldest mail is dropped,
-   * or the mail is refused. A refusal comes before anything is written (see GroupCommit).
-   */
-  private makeRoom(userId: string, box: MailboxRow): number {
-    if (box.mail_count < this.options.maxMessages) return 0;
-    const { n: evictable } = this.sql.countMailUpTo.get(userId, box.acked_seq) as { n: number };
-    const full = box.mail_count - evictable >= this.options.maxMessages;
-    if (full && this.options.overflow === "refuse")
-      throw new MailboxFullError(userId, this.options.maxMessages);
-    this.sql.deleteUpTo.run(userId, box.acked_seq);
-    if (evictable > 0) this.sql.addMailCount.run(-evictable, userId);
-    if (!full) return 0;
-    const oldest = this.sql.oldestMail.get(userId) as { seq: number };
-    this.sql.deleteEntry.run(userId, oldest.seq);
-    this.sql.addMailCount.run(-1, userId);
-    return 1;
+  /** The head of a mailbox, read from the database if it is not in memory. */
+  private head(userId: string): MailboxHead {
+    const cached = this.heads.get(userId);
+    if (cached !== undefined) return cached;
+    const row = this.sql.head.get({ user: userId }) as {
+      top: number | null;
+      last_seq: number | null;
+      acked_seq: number | null;
+      read_seq: number | null;
+    };
+    const head: MailboxHead = {
+      last: Math.max(row.top ?? 0, row.last_seq ?? 0),
+      acked: row.acked_seq ?? 0,
+      read: row.read_seq ?? 0,
+      mails: -1,
+      entries: -1,
+    };
+    this.heads.add(userId, head);
+    return head;
   }
 
-  private mailboxRow(userId: string): MailboxRow {
-    const row = this.sql.mailbox.get(userId) as MailboxRow | undefined;
-    if (row) return row;
-    this.sql.createMailbox.run(userId);
-    return { last_seq: 0, acked_seq: 0, read_seq: 0, mail_count: 0 };
+  /** A head's last or acknowledged sequence changes: the count of waiting mailboxes follows. */
+  private moved(head: MailboxHead, last: number, acked: number): void {
+    if (this.waiting !== undefined)
+      this.waiting += Number(last > acked) - Number(head.last > head.acked);
+    head.last = last;
+    head.acked = acked;
+  }
+
+  /** The heads, emptied first if another connection wrote to the database since we last looked. */
+  private current(): MailboxHeads {
+    const version = (this.sql.dataVersion.get() as { data_version: number }).data_version;
+    if (version !== this.dataVersion) {
+      this.dataVersion = version;
+      this.forget();
+    }
+    return this.heads;
+  }
+
+  /** Drops what memory holds about the database: it is read again on its next use. */
+  private forget(): void {
+    this.heads.clear();
+    this.waiting = undefined;
+    this.nextPos = (this.sql.lastPos.get() as { pos: number }).pos + 1;
   }
 
   private read<T>(query: () => T): T {
@@ -280,56 +351,7 @@ export class SqliteMessageStore implements MessageStore {
   }
 }
 
-function prepare(db: Database) {
-  const s = (sql: string): Statement => db.prepare(sql);
-  return {
-    mailbox: s("SELECT last_seq, acked_seq, read_seq, mail_count FROM mailboxes WHERE user = ?"),
-    createMailbox: s("INSERT INTO mailboxes (user, last_seq) VALUES (?, 0)"),
-    /** The mailbox's next sequence, the mailbox made if need be. */
-    nextSeq: s(
-      "INSERT INTO mailboxes (user, last_seq) VALUES (?, 1) ON CONFLICT (user) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq",
-    ),
-    /** The same for mail, counted; no row when the mailbox holds `?` mail already (full). */
-    nextMailSeq: s(
-      "INSERT INTO mailboxes (user, last_seq, mail_count) VALUES (?, 1, 1) ON CONFLICT (user) DO UPDATE SET last_seq = last_seq + 1, mail_count = mail_count + 1 WHERE mail_count < ? RETURNING last_seq",
-    ),
-    appendedMail: s(
-      "UPDATE mailboxes SET last_seq = ?, mail_count = mail_count + 1 WHERE user = ?",
-    ),
-    setAcked: s("UPDATE mailboxes SET acked_seq = ? WHERE user = ?"),
-    setRead: s("UPDATE mailboxes SET read_seq = ? WHERE user = ?"),
-    addMailCount: s("UPDATE mailboxes SET mail_count = mail_count + ? WHERE user = ?"),
-    insertEntry: s(
-      "INSERT INTO entries (user, seq, kind, id, sender, recipient, ts, body, ref, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    ),
-    readAfter: s(
-      "SELECT * FROM entries WHERE user = ? AND seq > ? AND ts > ? ORDER BY seq LIMIT ?",
-    ),
-    mailBetween: s(
-      "SELECT * FROM entries WHERE user = ? AND seq > ? AND seq <= ? AND kind = 'mail' ORDER BY seq",
-    ),
-    countMailUpTo: s(
-      "SELECT count(*) AS n FROM entries WHERE user = ? AND seq <= ? AND kind = 'mail'",
-    ),
-    deleteUpTo: s("DELETE FROM entries WHERE user = ? AND seq <= ?"),
-    oldestMail: s("SELECT seq FROM entries WHERE user = ? AND kind = 'mail' ORDER BY seq LIMIT 1"),
-    deleteEntry: s("DELETE FROM entries WHERE user = ? AND seq = ?"),
-    expiredMailCounts: s(
-      "SELECT user, count(*) AS n FROM entries WHERE ts <= ? AND kind = 'mail' GROUP BY user",
-    ),
-    deleteExpired: s("DELETE FROM entries WHERE ts <= ?"),
-    sentGet: s(
-      "SELECT mail_id, recipient, seq, ts FROM sent WHERE sender = ? AND ref = ? AND ts > ? AND fingerprint = ?",
-    ),
-    sentPut: s(
-      "INSERT OR REPLACE INTO sent (sender, ref, mail_id, recipient, seq, ts, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?)",
-    ),
-    deleteSentBefore: s("DELETE FROM sent WHERE ts <= ?"),
-    waitingMailboxes: s("SELECT count(*) AS n FROM mailboxes WHERE last_seq > acked_seq"),
-  };
-}
-
-function toEntry(row: EntryRow): MailboxEntry {
+function toEntry(row: LogRow): MailboxEntry {
   if (row.kind === "mail") {
     const bodyJson = row.body ?? "{}";
     let body: JsonObject | undefined;
@@ -337,8 +359,8 @@ function toEntry(row: EntryRow): MailboxEntry {
       kind: "mail",
       id: row.id,
       seq: row.seq,
-      from: row.sender,
-      to: row.recipient,
+      from: row.peer,
+      to: row.user,
       ts: row.ts,
       // A replay sends the stored JSON as it is (encodeEntry): parsed only if someone asks.
       get body(): JsonObject {
@@ -353,9 +375,9 @@ function toEntry(row: EntryRow): MailboxEntry {
     kind: "receipt",
     owner: row.user,
     seq: row.seq,
-    status: row.status ?? "delivered",
+    status: row.kind,
     mailId: row.id,
-    to: row.recipient,
+    to: row.peer,
     ts: row.ts,
     ...(row.ref === null ? {} : { ref: row.ref }),
   };

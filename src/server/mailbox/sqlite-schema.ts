@@ -43,6 +43,39 @@ const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX sent_by_ts ON sent (ts);
   `,
+  // 2: mailboxes as one append-only log. A mail or a receipt is one row, written by one INSERT;
+  // a mailbox's last sequence and counts live in memory (SqliteMessageStore), so nothing else is
+  // written per mail. `pos` orders the log by time of writing: the TTL sweep deletes a prefix.
+  `
+  CREATE TABLE log (
+    pos         INTEGER PRIMARY KEY,
+    user        TEXT    NOT NULL,          -- whose mailbox
+    seq         INTEGER NOT NULL,
+    kind        TEXT    NOT NULL,          -- 'mail', or the receipt's status: 'delivered' | 'read'
+    id          TEXT    NOT NULL,          -- the mail's id (a receipt's: the mail it is about)
+    peer        TEXT    NOT NULL,          -- mail: its sender; receipt: who acknowledged the mail
+    ts          INTEGER NOT NULL,
+    body        TEXT,                      -- mail only
+    ref         TEXT,
+    fingerprint TEXT                       -- mail sent with a ref: its idempotency key is live
+  );
+  INSERT INTO log (user, seq, kind, id, peer, ts, body, ref)
+    SELECT user, seq,
+           CASE kind WHEN 'mail' THEN 'mail' ELSE coalesce(status, 'delivered') END, id,
+           CASE kind WHEN 'mail' THEN sender ELSE recipient END, ts, body, ref
+    FROM entries ORDER BY ts, user, seq;
+  CREATE UNIQUE INDEX log_by_mailbox ON log (user, seq);
+  CREATE INDEX log_by_key ON log (peer, ref) WHERE fingerprint IS NOT NULL;
+  DROP TABLE entries;
+
+  -- What the log does not say: acknowledged and read positions, and a floor for the last
+  -- sequence (written when entries are deleted, so that no sequence is ever reused).
+  ALTER TABLE mailboxes DROP COLUMN mail_count;
+
+  -- Idempotency keys whose mail left the log (evicted, dropped, expired) within the window;
+  -- keys of mail in the log are found through log_by_key. The newest key wins (by pos).
+  ALTER TABLE sent ADD COLUMN pos INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 export function migrate(db: Database): void {
