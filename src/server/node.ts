@@ -8,7 +8,6 @@ import { type Backends, buildBackends } from "./compose/backends.js";
 import { buildGateway } from "./compose/gateway.js";
 import { compileUserSchema } from "./config/compile-user-schema.js";
 import type { Config } from "./config/config.js";
-import { ChatNames } from "./dialects/chat-names.js";
 import { startHeartbeat } from "./gateway/heartbeat.js";
 import type { NodeState } from "./gateway/http-routes.js";
 import { createFrameHandler } from "./handlers/dispatch.js";
@@ -69,15 +68,11 @@ export class PostofficeNode {
     const directory = new MemoryRoleDirectory();
     for (const { user, roles } of config.auth.tokens) directory.remember(user, roles);
     const permissions = new Permissions(config.permissions, directory);
-    const chat = config.chat.enabled
-      ? { room: config.chat.room, names: new ChatNames() }
-      : undefined;
     const lifecycle = new SessionLifecycle(
       { registry, router, rooms, directory, metrics, log },
       {
-        chatRoom: chat?.room,
-        chatNames: chat?.names,
         maxSessionsPerUser: config.limits.maxSessionsPerUser,
+        authTimeoutMs: config.auth.timeoutMs,
         version: VERSION,
         nodeId,
         heartbeatMs: config.server.heartbeat.intervalMs,
@@ -113,7 +108,6 @@ export class PostofficeNode {
       version: VERSION,
       nodeId,
       startedAt,
-      chat,
       mailboxesWaiting: () => store.waitingMailboxes(),
     });
     node = new PostofficeNode(config, log, metrics, http, wss, registry, backends, authenticator);
@@ -194,7 +188,7 @@ export class PostofficeNode {
       session.close(CLOSE_CODES.goingAway, reasonText);
     while (this.registry.size > 0 && Date.now() < deadline) await sleep(20);
     const cut = this.registry.size;
-    for (const session of [...this.registry.sessions()]) session.ws.terminate();
+    for (const session of [...this.registry.sessions()]) session.terminate();
     const closedHttp = new Promise<void>((resolve) => this.http.close(() => resolve()));
     this.http.closeAllConnections();
     await closedHttp;
@@ -209,7 +203,7 @@ function* presenceEntries(registry: SessionRegistry): Generator<PresenceEntry> {
   for (const session of registry.sessions()) {
     const userId = session.identity?.userId;
     if (userId === undefined) continue;
-    for (const room of session.rooms.keys()) yield { room, userId, sessionId: session.id };
+    for (const room of session.roomList()) yield { room, userId, sessionId: session.id };
   }
 }
 

@@ -1,5 +1,8 @@
-import { monotonicNow } from "../session/rate-limiter.js";
+import { performance } from "node:perf_hooks";
 import type { Logger } from "./logger.js";
+
+/** A clock that never steps back (a wall-clock change must not reopen or close the window). */
+const monotonicNow = (): number => performance.now();
 
 /**
  * Logs refusals without letting a client flood the log [LIMIT-4]: at most one line per key

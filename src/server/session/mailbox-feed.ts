@@ -1,6 +1,6 @@
 import type { BrokerMessage } from "../broker/broker.js";
 import type { MessageStore } from "../mailbox/message-store.js";
-import { encodeEntry } from "./encode-entry.js";
+import { encodeEntry } from "../router/encode-entry.js";
 
 const REPLAY_PAGE = 256;
 
@@ -13,6 +13,8 @@ export interface MailboxFeedOptions {
   reader: MailboxReader;
   /** The mailbox could not be read: the session cannot go on. */
   onError: (error: unknown) => void;
+  /** Entries read from the store at a time (256). */
+  pageSize?: number;
 }
 
 export interface MailboxReader {
@@ -46,6 +48,7 @@ export class MailboxFeed {
   private readonly store: MessageStore;
   private readonly reader: MailboxReader;
   private readonly onError: (error: unknown) => void;
+  private readonly pageSize: number;
 
   constructor(options: MailboxFeedOptions) {
     this.userId = options.userId;
@@ -53,6 +56,7 @@ export class MailboxFeed {
     this.reader = options.reader;
     this.onError = options.onError;
     this.cursor = options.startAfter;
+    this.pageSize = options.pageSize ?? REPLAY_PAGE;
   }
 
   /** The highest sequence handed to the session. */
@@ -97,7 +101,7 @@ export class MailboxFeed {
   private async readPages(): Promise<void> {
     for (;;) {
       this.moreArrived = false;
-      const page = await this.store.readAfter(this.userId, this.cursor, REPLAY_PAGE);
+      const page = await this.store.readAfter(this.userId, this.cursor, this.pageSize);
       if (this.isClosed) return;
       for (const entry of page) {
         if (entry.seq <= this.cursor) continue;
@@ -109,7 +113,7 @@ export class MailboxFeed {
         this.cursor = entry.seq;
         this.reader.sendText(encodeEntry(entry));
       }
-      if (page.length < REPLAY_PAGE && !this.moreArrived) {
+      if (page.length < this.pageSize && !this.moreArrived) {
         // Live again in the same step as the last check, so no offer falls between the two.
         this.state = "live";
         return;

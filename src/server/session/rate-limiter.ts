@@ -1,11 +1,16 @@
 import { performance } from "node:perf_hooks";
-import type { RateBucketConfig } from "../config/config.js";
 import { TokenBucket } from "./token-bucket.js";
 
+/** One bucket's settings: `perSecond` on average (0: no limit), `burst` at once. */
+export interface RateBucketLimits {
+  perSecond: number;
+  burst: number;
+}
+
 export interface RateLimits {
-  connection: RateBucketConfig;
-  user: RateBucketConfig;
-  message: RateBucketConfig;
+  connection: RateBucketLimits;
+  user: RateBucketLimits;
+  message: RateBucketLimits;
   closeAfterRefusals: number;
 }
 
@@ -19,7 +24,7 @@ export interface UserBuckets {
 
 export const monotonicNow = (): number => performance.now();
 
-export function bucketFor(config: RateBucketConfig, now: number): TokenBucket | undefined {
+export function bucketFor(config: RateBucketLimits, now: number): TokenBucket | undefined {
   return config.perSecond > 0 ? new TokenBucket(config.perSecond, config.burst, now) : undefined;
 }
 

@@ -1,48 +1,38 @@
+import type { JsonObject, ServerFrame } from "../../../protocol/index.js";
+
 /**
- * The Broadcast Server's text dialect [CHAT-2]: its clients send raw text and read lines
- * such as `john: hello` and `Server: john has joined the chat`. Sessions that did not ask for
- * the native protocol (no `postoffice.v1` subprotocol) get server frames rendered this way;
- * frames that have no such line (receipts, pongs) are not sent to them.
+ * The Broadcast Server's lines [CHAT-2]: its clients read `john: hello` and
+ * `Server: john has joined the chat`. A native frame that has no such line (receipts, pongs,
+ * mail, other rooms) is not sent to them.
  */
-export function renderAsText(frameJson: string, chatRoom: string): string | undefined {
-  const frame = JSON.parse(frameJson) as { type: string; data?: Record<string, unknown> };
-  const data = frame.data ?? {};
+export function textLine(frame: ServerFrame, chatRoom: string): string | undefined {
   switch (frame.type) {
     case "message":
-      return data.room === chatRoom ? said(data) : undefined;
+      return "room" in frame.data && frame.data.room === chatRoom
+        ? said(frame.data.from, frame.data.body)
+        : undefined;
     case "presence":
-      if (data.room !== chatRoom || data.event === undefined) return undefined;
-      return `Server: ${String(data.user)} has ${data.event === "join" ? "joined" : "left"} the chat`;
+      if (!("event" in frame.data) || frame.data.room !== chatRoom) return undefined;
+      return `Server: ${frame.data.user} has ${frame.data.event === "join" ? "joined" : "left"} the chat`;
     case "broadcast":
-      return said(data);
+      return said(frame.data.from, frame.data.body);
     case "welcome":
-      return `Server: Welcome, ${String(data.user)}`;
+      return `Server: Welcome, ${frame.data.user}`;
     case "error":
-      return `Server: ${String(data.message)}`;
-    default:
+      return `Server: ${frame.data.message}`;
+    case "joined":
+    case "left":
+    case "receipt":
+    case "pong":
       return undefined;
+    default: {
+      const unknown: never = frame;
+      throw new Error(`no text line for frame ${JSON.stringify(unknown)}`);
+    }
   }
 }
 
 /** `name: text`, or the body as JSON when it has no text. */
-function said(data: Record<string, unknown>): string {
-  const body = data.body as Record<string, unknown> | undefined;
-  return `${String(data.from)}: ${typeof body?.text === "string" ? body.text : JSON.stringify(body)}`;
-}
-
-/**
- * One renderer for all text sessions of a node: fan-out sends the same frame string to every
- * member in a row, so the last frame's line is kept and each frame is parsed once, not once
- * per text client.
- */
-export function createTextRenderer(chatRoom: string): (frameJson: string) => string | undefined {
-  let lastFrame: string | undefined;
-  let lastLine: string | undefined;
-  return (frameJson) => {
-    if (frameJson !== lastFrame) {
-      lastFrame = frameJson;
-      lastLine = renderAsText(frameJson, chatRoom);
-    }
-    return lastLine;
-  };
+function said(from: string, body: JsonObject): string {
+  return `${from}: ${typeof body.text === "string" ? body.text : JSON.stringify(body)}`;
 }
