@@ -80,6 +80,7 @@ export class SessionLifecycle {
         return;
       }
       case "unauthorized":
+        // Told over the WebSocket, which a browser can read, unlike a refused handshake [AUTH-1].
         this.refused(session, admission.error);
         return;
       case "turned_away": {
