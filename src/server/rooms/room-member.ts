@@ -24,7 +24,7 @@ export interface RoomMember {
    * Sends the messages of the room's log after the member's position, paced to the client;
    * resolves whether the log still had all of them (`recovered`).
    */
-  catchUpRoom(room: string, log: RoomLog): Promise<boolean>;
+  catchUpRoom(room: string, log: Pick<RoomLog, "after">): Promise<boolean>;
   /** Ends a hold: what arrived meanwhile is sent now, by sequence, each once. */
   releaseRoom(room: string): void;
   /** A live message of a followed room (a presence event has sequence 0 and is always sent). */

@@ -56,11 +56,12 @@ export abstract class FrameQueue {
    * settles); undefined otherwise.
    */
   pipeline<T>(outcome: Promise<T>, reply: (result: T) => void): Promise<void> | undefined {
-    // Neither link of the chain rejects: a failure is reported, and later replies still go out.
-    const replied = Promise.all([outcome, this.lastReply]).then(
-      ([result]) => this.runReply(reply, result),
-      (error: unknown) => this.taskFailed(error),
-    );
+    // Waits for both, even when the outcome fails first: a failure is reported in its turn,
+    // and no link of the chain rejects, so the later replies still go out.
+    const replied = Promise.allSettled([outcome, this.lastReply]).then(([settled]) => {
+      if (settled.status === "fulfilled") this.runReply(reply, settled.value);
+      else this.taskFailed(settled.reason);
+    });
     this.lastReply = replied;
     this.sendsInFlight += 1;
     const done = replied.finally(() => {
@@ -72,6 +73,11 @@ export abstract class FrameQueue {
   /** Drops the frames not yet handled (the connection is closing). */
   protected dropQueued(): void {
     if (this.inbox !== undefined) this.inbox.length = 0;
+  }
+
+  /** A frame's handling failed: reported in that frame's turn among the replies. */
+  private failedInTurn(error: unknown): void {
+    this.inOrder(() => this.taskFailed(error));
   }
 
   private runReply<T>(reply: (result: T) => void, result: T): void {
@@ -92,13 +98,13 @@ export abstract class FrameQueue {
       try {
         pending = task();
       } catch (error) {
-        this.taskFailed(error);
+        this.failedInTurn(error);
         continue;
       }
       if (pending === undefined) continue;
       this.busy = true;
       pending
-        .catch((error: unknown) => this.taskFailed(error))
+        .catch((error: unknown) => this.failedInTurn(error))
         .finally(() => {
           this.busy = false;
           this.drain();

@@ -6,7 +6,7 @@ const REPLAY_PAGE = 256;
 
 export interface MailboxFeedOptions {
   userId: string;
-  store: MessageStore;
+  store: Pick<MessageStore, "readAfter">;
   /** Replay starts after this sequence. */
   startAfter: number;
   /** Where the entries go: the session (an object rather than closures, kept per session). */
@@ -45,7 +45,7 @@ export class MailboxFeed {
   private moreArrived = false;
 
   private readonly userId: string;
-  private readonly store: MessageStore;
+  private readonly store: Pick<MessageStore, "readAfter">;
   private readonly reader: MailboxReader;
   private readonly onError: (error: unknown) => void;
   private readonly pageSize: number;

@@ -60,7 +60,7 @@ export class RoomCursors {
   }
 
   /** Sends the log's messages after this room's position, page by page, paced to the reader. */
-  async catchUp(room: string, log: RoomLog): Promise<boolean> {
+  async catchUp(room: string, log: Pick<RoomLog, "after">): Promise<boolean> {
     let recovered: boolean | undefined;
     for (;;) {
       const cursor = this.positions.get(room);

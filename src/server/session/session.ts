@@ -295,7 +295,7 @@ export class Session
     this.rooms.follow(room, after, hold);
   }
 
-  catchUpRoom(room: string, log: RoomLog): Promise<boolean> {
+  catchUpRoom(room: string, log: Pick<RoomLog, "after">): Promise<boolean> {
     this.rooms ??= new RoomCursors(this);
     return this.rooms.catchUp(room, log);
   }
