@@ -53,6 +53,16 @@ describe("chat mode (the chat preset)", () => {
     await first.waitFor("Server: john-2 has joined the chat");
     second.ws.close();
     await first.waitFor("Server: john-2 has left the chat");
+    expect(first.lines).toEqual([
+      "Server: Welcome, john",
+      "Server: john has joined the chat",
+      "Server: john-2 has joined the chat",
+      "Server: john-2 has left the chat",
+    ]);
+    expect(second.lines.slice(0, 2)).toEqual([
+      "Server: Welcome, john-2",
+      "Server: john-2 has joined the chat",
+    ]);
   });
 
   it("broadcasts plain text as `name: message` to everyone in the chat", async () => {
@@ -63,6 +73,9 @@ describe("chat mode (the chat preset)", () => {
     alice.ws.send("Hello everyone!");
     await bob.waitFor("alice: Hello everyone!");
     await alice.waitFor("alice: Hello everyone!");
+    const said = (client: TextClient) => client.lines.filter((line) => !line.startsWith("Server:"));
+    expect(said(alice)).toEqual(["alice: Hello everyone!"]);
+    expect(said(bob)).toEqual(["alice: Hello everyone!"]);
   });
 
   it("serves native clients the same chat as JSON frames, with the renamed name in welcome", async () => {
