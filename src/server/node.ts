@@ -21,6 +21,7 @@ import { Permissions } from "./rules/permissions.js";
 import { MemoryRoleDirectory } from "./rules/role-directory.js";
 import { SessionLifecycle } from "./session/session-lifecycle.js";
 import { SessionRegistry } from "./session/session-registry.js";
+import { WrittenAcks } from "./session/written-acks.js";
 import { VERSION } from "./version.js";
 
 /** A running Postoffice node: the one place where configuration becomes wired objects. */
@@ -104,6 +105,10 @@ export class PostofficeNode {
       metrics,
       log,
       handleFrame,
+      acknowledge: new WrittenAcks(
+        (userId, seq) => router.ack(userId, seq, "delivered"),
+        (error, user) => log.error({ err: error, user }, "acknowledging written mail failed"),
+      ).written,
       state,
       version: VERSION,
       nodeId,

@@ -55,8 +55,9 @@ class World implements MailboxReader {
     });
   }
 
-  sendText(frame: string): void {
-    const seq = (JSON.parse(frame) as { data: { seq: number } }).data.seq;
+  deliverMail(seq: number, frame: string): void {
+    if ((JSON.parse(frame) as { data: { seq: number } }).data.seq !== seq)
+      this.problems.push(`seq ${seq} with another entry's frame`);
     const last = this.delivered.at(-1) ?? this.startAfter;
     if (!this.greeted) this.problems.push(`seq ${seq} before the welcome`);
     if (seq !== last + 1) this.problems.push(`seq ${seq} after ${last}`);

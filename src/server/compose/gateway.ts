@@ -29,6 +29,8 @@ export interface GatewayParts {
   metrics: Metrics;
   log: Logger;
   handleFrame: FrameHandler;
+  /** Acknowledges a user's mailbox up to a sequence, for dialects whose clients never `ack`. */
+  acknowledge: (userId: string, seq: number) => void;
   state: () => NodeState;
   version: string;
   nodeId: string;
@@ -108,6 +110,7 @@ export function buildGateway(
       rate: limits.rate,
       userLimits: new UserRateLimits(limits.rate),
       throttle,
+      acknowledge: parts.acknowledge,
     },
   };
   const open = createSessionSockets({

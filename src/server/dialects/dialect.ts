@@ -79,6 +79,12 @@ export interface Dialect<State = unknown> extends FrameEncoder {
   /** Rooms a session joins as soon as it has an identity, without a `join` or a permission check. */
   readonly arrivalRooms: readonly string[];
   /**
+   * Its clients never `ack`: a mailbox entry counts as acknowledged once it is written to the
+   * socket (or `encode` chose to send nothing for it), so that it is not replayed on the next
+   * connection and its sender gets `delivered`.
+   */
+  readonly acksOnWrite: boolean;
+  /**
    * The credential the handshake offers, if any. Separate from `admit` and synchronous, because
    * the gateway checks the origin of a cookie login before it admits anyone [AUTH-4].
    */

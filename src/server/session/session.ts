@@ -36,6 +36,8 @@ export interface SessionContext {
   rate: RateLimits;
   userLimits: UserRateLimits;
   throttle: LogThrottle;
+  /** For a dialect whose clients never `ack`: the user's mailbox, read up to `seq`. */
+  acknowledge: (userId: string, seq: number) => void;
 }
 
 export interface ErrorDetails {
@@ -215,11 +217,27 @@ export class Session
     if (text !== undefined) this.write(text);
   }
 
-  /** A native frame already encoded (mail from the mailbox, a room's log). */
+  /** A native frame already encoded (a room's log). */
   sendText(text: string): void {
-    if (this.closed) return;
-    if (this.encoder === undefined) this.write(text);
-    else this.send(JSON.parse(text) as ServerFrame);
+    this.handOver(text);
+  }
+
+  /** An entry of the user's mailbox, from its feed; acknowledged at once where the dialect says so. */
+  deliverMail(seq: number, frame: string): void {
+    const handed = this.handOver(frame);
+    const user = this.user;
+    if (handed && user !== undefined && this.context.dialect.acksOnWrite) {
+      this.context.acknowledge(user.userId, seq);
+    }
+  }
+
+  /** Writes an encoded native frame in the dialect's words; false if the socket took nothing. */
+  private handOver(text: string): boolean {
+    if (this.closed) return false;
+    if (this.encoder === undefined) return this.write(text);
+    const words = this.encoder.encode(JSON.parse(text) as ServerFrame);
+    // Nothing to say is handed over too: the dialect chose to tell its client nothing.
+    return words === undefined || this.write(words);
   }
 
   /** A frame shared by many sessions (fan-out): framed once, the same bytes for all. */
@@ -246,17 +264,20 @@ export class Session
 
   /**
    * Writes a frame (corked until the end of the event-loop turn). A client that lets more
-   * than `outboundLimit` bytes pile up is closed with 1013; its mail stays in its mailbox.
+   * than `outboundLimit` bytes pile up is closed with 1013; its mail stays in its mailbox
+   * (false is returned then, as for a frame not written: it is not acknowledged for it).
    */
-  private write(frame: PreparedFrame | string): void {
+  private write(frame: PreparedFrame | string): boolean {
     const { batcher, metrics, outboundLimit } = this.context;
     batcher.cork(this.socket);
-    if (!writeFrame(this.ws, this.socket, frame)) return;
+    if (!writeFrame(this.ws, this.socket, frame)) return false;
     metrics.framesSent += 1;
     if (this.ws.bufferedAmount > outboundLimit) {
       metrics.slowReaders.inc();
       this.close(CLOSE_CODES.slowReader, "slow_reader");
+      return false;
     }
+    return true;
   }
 
   /**

@@ -28,6 +28,7 @@ export function createBroadcastDialect(context: DialectContext): Dialect<string>
   return {
     name: "broadcast",
     arrivalRooms: [room],
+    acksOnWrite: false,
     credential: (req) => handshakeToken(req, context.tokens),
     admit(req, credential): Admission<string> | Promise<Admission<string>> {
       const admitted = { readsNative: offersNativeProtocol(req), since: handshakeSince(req) };

@@ -13,6 +13,7 @@ export function createNativeDialect(context: DialectContext): Dialect<never> {
   return {
     name: "native",
     arrivalRooms: [],
+    acksOnWrite: false,
     credential: (req) => handshakeToken(req, context.tokens),
     admit(req, credential) {
       const since = handshakeSince(req);
