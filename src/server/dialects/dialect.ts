@@ -85,6 +85,12 @@ export interface Dialect<State = unknown> extends FrameEncoder {
    */
   readonly acksOnWrite: boolean;
   /**
+   * What a refused in-band `auth` does: `close` the connection (the native way: an error, then
+   * 4401), or `keep` it open for another try, the error told in the dialect's words
+   * (MessageTransfer answers `{"data":"failed","type":"auth"}`). The auth timeout still runs.
+   */
+  readonly authRefusal: "close" | "keep";
+  /**
    * The credential the handshake offers, if any. Separate from `admit` and synchronous, because
    * the gateway checks the origin of a cookie login before it admits anyone [AUTH-4].
    */

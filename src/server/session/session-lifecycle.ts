@@ -172,24 +172,40 @@ export class SessionLifecycle {
     session.close(CLOSE_CODES.internalError, "session_failed");
   }
 
+  /**
+   * A credential sent in band (`auth`) was refused: the session ends, unless its dialect keeps
+   * the connection for another try (Dialect.authRefusal).
+   */
+  refusedInBand(session: Session, error: AuthError, ref: string | undefined): void {
+    if (session.dialect.authRefusal === "close") {
+      this.refused(session, error, ref);
+      return;
+    }
+    this.metrics.authFailures.inc({ reason: error.reason });
+    this.log.debug({ session: session.id, reason: error.reason }, "authentication refused");
+    session.inOrder(() =>
+      session.sendError("unauthorized", this.refusalMessage(error), { ref, reason: error.reason }),
+    );
+  }
+
   /** A refused credential ends the session: the client must come back with another one. */
   refused(session: Session, error: AuthError, ref?: string): void {
     this.metrics.authFailures.inc({ reason: error.reason });
     this.log.debug({ session: session.id, reason: error.reason }, "authentication refused");
-    // Why a check could not run (a webhook's address, a JWKS outage) is the operator's business.
-    const message =
-      error.reason === "auth_unavailable"
-        ? "Credentials cannot be checked right now; retry with backoff."
-        : error.message;
-    if (error.reason === "auth_unavailable")
-      this.log.warn({ err: error }, "authentication unavailable");
-    session.sendError("unauthorized", message, {
+    session.sendError("unauthorized", this.refusalMessage(error), {
       ref,
       reason: error.reason,
     });
     const code =
       error.reason === "auth_unavailable" ? CLOSE_CODES.tryAgainLater : CLOSE_CODES.unauthorized;
     session.close(code, error.reason);
+  }
+
+  /** Why a check could not run (a webhook's address, a JWKS outage) is the operator's business. */
+  private refusalMessage(error: AuthError): string {
+    if (error.reason !== "auth_unavailable") return error.message;
+    this.log.warn({ err: error }, "authentication unavailable");
+    return "Credentials cannot be checked right now; retry with backoff.";
   }
 
   closed(session: Session): void {

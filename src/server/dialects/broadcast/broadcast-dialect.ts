@@ -29,6 +29,7 @@ export function createBroadcastDialect(context: DialectContext): Dialect<string>
     name: "broadcast",
     arrivalRooms: [room],
     acksOnWrite: false,
+    authRefusal: "close",
     credential: (req) => handshakeToken(req, context.tokens),
     admit(req, credential): Admission<string> | Promise<Admission<string>> {
       const admitted = { readsNative: offersNativeProtocol(req), since: handshakeSince(req) };

@@ -14,6 +14,7 @@ export function createNativeDialect(context: DialectContext): Dialect<never> {
     name: "native",
     arrivalRooms: [],
     acksOnWrite: false,
+    authRefusal: "close",
     credential: (req) => handshakeToken(req, context.tokens),
     admit(req, credential) {
       const since = handshakeSince(req);
