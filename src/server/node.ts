@@ -49,7 +49,8 @@ export class PostofficeNode {
     const metrics = new Metrics({ processMetrics: config.metrics.processMetrics });
     const { authenticator } = await buildAuthenticator(config.auth, config.server.dataDir, log);
     let backendsUp = true;
-    const backends = await buildBackends(config, log, (up) => {
+    // Every Redis connection of a network node, not only some [NET-3].
+    const backends = await buildBackends(config, log, metrics, (up) => {
       backendsUp = up;
     });
     const { store, broker } = backends;

@@ -7,6 +7,7 @@ import {
   type RedisBrokerOptions,
   type RedisBrokerStatus,
 } from "../../src/server/broker/redis-broker.js";
+import { redisClients } from "../support/redis-clients.js";
 import { startRedis, type TestRedis } from "../support/redis-server.js";
 import { brokerContract } from "./broker.contract.js";
 
@@ -24,7 +25,7 @@ const freshPrefix = (): string => `po${++tests}:`;
 
 async function startBroker(options: Partial<RedisBrokerOptions> = {}): Promise<RedisBroker> {
   const broker = new RedisBroker({
-    url: redis.url,
+    connect: redisClients(redis.url).connect,
     keyPrefix: freshPrefix(),
     onHandlerError: (error) => {
       throw error;
@@ -122,7 +123,7 @@ describe("RedisBroker across nodes and outages", () => {
     await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
     const { port } = silent.address() as AddressInfo;
     const broker = new RedisBroker({
-      url: `redis://127.0.0.1:${port}`,
+      connect: redisClients(`redis://127.0.0.1:${port}`).connect,
       keyPrefix: freshPrefix(),
       onHandlerError: () => undefined,
     });

@@ -6,6 +6,7 @@ import {
   RedisMessageStore,
   type RedisMessageStoreOptions,
 } from "../../src/server/mailbox/redis-message-store.js";
+import { redisClients } from "../support/redis-clients.js";
 import { startRedis, type TestRedis } from "../support/redis-server.js";
 import { messageStoreContract } from "./message-store.contract.js";
 
@@ -21,7 +22,10 @@ afterAll(async () => {
 messageStoreContract(
   "RedisMessageStore",
   async (options, clock) =>
-    new RedisMessageStore({ url: redis.url, keyPrefix: `t:${randomUUID()}:`, ...options }, clock),
+    new RedisMessageStore(
+      { connect: redisClients(redis.url).connect, keyPrefix: `t:${randomUUID()}:`, ...options },
+      clock,
+    ),
 );
 
 describe("RedisMessageStore on a real redis-server", () => {
@@ -34,7 +38,7 @@ describe("RedisMessageStore on a real redis-server", () => {
     extra: Partial<RedisMessageStoreOptions> = {},
   ): RedisMessageStore => {
     const store = new RedisMessageStore({
-      url: redis.url,
+      connect: redisClients(redis.url).connect,
       keyPrefix,
       maxMessages: 1000,
       overflow: "refuse",
@@ -70,6 +74,62 @@ describe("RedisMessageStore on a real redis-server", () => {
       }
     }
   };
+
+  /**
+   * Alice and carol each send bob `bursts` bursts of 40 mails, their sends made a few at a time
+   * (as a session makes them while frames arrive), `between` run before each burst. Resolves
+   * with each sender's mail numbers in bob's mailbox, in seq order.
+   */
+  const pipelinedBursts = async (
+    store: RedisMessageStore,
+    bursts: number,
+    between: () => Promise<void>,
+  ): Promise<Record<string, number[]>> => {
+    let n = 0;
+    for (let burst = 0; burst < bursts; burst++) {
+      await between();
+      const sends: Promise<unknown>[] = [];
+      for (let i = 1; i <= 40; i++) {
+        n += 1;
+        for (const from of ["alice", "carol"]) sends.push(store.append(mail(n, { from })));
+        if (i % (YIELD_EVERY[burst % YIELD_EVERY.length] ?? 1) === 0)
+          await new Promise((resolve) => setImmediate(resolve));
+      }
+      await Promise.all(sends);
+    }
+    const stored = await store.readAfter("bob", 0, 100_000);
+    const order: Record<string, number[]> = { alice: [], carol: [] };
+    for (const entry of stored)
+      if (entry.kind === "mail") order[entry.from]?.push((entry.body as { n: number }).n);
+    return order;
+  };
+  /** How many pairs of sends go out between two turns of the event loop, burst after burst. */
+  const YIELD_EVERY = [1, 2, 3, 5, 8];
+  const upTo = (count: number): number[] => Array.from({ length: count }, (_, i) => i + 1);
+
+  it("stores each sender's pipelined mail in the order sent when Redis forgets its scripts (SCRIPT FLUSH) between bursts", async () => {
+    const store = open(`flush:${randomUUID()}:`, { maxMessages: 100_000 });
+    const probe = new Redis(redis.url);
+    try {
+      const order = await pipelinedBursts(store, 30, async () => {
+        await probe.script("FLUSH");
+      });
+      expect(order).toEqual({ alice: upTo(1200), carol: upTo(1200) });
+    } finally {
+      probe.disconnect();
+    }
+  });
+
+  it("stores each sender's pipelined mail in the order sent right after Redis restarts", async () => {
+    const store = open(`restart:${randomUUID()}:`, { maxMessages: 100_000 });
+    await store.position("bob");
+    const order = await pipelinedBursts(store, 15, async () => {
+      await redis.stop();
+      await redis.restart();
+      await eventually(() => store.position("bob"));
+    });
+    expect(order).toEqual({ alice: upTo(600), carol: upTo(600) });
+  }, 30_000);
 
   it("keeps mailboxes, positions and idempotency keys across a SIGKILL and restart of Redis", async () => {
     const prefix = `crash:${randomUUID()}:`;
@@ -116,7 +176,9 @@ describe("RedisMessageStore on a real redis-server", () => {
 
   it("tells its connection's status: ready, lost while Redis is down, ready again after", async () => {
     const seen: boolean[] = [];
-    const store = open(`status:${randomUUID()}:`, { onStatus: (ready) => seen.push(ready) });
+    const clients = redisClients(redis.url);
+    clients.onChange((ready) => seen.push(ready));
+    const store = open(`status:${randomUUID()}:`, { connect: clients.connect });
     await store.append(mail(1));
     expect(seen).toEqual([true]);
     await redis.stop();
@@ -132,7 +194,9 @@ describe("RedisMessageStore on a real redis-server", () => {
   });
 
   it("rejects with StoreError after the command timeout when Redis stops answering", async () => {
-    const store = open(`slow:${randomUUID()}:`, { commandTimeoutMs: 200 });
+    const store = open(`slow:${randomUUID()}:`, {
+      connect: redisClients(redis.url, { commandTimeoutMs: 200 }).connect,
+    });
     await store.append(mail(1));
     const probe = new Redis(redis.url);
     try {
@@ -148,6 +212,23 @@ describe("RedisMessageStore on a real redis-server", () => {
     // The timed-out script may still have run once Redis resumed (its sender, told it failed,
     // retries with the same ref); either way the store goes on working.
     expect((await store.append(mail(3))).duplicate).toBe(false);
+  });
+
+  it("refuses a send unsent while Redis is paused (SIGSTOP), so that nothing refused is stored later", async () => {
+    const clients = redisClients(redis.url, { healthIntervalMs: 100, healthTimeoutMs: 300 });
+    const down = new Promise<void>((resolve) => clients.onChange((up) => up || resolve()));
+    const store = open(`paused:${randomUUID()}:`, { connect: clients.connect, waitMs: 300 });
+    await store.append(mail(1));
+    redis.pause();
+    try {
+      await down;
+      await expect(store.append(mail(2))).rejects.toBeInstanceOf(StoreError);
+    } finally {
+      redis.resume();
+    }
+    await clients.whenUp();
+    expect(await store.position("bob")).toMatchObject({ last: 1 });
+    expect(await seqOf(store, mail(3))).toBe(2);
   });
 
   it("shares mailboxes between two nodes, never assigning a seq twice under concurrent appends", async () => {

@@ -1,6 +1,7 @@
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { RedisPresence, type RedisPresenceOptions } from "../../src/server/rooms/redis-presence.js";
+import { redisClients } from "../support/redis-clients.js";
 import { startRedis, type TestRedis } from "../support/redis-server.js";
 import { presenceContract } from "./presence.contract.js";
 
@@ -21,7 +22,11 @@ afterEach(async () => {
 });
 
 async function startPresence(options: Partial<RedisPresenceOptions> = {}): Promise<RedisPresence> {
-  const presence = new RedisPresence({ url: redis.url, keyPrefix: freshPrefix(), ...options });
+  const presence = new RedisPresence({
+    connect: redisClients(redis.url).connect,
+    keyPrefix: freshPrefix(),
+    ...options,
+  });
   open.push(presence);
   await presence.whenReady();
   return presence;

@@ -12,6 +12,10 @@ export interface TestRedis {
   stop(signal?: NodeJS.Signals): Promise<void>;
   /** Starts it again on the same port and data directory (AOF replayed). */
   restart(): Promise<void>;
+  /** SIGSTOP: the server keeps its sockets open and answers nothing, as a stalled Redis. */
+  pause(): void;
+  /** SIGCONT after `pause`. */
+  resume(): void;
   /** Stops it and removes its data. */
   destroy(): Promise<void>;
 }
@@ -79,6 +83,8 @@ export async function startRedis(): Promise<TestRedis> {
     dir,
     stop,
     restart: launch,
+    pause: () => child?.kill("SIGSTOP"),
+    resume: () => child?.kill("SIGCONT"),
     async destroy() {
       await stop("SIGKILL");
       await rm(dir, { recursive: true, force: true });

@@ -1,10 +1,15 @@
 import { createHash } from "node:crypto";
-import type { WebhookConfig } from "../config/config.js";
 import { AuthError, type Authenticator, type Credentials } from "./authenticator.js";
 import type { Identity } from "./identity.js";
 import { rolesFrom } from "./jwt-authenticator.js";
 
-export interface WebhookAuthenticatorOptions extends WebhookConfig {
+export interface WebhookAuthenticatorOptions {
+  /** Endpoint that receives `{"token": ...}`. */
+  url: string;
+  /** A call slower than this fails as `auth_unavailable`. */
+  timeoutMs: number;
+  /** How long a successful answer is reused for the same token; 0 = never. */
+  cacheTtlMs: number;
   /** Most cached answers kept; past it the oldest is dropped. */
   maxCacheEntries?: number;
 }

@@ -3,9 +3,12 @@ import type { Authenticator } from "../auth/authenticator.js";
 import { ChainAuthenticator } from "../auth/chain-authenticator.js";
 import { loadOrCreateDevSecret } from "../auth/dev-secret.js";
 import { JwtAuthenticator, type JwtAuthenticatorOptions } from "../auth/jwt-authenticator.js";
-import { StaticTokenAuthenticator } from "../auth/static-token-authenticator.js";
-import { WebhookAuthenticator } from "../auth/webhook-authenticator.js";
-import type { AuthConfig, JwtConfig } from "../config/config.js";
+import { type StaticToken, StaticTokenAuthenticator } from "../auth/static-token-authenticator.js";
+import {
+  WebhookAuthenticator,
+  type WebhookAuthenticatorOptions,
+} from "../auth/webhook-authenticator.js";
+import type { AuthConfig, JwtConfig, StaticTokenConfig, WebhookConfig } from "../config/config.js";
 
 /** The two log levels wiring needs; a pino logger fits. */
 export interface AuthLog {
@@ -34,10 +37,8 @@ export async function buildAuthenticator(
     const dev = await loadOrCreateDevSecret(dataDir);
     // Claim settings from a key-less `auth.jwt` block still apply to development tokens.
     const authenticator = new JwtAuthenticator({
-      ...auth.jwt,
+      ...claimOptions(auth.jwt),
       secret: dev.secret,
-      publicKey: undefined,
-      jwksUrl: undefined,
       algorithms: ["HS256"],
     });
     log.warn(
@@ -50,7 +51,7 @@ export async function buildAuthenticator(
   const chain: Authenticator[] = [];
   const kinds: string[] = [];
   if (auth.tokens.length > 0) {
-    chain.push(new StaticTokenAuthenticator(auth.tokens));
+    chain.push(new StaticTokenAuthenticator(auth.tokens.map(staticToken)));
     kinds.push("static");
   }
   if (auth.jwt !== undefined && hasKey(auth.jwt)) {
@@ -58,7 +59,7 @@ export async function buildAuthenticator(
     kinds.push("jwt");
   }
   if (auth.webhook !== undefined) {
-    chain.push(new WebhookAuthenticator(auth.webhook));
+    chain.push(new WebhookAuthenticator(webhookOptions(auth.webhook)));
     kinds.push("webhook");
   }
   if (chain.length === 0) {
@@ -87,10 +88,33 @@ function hasKey(jwt: JwtConfig): boolean {
   return Boolean(jwt.secret || jwt.publicKey || jwt.publicKeyFile || jwt.jwksUrl);
 }
 
+// Each authenticator owns its option type; these map the configuration's sections onto them.
+
+function staticToken({ token, user, roles }: StaticTokenConfig): StaticToken {
+  return { token, user, roles };
+}
+
+function webhookOptions({
+  url,
+  timeoutMs,
+  cacheTtlMs,
+}: WebhookConfig): WebhookAuthenticatorOptions {
+  return { url, timeoutMs, cacheTtlMs };
+}
+
+/** What a token must claim, and where its identity is: also applies to development tokens. */
+function claimOptions(jwt: JwtConfig | undefined): JwtAuthenticatorOptions {
+  if (jwt === undefined) return {};
+  const { issuer, audience, userClaim, rolesClaim, clockToleranceSec } = jwt;
+  return { issuer, audience, userClaim, rolesClaim, clockToleranceSec };
+}
+
+/** The configured key, with `publicKeyFile` read: the authenticator takes keys, not paths. */
 async function jwtOptions(jwt: JwtConfig): Promise<JwtAuthenticatorOptions> {
-  const { publicKeyFile, ...options } = jwt;
+  const { secret, publicKey, publicKeyFile, jwksUrl, algorithms } = jwt;
+  const options = { ...claimOptions(jwt), secret, publicKey, jwksUrl, algorithms };
   if (publicKeyFile === undefined || publicKeyFile === "") return options;
-  if (options.publicKey) {
+  if (publicKey) {
     throw new Error("auth.jwt: set publicKey or publicKeyFile, not both");
   }
   try {

@@ -3,8 +3,11 @@ import pretty from "pino-pretty";
 
 export type { Logger };
 
+/** Least severe level written; `silent` writes nothing. */
+export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
+
 export interface LoggerOptions {
-  level: "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
+  level: LogLevel;
   /** `auto`: human-readable on a terminal, JSON otherwise. */
   format: "auto" | "json" | "pretty";
 }

@@ -1,7 +1,7 @@
 import {
   bucketFor,
   monotonicNow,
-  type RateBucketLimits,
+  type RateBucketOptions,
   type UserBuckets,
 } from "./rate-limiter.js";
 
@@ -15,7 +15,7 @@ export class UserRateLimits {
   private sweptAt: number;
 
   constructor(
-    private readonly limits: { user: RateBucketLimits; message: RateBucketLimits },
+    private readonly limits: { user: RateBucketOptions; message: RateBucketOptions },
     private readonly clock: () => number = monotonicNow,
   ) {
     this.sweptAt = clock();
