@@ -51,17 +51,18 @@ export abstract class FrameQueue {
 
   /**
    * A send whose outcome settles later: its reply goes out after the earlier frames' replies,
-   * while the frames behind it are handled meanwhile. Returns a promise for the queue to wait
-   * on when MAX_SENDS_IN_FLIGHT sends are waiting (the client reads nothing more until one
-   * settles); undefined otherwise.
+   * while the frames behind it are handled meanwhile. When it is the MAX_SENDS_IN_FLIGHT-th
+   * send waiting, returns a promise for the queue to wait on (the client's next frames are read
+   * once this send, and so every one before it, is answered); undefined otherwise.
    */
   pipeline<T>(outcome: Promise<T>, reply: (result: T) => void): Promise<void> | undefined {
-    // Waits for both, even when the outcome fails first: a failure is reported in its turn,
-    // and no link of the chain rejects, so the later replies still go out.
-    const replied = Promise.allSettled([outcome, this.lastReply]).then(([settled]) => {
-      if (settled.status === "fulfilled") this.runReply(reply, settled.value);
-      else this.taskFailed(settled.reason);
-    });
+    // No link of the chain rejects (`before` never does), so later replies still go out; an
+    // outcome that fails before the replies owed ahead of it is reported after them, in turn.
+    const before = this.lastReply;
+    const replied = Promise.all([outcome, before]).then(
+      ([result]) => this.runReply(reply, result),
+      (error: unknown) => before.then(() => this.taskFailed(error)),
+    );
     this.lastReply = replied;
     this.sendsInFlight += 1;
     const done = replied.finally(() => {
