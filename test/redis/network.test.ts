@@ -1,11 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, expect, it, vi } from "vitest";
 import { startRedis, type TestRedis } from "../support/redis-server.js";
+import { describeWith } from "../support/system-programs.js";
 import { connectAs, signToken, type TestClient } from "../support/test-client.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
+import { until } from "../support/until.js";
 
-describe("a network of nodes on one Redis", () => {
+describeWith("redis-server", "a network of nodes on one Redis", () => {
   let redis: TestRedis;
   const nodes: TestServer[] = [];
   const clients: TestClient[] = [];
@@ -107,23 +109,22 @@ describe("a network of nodes on one Redis", () => {
     const [a] = await startNodes(1);
     const alice = await on(a as TestServer, "alice");
     await redis.stop();
-    const deadline = Date.now() + 5000;
-    let ready = await fetch(`${a?.httpUrl}/ready`);
-    while (ready.status !== 503 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
+    let ready: Response | undefined;
+    await until(async () => {
       ready = await fetch(`${a?.httpUrl}/ready`);
-    }
-    expect(await ready.json()).toMatchObject({ ready: false, state: "unavailable" });
+      return ready.status === 503;
+    }, "/ready to say 503");
+    expect(await ready?.json()).toMatchObject({ ready: false, state: "unavailable" });
     alice.send({ type: "message", id: "lost?", data: { to: "bob", text: "while down" } });
     expect(await alice.next((f) => f.ref === "lost?", 5000)).toMatchObject({
       data: { code: "store_unavailable" },
     });
     await redis.restart();
-    const back = Date.now() + 10_000;
-    while ((await fetch(`${a?.httpUrl}/ready`)).status !== 200) {
-      if (Date.now() > back) throw new Error("the node did not become ready again");
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await until(
+      async () => (await fetch(`${a?.httpUrl}/ready`)).status === 200,
+      "the node to become ready again",
+      10_000,
+    );
     alice.send({ type: "message", id: "after", data: { to: "bob", text: "back" } });
     expect((await alice.next((f) => f.ref === "after", 5000)).type).toBe("receipt");
   }, 30_000);
@@ -164,14 +165,17 @@ describe("a network of nodes on one Redis", () => {
   }, 30_000);
   /** Polls `/ready` until it answers `status`; fails after `withinMs`. */
   const readyBecomes = async (node: TestServer, status: number, withinMs: number) => {
-    const deadline = Date.now() + withinMs;
-    for (;;) {
-      const ready = await fetch(`${node.httpUrl}/ready`);
-      if (ready.status === status) return (await ready.json()) as Record<string, unknown>;
-      if (Date.now() > deadline)
-        throw new Error(`/ready did not answer ${status} in ${withinMs} ms`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    let body: Record<string, unknown> = {};
+    await until(
+      async () => {
+        const ready = await fetch(`${node.httpUrl}/ready`);
+        body = (await ready.json()) as Record<string, unknown>;
+        return ready.status === status;
+      },
+      `/ready to answer ${status}`,
+      withinMs,
+    );
+    return body;
   };
 
   it("watches every one of its Redis connections, and is ready only while all are up", async () => {

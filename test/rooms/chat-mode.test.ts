@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { TestClient } from "../support/test-client.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
+import { until } from "../support/until.js";
 
 /** A Broadcast Server client: no subprotocol, raw text both ways. */
 class TextClient {
@@ -102,8 +103,9 @@ describe("chat mode (the chat preset)", () => {
     const alice = text("alice");
     await alice.waitFor("Server: alice has joined the chat");
     for (let n = 1; n <= 7; n++) alice.ws.send(`line ${n}`);
-    await alice.waitFor("alice: line 5");
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The refusals are replies, in frame order: the second one comes after all seven were handled.
+    const refused = () => alice.lines.filter((l) => l.startsWith("Server: Too many frames"));
+    await until(() => refused().length === 2, "two refusals");
     expect(alice.lines.filter((l) => l.startsWith("alice: line"))).toHaveLength(5);
     expect(alice.lines.filter((l) => l.startsWith("Server: Too many frames"))).toHaveLength(2);
   });

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "./child-server.js";
+import { programPath } from "./system-programs.js";
 
 export interface TestRedis {
   url: string;
@@ -23,6 +24,7 @@ export interface TestRedis {
 /**
  * A real redis-server (Debian's package) on 127.0.0.1 and a free port, with AOF on and
  * fsync always, in a temp directory: each test suite gets its own and stops it afterwards.
+ * For suites declared with `describeWith("redis-server", ...)`.
  */
 export async function startRedis(): Promise<TestRedis> {
   const dir = await mkdtemp(join(tmpdir(), "postoffice-redis-"));
@@ -31,7 +33,7 @@ export async function startRedis(): Promise<TestRedis> {
 
   const launch = async (): Promise<void> => {
     const server = spawn(
-      "redis-server",
+      programPath("redis-server"),
       [
         "--port",
         String(port),
