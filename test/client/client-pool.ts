@@ -1,9 +1,5 @@
 import WebSocket from "ws";
-import {
-  PostofficeClient,
-  type PostofficeError,
-  type SocketFactory,
-} from "../../src/client/index.js";
+import { PostofficeClient, type PostofficeError } from "../../src/client/index.js";
 import type { Mail } from "../../src/protocol/index.js";
 import { signToken } from "../support/test-client.js";
 
@@ -52,7 +48,7 @@ export function clientPool(
         await held;
         return signToken({ sub: user, roles });
       },
-      WebSocket: WebSocket as unknown as SocketFactory,
+      WebSocket,
       reconnect: { initialDelayMs: 20, maxDelayMs: 100 },
       ...defaults,
       ...extra,

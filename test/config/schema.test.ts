@@ -29,6 +29,14 @@ const webhook: Required<WebhookConfig> = {
   url: "https://auth.example.com/check",
   timeoutMs: 3000,
   cacheTtlMs: 0,
+  refusalCacheTtlMs: 5000,
+  maxBodyBytes: 65536,
+  maxConcurrent: 32,
+  maxQueued: 256,
+  circuitFailures: 5,
+  circuitCooldownMs: 10000,
+  addressBudget: 5,
+  addressWindowMs: 60000,
 };
 
 /** The defaults, with every optional key and every list entry's keys set too. */

@@ -1,8 +1,12 @@
 import { performance } from "node:perf_hooks";
-import type { Logger } from "./logger.js";
 
 /** A clock that never steps back (a wall-clock change must not reopen or close the window). */
 const monotonicNow = (): number => performance.now();
+
+/** The one level the throttle writes at; a pino logger fits. */
+export interface WarnLog {
+  warn(details: object, message: string): void;
+}
 
 /**
  * Logs refusals without letting a client flood the log [LIMIT-4]: at most one line per key
@@ -12,7 +16,7 @@ export class LogThrottle {
   private readonly last = new Map<string, { at: number; suppressed: number }>();
 
   constructor(
-    private readonly log: Logger,
+    private readonly log: WarnLog,
     private readonly intervalMs = 10_000,
     private readonly clock: () => number = monotonicNow,
   ) {}

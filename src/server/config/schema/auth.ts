@@ -97,12 +97,59 @@ const webhook = optionalSection("Ask an HTTP endpoint who a token belongs to.", 
   timeoutMs: Type.Integer({
     minimum: 1,
     default: 3000,
-    description: "A call slower than this fails as `auth_unavailable`.",
+    description:
+      "One deadline for the whole call (waiting for a free slot, connecting, the headers and the body); past it the token gets `auth_unavailable`.",
   }),
   cacheTtlMs: Type.Integer({
     minimum: 0,
     default: 0,
     description: "How long a successful answer is reused for the same token. `0` = never.",
+  }),
+  refusalCacheTtlMs: Type.Integer({
+    minimum: 0,
+    default: 5000,
+    description:
+      "How long a refusal (401, 403) is reused for the same token, so that a client repeating a bad token does not reach the webhook. `0` = never.",
+  }),
+  maxBodyBytes: Type.Integer({
+    minimum: 256,
+    default: 65536,
+    description:
+      "Longest answer read (after decompression); a longer one is cut off and the token gets `auth_unavailable`.",
+  }),
+  maxConcurrent: Type.Integer({
+    minimum: 1,
+    default: 32,
+    description: "Calls to the webhook in flight at once; more wait in a queue.",
+  }),
+  maxQueued: Type.Integer({
+    minimum: 0,
+    default: 256,
+    description:
+      "Calls waiting for a free slot (within `timeoutMs`); past it a token gets `auth_unavailable` at once.",
+  }),
+  circuitFailures: Type.Integer({
+    minimum: 1,
+    default: 5,
+    description:
+      "Consecutive failures (errors, timeouts, other statuses, bad answers) that open the circuit: the webhook is then not called, and tokens get `auth_unavailable` at once.",
+  }),
+  circuitCooldownMs: Type.Integer({
+    minimum: 100,
+    default: 10000,
+    description:
+      "How long an open circuit stays open; then one call probes the webhook and closes it again if answered.",
+  }),
+  addressBudget: Type.Integer({
+    minimum: 1,
+    default: 5,
+    description:
+      "While the webhook fails, attempts one client address (an IPv6 /64) may make per `addressWindowMs`; beyond, `auth_unavailable` at once.",
+  }),
+  addressWindowMs: Type.Integer({
+    minimum: 1000,
+    default: 60000,
+    description: "The time in which a spent `addressBudget` refills.",
   }),
 });
 

@@ -34,7 +34,7 @@ export const server = section("Where and how the node listens.", {
     default: "./data",
     env: ["POSTOFFICE_DATA_DIR"],
     description:
-      "Directory for durable state (the SQLite mailboxes, the development secret). A relative path is resolved by who set it, as described above.",
+      "Directory for durable state (the SQLite mailboxes, the development secret), created with mode 0700, its files 0600. A relative path is resolved by who set it, as described above.",
   }),
   heartbeat: section("Liveness checks of idle connections.", {
     intervalMs: Type.Integer({
