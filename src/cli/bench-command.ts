@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
-import { EXIT_USAGE } from "./exit-codes.js";
+import { EXIT } from "./exit-codes.js";
 
 /** The side-by-side harness, shipped with the package (`bench/`), run in its --url mode. */
 export const HARNESS = fileURLToPath(new URL("../../bench/side-by-side.mjs", import.meta.url));
@@ -57,7 +57,7 @@ export function registerBenchCommand(program: Command): void {
     .allowExcessArguments(true)
     .addHelpText("after", HARNESS_OPTIONS)
     .action(async (flags: BenchFlags, command: Command) => {
-      const usage = (message: string): never => command.error(message, { exitCode: EXIT_USAGE });
+      const usage = (message: string): never => command.error(message, { exitCode: EXIT.usage });
       // The harness checks that there is a secret or --anonymous; --secret alone it never sees
       // (the secret goes in its environment), so whether both were given is told here.
       const secret = flags.secret ?? process.env.POSTOFFICE_JWT_SECRET;

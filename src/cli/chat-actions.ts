@@ -1,6 +1,7 @@
 import type { PostofficeClient } from "../client/index.js";
 import { type ChatAction, HELP } from "./chat-commands.js";
 import { formatError, formatSent, formatWho } from "./chat-format.js";
+import type { SentMail } from "./sent-mail.js";
 
 /** Where an action writes: content to `out`, state changes (`(…)`) and refusals (`! …`) to `err`. */
 export interface ChatOutput {
@@ -8,9 +9,10 @@ export interface ChatOutput {
   err(line: string): void;
 }
 
-/** The state one terminal session keeps between lines: the current room. */
+/** The state one terminal session keeps between lines: the current room, the mail sent. */
 export interface ChatState {
   current: string | undefined;
+  sent: SentMail;
 }
 
 /**
@@ -39,10 +41,12 @@ export async function runAction(
         await client.sendToRoom(room, { text: action.text });
         return true;
       }
-      case "mail":
-        await client.send(action.to, { text: action.text });
+      case "mail": {
+        const accepted = await client.send(action.to, { text: action.text });
+        state.sent.remember(accepted.id, action.to, action.text);
         io.out(formatSent(action.to, action.text));
         return true;
+      }
       case "join":
         await client.join(action.room);
         state.current = action.room;

@@ -1,3 +1,5 @@
+import { ROOM_NAME } from "../client/index.js";
+
 /** What one line typed (or piped) into `postoffice connect` asks for. */
 export type ChatAction =
   | { kind: "none" }
@@ -23,6 +25,18 @@ export const HELP = [
   "TEXT              say TEXT in the current room (//TEXT for text that starts with /)",
 ].join("\n");
 
+/** The protocol's rule for room names, in words (decode-client-frame.ts says it the same way). */
+export const ROOM_NAME_RULE = "1–64 letters, digits or . _ : -, starting with a letter or digit";
+
+/** A refusal that states the rule, when `name` (all the rest of the line) is no room name. */
+function roomCheck(name: string): ChatAction | undefined {
+  if (ROOM_NAME.test(name)) return undefined;
+  return {
+    kind: "usage",
+    message: `${JSON.stringify(name)} is not a room name: a room name is ${ROOM_NAME_RULE}`,
+  };
+}
+
 /** Parses one input line into an action; pure, so that it is easy to test. */
 export function parseLine(line: string): ChatAction {
   const trimmed = line.trim();
@@ -32,7 +46,7 @@ export function parseLine(line: string): ChatAction {
   const match = /^\/(\S+)\s*(.*)$/s.exec(trimmed);
   const command = (match?.[1] ?? "").toLowerCase();
   const rest = match?.[2] ?? "";
-  const [first, ...others] = rest.split(/\s+/).filter((word) => word !== "");
+  const [first] = rest.split(/\s+/).filter((word) => word !== "");
   const text = rest.slice(first?.length ?? 0).trim();
   switch (command) {
     case "to":
@@ -41,15 +55,12 @@ export function parseLine(line: string): ChatAction {
         ? { kind: "mail", to: first, text }
         : { kind: "usage", message: "usage: /to USER TEXT" };
     case "join":
-      return first && others.length === 0
-        ? { kind: "join", room: first }
-        : { kind: "usage", message: "usage: /join ROOM" };
+      if (!first) return { kind: "usage", message: "usage: /join ROOM" };
+      return roomCheck(rest) ?? { kind: "join", room: first };
     case "leave":
     case "room":
     case "who":
-      return others.length === 0
-        ? { kind: command, room: first }
-        : { kind: "usage", message: `usage: /${command} [ROOM]` };
+      return (first === undefined ? undefined : roomCheck(rest)) ?? { kind: command, room: first };
     case "broadcast":
       return rest
         ? { kind: "broadcast", text: rest }

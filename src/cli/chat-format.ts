@@ -34,18 +34,32 @@ export const formatPresence = (event: PresenceEvent): string =>
 export const formatBroadcast = (message: BroadcastMessage): string =>
   `[broadcast] ${oneLine(message.from)}: ${bodyText(message.body)}`;
 
-export const formatReceipt = (receipt: Receipt): string =>
-  receipt.status === "read"
-    ? `✓ read by ${oneLine(receipt.to)}`
-    : `✓ delivered to ${oneLine(receipt.to)}`;
+/**
+ * `✓ delivered to bob: "see you at 5"`, naming the mail by its text (cut at 40 characters);
+ * a mail this terminal did not send (another device, an earlier run) by its server id.
+ */
+export function formatReceipt(receipt: Receipt, text: string | undefined): string {
+  const what = receipt.status === "read" ? "read by" : "delivered to";
+  const mail = text === undefined ? `mail ${receipt.mailId}` : JSON.stringify(clip(oneLine(text)));
+  return `✓ ${what} ${oneLine(receipt.to)}: ${mail}`;
+}
+
+function clip(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 39)}…` : text;
+}
 
 export const formatWho = (room: string, members: string[]): string =>
   `#${room}: ${members.length === 0 ? "nobody" : members.map(oneLine).join(", ")}`;
 
-/** `! forbidden: the message (permissions.broadcast)` */
+/**
+ * `! forbidden: the message (permissions.broadcast)`: the code, the message and the reason; a
+ * close, whose message already quotes the server's reason (`(4401 token_unknown)`), without it.
+ */
 export function formatError(error: unknown): string {
   if (!(error instanceof Error)) return `! ${oneLine(String(error))}`;
   const { code, details } = error as Error & { code?: string; details?: { reason?: string } };
-  const reason = details?.reason ? ` (${details.reason})` : "";
-  return `! ${code ? `${code}: ` : ""}${oneLine(error.message)}${reason}`;
+  const reason = details?.reason;
+  const quoted = code === "closed" && reason !== undefined && error.message.includes(reason);
+  const shown = reason === undefined || quoted ? "" : ` (${reason})`;
+  return `! ${code ? `${code}: ` : ""}${oneLine(error.message)}${shown}`;
 }

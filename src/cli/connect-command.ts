@@ -1,9 +1,6 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
-import WebSocket from "ws";
-import { PostofficeClient } from "../client/index.js";
-import { EXIT_USAGE } from "./exit-codes.js";
-import { runTerminalChat } from "./terminal-chat.js";
+import { EXIT } from "./exit-codes.js";
 
 interface ConnectFlags {
   url: string;
@@ -32,7 +29,7 @@ export function registerConnectCommand(program: Command): void {
     .option("-r, --room <room>", "join ROOM at start and make it the current room")
     .option("--timeout <seconds>", "give up on the first connection, and on a piped line", "10")
     .action(async (flags: ConnectFlags, command: Command) => {
-      const usage = (message: string): never => command.error(message, { exitCode: EXIT_USAGE });
+      const usage = (message: string): never => command.error(message, { exitCode: EXIT.usage });
       const timeoutMs = Number(flags.timeout) * 1000;
       if (!(timeoutMs > 0)) usage(`error: --timeout must be a positive number of seconds`);
       const token = await resolveToken(flags, usage);
@@ -42,10 +39,20 @@ export function registerConnectCommand(program: Command): void {
       } catch {
         return usage(`error: --url is not a URL: ${flags.url}`);
       }
+      const [{ PostofficeClient }, { reportingWebSocket }, { runTerminalChat }] = await Promise.all(
+        [
+          import("../client/index.js"),
+          import("./reporting-websocket.js"),
+          import("./terminal-chat.js"),
+        ],
+      );
+      const trouble: { last: string | undefined } = { last: undefined };
       const client = new PostofficeClient({
         url,
         token,
-        WebSocket,
+        WebSocket: reportingWebSocket((reason) => {
+          trouble.last = reason;
+        }),
       });
       const code = await runTerminalChat({
         client,
@@ -55,6 +62,7 @@ export function registerConnectCommand(program: Command): void {
         current: flags.room ?? (token === undefined ? "chat" : undefined),
         timeoutMs,
         input: process.stdin,
+        trouble,
       });
       process.exitCode = code;
       // Everything is closed by now; should anything still hold the process, do not hang.

@@ -1,25 +1,31 @@
-import { loadNodeConfig } from "../server/compose/load-node-config.js";
-import { ConfigError } from "../server/config/config-error.js";
-import type { ConfigFlags, LoadedConfig } from "../server/config/load-config.js";
-
-/** Exit status for flags that do not make sense together (sysexits.h EX_USAGE). */
-export const EXIT_USAGE = 64;
-
-/** Exit status for a configuration that does not validate (sysexits.h EX_CONFIG). */
-export const EXIT_CONFIG = 78;
-
 /**
- * The configuration from the working directory, the environment and these flags; on a
- * configuration that does not validate, says why on stderr and exits EXIT_CONFIG.
+ * Exit statuses of every `postoffice` command, after sysexits.h where it has a name for the
+ * case; docs/operations.md ("Exit status") lists them, and the CLI tests check each.
  */
-export async function loadConfigOrExit(flags: ConfigFlags): Promise<LoadedConfig> {
-  try {
-    return await loadNodeConfig({ cwd: process.cwd(), env: process.env, flags });
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(`postoffice: ${error.message}`);
-      process.exit(EXIT_CONFIG);
-    }
-    throw error;
-  }
+export const EXIT = {
+  /** Done, or (`token --check`) the token is accepted. */
+  ok: 0,
+  /**
+   * The command ran and the answer is no: a refused token (`connect`, `token --check`), a
+   * refused piped line, a start that failed for another reason, a drain cut short.
+   */
+  failed: 1,
+  /** `bench`: the server refused a step of the load; no figures for it. */
+  benchRefused: 3,
+  /** EX_USAGE: an unknown command or option, a missing or malformed argument. */
+  usage: 64,
+  /** EX_UNAVAILABLE: the port cannot be bound; the server cannot be reached; auth_unavailable. */
+  unavailable: 69,
+  /** EX_CANTCREAT: an output file exists (without --force) or cannot be written. */
+  cantCreate: 73,
+  /** EX_CONFIG: the configuration is invalid, or cannot do what the command needs. */
+  config: 78,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/** Says why on stderr, as one line after `postoffice:`, and exits with `code`. */
+export function exitWith(code: ExitCode, message: string): never {
+  process.stderr.write(`postoffice: ${message}\n`);
+  process.exit(code);
 }

@@ -1,19 +1,6 @@
 #!/usr/bin/env node
-import { Command } from "commander";
-import { VERSION } from "../server/version.js";
-import { registerBenchCommand } from "./bench-command.js";
-import { registerCheckCommand } from "./check-command.js";
-import { registerConnectCommand } from "./connect-command.js";
-import { registerStartCommand } from "./start-command.js";
-import { registerTokenCommand } from "./token-command.js";
+import { buildProgram } from "./program.js";
+import { tolerateClosedOutput } from "./standard-streams.js";
 
-const program = new Command()
-  .name("postoffice")
-  .description("Postoffice: a real-time message server over WebSocket.")
-  .version(VERSION);
-registerStartCommand(program);
-registerTokenCommand(program);
-registerConnectCommand(program);
-registerBenchCommand(program);
-registerCheckCommand(program);
-await program.parseAsync(process.argv);
+tolerateClosedOutput();
+await buildProgram().parseAsync(process.argv);

@@ -1,15 +1,15 @@
 import cluster from "node:cluster";
-import type { Command } from "commander";
-import { createLogger } from "../server/log/logger.js";
-import { PostofficeNode } from "../server/node.js";
-import { EXIT_CONFIG, loadConfigOrExit } from "./exit-codes.js";
+import { type Command, InvalidArgumentError } from "commander";
+import type { PostofficeNode } from "../server/node.js";
+import { EXIT, exitWith } from "./exit-codes.js";
+import { listenFailure } from "./listen-failure.js";
 import { parseWorkers, runPrimary } from "./workers.js";
 
 interface StartFlags {
   port?: string;
   host?: string;
   config?: string;
-  workers?: string;
+  workers?: number;
 }
 
 export function registerStartCommand(program: Command): void {
@@ -22,6 +22,13 @@ export function registerStartCommand(program: Command): void {
     .option(
       "-w, --workers <count>",
       "worker processes sharing the port: a number or auto (needs redis.url; default 1)",
+      (value: string) => {
+        try {
+          return parseWorkers(value);
+        } catch (error) {
+          throw new InvalidArgumentError((error as Error).message);
+        }
+      },
     )
     .action(async (flags: StartFlags) => {
       await start(flags);
@@ -29,21 +36,21 @@ export function registerStartCommand(program: Command): void {
 }
 
 async function start(flags: StartFlags): Promise<void> {
+  // Loaded here, not with the command line: a usage error or --help should not pay for them.
+  const [{ loadConfigOrExit }, { createLogger }, { PostofficeNode }] = await Promise.all([
+    import("./load-config-or-exit.js"),
+    import("../server/log/logger.js"),
+    import("../server/node.js"),
+  ]);
   const { config, files } = await loadConfigOrExit(flags);
   const log = createLogger(config.log);
-  let workers: number;
-  try {
-    workers = parseWorkers(flags.workers);
-  } catch (error) {
-    console.error(`postoffice: ${(error as Error).message}`);
-    process.exit(EXIT_CONFIG);
-  }
+  const workers = flags.workers ?? 1;
   if (workers > 1 && cluster.isPrimary) {
     if (config.redis.url === "") {
-      console.error(
-        "postoffice: --workers needs redis.url (POSTOFFICE_REDIS_URL): workers are separate processes and reach each other's users through Redis",
+      exitWith(
+        EXIT.config,
+        "--workers needs redis.url (POSTOFFICE_REDIS_URL): workers are separate processes and reach each other's users through Redis",
       );
-      process.exit(EXIT_CONFIG);
     }
     runPrimary(workers, log);
     return;
@@ -52,32 +59,42 @@ async function start(flags: StartFlags): Promise<void> {
     { files },
     files.length > 0 ? "configuration loaded" : "no configuration file: using defaults",
   );
-  let node: PostofficeNode;
-  try {
-    node = await PostofficeNode.start(config, log);
-  } catch (error) {
-    log.fatal({ err: error }, "could not start");
-    process.exit(1);
-  }
+  // Signals are handled from here on, so that one that comes while the node starts (the
+  // ready line is out before `start` returns) still drains it rather than killing it.
+  let node: PostofficeNode | undefined;
   let stopping = false;
+  const drainAndExit = (started: PostofficeNode): void => {
+    started.drain().then(
+      () => process.exit(EXIT.ok),
+      (error: unknown) => {
+        log.error({ err: error }, "drain failed");
+        process.exit(EXIT.failed);
+      },
+    );
+  };
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) {
       log.warn({ signal }, "second signal: exiting without waiting for the drain");
-      process.exit(1);
+      process.exit(EXIT.failed);
     }
     stopping = true;
     log.info({ signal }, "shutting down");
-    node.drain().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        log.error({ err: error }, "drain failed");
-        process.exit(1);
-      },
-    );
+    if (node !== undefined) drainAndExit(node);
   };
   // A worker drains when its primary says so (SIGTERM); Ctrl-C reaches the whole process
   // group, and the primary turns it into that SIGTERM.
   if (cluster.isPrimary) process.on("SIGINT", stop);
   else process.on("SIGINT", () => undefined);
   process.on("SIGTERM", stop);
+  try {
+    node = await PostofficeNode.start(config, log);
+  } catch (error) {
+    // The port or address cannot be had: one line on stderr that says which and what to do,
+    // as for a configuration error, rather than a stack.
+    const cannotListen = listenFailure(error, config.server);
+    if (cannotListen !== undefined) exitWith(EXIT.unavailable, cannotListen);
+    log.fatal({ err: error }, "could not start");
+    process.exit(EXIT.failed);
+  }
+  if (stopping) drainAndExit(node);
 }

@@ -1,5 +1,5 @@
 import { clearLine, createInterface, cursorTo } from "node:readline";
-import type { PostofficeClient } from "../client/index.js";
+import type { PostofficeClient, PostofficeError } from "../client/index.js";
 import { type ChatOutput, type ChatState, runAction } from "./chat-actions.js";
 import { parseLine } from "./chat-commands.js";
 import {
@@ -9,7 +9,10 @@ import {
   formatPresence,
   formatReceipt,
   formatRoomMessage,
+  oneLine,
 } from "./chat-format.js";
+import { EXIT } from "./exit-codes.js";
+import { SentMail } from "./sent-mail.js";
 
 export interface TerminalChatOptions {
   client: PostofficeClient;
@@ -22,14 +25,16 @@ export interface TerminalChatOptions {
   /** Bound on the first connection, and on each piped line's answer. */
   timeoutMs: number;
   input: NodeJS.ReadStream;
+  /** Why the last attempt to connect failed, as the socket told it; cleared once connected. */
+  trouble: { last: string | undefined };
 }
 
 /**
  * `postoffice connect` once connected options are known: prints what arrives, one line each,
  * and runs the lines read from standard input. On a terminal (a TTY) it shows a `> ` prompt and
  * runs each line as it is typed; from a pipe it runs the lines in order, each after the answer
- * to the one before, and stops at the end of input. Resolves the exit status: 0, or 1 if the
- * connection failed or a piped line was refused.
+ * to the one before, and stops at the end of input. Resolves the exit status: 0; 1 if the
+ * server refused the client or a piped line; 69 if it could not be reached in time.
  */
 export async function runTerminalChat(options: TerminalChatOptions): Promise<number> {
   const { client, input, timeoutMs } = options;
@@ -78,13 +83,15 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<num
     }
     finish(code);
   };
-  const quit = (): void => void end(0);
+  const quit = (): void => void end(EXIT.ok);
   rl.on("SIGINT", quit);
   process.once("SIGINT", quit);
   process.once("SIGTERM", quit);
-  wireEvents(client, io, interactive, () => finish(1));
+  const state: ChatState = { current: options.current, sent: new SentMail() };
+  wireEvents(client, io, { interactive, state, trouble: options.trouble }, () =>
+    finish(EXIT.failed),
+  );
 
-  const state: ChatState = { current: options.current };
   io.err(`(connecting to ${options.url}…)`);
   const connected = await within(
     client.connect().then(
@@ -94,9 +101,16 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<num
     timeoutMs,
   );
   if (connected !== true) {
-    // A refusal was printed by the `error` event; a timeout is said here.
-    if (connected === TIMEOUT) io.err(`! timeout: not connected within ${timeoutMs / 1000} s`);
-    finish(1);
+    // A refusal was printed by the `error` event; a timeout is said here, with the last reason.
+    if (connected === TIMEOUT) {
+      const why = options.trouble.last;
+      io.err(
+        `! timeout: not connected within ${timeoutMs / 1000} s${why ? ` (${oneLine(why)})` : ""}`,
+      );
+      finish(EXIT.unavailable);
+    } else {
+      finish(EXIT.failed);
+    }
     return done;
   }
   let failed = false;
@@ -121,22 +135,30 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<num
     const ok = await within(runAction(action, client, state, io), timeoutMs);
     if (ok === TIMEOUT) {
       io.err(`! timeout: no answer within ${timeoutMs / 1000} s`);
-      finish(1);
+      finish(EXIT.failed);
       break;
     }
     if (ok === false) failed = true;
   }
-  await end(failed ? 1 : 0);
+  await end(failed ? EXIT.failed : EXIT.ok);
   return done;
+}
+
+interface Wiring {
+  interactive: boolean;
+  state: ChatState;
+  trouble: { last: string | undefined };
 }
 
 /** Prints what the server sends, one line each; `closed` is called if the server ends it all. */
 function wireEvents(
   client: PostofficeClient,
   io: ChatOutput,
-  interactive: boolean,
+  { interactive, state, trouble }: Wiring,
   closed: () => void,
 ): void {
+  /** The reason of the last refusal printed, so that the close that follows does not repeat it. */
+  let refusedFor: string | undefined;
   client.on("mail", (mail) => {
     io.out(formatMail(mail));
     // Shown to a person at a terminal: the sender gets a `read` receipt.
@@ -145,12 +167,25 @@ function wireEvents(
   client.on("roomMessage", (message) => io.out(formatRoomMessage(message)));
   client.on("presence", (event) => io.out(formatPresence(event)));
   client.on("broadcast", (message) => io.out(formatBroadcast(message)));
-  client.on("receipt", (receipt) => io.out(formatReceipt(receipt)));
-  client.on("error", (error) => io.err(formatError(error)));
-  client.on("welcome", (info) => io.err(`(connected as ${info.user})`));
-  client.on("state", (state) => {
-    if (state === "reconnecting") io.err("(reconnecting…)");
-    if (state === "closed") closed();
+  client.on("receipt", (receipt) => io.out(formatReceipt(receipt, state.sent.textOf(receipt))));
+  client.on("error", (error) => {
+    const { code, details } = error as PostofficeError;
+    // The server refused, then closed: the close says again what the refusal said.
+    if (code === "closed" && details?.reason !== undefined && details.reason === refusedFor) return;
+    refusedFor = details?.reason;
+    io.err(formatError(error));
+  });
+  client.on("welcome", (info) => {
+    trouble.last = undefined;
+    io.err(`(connected as ${info.user})`);
+  });
+  client.on("state", (connection) => {
+    if (connection === "reconnecting") {
+      io.err(
+        trouble.last ? `(cannot connect: ${oneLine(trouble.last)}; retrying…)` : "(reconnecting…)",
+      );
+    }
+    if (connection === "closed") closed();
   });
 }
 

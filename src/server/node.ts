@@ -14,6 +14,7 @@ import type { NodeState } from "./gateway/http-routes.js";
 import { createFrameHandler } from "./handlers/dispatch.js";
 import type { Logger } from "./log/logger.js";
 import { Metrics } from "./metrics/metrics.js";
+import { publicUrls } from "./public-urls.js";
 import { LocalRooms } from "./rooms/local-rooms.js";
 import type { PresenceEntry } from "./rooms/redis-presence.js";
 import { RoomRouter } from "./router/room-router.js";
@@ -143,8 +144,10 @@ export class PostofficeNode {
         "ANONYMOUS MODE IS ON: anyone can connect and pick any user name. Development only; never expose this server.",
       );
     }
+    const { host, path } = config.server;
+    const urls = publicUrls({ host, port: node.port, path, metrics: config.metrics.enabled });
     log.info(
-      { url: node.url, version: VERSION, startupMs: Date.now() - startedAt },
+      { ...urls, version: VERSION, startupMs: Date.now() - startedAt },
       "postoffice is ready",
     );
     return node;

@@ -3,11 +3,18 @@ import { EventEmitter } from "node:events";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { parseLine } from "../../src/cli/chat-commands.js";
-import { bodyText, formatError, formatMail, oneLine } from "../../src/cli/chat-format.js";
+import { parseLine, ROOM_NAME_RULE } from "../../src/cli/chat-commands.js";
+import {
+  bodyText,
+  formatError,
+  formatMail,
+  formatReceipt,
+  oneLine,
+} from "../../src/cli/chat-format.js";
 import { connectUrl } from "../../src/cli/connect-command.js";
-import { PostofficeError } from "../../src/client/index.js";
-import { CLI } from "../support/child-server.js";
+import { SentMail } from "../../src/cli/sent-mail.js";
+import { decodeClientFrame, PostofficeError } from "../../src/client/index.js";
+import { CLI, freePort } from "../support/child-server.js";
 import { describeWith, programPath } from "../support/system-programs.js";
 import { connectAs, TestClient } from "../support/test-client.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
@@ -145,7 +152,8 @@ describe("postoffice connect", () => {
     cli.child.stdin?.write("/to alice pong\n");
     const mail = await alice.next((f) => f.type === "message" && f.data?.to === "alice");
     alice.send({ type: "ack", data: { seq: mail.data?.seq } });
-    await cli.waitFor(/✓ delivered to alice/);
+    // The receipt names the mail it is about.
+    await cli.waitFor(/✓ delivered to alice: "pong"/);
     cli.child.stdin?.end();
     expect(await exitCode(cli)).toBe(0);
   });
@@ -176,16 +184,77 @@ describe("postoffice connect", () => {
     expect(cli.out()).toMatch(/\[you → alice\] still sent/);
   });
 
-  it("exits 1 on a refused token and 64 without any identity", async () => {
+  it("exits 1 on a refused token, saying why once, and 64 without any identity", async () => {
     server = await startTestServer();
     const refused = connect(["--token", "not-a-token"]);
     refused.child.stdin?.end();
     expect(await exitCode(refused)).toBe(1);
-    expect(refused.out()).toMatch(/! unauthorized: /);
+    const said = refused
+      .out()
+      .split("\n")
+      .filter((line) => line.startsWith("!"));
+    expect(said).toEqual([
+      "! unauthorized: no configured authenticator recognises the token (token_unknown)",
+    ]);
     const nobody = connect([]);
     nobody.child.stdin?.end();
     expect(await exitCode(nobody)).toBe(64);
     expect(nobody.out()).toMatch(/--username/);
+  });
+
+  it("says why it cannot connect (nothing listening), and exits 69 once --timeout runs out", async () => {
+    const port = await freePort();
+    const cli = spawn(
+      process.execPath,
+      [CLI, "connect", "--url", `ws://127.0.0.1:${port}/ws`, "--token", "t", "--timeout", "1"],
+      { env: { PATH: process.env.PATH ?? "" }, stdio: ["pipe", "pipe", "pipe"] },
+    );
+    children.push(cli);
+    const watched = watch(cli);
+    cli.stdin?.end();
+    expect(await exitCode(watched)).toBe(69);
+    expect(watched.out()).toContain(
+      `(cannot connect: connect ECONNREFUSED 127.0.0.1:${port}; retrying…)`,
+    );
+    expect(watched.out()).toContain(
+      `! timeout: not connected within 1 s (connect ECONNREFUSED 127.0.0.1:${port})`,
+    );
+  });
+
+  it("shows the server's reason when it refuses the upgrade", async () => {
+    server = await startTestServer();
+    // Pointed at the wrong path: the server answers 404 and says where the endpoint is.
+    const wrong = spawn(
+      process.execPath,
+      [
+        CLI,
+        "connect",
+        "--url",
+        server.url.replace(/\/ws$/, "/nope"),
+        "--token",
+        "t",
+        "--timeout",
+        "1",
+      ],
+      { env: { PATH: process.env.PATH ?? "" }, stdio: ["pipe", "pipe", "pipe"] },
+    );
+    children.push(wrong);
+    const watched = watch(wrong);
+    wrong.stdin?.end();
+    expect(await exitCode(watched)).toBe(69);
+    expect(watched.out()).toContain(
+      "(cannot connect: HTTP 404: WebSocket endpoint is /ws.; retrying…)",
+    );
+  });
+
+  it("answers a bad room name with the naming rule, not with usage", async () => {
+    server = await startTestServer();
+    const cli = connect(["--token", "alice-static-token"]);
+    cli.child.stdin?.end("/join bad room!\n");
+    expect(await exitCode(cli)).toBe(1);
+    expect(cli.out()).toContain(
+      '! "bad room!" is not a room name: a room name is 1–64 letters, digits or . _ : -, starting with a letter or digit',
+    );
   });
 
   it("--username on a chat server: named john-2 when john is taken, plain text goes to the chat", async () => {
@@ -245,8 +314,12 @@ describe("the connect command's pure parts", () => {
     expect(parseLine("/TO bob hi")).toEqual({ kind: "mail", to: "bob", text: "hi" });
     expect(parseLine("/to bob")).toEqual({ kind: "usage", message: "usage: /to USER TEXT" });
     expect(parseLine("/join lobby")).toEqual({ kind: "join", room: "lobby" });
-    expect(parseLine("/join")).toMatchObject({ kind: "usage" });
-    expect(parseLine("/join a b")).toMatchObject({ kind: "usage" });
+    expect(parseLine("/join")).toMatchObject({ kind: "usage", message: "usage: /join ROOM" });
+    expect(parseLine("/join a b")).toEqual({
+      kind: "usage",
+      message: `"a b" is not a room name: a room name is ${ROOM_NAME_RULE}`,
+    });
+    expect(parseLine("/who -x")).toMatchObject({ kind: "usage", message: /not a room name/ });
     expect(parseLine("/leave")).toEqual({ kind: "leave", room: undefined });
     expect(parseLine("/leave lobby")).toEqual({ kind: "leave", room: "lobby" });
     expect(parseLine("/room dev")).toEqual({ kind: "room", room: "dev" });
@@ -265,6 +338,28 @@ describe("the connect command's pure parts", () => {
     });
   });
 
+  it("states the room naming rule as the protocol does", () => {
+    const refused = decodeClientFrame(JSON.stringify({ type: "join", data: { room: "a b" } }), {
+      maxDepth: 8,
+      maxStringLength: 100,
+    });
+    expect(refused.ok).toBe(false);
+    expect(!refused.ok && refused.message).toContain(ROOM_NAME_RULE);
+  });
+
+  it("names the mail a receipt is about, by its text or, if not sent from here, its id", () => {
+    const sent = new SentMail();
+    sent.remember("m1", "bob", "see you at five, by the old mill, unless it rains again");
+    const receipt = { status: "delivered", ref: "c1", mailId: "m1", to: "bob", ts: 0 } as const;
+    expect(formatReceipt(receipt, sent.textOf(receipt))).toBe(
+      '✓ delivered to bob: "see you at five, by the old mill, unles…"',
+    );
+    const read = { ...receipt, status: "read" } as const;
+    expect(formatReceipt(read, sent.textOf(read))).toMatch(/^✓ read by bob: "see you/);
+    // Forgotten once read.
+    expect(formatReceipt(read, sent.textOf(read))).toBe("✓ read by bob: mail m1");
+  });
+
   it("formats one line each, without the sender's control characters", () => {
     expect(oneLine("a\nb\u001b[2Jc")).toBe("a↵b�[2Jc");
     expect(bodyText({ text: "hi" })).toBe("hi");
@@ -275,6 +370,12 @@ describe("the connect command's pure parts", () => {
     expect(
       formatError(new PostofficeError("forbidden", "no", { reason: "permissions.broadcast" })),
     ).toBe("! forbidden: no (permissions.broadcast)");
+    // A message that already gives the reason is not followed by it again.
+    expect(
+      formatError(
+        new PostofficeError("closed", "refused (4401 token_unknown).", { reason: "token_unknown" }),
+      ),
+    ).toBe("! closed: refused (4401 token_unknown).");
   });
 
   it("adds ?username= for an anonymous connection only", () => {

@@ -104,7 +104,7 @@ describe("postoffice start", () => {
     expect(running.stderr()).toMatch(/anonymous/i);
   });
 
-  it("fails with exit 1 and a log line when the port is taken", async () => {
+  it("says in one line that the port is taken, and exits 69 (EX_UNAVAILABLE)", async () => {
     const port = await freePort();
     const first = runCli(["start", "--port", String(port), "--host", "127.0.0.1"], {
       cwd: dir,
@@ -116,7 +116,40 @@ describe("postoffice start", () => {
       cwd: dir,
       env: { POSTOFFICE_JWT_SECRET: JWT_SECRET },
     });
-    expect((await second.exited).code).toBe(1);
-    expect(second.logs.some((entry) => entry.msg === "could not start")).toBe(true);
+    expect((await second.exited).code).toBe(69);
+    expect(second.stderr()).toBe(
+      `postoffice: cannot listen on 127.0.0.1:${port}: the port is in use (another Postoffice?); pick another with --port or PORT\n`,
+    );
+    expect(second.logs.filter((entry) => Number(entry.level) >= 50)).toEqual([]);
+  });
+
+  it("names every URL a person opens in the ready line: WebSocket, chat page, dashboard, /metrics", async () => {
+    const port = await freePort();
+    running = runCli(["start", "--port", String(port), "--host", "127.0.0.1"], {
+      cwd: dir,
+      env: { POSTOFFICE_JWT_SECRET: JWT_SECRET },
+    });
+    const ready = await waitForLog(running, "postoffice is ready");
+    expect(ready).toMatchObject({
+      url: `ws://127.0.0.1:${port}/ws`,
+      chatUrl: `http://127.0.0.1:${port}/`,
+      dashboardUrl: `http://127.0.0.1:${port}/dashboard`,
+      metricsUrl: `http://127.0.0.1:${port}/metrics`,
+    });
+    expect(running.logs.filter((entry) => entry.msg === "postoffice is ready")).toHaveLength(1);
+    for (const url of [ready.chatUrl, ready.dashboardUrl, ready.metricsUrl]) {
+      expect((await fetch(String(url))).status).toBe(200);
+    }
+  });
+
+  it("leaves /metrics out of the ready line when metrics are off", async () => {
+    const port = await freePort();
+    running = runCli(["start", "--port", String(port), "--host", "127.0.0.1"], {
+      cwd: dir,
+      env: { POSTOFFICE_JWT_SECRET: JWT_SECRET, POSTOFFICE_METRICS_ENABLED: "false" },
+    });
+    const ready = await waitForLog(running, "postoffice is ready");
+    expect(ready.dashboardUrl).toBe(`http://127.0.0.1:${port}/dashboard`);
+    expect(ready).not.toHaveProperty("metricsUrl");
   });
 });
