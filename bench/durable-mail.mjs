@@ -11,6 +11,8 @@
 // The server runs as its own process (the built CLI); this process is the load generator.
 // Each sender keeps at most `window` mails waiting for `accepted`; each recipient
 // acknowledges every 50 mails, so `delivered` receipts flow back as in real use.
+/** @import WebSocket from "ws" */
+/** @import { BenchServer, Store } from "./side-by-side/servers.mjs" */
 import { writeFile } from "node:fs/promises";
 import { ACK_EVERY, ackEvery, connectPairs, markdownTable, round, scriptOptions } from "./lib.mjs";
 import { startServer } from "./side-by-side/servers.mjs";
@@ -27,18 +29,32 @@ const WINDOW = Number(args.window);
 const RATE = Number(args.rate);
 const TIMEOUT_MS = 60_000;
 
+/**
+ * @param {number[]} sorted
+ * @param {number} p
+ */
 function percentile(sorted, p) {
   return sorted.length === 0
     ? Number.NaN
-    : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+    : (sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN);
 }
 
-/** Sends paced at `perSecond`, in ticks of 10 ms; otherwise as saturation. */
+/**
+ * Sends paced at `perSecond`, in ticks of 10 ms; otherwise as saturation.
+ * @param {WebSocket} sender
+ * @param {WebSocket} recipient
+ * @param {string} pair the recipient's name
+ * @param {number[]} acceptLatencies
+ * @param {number[]} deliveryLatencies
+ * @param {number | undefined} perSecond
+ */
 async function runPair(sender, recipient, pair, acceptLatencies, deliveryLatencies, perSecond) {
+  /** @type {Map<string, number>} */
   const sentAt = new Map();
   let next = 0;
   let accepted = 0;
   let received = 0;
+  /** @type {Promise<void>} */
   const done = new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`pair ${pair} timed out`)), TIMEOUT_MS);
     const finish = () => {
@@ -74,7 +90,7 @@ async function runPair(sender, recipient, pair, acceptLatencies, deliveryLatenci
       const frame = JSON.parse(data.toString());
       if (frame.type === "error") reject(new Error(JSON.stringify(frame)));
       if (frame.type !== "receipt" || frame.data.status !== "accepted") return;
-      acceptLatencies.push(performance.now() - sentAt.get(frame.ref));
+      acceptLatencies.push(performance.now() - (sentAt.get(frame.ref) ?? Number.NaN));
       accepted++;
       sendMore();
       finish();
@@ -92,18 +108,31 @@ async function runPair(sender, recipient, pair, acceptLatencies, deliveryLatenci
   await done;
 }
 
+/**
+ * @param {BenchServer & { url: string }} server
+ * @param {number | undefined} perSecond
+ */
 async function phase(server, perSecond) {
   const tag = perSecond === undefined ? "sat" : "paced";
   // Pair i sends to `${tag}-r${i}`.
   const { senders, recipients } = await connectPairs(server.url, tag, PAIRS);
+  /** @type {number[]} */
   const acceptLatencies = [];
+  /** @type {number[]} */
   const deliveryLatencies = [];
   const serverCpu0 = await server.cpuSeconds();
   const ownCpu0 = process.cpuUsage();
   const started = performance.now();
   await Promise.all(
     senders.map((s, i) =>
-      runPair(s, recipients[i], `${tag}-r${i}`, acceptLatencies, deliveryLatencies, perSecond),
+      runPair(
+        s,
+        /** @type {WebSocket} */ (recipients[i]),
+        `${tag}-r${i}`,
+        acceptLatencies,
+        deliveryLatencies,
+        perSecond,
+      ),
     ),
   );
   const seconds = (performance.now() - started) / 1000;
@@ -124,6 +153,7 @@ async function phase(server, perSecond) {
   };
 }
 
+/** @param {Store} store */
 async function measure(store) {
   // The benchmark measures throughput: rate limits off (startServer), mailboxes big enough.
   const server = await startServer("postoffice", {
@@ -131,8 +161,10 @@ async function measure(store) {
     env: { POSTOFFICE_MAILBOX_MAX_MESSAGES: String(COUNT * 2 + 10) },
   });
   try {
-    const saturated = await phase(server, undefined);
-    const paced = await phase(server, RATE / PAIRS);
+    const url = server.url;
+    if (url === undefined) throw new Error("no WebSocket URL");
+    const saturated = await phase({ ...server, url }, undefined);
+    const paced = await phase({ ...server, url }, RATE / PAIRS);
     return {
       store,
       mails: PAIRS * COUNT,
@@ -155,12 +187,11 @@ async function measure(store) {
 log(
   `durable mail: ${PAIRS} pairs × ${COUNT} mails; saturation window ${WINDOW}; paced at ${RATE}/s; acks every ${ACK_EVERY}`,
 );
-const results = [];
-for (const store of ["memory", "sqlite"]) {
-  log(`  measuring ${store} store...`);
-  results.push(await measure(store));
-}
-const [memory, sqlite] = results;
+log("  measuring memory store...");
+const memory = await measure("memory");
+log("  measuring sqlite store...");
+const sqlite = await measure("sqlite");
+const results = [memory, sqlite];
 const ratio = { sqliteToMemoryThroughput: round(sqlite.mailsPerSecond / memory.mailsPerSecond, 2) };
 console.log(markdownTable(results));
 console.log(`\nSQLite / memory throughput in this run: ${ratio.sqliteToMemoryThroughput}×`);

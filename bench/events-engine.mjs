@@ -2,6 +2,7 @@
 // ports that do nothing (no socket, no broker). What the engine adds to a room message; the
 // server-level row (events beside plain room messages, `npm run bench`) comes with the wiring.
 // Run: npm run build && node bench/events-engine.mjs [seconds per case, default 3]
+/** @import { EventPorts } from "../dist/server/events/index.js" */
 import { pino } from "pino";
 import { builtinRegistry } from "../dist/server/events/builtins.js";
 import { EventEngine } from "../dist/server/events/event-engine.js";
@@ -9,7 +10,9 @@ import { MemoryEventCounters } from "../dist/server/events/event-stats.js";
 import { MemoryRateLimitStore } from "../dist/server/events/memory-rate-limit-store.js";
 
 const seconds = Number(process.argv[2] ?? 3);
+/** @type {{ ok: true, value: undefined }} */
 const ok = { ok: true, value: undefined };
+/** @type {EventPorts} */
 const ports = {
   sender: { userId: "alice", roles: ["member"], claims: {}, connectionId: "c-1" },
   isMember: () => true,

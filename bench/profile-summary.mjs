@@ -6,6 +6,12 @@
 //
 // --inclusive counts a function for every sample it is on the stack of (its callees included).
 import { readFile } from "node:fs/promises";
+
+/**
+ * A V8 CPU profile, as much of it as is read here.
+ * @typedef {{ id: number, children?: number[], callFrame: { functionName: string, url: string, lineNumber: number } }} ProfileNode
+ * @typedef {{ nodes: ProfileNode[], samples: number[] }} CpuProfile
+ */
 import { parseArgs } from "node:util";
 
 const { values: args, positionals } = parseArgs({
@@ -20,27 +26,34 @@ if (positionals.length !== 1) {
   console.error("usage: node bench/profile-summary.mjs FILE.cpuprofile [--top N] [--filter TEXT]");
   process.exit(64);
 }
-const profile = JSON.parse(await readFile(positionals[0], "utf8"));
+const profile = /** @type {CpuProfile} */ (
+  JSON.parse(await readFile(positionals[0] ?? "", "utf8"))
+);
 const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
+/** @type {Map<number, number>} */
 const selfSamples = new Map();
 for (const id of profile.samples) selfSamples.set(id, (selfSamples.get(id) ?? 0) + 1);
 
-const keyOf = (node) => {
+/** @param {number} id */
+const keyOf = (id) => {
+  const node = nodes.get(id);
+  if (node === undefined) return `(unknown node ${id})`;
   const { functionName, url, lineNumber } = node.callFrame;
   const file = url.replace(/^file:\/\//, "").replace(process.cwd(), ".");
   return `${functionName || "(anonymous)"} ${file}:${lineNumber + 1}`;
 };
+/** @type {Map<number, number>} */
 const parents = new Map();
 for (const node of profile.nodes)
   for (const child of node.children ?? []) parents.set(child, node.id);
 
+/** @type {Map<string, number>} */
 const byFunction = new Map();
 for (const [id, count] of selfSamples) {
   // Self time: the sampled node; inclusive: every distinct function on its stack.
-  const keys = new Set([keyOf(nodes.get(id))]);
+  const keys = new Set([keyOf(id)]);
   if (args.inclusive)
-    for (let up = parents.get(id); up !== undefined; up = parents.get(up))
-      keys.add(keyOf(nodes.get(up)));
+    for (let up = parents.get(id); up !== undefined; up = parents.get(up)) keys.add(keyOf(up));
   for (const key of keys) byFunction.set(key, (byFunction.get(key) ?? 0) + count);
 }
 const total = profile.samples.length;

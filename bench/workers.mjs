@@ -4,6 +4,9 @@
 // within a run; the load generator shares the machine (its CPU is reported).
 //
 //   npm run bench:workers -- [--pairs 40] [--count 300] [--members 200] [--messages 300] [--json out.json]
+/** @import { ChildProcessByStdio } from "node:child_process" */
+/** @import { Readable } from "node:stream" */
+/** @import WebSocket from "ws" */
 import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -31,9 +34,14 @@ const MEMBERS = Number(args.members);
 const MESSAGES = Number(args.messages);
 const TIMEOUT_MS = 90_000;
 
+/**
+ * @param {ChildProcessByStdio<null, Readable, null>} child
+ * @param {string} text
+ */
 function waitFor(child, text) {
   return new Promise((resolve, reject) => {
     let out = "";
+    /** @param {Buffer} chunk */
     const onData = (chunk) => {
       out += chunk;
       if (out.includes(text)) resolve(out);
@@ -43,6 +51,7 @@ function waitFor(child, text) {
   });
 }
 
+/** @param {string} dir */
 async function startRedis(dir) {
   const port = await freePort();
   const child = spawn(
@@ -67,7 +76,14 @@ async function startRedis(dir) {
   return { child, url: `redis://127.0.0.1:${port}` };
 }
 
+/**
+ * @template T
+ * @param {Promise<T>} promise
+ * @param {string} what
+ * @returns {Promise<T>}
+ */
 function within(promise, what) {
+  /** @type {NodeJS.Timeout | undefined} */
   let timer;
   return Promise.race([
     promise,
@@ -77,6 +93,10 @@ function within(promise, what) {
   ]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * @param {string} url
+ * @param {string} tag
+ */
 async function directMail(url, tag) {
   const { senders, recipients } = await connectPairs(url, tag, PAIRS);
   const started = performance.now();
@@ -85,13 +105,14 @@ async function directMail(url, tag) {
       senders.map(
         (sender, i) =>
           new Promise((resolve) => {
+            const recipient = /** @type {WebSocket} */ (recipients[i]);
             let received = 0;
-            recipients[i].on("message", (data) => {
+            recipient.on("message", (data) => {
               const frame = JSON.parse(data.toString());
               if (frame.type !== "message") return;
               received++;
-              ackEvery(recipients[i], received, COUNT, frame.data.seq);
-              if (received === COUNT) resolve();
+              ackEvery(recipient, received, COUNT, frame.data.seq);
+              if (received === COUNT) resolve(undefined);
             });
             for (let n = 0; n < COUNT; n++)
               sender.send(
@@ -107,6 +128,10 @@ async function directMail(url, tag) {
   return Math.round((PAIRS * COUNT) / seconds);
 }
 
+/**
+ * @param {string} url
+ * @param {string} tag
+ */
 async function fanOut(url, tag) {
   const members = [];
   for (let i = 0; i < MEMBERS; i++) {
@@ -128,7 +153,7 @@ async function fanOut(url, tag) {
               ws.on("message", (data) => {
                 if (!data.toString().startsWith('{"type":"message"')) return;
                 got++;
-                if (got === MESSAGES) resolve();
+                if (got === MESSAGES) resolve(undefined);
               });
             }),
         )
@@ -146,6 +171,10 @@ async function fanOut(url, tag) {
   return Math.round((MEMBERS * MESSAGES) / seconds);
 }
 
+/**
+ * @param {string} redisUrl
+ * @param {number} workers
+ */
 async function measure(redisUrl, workers) {
   const tag = `w${workers}`;
   const server = await startServer("postoffice", {
@@ -155,10 +184,12 @@ async function measure(redisUrl, workers) {
     workers,
   });
   try {
+    const url = server.url;
+    if (url === undefined) throw new Error("no WebSocket URL");
     const cpu0 = await server.cpuSeconds();
     const own0 = process.cpuUsage();
-    const mailPerSecond = await directMail(server.url, tag);
-    const fanOutPerSecond = await fanOut(server.url, tag);
+    const mailPerSecond = await directMail(url, tag);
+    const fanOutPerSecond = await fanOut(url, tag);
     const own = process.cpuUsage(own0);
     return {
       workers,
@@ -178,12 +209,11 @@ try {
   log(
     `workers: ${PAIRS} pairs × ${COUNT} mails; ${MEMBERS} members × ${MESSAGES} room messages; Redis store (appendfsync everysec)`,
   );
-  const results = [];
-  for (const workers of [1, 2]) {
-    log(`  measuring ${workers} worker(s)...`);
-    results.push(await measure(redis.url, workers));
-  }
-  const [one, two] = results;
+  log("  measuring 1 worker(s)...");
+  const one = await measure(redis.url, 1);
+  log("  measuring 2 worker(s)...");
+  const two = await measure(redis.url, 2);
+  const results = [one, two];
   const ratio = {
     mail: round(two.mailPerSecond / one.mailPerSecond, 2),
     fanOut: round(two.fanOutDeliveriesPerSecond / one.fanOutDeliveriesPerSecond, 2),

@@ -86,5 +86,8 @@ process.once("SIGTERM", () => {
 });
 
 http.listen(Number(args.port), args.host, () => {
-  console.log(`socket.io peer ready on ${args.host}:${http.address().port}`);
+  const address = http.address();
+  console.log(
+    `socket.io peer ready on ${args.host}:${typeof address === "object" ? address?.port : address}`,
+  );
 });

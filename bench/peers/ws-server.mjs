@@ -8,6 +8,7 @@
 //
 // ws://HOST:PORT/ws?user=NAME   anyone is let in, as NAME
 // GET /stats                     process.memoryUsage() as JSON
+/** @import { WebSocket } from "ws" */
 import { createServer } from "node:http";
 import { parseArgs } from "node:util";
 import { WebSocketServer } from "ws";
@@ -30,10 +31,19 @@ const http = createServer((req, res) => {
 });
 const wss = new WebSocketServer({ server: http, path: "/ws", perMessageDeflate: false });
 
-/** user → open sockets of that user; room → member sockets. */
+/**
+ * user → open sockets of that user; room → member sockets.
+ * @type {Map<string, Set<WebSocket>>}
+ */
 const users = new Map();
+/** @type {Map<string, Set<WebSocket>>} */
 const rooms = new Map();
 
+/**
+ * @param {Map<string, Set<WebSocket>>} map
+ * @param {string} key
+ * @param {WebSocket} ws
+ */
 function addTo(map, key, ws) {
   let set = map.get(key);
   if (set === undefined) {
@@ -43,6 +53,11 @@ function addTo(map, key, ws) {
   set.add(ws);
 }
 
+/**
+ * @param {Map<string, Set<WebSocket>>} map
+ * @param {string} key
+ * @param {WebSocket} ws
+ */
 function removeFrom(map, key, ws) {
   const set = map.get(key);
   if (set === undefined) return;
@@ -108,5 +123,8 @@ process.once("SIGTERM", () => {
 });
 
 http.listen(Number(args.port), args.host, () => {
-  console.log(`ws peer ready on ${args.host}:${http.address().port}`);
+  const address = http.address();
+  console.log(
+    `ws peer ready on ${args.host}:${typeof address === "object" ? address?.port : address}`,
+  );
 });

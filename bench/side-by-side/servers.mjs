@@ -4,6 +4,7 @@
 // the Socket.IO peer. Readings: CPU and RSS from /proc, heap from Postoffice's /metrics or the
 // peers' /stats, and a full garbage collection through the inspector (for the idle readings).
 // The other benchmarks (durable-mail.mjs, workers.mjs) start their Postoffice here too.
+/** @import { ChildProcess } from "node:child_process" */
 import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -27,12 +28,36 @@ const PEERS = {
 const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 30_000;
 
-/** Every server process still running, so that an overrun or an interrupt can kill them too. */
+/** @typedef {"postoffice" | "ws" | "socketio"} ServerKind */
+/** @typedef {"memory" | "sqlite" | "redis"} Store */
+/** @typedef {{ rss: number, heapUsed: number }} Memory RSS and V8's used heap, in bytes */
+
+/**
+ * A server as the scenarios see it: one started here, or one running elsewhere (`--url`).
+ * @typedef {object} BenchServer
+ * @property {ServerKind} kind
+ * @property {number | undefined} pid known for a local process only
+ * @property {string} host HOST:PORT
+ * @property {string | undefined} url Postoffice's WebSocket URL
+ * @property {() => Promise<number>} cpuSeconds user + system, NaN when unknown
+ * @property {() => Promise<Memory>} memory
+ * @property {() => Promise<void>} gc a full garbage collection, where it may be asked for
+ * @property {() => Promise<void>} stop
+ */
+
+/**
+ * Every server process still running, so that an overrun or an interrupt can kill them too.
+ * @type {Set<ChildProcess>}
+ */
 export const runningServers = new Set();
 
+/** @type {Record<ServerKind, string>} */
 export const SERVER_LABELS = { postoffice: "Postoffice", ws: "bare ws", socketio: "Socket.IO" };
 
-/** Postoffice's configuration: rate limits off, caps raised past the benchmark's counts. */
+/**
+ * Postoffice's configuration: rate limits off, caps raised past the benchmark's counts.
+ * @param {Store} store
+ */
 function postofficeConfig(store) {
   return [
     NO_RATE_LIMITS.trimEnd(),
@@ -50,6 +75,9 @@ function postofficeConfig(store) {
  * the default as shipped, "memory" or "redis"); config: more YAML, after the configuration
  * above; env: more environment variables; workers: `--workers N` (ready once all N are);
  * profileDir: where to write a CPU profile of the whole run of that server.
+ * @param {ServerKind} kind
+ * @param {{ store?: Store, config?: string, env?: Record<string, string>, workers?: number, profileDir?: string | undefined }} [options]
+ * @returns {Promise<BenchServer & { tail: () => string }>}
  */
 export async function startServer(
   kind,
@@ -65,6 +93,7 @@ export async function startServer(
   if (profileDir !== undefined && kind === "postoffice")
     node.push("--cpu-prof", `--cpu-prof-dir=${profileDir}`);
   let args;
+  /** @type {Record<string, string | undefined>} */
   let env = { PATH: process.env.PATH };
   let readyText;
   let readyCount = 1;
@@ -93,17 +122,20 @@ export async function startServer(
     stdio: ["ignore", "pipe", "pipe"],
   });
   let tail = "";
+  /** @param {Buffer} chunk */
   const keep = (chunk) => {
     tail = (tail + chunk).slice(-4000);
   };
   child.stderr.on("data", keep);
-  await new Promise((resolve, reject) => {
+  /** @type {Promise<void>} */
+  const started = new Promise((resolve, reject) => {
     let out = "";
     let ready = false;
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
       reject(new Error(`${kind} did not start: ${tail}`));
     }, START_TIMEOUT_MS);
+    /** @param {Buffer} chunk */
     const onData = (chunk) => {
       keep(chunk);
       if (ready || out.length >= 100_000) return;
@@ -120,6 +152,9 @@ export async function startServer(
       reject(new Error(`${kind} exited ${code} before it was ready: ${tail}`));
     });
   });
+  await started;
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`${kind} did not start`);
   runningServers.add(child);
   const exited = new Promise((resolve) =>
     child.once("exit", (code) => {
@@ -127,25 +162,29 @@ export async function startServer(
       resolve(code);
     }),
   );
+  /** @type {WebSocket | undefined} */
   let inspector;
 
   return {
     kind,
-    pid: child.pid,
+    pid,
     host: `127.0.0.1:${port}`,
     url: kind === "postoffice" ? `ws://127.0.0.1:${port}/ws` : undefined,
     tail: () => tail,
-    cpuSeconds: () => cpuSeconds(child.pid),
+    cpuSeconds: () => cpuSeconds(pid),
 
     /** RSS from /proc and V8's used heap, in bytes. */
     async memory() {
-      const rss = await rssBytes(child.pid);
+      const rss = await rssBytes(pid);
       let heapUsed;
       if (kind === "postoffice") {
         const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
         heapUsed = metricValue(metrics, "nodejs_heap_size_used_bytes");
       } else {
-        heapUsed = (await (await fetch(`http://127.0.0.1:${port}/stats`)).json()).heapUsed;
+        const stats = /** @type {NodeJS.MemoryUsage} */ (
+          await (await fetch(`http://127.0.0.1:${port}/stats`)).json()
+        );
+        heapUsed = stats.heapUsed;
       }
       return { rss, heapUsed };
     },
@@ -153,36 +192,44 @@ export async function startServer(
     /** A full GC in the server (inspector: HeapProfiler.collectGarbage), the same for all. */
     async gc() {
       if (inspector === undefined) {
-        process.kill(child.pid, "SIGUSR1");
+        process.kill(pid, "SIGUSR1");
+        /** @type {string | undefined} */
         let url;
         for (let i = 0; i < 100 && url === undefined; i++) {
           try {
-            const list = await (await fetch(`http://127.0.0.1:${inspectPort}/json/list`)).json();
+            const list = /** @type {Array<{ webSocketDebuggerUrl?: string }>} */ (
+              await (await fetch(`http://127.0.0.1:${inspectPort}/json/list`)).json()
+            );
             url = list[0]?.webSocketDebuggerUrl;
           } catch {
             await new Promise((resolve) => setTimeout(resolve, 50));
           }
         }
         if (url === undefined) throw new Error(`${kind}: inspector did not open`);
-        inspector = new WebSocket(url);
+        const opening = new WebSocket(url);
         await new Promise((resolve, reject) => {
-          inspector.once("open", resolve);
-          inspector.once("error", reject);
+          opening.once("open", resolve);
+          opening.once("error", reject);
         });
+        inspector = opening;
       }
+      const socket = inspector;
       const id = Math.floor(Math.random() * 1e9);
-      await new Promise((resolve, reject) => {
+      /** @type {Promise<void>} */
+      const collected = new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error("gc timed out")), 30_000);
+        /** @param {WebSocket.RawData} data */
         const onMessage = (data) => {
           if (JSON.parse(data.toString()).id === id) {
             clearTimeout(timer);
-            inspector.off("message", onMessage);
+            socket.off("message", onMessage);
             resolve();
           }
         };
-        inspector.on("message", onMessage);
-        inspector.send(JSON.stringify({ id, method: "HeapProfiler.collectGarbage" }));
+        socket.on("message", onMessage);
+        socket.send(JSON.stringify({ id, method: "HeapProfiler.collectGarbage" }));
       });
+      await collected;
     },
 
     /** SIGTERM (the server closes its connections first), then SIGKILL if it lingers. */

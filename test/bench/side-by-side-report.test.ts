@@ -1,18 +1,6 @@
 import { describe, expect, it } from "vitest";
-
-// The report module is plain JavaScript (bench/ is not compiled): typed here for what the tests use.
-interface Refusals {
-  errors?: Record<string, number>;
-  closes?: Record<string, number>;
-  opens?: Record<string, number>;
-}
-interface ReportModule {
-  renderMarkdown(report: object): string;
-  buildTargets(report: object): Array<{ target: string; measured: string; met?: boolean }>;
-  explainRefusals(refusals: Refusals): Array<{ what: string; count: number; text: string }>;
-}
-const REPORT: string = "../../bench/side-by-side/report.mjs";
-const { renderMarkdown, buildTargets, explainRefusals } = (await import(REPORT)) as ReportModule;
+import { explainRefusals } from "../../bench/side-by-side/report/refusals.mjs";
+import { buildTargets, renderMarkdown } from "../../bench/side-by-side/report.mjs";
 
 const machine = {
   node: "v20.0.0",
@@ -95,7 +83,7 @@ describe("the side-by-side report", () => {
   it("for a server by URL: its figures alone, CPU unknown without --pid, refused steps named", () => {
     const report = {
       ...base,
-      target: { url: "ws://127.0.0.1:8080/ws", auth: "jwt", version: "0.1.0" },
+      target: { url: "ws://127.0.0.1:8080/ws", auth: "jwt" as const, version: "0.1.0" },
       fanout: {
         settings: { clients: 20, size: 32, rates: [200] },
         results: {

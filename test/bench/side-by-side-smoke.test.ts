@@ -109,6 +109,32 @@ describe("the side-by-side benchmark", () => {
     }
   }, 120_000);
 
+  it("parses every frame in full with --parse full", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "postoffice-bench-side-by-side-full-"));
+    try {
+      const json = join(dir, "result.json");
+      const { stdout } = await exec(process.execPath, [
+        BENCH,
+        ...["--only", "fanout,direct", "--servers", "postoffice,socketio", "--parse", "full"],
+        ...["--fanout-clients", "4", "--fanout-duration", "0.3", "--fanout-rate", "50"],
+        ...["--direct-pairs", "2", "--direct-duration", "0.3", "--direct-rate", "100"],
+        ...["--warmup", "0.1", "--generators", "1", "--max-seconds", "60"],
+        ...["--json", json, "--markdown", join(dir, "result.md"), "--no-docs", "--quiet"],
+      ]);
+      const report = JSON.parse(await readFile(json, "utf8")) as Report & {
+        settings: { parse: string };
+      };
+      expect(report.settings.parse).toBe("full");
+      expect(stdout).toContain("(every frame parsed in full)");
+      for (const server of ["postoffice", "socketio"])
+        expect(report.fanout.results[server]?.saturation.deliveriesPerSecond).toBeGreaterThan(0);
+      for (const server of ["postoffice-memory", "postoffice-sqlite", "socketio"])
+        expect(report.direct.results[server]?.paced.undelivered).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it("drives the Socket.IO peer through socket.io-client too", async () => {
     const dir = await mkdtemp(join(tmpdir(), "postoffice-bench-side-by-side-sio-"));
     try {

@@ -25,6 +25,8 @@ interface Consumption {
 export class MailConsumer {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly stopping = new AbortController();
+  /** The channel mail is consumed on now, closed politely on stop. */
+  private consumption: Consumption | undefined;
 
   constructor(
     private readonly options: AmqpBridgeOptions,
@@ -39,6 +41,7 @@ export class MailConsumer {
   /** Declares the queues and consumes on `channel`; called on each (re)connection. */
   async attach(channel: ConfirmChannel): Promise<void> {
     const consumption: Consumption = { channel, open: true };
+    this.consumption = consumption;
     channel.on("close", () => {
       consumption.open = false;
     });
@@ -70,6 +73,14 @@ export class MailConsumer {
     this.stopping.abort();
     const timeout = sleep(timeoutMs, undefined, { ref: false });
     await Promise.race([Promise.allSettled([...this.inFlight]), timeout]);
+    // Closed with a handshake, which RabbitMQ answers only after the acknowledgements sent
+    // before it: a connection dropped right behind an ack may lose it, and the mail would be
+    // taken a second time.
+    const consumption = this.consumption;
+    if (consumption?.open) {
+      consumption.open = false;
+      await consumption.channel.close().catch(() => undefined);
+    }
   }
 
   private async handle(consumption: Consumption, message: ConsumeMessage): Promise<void> {
