@@ -16,7 +16,10 @@ export interface Refusal {
 
 export type DecodeResult = { ok: true; frame: ClientFrame } | Refusal;
 
-/** Keys by which a client could claim a sender; refused at any depth [SENDER-1]. */
+/**
+ * Keys by which a client could claim a sender; refused at the top of the frame and of its
+ * `data` [SENDER-1]. Deeper, they are the user's own content (a quoted message's `from`).
+ */
 const SENDER_KEYS = new Set(["from", "sender", "sender_id", "senderId"]);
 const MAX_ID_LENGTH = 128;
 
@@ -50,7 +53,7 @@ export function decodeClientFrame(text: string, options: DecodeOptions): DecodeR
     return { ok: false, code: "invalid_frame", message: "Frame needs a string `type`.", ref };
   }
   // One walk checks nesting (deep values crash recursive code, ours and JSON.stringify's)
-  // and looks for sender keys [SENDER-1].
+  // and string lengths, and looks for sender keys where they would speak for the sender [SENDER-1].
   const problem = inspect(value, options);
   if (problem?.kind === "depth") {
     return {
@@ -60,15 +63,7 @@ export function decodeClientFrame(text: string, options: DecodeOptions): DecodeR
       ref,
     };
   }
-  if (problem?.kind === "string") {
-    return {
-      ok: false,
-      code: "string_too_long",
-      message: `Field ${problem.path} is longer than ${options.maxStringLength} characters.`,
-      field: problem.path,
-      ref,
-    };
-  }
+  if (problem?.kind === "string") return stringTooLong(problem.path, options.maxStringLength, ref);
   if (problem?.kind === "sender") {
     return {
       ok: false,
@@ -139,6 +134,17 @@ export function decodeClientFrame(text: string, options: DecodeOptions): DecodeR
   }
 }
 
+/** The refusal of a string (or key) longer than `limits.maxStringLength`, at `field`. */
+export function stringTooLong(field: string, max: number, ref?: string): Refusal {
+  return {
+    ok: false,
+    code: "string_too_long",
+    message: `Field ${field} is longer than ${max} characters.`,
+    field,
+    ref,
+  };
+}
+
 function fieldError(field: string, expectation: string, ref?: string): Refusal {
   return { ok: false, code: "invalid_field", message: `\`${field}\` ${expectation}.`, field, ref };
 }
@@ -204,8 +210,9 @@ function inspect(root: Record<string, unknown>, options: DecodeOptions): Problem
       continue;
     }
     const keys = Object.keys(value);
+    const speaksForSender = depth === 1 || (depth === 2 && item.key === "data");
     for (const key of keys) {
-      if (SENDER_KEYS.has(key))
+      if (speaksForSender && SENDER_KEYS.has(key))
         return { kind: "sender", path: pathOf({ value, parent: item, key, depth }) };
       if (key.length > options.maxStringLength) {
         return { kind: "string", path: pathOf({ value, parent: item, key, depth }) };

@@ -9,7 +9,6 @@ import { secureDataDir } from "./compose/data-dir.js";
 import { buildGateway } from "./compose/gateway.js";
 import { compileUserSchema } from "./config/compile-user-schema.js";
 import type { Config } from "./config/config.js";
-import { ChatNames } from "./dialects/chat-names.js";
 import { startHeartbeat } from "./gateway/heartbeat.js";
 import type { NodeState } from "./gateway/http-routes.js";
 import { createFrameHandler } from "./handlers/dispatch.js";
@@ -24,6 +23,7 @@ import { Permissions } from "./rules/permissions.js";
 import { MemoryRoleDirectory } from "./rules/role-directory.js";
 import { SessionLifecycle } from "./session/session-lifecycle.js";
 import { SessionRegistry } from "./session/session-registry.js";
+import { WrittenAcks } from "./session/written-acks.js";
 import { VERSION } from "./version.js";
 
 /** A running Postoffice node: the one place where configuration becomes wired objects. */
@@ -73,15 +73,11 @@ export class PostofficeNode {
     const directory = new MemoryRoleDirectory();
     for (const { user, roles } of config.auth.tokens) directory.remember(user, roles);
     const permissions = new Permissions(config.permissions, directory);
-    const chat = config.chat.enabled
-      ? { room: config.chat.room, names: new ChatNames() }
-      : undefined;
     const lifecycle = new SessionLifecycle(
       { registry, router, rooms, directory, metrics, log },
       {
-        chatRoom: chat?.room,
-        chatNames: chat?.names,
         maxSessionsPerUser: config.limits.maxSessionsPerUser,
+        authTimeoutMs: config.auth.timeoutMs,
         version: VERSION,
         nodeId,
         heartbeatMs: config.server.heartbeat.intervalMs,
@@ -113,11 +109,14 @@ export class PostofficeNode {
       metrics,
       log,
       handleFrame,
+      acknowledge: new WrittenAcks(
+        (userId, seq) => router.ack(userId, seq, "delivered"),
+        (error, user) => log.error({ err: error, user }, "acknowledging written mail failed"),
+      ).written,
       state,
       version: VERSION,
       nodeId,
       startedAt,
-      chat,
       mailboxesWaiting: () => store.waitingMailboxes(),
     });
     node = new PostofficeNode(config, log, metrics, http, wss, registry, backends, authenticator);
@@ -200,7 +199,7 @@ export class PostofficeNode {
       session.close(CLOSE_CODES.goingAway, reasonText);
     while (this.registry.size > 0 && Date.now() < deadline) await sleep(20);
     const cut = this.registry.size;
-    for (const session of [...this.registry.sessions()]) session.ws.terminate();
+    for (const session of [...this.registry.sessions()]) session.terminate();
     const closedHttp = new Promise<void>((resolve) => this.http.close(() => resolve()));
     this.http.closeAllConnections();
     await closedHttp;
@@ -215,7 +214,7 @@ function* presenceEntries(registry: SessionRegistry): Generator<PresenceEntry> {
   for (const session of registry.sessions()) {
     const userId = session.identity?.userId;
     if (userId === undefined) continue;
-    for (const room of session.rooms.keys()) yield { room, userId, sessionId: session.id };
+    for (const room of session.roomList()) yield { room, userId, sessionId: session.id };
   }
 }
 

@@ -7,7 +7,7 @@ import {
   type HandshakeRequest,
   handshakeToken,
   selectSubprotocol,
-} from "../../src/server/gateway/handshake-token.js";
+} from "../../src/server/dialects/native/handshake-token.js";
 
 const options = { queryParam: "token", cookieName: "session-token" };
 

@@ -55,13 +55,12 @@ describe("point-to-point mail", () => {
     expect(seen).toEqual(Array.from({ length: 50 }, (_, n) => ({ n })));
   });
 
-  it("refuses a frame that claims a sender, wherever the claim is", async () => {
+  it("refuses a frame that claims a sender at the top of the frame or of its data", async () => {
     const mallory = await connect("mallory");
     const bob = await connect("bob");
     for (const [id, data] of [
       ["f1", { to: "bob", from: "alice", text: "hi" }],
       ["f2", { to: "bob", sender_id: "alice", text: "hi" }],
-      ["f3", { to: "bob", meta: { senderId: "alice" } }],
     ] as const) {
       mallory.send({ type: "message", id, data });
       const error = await mallory.nextOfType("error");
@@ -74,6 +73,19 @@ describe("point-to-point mail", () => {
     const mail = await bob.nextOfType("message");
     expect(mail.data).toMatchObject({ from: "mallory", body: { text: "honest" } });
     expect(bob.frames.filter((f) => f.type === "message")).toHaveLength(1);
+  });
+
+  it("delivers a sender named deeper in the data as the user's own content, stamped by the server", async () => {
+    const ann = await connect("ann");
+    const bob = await connect("bob");
+    const data = { to: "bob", quote: { from: "mallory", text: "…" }, meta: { senderId: "x" } };
+    ann.send({ type: "message", id: "q1", data });
+    expect((await ann.nextOfType("receipt")).ref).toBe("q1");
+    const mail = await bob.nextOfType("message");
+    expect(mail.data).toMatchObject({
+      from: "ann",
+      body: { quote: { from: "mallory", text: "…" }, meta: { senderId: "x" } },
+    });
   });
 
   it("answers ping with pong carrying the ref", async () => {

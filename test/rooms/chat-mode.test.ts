@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { TestClient } from "../support/test-client.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
+import { until } from "../support/until.js";
 
 /** A Broadcast Server client: no subprotocol, raw text both ways. */
 class TextClient {
@@ -53,6 +54,16 @@ describe("chat mode (the chat preset)", () => {
     await first.waitFor("Server: john-2 has joined the chat");
     second.ws.close();
     await first.waitFor("Server: john-2 has left the chat");
+    expect(first.lines).toEqual([
+      "Server: Welcome, john",
+      "Server: john has joined the chat",
+      "Server: john-2 has joined the chat",
+      "Server: john-2 has left the chat",
+    ]);
+    expect(second.lines.slice(0, 2)).toEqual([
+      "Server: Welcome, john-2",
+      "Server: john-2 has joined the chat",
+    ]);
   });
 
   it("broadcasts plain text as `name: message` to everyone in the chat", async () => {
@@ -63,6 +74,9 @@ describe("chat mode (the chat preset)", () => {
     alice.ws.send("Hello everyone!");
     await bob.waitFor("alice: Hello everyone!");
     await alice.waitFor("alice: Hello everyone!");
+    const said = (client: TextClient) => client.lines.filter((line) => !line.startsWith("Server:"));
+    expect(said(alice)).toEqual(["alice: Hello everyone!"]);
+    expect(said(bob)).toEqual(["alice: Hello everyone!"]);
   });
 
   it("serves native clients the same chat as JSON frames, with the renamed name in welcome", async () => {
@@ -89,8 +103,9 @@ describe("chat mode (the chat preset)", () => {
     const alice = text("alice");
     await alice.waitFor("Server: alice has joined the chat");
     for (let n = 1; n <= 7; n++) alice.ws.send(`line ${n}`);
-    await alice.waitFor("alice: line 5");
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The refusals are replies, in frame order: the second one comes after all seven were handled.
+    const refused = () => alice.lines.filter((l) => l.startsWith("Server: Too many frames"));
+    await until(() => refused().length === 2, "two refusals");
     expect(alice.lines.filter((l) => l.startsWith("alice: line"))).toHaveLength(5);
     expect(alice.lines.filter((l) => l.startsWith("Server: Too many frames"))).toHaveLength(2);
   });

@@ -2,21 +2,25 @@ import { createServer, type Server } from "node:http";
 import { WebSocketServer } from "ws";
 import type { Authenticator } from "../auth/authenticator.js";
 import type { Config } from "../config/config.js";
+import type { DialectName } from "../dialects/dialect.js";
+import { selectSubprotocol } from "../dialects/native/handshake-token.js";
+import { createDialect } from "../dialects/registry.js";
 import { ConnectionCaps } from "../gateway/connection-caps.js";
+import type { Endpoint } from "../gateway/endpoint.js";
 import { createFrameIntake } from "../gateway/frame-intake.js";
-import { selectSubprotocol } from "../gateway/handshake-token.js";
 import { createHttpRoutes, type NodeState } from "../gateway/http-routes.js";
 import { createOriginPolicy } from "../gateway/origin-policy.js";
+import { createSessionSockets } from "../gateway/session-sockets.js";
 import { createStats } from "../gateway/stats.js";
-import { type ChatOptions, createUpgradeHandler } from "../gateway/upgrade-handler.js";
+import { createUpgradeHandler } from "../gateway/upgrade-handler.js";
 import { LogThrottle } from "../log/log-throttle.js";
 import type { Logger } from "../log/logger.js";
 import type { Metrics } from "../metrics/metrics.js";
-import type { FrameHandler } from "../session/session.js";
+import type { FrameHandler, Session } from "../session/session.js";
 import type { SessionLifecycle } from "../session/session-lifecycle.js";
 import type { SessionRegistry } from "../session/session-registry.js";
 import { UserRateLimits } from "../session/user-rate-limits.js";
-import { WriteBatcher } from "../session/write-batcher.js";
+import { WriteBatcher } from "../wire/write-batcher.js";
 
 export interface GatewayParts {
   authenticator: Authenticator;
@@ -25,11 +29,12 @@ export interface GatewayParts {
   metrics: Metrics;
   log: Logger;
   handleFrame: FrameHandler;
+  /** Acknowledges a user's mailbox up to a sequence, for dialects whose clients never `ack`. */
+  acknowledge: (userId: string, seq: number) => void;
   state: () => NodeState;
   version: string;
   nodeId: string;
   startedAt: number;
-  chat: ChatOptions | undefined;
   /** For the dashboard: how many mailboxes wait for their owner. */
   mailboxesWaiting?: () => Promise<number>;
 }
@@ -40,6 +45,7 @@ export function buildGateway(
   parts: GatewayParts,
 ): { http: Server; wss: WebSocketServer } {
   const { limits } = config;
+  const { log, metrics } = parts;
   const wss = new WebSocketServer({
     noServer: true,
     clientTracking: false,
@@ -60,10 +66,10 @@ export function buildGateway(
       startedAt: parts.startedAt,
       state: parts.state,
       connections: () => parts.registry.size,
-      metrics: config.metrics.enabled ? parts.metrics : undefined,
+      metrics: config.metrics.enabled ? metrics : undefined,
       stats: config.metrics.enabled
         ? createStats({
-            metrics: parts.metrics,
+            metrics,
             startedAt: parts.startedAt,
             mailboxesWaiting: parts.mailboxesWaiting,
           })
@@ -71,53 +77,61 @@ export function buildGateway(
       web: {
         wsPath: config.server.path,
         anonymous: config.auth.anonymous.enabled,
-        chatRoom: parts.chat?.room ?? null,
+        chatRoom: config.chat.enabled ? config.chat.room : null,
       },
     }),
   );
-  const throttle = new LogThrottle(parts.log);
-  const intake = createFrameIntake(
-    {
-      maxNestingDepth: limits.maxNestingDepth,
-      maxStringLength: limits.maxStringLength,
-      binaryFrames: limits.binaryFrames,
-      chatRoom: parts.chat?.room,
-    },
-    {
-      metrics: parts.metrics,
+  const throttle = new LogThrottle(log);
+  // The chat preset's clients speak the Broadcast Server's dialect; everyone else the native one.
+  const dialectName: DialectName = config.chat.enabled ? "broadcast" : "native";
+  const dialect = createDialect(dialectName, {
+    authenticator: parts.authenticator,
+    log,
+    anonymous: config.auth.anonymous.enabled,
+    tokens: { queryParam: config.auth.queryParam, cookieName: config.auth.cookieName },
+    limits: { maxDepth: limits.maxNestingDepth, maxStringLength: limits.maxStringLength },
+    broadcast: { room: config.chat.room },
+  });
+  const endpoint: Endpoint = {
+    path: config.server.path,
+    sessions: {
+      dialect,
+      batcher: new WriteBatcher(),
+      metrics,
+      handle: parts.handleFrame,
+      onTaskError: (session: Session, error: unknown) => {
+        log.error({ err: error, session: session.id }, "frame handler failed");
+        session.sendError(
+          "internal_error",
+          "The server failed while handling a frame; it was not accepted.",
+        );
+      },
+      outboundLimit: limits.outboundBufferBytes,
+      rate: limits.rate,
       userLimits: new UserRateLimits(limits.rate),
       throttle,
+      acknowledge: parts.acknowledge,
     },
-  );
+  };
+  const open = createSessionSockets({
+    lifecycle: parts.lifecycle,
+    metrics,
+    log,
+    intake: createFrameIntake({ binaryFrames: limits.binaryFrames }),
+  });
   http.on(
     "upgrade",
-    createUpgradeHandler(
-      {
-        path: config.server.path,
-        authTimeoutMs: config.auth.timeoutMs,
-        queryParam: config.auth.queryParam,
-        cookieName: config.auth.cookieName,
-        anonymous: config.auth.anonymous.enabled,
-        outboundBufferBytes: limits.outboundBufferBytes,
-        rate: limits.rate,
-      },
-      {
-        wss,
-        authenticator: parts.authenticator,
-        lifecycle: parts.lifecycle,
-        registry: parts.registry,
-        batcher: new WriteBatcher(),
-        metrics: parts.metrics,
-        log: parts.log,
-        throttle,
-        handleFrame: parts.handleFrame,
-        intake,
-        originPolicy: createOriginPolicy(config.server.allowedOrigins),
-        caps: new ConnectionCaps(limits),
-        state: parts.state,
-        chat: parts.chat,
-      },
-    ),
+    createUpgradeHandler({
+      wss,
+      endpoints: [endpoint],
+      open,
+      metrics,
+      log,
+      throttle,
+      originPolicy: createOriginPolicy(config.server.allowedOrigins),
+      caps: new ConnectionCaps(limits),
+      state: parts.state,
+    }),
   );
   return { http, wss };
 }

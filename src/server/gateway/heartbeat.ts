@@ -12,13 +12,9 @@ export function startHeartbeat(
 ): () => void {
   const timer = setInterval(() => {
     for (const session of registry.sessions()) {
-      if (session.awaitingPong) {
-        metrics.heartbeatTimeouts.inc();
-        session.ws.terminate();
-        continue;
-      }
-      session.awaitingPong = true;
-      session.ws.ping();
+      if (session.pulse()) continue;
+      metrics.heartbeatTimeouts.inc();
+      session.terminate();
     }
   }, intervalMs);
   timer.unref();

@@ -20,7 +20,7 @@ export async function handleAuth(
     identity = await ctx.authenticator.authenticate({ token: frame.data.token });
   } catch (error) {
     if (!(error instanceof AuthError)) ctx.log.error({ err: error }, "authenticator failed");
-    ctx.lifecycle.refused(session, toAuthError(error), ref);
+    ctx.lifecycle.refusedInBand(session, toAuthError(error), ref);
     return;
   }
   if (!session.isOpen) return;

@@ -7,13 +7,6 @@ import type { Session } from "../session/session.js";
 import type { HandlerContext } from "./handler-context.js";
 import { permitted } from "./room-handlers.js";
 
-/**
- * Sends a session may have waiting for the store at once. Sends are pipelined so that a
- * burst from one client shares group commits instead of paying one disk flush per mail;
- * past this many, the session reads no further frame until one completes (backpressure).
- */
-export const MAX_SENDS_IN_FLIGHT = 256;
-
 type Outcome =
   | { ok: true; receipt: ReceiptFrame["data"] }
   | { ok: false; code: ErrorCode; message: string }
@@ -23,8 +16,8 @@ type Outcome =
  * `message` to a user (stored, then `accepted`, then delivered to the recipient's sessions)
  * or to a room (fanned out to its members, then `accepted`). The configured schema first
  * [LIMIT-2], then permissions [ROLE-1].
- * Replies are chained so that receipts and errors reach the sender in the order of its
- * frames, whichever outcome settles first.
+ * Sends are pipelined (session/frame-queue.ts): the next frames are handled while this one
+ * waits for the store, and its receipt or error still reaches the sender in frame order.
  */
 export function handleMessage(
   session: Session,
@@ -35,14 +28,7 @@ export function handleMessage(
   if (!matchesSchema(session, frame, ctx.validateMessage)) return undefined;
   const outcome = start(session, frame, ctx, sender);
   if (outcome === undefined) return undefined;
-  const reply = session.replyWhenSettled(outcome, (result) =>
-    answer(session, frame.id, result, ctx),
-  );
-  session.sendsInFlight += 1;
-  const done = reply.finally(() => {
-    session.sendsInFlight -= 1;
-  });
-  return session.sendsInFlight >= MAX_SENDS_IN_FLIGHT ? done : undefined;
+  return session.pipeline(outcome, (result) => answer(session, frame.id, result, ctx));
 }
 
 /**

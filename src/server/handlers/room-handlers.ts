@@ -64,7 +64,7 @@ export async function handleWho(
 ): Promise<void> {
   const { room } = frame.data;
   if (
-    !session.rooms.has(room) &&
+    !session.inRoom(room) &&
     !permitted(session, ctx.permissions.room(identity, "join", room), frame.id)
   )
     return;

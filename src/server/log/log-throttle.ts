@@ -1,4 +1,7 @@
-import { monotonicNow } from "../session/rate-limiter.js";
+import { performance } from "node:perf_hooks";
+
+/** A clock that never steps back (a wall-clock change must not reopen or close the window). */
+const monotonicNow = (): number => performance.now();
 
 /** The one level the throttle writes at; a pino logger fits. */
 export interface WarnLog {

@@ -1,13 +1,19 @@
 import { randomUUID } from "node:crypto";
-import type { ErrorCode, JsonObject, PresenceFrame, RoomMessage } from "../../protocol/index.js";
+import type {
+  DeliveredBroadcastFrame,
+  ErrorCode,
+  JsonObject,
+  PresenceFrame,
+  RoomMessage,
+} from "../../protocol/index.js";
 import type { Identity } from "../auth/identity.js";
 import { type Broker, topics } from "../broker/broker.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { LocalRooms } from "../rooms/local-rooms.js";
 import type { Presence } from "../rooms/presence.js";
 import type { RoomLog } from "../rooms/room-log.js";
+import type { RoomMember } from "../rooms/room-member.js";
 import { globToRegExp } from "../rules/glob.js";
-import type { Session } from "../session/session.js";
 import { encodeRoomMessage } from "./encode-entry.js";
 
 export interface RoomSettings {
@@ -32,7 +38,8 @@ export type RoomOutcome<T> =
 /**
  * Rooms and broadcast: membership, presence, the room's sequence and history, and fan-out
  * that encodes each message once for every member on every node [ROOM-2]. Knows sessions
- * only as members; permissions are checked by the handlers before they call it.
+ * only as room members (rooms/room-member.ts), which keep their own positions in the rooms;
+ * permissions are checked by the handlers before they call it.
  */
 export class RoomRouter {
   private readonly settings: Array<{ match: RegExp } & RoomSettings>;
@@ -63,19 +70,19 @@ export class RoomRouter {
   }
 
   /**
-   * Joins the session to the room; with `since`, sends what it missed first. `recovered:
+   * Joins the member to the room; with `since`, sends what it missed first. `recovered:
    * false` says the gap is older than the history kept, so the client should reload [ROOM-3].
    */
   async join(
-    session: Session,
+    member: RoomMember,
     identity: Identity,
     room: string,
     since: number | undefined,
   ): Promise<RoomOutcome<{ position: number; recovered: boolean }>> {
-    if (session.rooms.has(room)) {
+    if (member.inRoom(room)) {
       return { ok: true, value: { position: await this.log.position(room), recovered: true } };
     }
-    if (session.rooms.size >= this.limits.maxPerConnection) {
+    if (member.roomCount >= this.limits.maxPerConnection) {
       return refuse(
         "room_limit",
         `A connection may be in at most ${this.limits.maxPerConnection} rooms.`,
@@ -89,11 +96,12 @@ export class RoomRouter {
     // the node restarted): what came before cannot be known, so it is not "recovered".
     let recovered = since === undefined || since <= position;
     if (since === undefined || since >= position) {
-      await this.local.enter(session, room, position);
+      member.followRoom(room, position, false);
+      await this.local.enter(member, room);
     } else {
-      recovered = await this.catchUp(session, room, since);
+      recovered = await this.catchUp(member, room, since);
     }
-    const firstDevice = await this.presence.join(room, identity.userId, session.id);
+    const firstDevice = await this.presence.join(room, identity.userId, member.id);
     if (firstDevice && this.settingsOf(room).presence)
       await this.announce(room, "join", identity.userId);
     this.metrics.roomJoins.inc();
@@ -102,56 +110,41 @@ export class RoomRouter {
 
   /**
    * Sends what was missed since `since`, then goes live without a gap or a duplicate: live
-   * messages that arrive meanwhile are held, and sent after the log's, by sequence [ROOM-3].
+   * messages that arrive meanwhile are held by the member, and sent after the log's [ROOM-3].
    */
-  private async catchUp(session: Session, room: string, since: number): Promise<boolean> {
-    session.roomHolds ??= new Map();
-    session.roomHolds.set(room, []);
+  private async catchUp(member: RoomMember, room: string, since: number): Promise<boolean> {
+    member.followRoom(room, since, true);
     try {
-      await this.local.enter(session, room, since);
-      let recovered: boolean | undefined;
-      for (;;) {
-        const cursor = session.rooms.get(room) ?? since;
-        const missed = await this.log.after(room, cursor);
-        recovered ??= missed.recovered;
-        if (missed.messages.length === 0) break;
-        for (const message of missed.messages) {
-          // Paced to the reader, like a mailbox replay: a long history must not cut it off.
-          const wait = session.roomForMore();
-          if (wait !== undefined) await wait;
-          if (!session.isOpen) return recovered;
-          session.rooms.set(room, message.seq);
-          session.sendText(encodeRoomMessage(message));
-        }
-      }
-      return recovered;
+      await this.local.enter(member, room);
+      return await member.catchUpRoom(room, this.log);
     } finally {
-      this.local.release(session, room);
+      member.releaseRoom(room);
     }
   }
 
-  async leave(session: Session, identity: Identity, room: string): Promise<void> {
-    if (!session.rooms.has(room)) return;
-    this.local.exit(session, room);
-    const lastDevice = await this.presence.leave(room, identity.userId, session.id);
+  async leave(member: RoomMember, identity: Identity, room: string): Promise<void> {
+    if (!member.inRoom(room)) return;
+    member.leaveRoom(room);
+    this.local.exit(member, room);
+    const lastDevice = await this.presence.leave(room, identity.userId, member.id);
     if (lastDevice && this.settingsOf(room).presence)
       await this.announce(room, "leave", identity.userId);
     if ((await this.presence.sessionCount(room)) === 0) await this.log.forget(room);
   }
 
-  /** On close: the session leaves every room it was in. */
-  async leaveAll(session: Session, identity: Identity): Promise<void> {
-    for (const room of [...session.rooms.keys()]) await this.leave(session, identity, room);
+  /** On close: the member leaves every room it was in. */
+  async leaveAll(member: RoomMember, identity: Identity): Promise<void> {
+    for (const room of member.roomList()) await this.leave(member, identity, room);
   }
 
   /** A message to a room's members; only members may send to it. */
   async send(
-    session: Session,
+    member: RoomMember,
     sender: Identity,
     room: string,
     body: JsonObject,
   ): Promise<RoomOutcome<Omit<RoomMessage, "body" | "from">>> {
-    if (!session.rooms.has(room)) {
+    if (!member.inRoom(room)) {
       return refuse("not_a_member", `Join ${room} before sending to it.`);
     }
     const message = await this.log.append(
@@ -175,10 +168,11 @@ export class RoomRouter {
     const id = randomUUID();
     const ts = this.clock();
     this.metrics.routed.broadcast.inc();
-    await this.broker.publish(topics.broadcast, {
-      seq: 0,
-      frame: JSON.stringify({ type: "broadcast", data: { id, from: sender.userId, ts, body } }),
-    });
+    const frame: DeliveredBroadcastFrame = {
+      type: "broadcast",
+      data: { id, from: sender.userId, ts, body },
+    };
+    await this.broker.publish(topics.broadcast, { seq: 0, frame: JSON.stringify(frame) });
     return { id, ts };
   }
 

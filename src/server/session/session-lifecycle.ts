@@ -1,13 +1,13 @@
 import { CLOSE_CODES, PROTOCOL_VERSION } from "../../protocol/index.js";
 import { AuthError } from "../auth/authenticator.js";
 import type { Identity } from "../auth/identity.js";
-import type { ChatNames } from "../dialects/chat-names.js";
+import type { Admission } from "../dialects/dialect.js";
 import type { Logger } from "../log/logger.js";
 import type { Metrics } from "../metrics/metrics.js";
-import { MailboxFeed } from "../router/mailbox-feed.js";
 import type { RoomRouter } from "../router/room-router.js";
 import type { Router } from "../router/router.js";
 import type { RoleDirectory } from "../rules/role-directory.js";
+import { MailboxFeed } from "./mailbox-feed.js";
 import type { Session } from "./session.js";
 import type { SessionRegistry } from "./session-registry.js";
 
@@ -17,16 +17,14 @@ const MAX_TIMER_MS = 2_147_483_647;
 export interface LifecycleOptions {
   /** 0 = no limit. */
   maxSessionsPerUser: number;
+  /** A session must authenticate within this time or is closed with 4408. */
+  authTimeoutMs: number;
   version: string;
   nodeId: string;
   heartbeatMs: number;
-  /** Chat mode: the room every session joins on arrival. */
-  chatRoom?: string | undefined;
-  /** Chat mode: display names to free when sessions close. */
-  chatNames?: ChatNames | undefined;
 }
 
-/** What happens to a session when it authenticates, is refused, or goes away. */
+/** What happens to a session when it is admitted, authenticates, is refused, or goes away. */
 export interface LifecycleDeps {
   registry: SessionRegistry;
   router: Router;
@@ -58,13 +56,56 @@ export class SessionLifecycle {
     } = deps);
   }
 
+  /** A new connection, as its dialect admitted it (a refusal never gets this far). */
+  opened(session: Session, admission: Exclude<Admission, { kind: "refused" }>): void {
+    this.registry.add(session);
+    this.metrics.connections.inc();
+    if (admission.since === null) {
+      session.sendError(
+        "invalid_field",
+        "`since` must be a non-negative integer; resuming from the last acknowledged mail.",
+        { field: "since" },
+      );
+    }
+    switch (admission.kind) {
+      case "identified": {
+        const { identity, since } = admission;
+        const resume = since === null || since === undefined ? {} : { since };
+        // In the frame queue, so that an `auth` frame sent at once waits for this start.
+        session.enqueue(() =>
+          this.authenticated(session, identity, resume).catch((error: unknown) =>
+            this.failedToStart(session, error),
+          ),
+        );
+        return;
+      }
+      case "unauthorized":
+        // Told over the WebSocket, which a browser can read, unlike a refused handshake [AUTH-1].
+        this.refused(session, admission.error);
+        return;
+      case "turned_away": {
+        const { error, close } = admission;
+        session.sendError(error.code, error.message, { field: error.field });
+        session.close(close.code, close.reason);
+        return;
+      }
+      case "pending":
+        session.setDeadline(this.options.authTimeoutMs, this.authTimedOut, undefined);
+        return;
+      default: {
+        const unknown: never = admission;
+        throw new Error(`unknown admission ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+
   /** Binds the identity, greets the client, then replays its mailbox and goes live. */
   async authenticated(
     session: Session,
     identity: Identity,
     { ref, since }: { ref?: string | undefined; since?: number | undefined } = {},
   ): Promise<void> {
-    clearTimeout(session.authTimer);
+    session.clearDeadline();
     this.watchExpiry(session, identity);
     // Recipients' roles for `role:` permission targets [ROLE-1].
     if (!identity.anonymous) this.directory.remember(identity.userId, identity.roles);
@@ -72,12 +113,11 @@ export class SessionLifecycle {
     if (previous) {
       this.registry.detach(session, previous.userId);
       // An anonymous session becoming a real user leaves its rooms under the old name.
-      if (session.rooms.size > 0) await this.rooms.leaveAll(session, previous);
+      if (session.roomCount > 0) await this.rooms.leaveAll(session, previous);
     } else {
       this.metrics.sessions.inc();
     }
-    session.feed?.close();
-    session.identity = identity;
+    session.bind(identity);
     // Each device may resume from its own position [DELIVERY-3]; by default, from the last ack.
     const startAfter = await this.router.resumePosition(identity.userId, since);
     if (!session.isOpen) return;
@@ -88,9 +128,7 @@ export class SessionLifecycle {
       session.sendError(
         "too_many_sessions",
         `${identity.userId} already has ${max} sessions on this node.`,
-        {
-          ref,
-        },
+        { ref },
       );
       session.close(CLOSE_CODES.tooManySessions, "too_many_sessions");
       return;
@@ -102,7 +140,7 @@ export class SessionLifecycle {
       reader: session,
       onError: (error) => this.failedToStart(session, error),
     });
-    session.feed = feed;
+    session.follow(feed);
     await this.registry.attach(session, identity.userId);
     if (!session.isOpen) {
       // Closed while subscribing: `closed()` ran before the attach and could not undo it.
@@ -111,17 +149,17 @@ export class SessionLifecycle {
     }
     this.welcome(session, ref);
     feed.replay();
-    const chatRoom = this.options.chatRoom;
-    if (chatRoom !== undefined && !session.rooms.has(chatRoom)) {
-      // Chat mode: everyone is in the one room, so everyone sees joins, leaves and text [CHAT-1].
-      const joined = await this.rooms.join(session, identity, chatRoom, undefined);
+    // The rooms everyone of this dialect is in (the broadcast dialect's chat room).
+    for (const room of session.dialect.arrivalRooms) {
+      if (session.inRoom(room)) continue;
+      const joined = await this.rooms.join(session, identity, room, undefined);
       if (!joined.ok) session.sendError(joined.code, joined.message);
     }
   }
 
   /** A new token for the same user: new claims and expiry, same mailbox feed. */
   refreshed(session: Session, identity: Identity, ref?: string): void {
-    session.identity = identity;
+    session.refresh(identity);
     this.directory.remember(identity.userId, identity.roles);
     this.watchExpiry(session, identity);
     session.inOrder(() => this.welcome(session, ref));
@@ -134,18 +172,27 @@ export class SessionLifecycle {
     session.close(CLOSE_CODES.internalError, "session_failed");
   }
 
+  /**
+   * A credential sent in band (`auth`) was refused: the session ends, unless its dialect keeps
+   * the connection for another try (Dialect.authRefusal).
+   */
+  refusedInBand(session: Session, error: AuthError, ref: string | undefined): void {
+    if (session.dialect.authRefusal === "close") {
+      this.refused(session, error, ref);
+      return;
+    }
+    this.metrics.authFailures.inc({ reason: error.reason });
+    this.log.debug({ session: session.id, reason: error.reason }, "authentication refused");
+    session.inOrder(() =>
+      session.sendError("unauthorized", this.refusalMessage(error), { ref, reason: error.reason }),
+    );
+  }
+
   /** A refused credential ends the session: the client must come back with another one. */
   refused(session: Session, error: AuthError, ref?: string): void {
     this.metrics.authFailures.inc({ reason: error.reason });
     this.log.debug({ session: session.id, reason: error.reason }, "authentication refused");
-    // Why a check could not run (a webhook's address, a JWKS outage) is the operator's business.
-    const message =
-      error.reason === "auth_unavailable"
-        ? "Credentials cannot be checked right now; retry with backoff."
-        : error.message;
-    if (error.reason === "auth_unavailable")
-      this.log.warn({ err: error }, "authentication unavailable");
-    session.sendError("unauthorized", message, {
+    session.sendError("unauthorized", this.refusalMessage(error), {
       ref,
       reason: error.reason,
     });
@@ -154,15 +201,20 @@ export class SessionLifecycle {
     session.close(code, error.reason);
   }
 
+  /** Why a check could not run (a webhook's address, a JWKS outage) is the operator's business. */
+  private refusalMessage(error: AuthError): string {
+    if (error.reason !== "auth_unavailable") return error.message;
+    this.log.warn({ err: error }, "authentication unavailable");
+    return "Credentials cannot be checked right now; retry with backoff.";
+  }
+
   closed(session: Session): void {
-    clearTimeout(session.authTimer);
-    clearTimeout(session.expiryTimer);
     const identity = session.identity;
     if (identity) this.metrics.sessions.dec();
+    this.metrics.connections.dec();
     session.markClosed();
     this.registry.remove(session);
-    if (session.chatName !== undefined) this.options.chatNames?.release(session.chatName);
-    if (identity && session.rooms.size > 0) {
+    if (identity && session.roomCount > 0) {
       this.rooms
         .leaveAll(session, identity)
         .catch((error: unknown) =>
@@ -171,18 +223,31 @@ export class SessionLifecycle {
     }
   }
 
+  /** No identity within auth.timeoutMs: closed with 4408. */
+  private readonly authTimedOut = (session: Session): void => {
+    if (session.identity) return;
+    this.metrics.authFailures.inc({ reason: "auth_timeout" });
+    session.sendError(
+      "unauthorized",
+      `No authentication within ${this.options.authTimeoutMs} ms.`,
+      {
+        reason: "auth_timeout",
+      },
+    );
+    session.close(CLOSE_CODES.authTimeout, "auth_timeout");
+  };
+
   /**
    * A session lives no longer than its credential [AUTH-2]: at the token's expiry it is
    * closed with 4401 `token_expired`, unless the client sent a fresh token before.
    */
   private watchExpiry(session: Session, identity: Identity): void {
-    clearTimeout(session.expiryTimer);
-    session.expiryTimer = undefined;
-    if (identity.expiresAt === undefined) return;
+    if (identity.expiresAt === undefined) {
+      session.clearDeadline();
+      return;
+    }
     const delay = Math.min(Math.max(identity.expiresAt - Date.now(), 0), MAX_TIMER_MS);
-    // One callback for all sessions, the session passed as an argument: no closure per session.
-    session.expiryTimer = setTimeout(this.expire, delay, session, identity);
-    session.expiryTimer.unref();
+    session.setDeadline(delay, this.expire, identity);
   }
 
   private readonly expire = (session: Session, identity: Identity): void => {
@@ -213,7 +278,7 @@ export class SessionLifecycle {
         heartbeatMs: this.options.heartbeatMs,
         // Where this session's mailbox delivery starts: below a client's `since` when the
         // mailbox was reset (a new store), so the client knows to forget its position.
-        mailbox: { after: session.feed?.position ?? 0 },
+        mailbox: { after: session.mailboxPosition },
         ...(typeof identity.claims.requestedName === "string"
           ? { requestedName: identity.claims.requestedName }
           : {}),

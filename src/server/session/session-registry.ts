@@ -1,6 +1,6 @@
 import { type Broker, topics } from "../broker/broker.js";
 import { TopicMembers } from "../broker/topic-members.js";
-import { PreparedFrame } from "./prepared-frame.js";
+import { PreparedFrame } from "../wire/prepared-frame.js";
 import type { Session } from "./session.js";
 
 /**
@@ -13,7 +13,7 @@ export class SessionRegistry {
 
   constructor(private readonly broker: Broker) {
     this.users = new TopicMembers(broker, topics.mailbox, (sessions, _userId, message) => {
-      for (const session of sessions) session.feed?.offer(message);
+      for (const session of sessions) session.offerMail(message);
     });
   }
 

@@ -9,169 +9,275 @@ import {
 } from "../../protocol/index.js";
 import type { Identity } from "../auth/identity.js";
 import type { BrokerMessage } from "../broker/broker.js";
+import type { Decoded, Dialect, DialectClient } from "../dialects/dialect.js";
+import type { LogThrottle } from "../log/log-throttle.js";
 import type { Metrics } from "../metrics/metrics.js";
-import type { MailboxFeed } from "../router/mailbox-feed.js";
-import { type PreparedFrame, writeFrame } from "./prepared-frame.js";
-import type { RateLimiter } from "./rate-limiter.js";
-import type { WriteBatcher } from "./write-batcher.js";
+import type { RoomLog } from "../rooms/room-log.js";
+import type { RoomMember } from "../rooms/room-member.js";
+import { type FrameEncoder, type PreparedFrame, writeFrame } from "../wire/prepared-frame.js";
+import type { WriteBatcher } from "../wire/write-batcher.js";
+import { FrameQueue } from "./frame-queue.js";
+import type { MailboxFeed, MailboxReader } from "./mailbox-feed.js";
+import { RateLimiter, type RateLimits } from "./rate-limiter.js";
+import { RoomCursors } from "./room-cursors.js";
+import type { UserRateLimits } from "./user-rate-limits.js";
 
 export type FrameHandler = (session: Session, frame: DecodeResult) => void | Promise<void>;
 
-type Task = () => void | Promise<void>;
-
-/** Where every session's reply chain starts: one promise shared, not one per session. */
-const SETTLED: Promise<void> = Promise.resolve();
-
-export interface SessionDeps {
+/** What every session of an endpoint shares: one object, not one field each per session. */
+export interface SessionContext {
+  dialect: Dialect;
   batcher: WriteBatcher;
   metrics: Metrics;
   handle: FrameHandler;
   onTaskError: (session: Session, error: unknown) => void;
+  /** Bytes held for a client past which it is a slow reader. */
   outboundLimit: number;
-  rateLimiter: RateLimiter;
+  rate: RateLimits;
+  userLimits: UserRateLimits;
+  throttle: LogThrottle;
+  /** For a dialect whose clients never `ack`: the user's mailbox, read up to `seq`. */
+  acknowledge: (userId: string, seq: number) => void;
+}
+
+export interface ErrorDetails {
+  ref?: string | undefined;
+  reason?: string;
+  field?: string;
+  pointer?: string;
+  retryAfterMs?: number;
 }
 
 /**
- * One connection: its identity once authenticated, its outbound writes, and the order in
- * which its frames are handled. Frames are handled one at a time: a frame that waits (auth)
- * holds the ones behind it, so mail sent right after `auth` is handled as the authenticated
- * user. Sends are pipelined (handlers/message-handler.ts), and every reply goes through
- * `inOrder`, so replies reach the client in the order of its frames.
+ * One connection: its identity once authenticated, its limits, its outbound writes, and its
+ * delivery: the mailbox feed and the room cursors. Its state is its own; other modules change
+ * it only through these methods. The order of frames and replies is FrameQueue's.
  */
-export class Session {
+export class Session
+  extends FrameQueue
+  implements RoomMember, MailboxReader, DialectClient<unknown>
+{
   readonly id = randomUUID();
-  identity: Identity | undefined;
-  feed: MailboxFeed | undefined;
-  /** Closes the session if it has not authenticated in time. */
-  authTimer: NodeJS.Timeout | undefined;
-  /** Closes the session when its token expires. */
-  expiryTimer: NodeJS.Timeout | undefined;
-  /**
-   * For clients of another protocol (the Broadcast Server's text lines): turns each native
-   * frame into what they read, or undefined to send nothing.
-   */
-  render: ((frame: string) => string | undefined) | undefined;
-  /** The display name reserved for this connection in chat mode, freed when it closes. */
-  chatName: string | undefined;
-  /**
-   * Live room messages held while the session catches up on a room's log (see RoomRouter);
-   * made on the first catch-up, as most sessions never need one.
-   */
-  roomHolds: Map<string, BrokerMessage[]> | undefined;
-  /** Rooms this session is in, each with the last room sequence it was sent. */
-  readonly rooms = new Map<string, number>();
-  /** Mail of this session waiting for the store (see handlers/message-handler.ts). */
-  sendsInFlight = 0;
-  /** Set when the session is being closed for what it sent: later frames are ignored. */
-  inputClosed = false;
-  /** Set by the heartbeat's ping, cleared by any sign of life. */
-  awaitingPong = false;
-  private lastReply: Promise<void> = SETTLED;
+  private user: Identity | undefined;
+  private feed: MailboxFeed | undefined;
+  private rooms: RoomCursors | undefined;
+  /** One timer at a time: authenticate in time, then the token's expiry. */
+  private deadline: NodeJS.Timeout | undefined;
   private closed = false;
-  private busy = false;
-  private readonly inbox: Task[] = [];
-
-  readonly rateLimiter: RateLimiter;
-  private readonly batcher: WriteBatcher;
-  private readonly metrics: Metrics;
-  private readonly handle: FrameHandler;
-  private readonly onTaskError: (session: Session, error: unknown) => void;
-  /** Bytes held for this client past which it is a slow reader. */
-  private readonly outboundLimit: number;
+  /** Set when the session is being closed for what it sent: later frames are ignored. */
+  private inputClosed = false;
+  /** Set by the heartbeat's ping, cleared by any sign of life. */
+  private awaitingPong = false;
+  private readonly rateLimiter: RateLimiter;
+  /** The dialect's words for a client that does not read native frames; undefined: native. */
+  private readonly encoder: FrameEncoder | undefined;
+  /** The dialect's record of this connection, given back to it on close. */
+  readonly dialectState: unknown;
 
   constructor(
-    readonly ws: WebSocket,
+    private readonly ws: WebSocket,
     private readonly socket: Duplex,
-    deps: SessionDeps,
+    private readonly context: SessionContext,
+    admitted: { state?: unknown; readsNative: boolean },
   ) {
-    this.batcher = deps.batcher;
-    this.metrics = deps.metrics;
-    this.handle = deps.handle;
-    this.onTaskError = deps.onTaskError;
-    this.outboundLimit = deps.outboundLimit;
-    this.rateLimiter = deps.rateLimiter;
+    super();
+    this.rateLimiter = new RateLimiter(context.rate);
+    this.encoder = admitted.readsNative ? undefined : context.dialect;
+    this.dialectState = admitted.state;
+  }
+
+  get identity(): Identity | undefined {
+    return this.user;
+  }
+
+  get dialect(): Dialect {
+    return this.context.dialect;
   }
 
   get isOpen(): boolean {
     return !this.closed;
   }
 
-  send(frame: ServerFrame): void {
-    this.sendText(JSON.stringify(frame));
+  // ---- identity and mailbox (session-lifecycle.ts decides when) ----------------------------
+
+  /** Becomes this user (first, or anonymous to real): the old user's mail stops until `follow`. */
+  bind(identity: Identity): void {
+    this.feed?.close();
+    this.user = identity;
+  }
+
+  /** A fresh token of the same user: new claims and expiry, the same mailbox feed. */
+  refresh(identity: Identity): void {
+    this.user = identity;
+  }
+
+  /** Delivery of the user's mailbox, replayed then live; this session is its reader. */
+  follow(feed: MailboxFeed): void {
+    this.feed?.close();
+    this.feed = feed;
+  }
+
+  /** The highest mailbox sequence handed to this session. */
+  get mailboxPosition(): number {
+    return this.feed?.position ?? 0;
+  }
+
+  /** Live mail (or a receipt) of this session's user, from the broker. */
+  offerMail(message: BrokerMessage): void {
+    this.feed?.offer(message);
+  }
+
+  /** Calls `expire(this, arg)` after `delayMs` unless re-armed or cleared first. */
+  setDeadline<T>(delayMs: number, expire: (session: Session, arg: T) => void, arg: T): void {
+    clearTimeout(this.deadline);
+    // The callback is shared by all sessions, the session passed as an argument: no closure each.
+    this.deadline = setTimeout(expire, delayMs, this, arg);
+    this.deadline.unref();
+  }
+
+  clearDeadline(): void {
+    clearTimeout(this.deadline);
+    this.deadline = undefined;
+  }
+
+  // ---- frames in ---------------------------------------------------------------------------
+
+  /** A frame arrived, a sign of life. False once the session reads no more (closing for it). */
+  noteInput(): boolean {
+    this.awaitingPong = false;
+    return !this.inputClosed;
   }
 
   /**
-   * Writes a frame (corked until the end of the event-loop turn). A client that lets more
-   * than `outboundLimit` bytes pile up is closed with 1013; its mail stays in its mailbox.
+   * A decoded frame, against the rate limits [LIMIT-1], then into the frame queue. A refusal
+   * is an error in reply order; a client that keeps flooding is closed (4429) [LIMIT-2].
    */
-  sendText(text: string): void {
+  receive(decoded: Decoded): void {
+    if (this.inputClosed) return;
+    const type =
+      decoded === undefined
+        ? "ignored"
+        : "reply" in decoded
+          ? "reply"
+          : decoded.ok
+            ? decoded.frame.type
+            : "invalid";
+    const { metrics, userLimits, throttle } = this.context;
+    metrics.frameIn(type);
+    const userId = this.user?.userId;
+    const rate = this.rateLimiter.check(
+      type,
+      userId === undefined ? undefined : userLimits.for(userId),
+    );
+    if (!rate.ok) {
+      throttle.warn("rate_limited", { session: this.id, user: userId }, "frames refused for rate");
+      if (rate.flooding) {
+        // Read nothing more; the replies already owed go out first, then this error and the close.
+        this.inputClosed = true;
+        this.enqueue(() =>
+          this.inOrder(() => {
+            this.sendError("rate_limited", "Too many frames refused in a row: closing.", {
+              retryAfterMs: rate.retryAfterMs,
+            });
+            this.close(CLOSE_CODES.flooding, "rate_limited");
+          }),
+        );
+        return;
+      }
+      const ref = decoded === undefined || "reply" in decoded ? undefined : refOf(decoded);
+      const refused: DecodeResult = {
+        ok: false,
+        code: "rate_limited",
+        message: `Too many frames; retry after ${rate.retryAfterMs} ms.`,
+        retryAfterMs: rate.retryAfterMs,
+        ref,
+      };
+      this.enqueue(() => this.context.handle(this, refused));
+      return;
+    }
+    if (decoded === undefined) return;
+    if ("reply" in decoded) {
+      const { reply } = decoded;
+      this.enqueue(() => this.inOrder(() => this.sendReply(reply)));
+      return;
+    }
+    this.enqueue(() => this.context.handle(this, decoded));
+  }
+
+  // ---- frames out --------------------------------------------------------------------------
+
+  /** A frame for this session alone, in its dialect's words. */
+  send(frame: ServerFrame): void {
     if (this.closed) return;
-    const out = this.render === undefined ? text : this.render(text);
-    if (out !== undefined) this.write(out);
+    if (this.encoder === undefined) {
+      this.write(JSON.stringify(frame));
+      return;
+    }
+    const text = this.encoder.encode(frame);
+    if (text !== undefined) this.write(text);
+  }
+
+  /** A native frame already encoded (a room's log). */
+  sendText(text: string): void {
+    this.handOver(text);
+  }
+
+  /** An entry of the user's mailbox, from its feed; acknowledged at once where the dialect says so. */
+  deliverMail(seq: number, frame: string): void {
+    const handed = this.handOver(frame);
+    const user = this.user;
+    if (handed && user !== undefined && this.context.dialect.acksOnWrite) {
+      this.context.acknowledge(user.userId, seq);
+    }
+  }
+
+  /** Writes an encoded native frame in the dialect's words; false if the socket took nothing. */
+  private handOver(text: string): boolean {
+    if (this.closed) return false;
+    if (this.encoder === undefined) return this.write(text);
+    const words = this.encoder.encode(JSON.parse(text) as ServerFrame);
+    // Nothing to say is handed over too: the dialect chose to tell its client nothing.
+    return words === undefined || this.write(words);
   }
 
   /** A frame shared by many sessions (fan-out): framed once, the same bytes for all. */
   sendPrepared(frame: PreparedFrame): void {
     if (this.closed) return;
-    if (this.render === undefined) this.write(frame);
-    else this.sendText(frame.text);
-  }
-
-  private write(frame: PreparedFrame | string): void {
-    this.batcher.cork(this.socket);
-    if (!writeFrame(this.ws, this.socket, frame)) return;
-    this.metrics.framesSent += 1;
-    if (this.ws.bufferedAmount > this.outboundLimit) {
-      this.metrics.slowReaders.inc();
-      this.close(CLOSE_CODES.slowReader, "slow_reader");
-    }
-  }
-
-  sendError(
-    code: ErrorCode,
-    message: string,
-    extra?: {
-      ref?: string;
-      reason?: string;
-      field?: string;
-      pointer?: string;
-      retryAfterMs?: number;
-    },
-  ): void {
-    this.metrics.errors.inc({ code });
-    const { ref, ...details } = extra ?? {};
-    this.send({
-      type: "error",
-      ref,
-      data: { code, message, ...details },
-    });
-  }
-
-  /** Emits a reply after the replies to earlier frames (pending sends) have gone out. */
-  inOrder(reply: () => void): void {
-    if (this.sendsInFlight === 0) {
-      reply();
+    if (this.encoder === undefined) {
+      this.write(frame);
       return;
     }
-    this.lastReply = this.lastReply.then(reply);
+    const translated = frame.in(this.encoder);
+    if (translated !== undefined) this.write(translated);
   }
 
-  /** Chains a reply that will be ready later (a send's outcome) behind the earlier ones. */
-  replyWhenSettled<T>(outcome: Promise<T>, reply: (result: T) => void): Promise<void> {
-    this.lastReply = Promise.all([outcome, this.lastReply]).then(([result]) => reply(result));
-    return this.lastReply;
+  /** The dialect's own words (a reply of its own), written as they are. */
+  sendReply(text: string): void {
+    if (!this.closed) this.write(text);
   }
 
-  /** Queues a decoded frame (or its decoding error); handled in arrival order, one at a time. */
-  receive(frame: DecodeResult): void {
-    this.enqueue(() => this.handle(this, frame));
+  sendError(code: ErrorCode, message: string, details?: ErrorDetails): void {
+    this.context.metrics.errors.inc({ code });
+    const { ref, ...rest } = details ?? {};
+    this.send({ type: "error", ref, data: { code, message, ...rest } });
   }
 
-  /** Runs a task in the frame queue: frames that arrive meanwhile wait for it. */
-  enqueue(task: Task): void {
-    if (this.closed) return;
-    this.inbox.push(task);
-    if (!this.busy) this.drain();
+  /**
+   * Writes a frame (corked until the end of the event-loop turn). A client that lets more
+   * than `outboundLimit` bytes pile up is closed with 1013; its mail stays in its mailbox
+   * (false is returned then, as for a frame not written: it is not acknowledged for it).
+   */
+  private write(frame: PreparedFrame | string): boolean {
+    const { batcher, metrics, outboundLimit } = this.context;
+    batcher.cork(this.socket);
+    if (!writeFrame(this.ws, this.socket, frame)) return false;
+    metrics.framesSent += 1;
+    if (this.ws.bufferedAmount > outboundLimit) {
+      metrics.slowReaders.inc();
+      this.close(CLOSE_CODES.slowReader, "slow_reader");
+      return false;
+    }
+    return true;
   }
 
   /**
@@ -179,7 +285,7 @@ export class Session {
    * it has read what it was sent, or is gone.
    */
   roomForMore(): Promise<void> | undefined {
-    if (this.closed || this.ws.bufferedAmount <= this.outboundLimit / 2) return undefined;
+    if (this.closed || this.ws.bufferedAmount <= this.context.outboundLimit / 2) return undefined;
     return new Promise((resolve) => {
       const done = (): void => {
         this.socket.off("drain", done);
@@ -191,41 +297,84 @@ export class Session {
     });
   }
 
+  // ---- rooms (the RoomMember port of rooms/ and router/) -----------------------------------
+
+  get roomCount(): number {
+    return this.rooms?.size ?? 0;
+  }
+
+  inRoom(room: string): boolean {
+    return this.rooms?.has(room) ?? false;
+  }
+
+  roomList(): string[] {
+    return this.rooms?.rooms() ?? [];
+  }
+
+  followRoom(room: string, after: number, hold: boolean): void {
+    this.rooms ??= new RoomCursors(this);
+    this.rooms.follow(room, after, hold);
+  }
+
+  catchUpRoom(room: string, log: Pick<RoomLog, "after">): Promise<boolean> {
+    this.rooms ??= new RoomCursors(this);
+    return this.rooms.catchUp(room, log);
+  }
+
+  releaseRoom(room: string): void {
+    this.rooms?.release(room);
+  }
+
+  deliverRoom(room: string, seq: number, frame: PreparedFrame): void {
+    if (!this.closed) this.rooms?.deliver(room, seq, frame);
+  }
+
+  leaveRoom(room: string): void {
+    this.rooms?.leave(room);
+  }
+
+  // ---- liveness and the end ----------------------------------------------------------------
+
+  /** The heartbeat's tick: false if the last ping went unanswered; else pings again. */
+  pulse(): boolean {
+    if (this.awaitingPong) return false;
+    this.awaitingPong = true;
+    this.ws.ping();
+    return true;
+  }
+
+  /** Cuts the connection at once (no close handshake): a dead peer, or a drain's deadline. */
+  terminate(): void {
+    this.ws.terminate();
+  }
+
   /** Closes with a code; frames already sent are written first. */
   close(code: number, reason: string): void {
     if (this.closed) return;
     this.closed = true;
-    this.inbox.length = 0;
-    this.batcher.flush();
+    this.dropQueued();
+    this.context.batcher.flush();
     this.ws.close(code, reason);
   }
 
-  /** Marks the session gone (socket closed or terminated). */
+  /** The socket is closed (or was terminated): delivery stops, the dialect frees its part. */
   markClosed(): void {
     this.closed = true;
-    this.inbox.length = 0;
+    this.dropQueued();
+    this.clearDeadline();
     this.feed?.close();
+    this.context.dialect.release(this.dialectState);
   }
 
-  private drain(): void {
-    while (!this.busy && !this.closed) {
-      const task = this.inbox.shift();
-      if (task === undefined) return;
-      let pending: void | Promise<void>;
-      try {
-        pending = task();
-      } catch (error) {
-        this.onTaskError(this, error);
-        continue;
-      }
-      if (pending === undefined) continue;
-      this.busy = true;
-      pending
-        .catch((error: unknown) => this.onTaskError(this, error))
-        .finally(() => {
-          this.busy = false;
-          this.drain();
-        });
-    }
+  protected get stopped(): boolean {
+    return this.closed;
   }
+
+  protected taskFailed(error: unknown): void {
+    this.context.onTaskError(this, error);
+  }
+}
+
+function refOf(decoded: DecodeResult): string | undefined {
+  return decoded.ok ? decoded.frame.id : decoded.ref;
 }

@@ -1,5 +1,7 @@
-import type { IncomingMessage } from "node:http";
-import { PROTOCOL_VERSION } from "../../protocol/index.js";
+import { PROTOCOL_VERSION } from "../../../protocol/index.js";
+import type { HandshakeCredential, HandshakeRequest } from "../dialect.js";
+
+export type { HandshakeRequest };
 
 /**
  * Prefix of the subprotocol entry that carries a token. Browsers cannot set headers on a
@@ -8,16 +10,6 @@ import { PROTOCOL_VERSION } from "../../protocol/index.js";
  * tokens with `=`, `/`, `+`, spaces or commas do not and must travel another way.
  */
 export const BEARER_PREFIX = "bearer.";
-
-export type TokenSource = "query" | "header" | "cookie" | "subprotocol";
-
-export interface HandshakeToken {
-  token: string;
-  source: TokenSource;
-}
-
-/** What the handshake functions read from a request; an `IncomingMessage` has both. */
-export type HandshakeRequest = Pick<IncomingMessage, "headers" | "url">;
 
 export interface HandshakeTokenOptions {
   queryParam: string;
@@ -32,7 +24,7 @@ export interface HandshakeTokenOptions {
 export function handshakeToken(
   req: HandshakeRequest,
   options: HandshakeTokenOptions,
-): HandshakeToken | undefined {
+): HandshakeCredential | undefined {
   const fromSubprotocol = subprotocolToken(req);
   if (fromSubprotocol) return { token: fromSubprotocol, source: "subprotocol" };
   const fromHeader = bearerToken(req);
@@ -52,6 +44,11 @@ export function handshakeToken(
  */
 export function selectSubprotocol(offered: Set<string>): string | false {
   return offered.has(PROTOCOL_VERSION) ? PROTOCOL_VERSION : false;
+}
+
+/** Whether the client offered the native protocol (`postoffice.v1`), which the server then selects. */
+export function offersNativeProtocol(req: HandshakeRequest): boolean {
+  return headerValues(req.headers["sec-websocket-protocol"], ",").includes(PROTOCOL_VERSION);
 }
 
 /** Development mode only: the name an anonymous client asks for (legacy seed clients). */

@@ -2,7 +2,7 @@ import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { WebSocket, WebSocketServer } from "ws";
-import { frameText, PreparedFrame, writeFrame } from "../../src/server/session/prepared-frame.js";
+import { frameText, PreparedFrame, writeFrame } from "../../src/server/wire/prepared-frame.js";
 
 interface Pair {
   server: WebSocket;

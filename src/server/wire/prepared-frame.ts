@@ -1,17 +1,29 @@
 import type { Duplex } from "node:stream";
 import { Sender, WebSocket } from "ws";
+import type { ServerFrame } from "../../protocol/index.js";
 
 const TEXT_OPCODE = 0x1;
 /** A server's frames are unmasked (RFC 6455 §5.1) and, with compression off, not deflated. */
 const TEXT_FRAME = { fin: true, opcode: TEXT_OPCODE, mask: false, readOnly: true, rsv1: false };
 
+/** What a dialect's `encode` is to a shared frame: native frame in, the dialect's text (or nothing) out. */
+export interface FrameEncoder {
+  encode(frame: ServerFrame): string | undefined;
+}
+
 /**
  * A text frame encoded and framed once, so that fan-out writes the same bytes to every
  * socket. `ws.send()` encodes the string and builds a header for each socket it is sent to;
  * with 1,000 members that is 1,000 encodings of one message.
+ *
+ * `text` is a native server frame. Sessions of another dialect get it through `in(encoder)`,
+ * which encodes it once per dialect, not once per member.
  */
 export class PreparedFrame {
   private framed: Buffer | undefined;
+  /** This frame in other dialects' words (null: the dialect sends nothing for it); made on first use. */
+  private translations: Map<FrameEncoder, PreparedFrame | null> | undefined;
+  private parsed: ServerFrame | undefined;
 
   constructor(readonly text: string) {}
 
@@ -19,6 +31,28 @@ export class PreparedFrame {
   get bytes(): Buffer {
     this.framed ??= frameText(this.text);
     return this.framed;
+  }
+
+  /** The frame as `encoder` says it, framed once for all its sessions; undefined to send nothing. */
+  in(encoder: FrameEncoder): PreparedFrame | undefined {
+    this.translations ??= new Map();
+    let translated = this.translations.get(encoder);
+    if (translated === undefined) {
+      const text = encoder.encode(this.frame);
+      translated = text === undefined ? null : new PreparedFrame(text);
+      this.translations.set(encoder, translated);
+    }
+    return translated ?? undefined;
+  }
+
+  /**
+   * The frame as an object, for a dialect's encoder: parsed once, whoever asks. The text is a
+   * native server frame that this server encoded (router/encode-entry.ts, rooms, broadcasts),
+   * here or on another node of the network, so it is read as one without a check.
+   */
+  get frame(): ServerFrame {
+    this.parsed ??= JSON.parse(this.text) as ServerFrame;
+    return this.parsed;
   }
 }
 

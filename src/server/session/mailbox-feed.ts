@@ -1,22 +1,25 @@
 import type { BrokerMessage } from "../broker/broker.js";
 import type { MessageStore } from "../mailbox/message-store.js";
-import { encodeEntry } from "./encode-entry.js";
+import { encodeEntry } from "../router/encode-entry.js";
 
 const REPLAY_PAGE = 256;
 
 export interface MailboxFeedOptions {
   userId: string;
-  store: MessageStore;
+  store: Pick<MessageStore, "readAfter">;
   /** Replay starts after this sequence. */
   startAfter: number;
   /** Where the entries go: the session (an object rather than closures, kept per session). */
   reader: MailboxReader;
   /** The mailbox could not be read: the session cannot go on. */
   onError: (error: unknown) => void;
+  /** Entries read from the store at a time (256). */
+  pageSize?: number;
 }
 
 export interface MailboxReader {
-  sendText(frame: string): void;
+  /** An entry of the mailbox (mail or receipt), as its native frame. */
+  deliverMail(seq: number, frame: string): void;
   /**
    * Undefined while the client can take more; otherwise resolves when it can. A replay
    * never outruns its reader (live mail does not wait: a reader that falls behind it is cut).
@@ -43,9 +46,10 @@ export class MailboxFeed {
   private moreArrived = false;
 
   private readonly userId: string;
-  private readonly store: MessageStore;
+  private readonly store: Pick<MessageStore, "readAfter">;
   private readonly reader: MailboxReader;
   private readonly onError: (error: unknown) => void;
+  private readonly pageSize: number;
 
   constructor(options: MailboxFeedOptions) {
     this.userId = options.userId;
@@ -53,6 +57,7 @@ export class MailboxFeed {
     this.reader = options.reader;
     this.onError = options.onError;
     this.cursor = options.startAfter;
+    this.pageSize = options.pageSize ?? REPLAY_PAGE;
   }
 
   /** The highest sequence handed to the session. */
@@ -72,7 +77,7 @@ export class MailboxFeed {
       return;
     }
     this.cursor = message.seq;
-    this.reader.sendText(message.frame);
+    this.reader.deliverMail(message.seq, message.frame);
   }
 
   /** Sends everything stored after the cursor, then switches to live delivery. */
@@ -97,7 +102,7 @@ export class MailboxFeed {
   private async readPages(): Promise<void> {
     for (;;) {
       this.moreArrived = false;
-      const page = await this.store.readAfter(this.userId, this.cursor, REPLAY_PAGE);
+      const page = await this.store.readAfter(this.userId, this.cursor, this.pageSize);
       if (this.isClosed) return;
       for (const entry of page) {
         if (entry.seq <= this.cursor) continue;
@@ -107,9 +112,9 @@ export class MailboxFeed {
           if (this.isClosed) return;
         }
         this.cursor = entry.seq;
-        this.reader.sendText(encodeEntry(entry));
+        this.reader.deliverMail(entry.seq, encodeEntry(entry));
       }
-      if (page.length < REPLAY_PAGE && !this.moreArrived) {
+      if (page.length < this.pageSize && !this.moreArrived) {
         // Live again in the same step as the last check, so no offer falls between the two.
         this.state = "live";
         return;

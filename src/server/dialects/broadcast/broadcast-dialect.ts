@@ -1,0 +1,70 @@
+import {
+  CLOSE_CODES,
+  type DecodeResult,
+  decodeClientFrame,
+  stringTooLong,
+} from "../../../protocol/index.js";
+import type { Admission, Dialect, DialectContext } from "../dialect.js";
+import { checkCredential } from "../native/credential-check.js";
+import {
+  anonymousName,
+  handshakeSince,
+  handshakeToken,
+  offersNativeProtocol,
+} from "../native/handshake-token.js";
+import { ChatNames, checkName } from "./chat-names.js";
+import { textLine } from "./text-lines.js";
+
+/**
+ * The Broadcast Server's chat (`chat.enabled`, the `chat` preset): one room everyone is in,
+ * unique display names [CHAT-1], raw text in and text lines out [CHAT-2]. Native frames work
+ * too: a client that offers `postoffice.v1` (the terminal client, the web page) reads native
+ * frames, and JSON objects are decoded as native commands from anyone. The dialect's state is
+ * the display name it reserved for the connection, freed when it closes.
+ */
+export function createBroadcastDialect(context: DialectContext): Dialect<string> {
+  const room = context.broadcast.room;
+  const names = new ChatNames();
+  return {
+    name: "broadcast",
+    arrivalRooms: [room],
+    acksOnWrite: false,
+    authRefusal: "close",
+    credential: (req) => handshakeToken(req, context.tokens),
+    admit(req, credential): Admission<string> | Promise<Admission<string>> {
+      const admitted = { readsNative: offersNativeProtocol(req), since: handshakeSince(req) };
+      if (credential !== undefined) return checkCredential(context, credential, admitted);
+      if (!context.anonymous) return { ...admitted, kind: "pending" };
+      const checked = checkName(anonymousName(req) ?? "guest");
+      if (!checked.ok) {
+        return {
+          ...admitted,
+          kind: "turned_away",
+          error: { code: "invalid_field", message: checked.message, field: "username" },
+          close: { code: CLOSE_CODES.badRequest, reason: "invalid_username" },
+        };
+      }
+      const name = names.claim(checked.name);
+      const claims = name === checked.name ? {} : { requestedName: checked.name };
+      const identity = { userId: name, roles: [], claims, anonymous: true };
+      return { ...admitted, kind: "identified", identity, state: name };
+    },
+    decode(text, binary): DecodeResult {
+      const decoded = decodeClientFrame(text, context.limits);
+      if (decoded.ok || binary || !isNotAnObject(decoded.code)) return decoded;
+      // Raw text is said in the chat room, and checked as that frame would be.
+      if (text.length > context.limits.maxStringLength) {
+        return stringTooLong("data.text", context.limits.maxStringLength);
+      }
+      return { ok: true, frame: { type: "message", data: { room, text } } };
+    },
+    encode: (frame) => textLine(frame, room),
+    release(name) {
+      if (name !== undefined) names.release(name);
+    },
+  };
+}
+
+function isNotAnObject(code: string): boolean {
+  return code === "invalid_json" || code === "invalid_frame";
+}

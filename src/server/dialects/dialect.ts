@@ -1,0 +1,126 @@
+import type { IncomingMessage } from "node:http";
+import type { DecodeOptions, DecodeResult, ErrorCode, ServerFrame } from "../../protocol/index.js";
+import type { AuthError, Authenticator } from "../auth/authenticator.js";
+import type { Identity } from "../auth/identity.js";
+import type { Logger } from "../log/logger.js";
+import type { FrameEncoder } from "../wire/prepared-frame.js";
+
+/** What a dialect reads from an upgrade request; an `IncomingMessage` has both. */
+export type HandshakeRequest = Pick<IncomingMessage, "headers" | "url">;
+
+export type CredentialSource = "query" | "header" | "cookie" | "subprotocol";
+
+/** A credential found in the handshake, and where it was found. */
+export interface HandshakeCredential {
+  token: string;
+  source: CredentialSource;
+}
+
+/** What every admission but a refusal also says about the connection. */
+interface Admitted<State> {
+  /** The dialect's own record of this connection (a display name to free), given back to it. */
+  state?: State;
+  /**
+   * The client reads native frames (it offered `postoffice.v1`), not the dialect's words: its
+   * frames are written without `encode`, on the native path.
+   */
+  readsNative: boolean;
+  /** `?since=`, where a handshake-authenticated session resumes its mailbox; null: malformed. */
+  since?: number | null;
+}
+
+/** Who a new connection is, decided from its handshake by its endpoint's dialect. */
+export type Admission<State = unknown> =
+  /** Known now (a checked token, a name given in the URL): greeted at once. */
+  | (Admitted<State> & { kind: "identified"; identity: Identity })
+  /** Not yet: the client authenticates in band (an `auth` command) within `auth.timeoutMs`. */
+  | (Admitted<State> & { kind: "pending" })
+  /** The handshake's credential was refused: told over the WebSocket, then closed [AUTH-1]. */
+  | (Admitted<State> & { kind: "unauthorized"; error: AuthError })
+  /** Let in only to be told why not: an error frame, then a close (a name it cannot have). */
+  | (Admitted<State> & {
+      kind: "turned_away";
+      error: { code: ErrorCode; message: string; field?: string };
+      close: { code: number; reason: string };
+    })
+  /** Refused before the upgrade, in the dialect's own words (HTTP 400 `client_id is required`). */
+  | { kind: "refused"; status: number; reason: string; body: string; contentType: string };
+
+/** The dialect's own answer to a frame, sent as it is, in the order of the replies. */
+export interface DialectReply {
+  reply: string;
+}
+
+/**
+ * What `decode` makes of a frame: a native command (or a refusal, answered with the native
+ * error frame, which `encode` words for the client), a reply of the dialect's own, or nothing.
+ */
+export type Decoded = DecodeResult | DialectReply | undefined;
+
+/** A connection as its dialect sees it while decoding. */
+export interface DialectClient<State = unknown> {
+  /** Undefined until the connection has authenticated. */
+  readonly identity: Identity | undefined;
+  readonly dialectState: State | undefined;
+}
+
+/**
+ * A wire dialect: the only code that knows how a kind of client talks. Each endpoint speaks
+ * one, chosen at the upgrade; the core behind it knows only native commands and native server
+ * frames (src/protocol). A dialect is one folder of dialects/ and one entry of registry.ts.
+ *
+ * Cost rules, because a dialect sits on the hot path: `encode` depends on the frame alone, so
+ * a frame fanned out to many members is encoded once per dialect (wire/prepared-frame.ts), and
+ * clients that read native frames (`readsNative`) skip it. Per-connection data lives in the
+ * admission's `state` (one field of the session), never in closures.
+ */
+export interface Dialect<State = unknown> extends FrameEncoder {
+  readonly name: DialectName;
+  /** Rooms a session joins as soon as it has an identity, without a `join` or a permission check. */
+  readonly arrivalRooms: readonly string[];
+  /**
+   * Its clients never `ack`: a mailbox entry counts as acknowledged once it is written to the
+   * socket (or `encode` chose to send nothing for it), so that it is not replayed on the next
+   * connection and its sender gets `delivered`.
+   */
+  readonly acksOnWrite: boolean;
+  /**
+   * What a refused in-band `auth` does: `close` the connection (the native way: an error, then
+   * 4401), or `keep` it open for another try, the error told in the dialect's words
+   * (MessageTransfer answers `{"data":"failed","type":"auth"}`). The auth timeout still runs.
+   */
+  readonly authRefusal: "close" | "keep";
+  /**
+   * The credential the handshake offers, if any. Separate from `admit` and synchronous, because
+   * the gateway checks the origin of a cookie login before it admits anyone [AUTH-4].
+   */
+  credential(req: HandshakeRequest): HandshakeCredential | undefined;
+  /** Who the client is, once the gateway's own checks have passed (path, readiness, origin, caps). */
+  admit(
+    req: HandshakeRequest,
+    credential: HandshakeCredential | undefined,
+  ): Admission<State> | Promise<Admission<State>>;
+  /** One inbound frame, as text (a binary frame has been read as UTF-8 and says so). */
+  decode(text: string, binary: boolean, client: DialectClient<State>): Decoded;
+  /** A native server frame in this dialect's words, or undefined to send the client nothing. */
+  encode(frame: ServerFrame): string | undefined;
+  /** The connection is gone, or never opened: free what `admit` took. */
+  release(state: State | undefined): void;
+}
+
+/** The dialects a node can speak; registry.ts makes each from its name. */
+export type DialectName = "native" | "broadcast";
+
+/** What the composition root gives every dialect it makes (registry.ts). */
+export interface DialectContext {
+  authenticator: Authenticator;
+  log: Logger;
+  /** Anonymous development mode (`auth.anonymous.enabled`): no credential needed. */
+  anonymous: boolean;
+  /** Where a handshake token is looked for besides the header and subprotocol (`auth.*`). */
+  tokens: { queryParam: string; cookieName: string };
+  /** The decoder's limits (`limits.maxNestingDepth`, `limits.maxStringLength`). */
+  limits: DecodeOptions;
+  /** The broadcast dialect's room (`chat.room`). */
+  broadcast: { room: string };
+}

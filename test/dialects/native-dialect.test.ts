@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import type { ServerFrame } from "../../src/protocol/index.js";
+import type { Admission, Dialect } from "../../src/server/dialects/dialect.js";
+import { createNativeDialect } from "../../src/server/dialects/native/native-dialect.js";
+import { dialectContext, handshake } from "./dialect-context.js";
+
+async function admit(dialect: Dialect<never>, url: string, headers = {}): Promise<Admission> {
+  const req = handshake(url, headers);
+  return dialect.admit(req, dialect.credential(req));
+}
+
+describe("the native dialect", () => {
+  it("checks a handshake token before the upgrade: an identity, or a refusal told in band [AUTH-1]", async () => {
+    const dialect = createNativeDialect(dialectContext({ anonymous: false }));
+    const header = { authorization: "Bearer ann-token" };
+    expect(await admit(dialect, "/ws?since=4", header)).toMatchObject({
+      kind: "identified",
+      identity: { userId: "ann", roles: ["admin"] },
+      readsNative: true,
+      since: 4,
+    });
+    expect(await admit(dialect, "/ws?token=wrong")).toMatchObject({
+      kind: "unauthorized",
+      error: { reason: "token_unknown" },
+    });
+    expect(await admit(dialect, "/ws?since=x")).toMatchObject({ kind: "pending", since: null });
+  });
+
+  it("names an anonymous client from the URL in development mode, else a random anon name", async () => {
+    const dialect = createNativeDialect(dialectContext());
+    expect(await admit(dialect, "/ws?client_id=user1")).toMatchObject({
+      kind: "identified",
+      identity: { userId: "user1", anonymous: true },
+    });
+    const random = await admit(dialect, "/ws");
+    expect(random.kind === "identified" && random.identity.userId).toMatch(/^anon-[0-9a-f]{8}$/);
+  });
+
+  it("says where a credential came from, for the origin check of cookie logins [AUTH-4]", () => {
+    const dialect = createNativeDialect(dialectContext());
+    const req = handshake("/ws", { cookie: "session-token=abc" });
+    expect(dialect.credential(req)).toEqual({ token: "abc", source: "cookie" });
+  });
+
+  it("decodes native frames and writes frames as JSON", () => {
+    const dialect = createNativeDialect(dialectContext());
+    const client = { identity: undefined, dialectState: undefined };
+    expect(dialect.decode('{"type":"ping"}', false, client)).toEqual({
+      ok: true,
+      frame: { type: "ping", id: undefined },
+    });
+    expect(dialect.decode("hello", false, client)).toMatchObject({ code: "invalid_json" });
+    const pong: ServerFrame = { type: "pong", ref: "p", data: { ts: 1 } };
+    expect(dialect.encode(pong)).toBe(JSON.stringify(pong));
+  });
+});
