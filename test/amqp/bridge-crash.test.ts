@@ -34,8 +34,14 @@ describeWith("rabbitmq-server", "AMQP bridge, either side killed", () => {
   }, 60_000);
 
   /** A bridge process, resolved once it is up. */
-  async function startChild(queue: string, record: string): Promise<ChildProcess> {
-    const child = spawn(process.execPath, [CHILD, rabbit.url, queue, record, dir], {
+  async function startChild(
+    queue: string,
+    record: string,
+    holdAfter?: number,
+  ): Promise<ChildProcess> {
+    const args = [CHILD, rabbit.url, queue, record, dir];
+    if (holdAfter !== undefined) args.push(String(holdAfter));
+    const child = spawn(process.execPath, args, {
       stdio: ["ignore", "pipe", "inherit"],
     });
     children.push(child);
@@ -60,8 +66,8 @@ describeWith("rabbitmq-server", "AMQP bridge, either side killed", () => {
   it("loses no mail when the bridge is SIGKILLed mid-stream: what it had not acknowledged is redelivered", async () => {
     const queue = "mail-crash";
     const record = join(dir, "accepted.txt");
-    // About 800 a second go through the child's intake (16 at a time, 20 ms each): the kill
-    // comes long before the end.
+    // The first process accepts a hundred, then holds what it is asked: the kill finds mail at
+    // its intake (the prefetch's worth), not yet acknowledged.
     const total = 1000;
     await client.channel.assertQueue(queue, { durable: true });
     for (let n = 0; n < total; n += 1) {
@@ -70,8 +76,11 @@ describeWith("rabbitmq-server", "AMQP bridge, either side killed", () => {
     }
     await client.channel.waitForConfirms();
 
-    const first = await startChild(queue, record);
-    await until(async () => (await recorded(record)).accepted.length >= 100, "a hundred accepted");
+    const first = await startChild(queue, record, 100);
+    await until(async () => {
+      const { asked, accepted } = await recorded(record);
+      return accepted.length === 100 && asked.length > 100;
+    }, "a hundred accepted, and more asked");
     const exited = new Promise((resolve) => first.once("exit", resolve));
     first.kill("SIGKILL");
     await exited;
@@ -114,6 +123,10 @@ describeWith("rabbitmq-server", "AMQP bridge, either side killed", () => {
     try {
       const { mailQueue } = running.options;
       await until(() => running.bridge.status === "up", "the bridge to connect");
+      // The bridge has declared its queues; made safe from RabbitMQ's own forgetting (settle).
+      await rabbit.settle();
+      client = await openClient(rabbit.url);
+      await until(() => running.bridge.status === "up", "the bridge to reconnect");
       const total = 1000;
       for (let n = 0; n < total; n += 1) {
         const mail = { to: "ann", data: { n }, id: `r-${n}` };
