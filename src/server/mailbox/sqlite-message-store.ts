@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import BetterSqlite3, { type Database, type Statement } from "better-sqlite3";
 import type { JsonObject } from "../../protocol/index.js";
@@ -53,6 +53,7 @@ export class SqliteMessageStore implements MessageStore {
   private readonly db: Database;
   private readonly commits: GroupCommit;
   private readonly sql: ReturnType<typeof prepare>;
+  private readonly diskFault = testDiskFault();
 
   constructor(
     private readonly options: SqliteOptions,
@@ -79,7 +80,10 @@ export class SqliteMessageStore implements MessageStore {
   }
 
   append(mail: NewMail): Promise<AppendResult> {
-    return this.commits.write(() => this.appendNow(mail));
+    return this.commits.write(() => {
+      this.diskFault?.();
+      return this.appendNow(mail);
+    });
   }
 
   async readAfter(userId: string, afterSeq: number, limit: number): Promise<MailboxEntry[]> {
@@ -100,11 +104,15 @@ export class SqliteMessageStore implements MessageStore {
     status: "delivered" | "read",
     now: number,
   ): Promise<StoredReceipt[]> {
-    return this.commits.write(() => this.ackNow(userId, seq, status, now));
+    return this.commits.write(() => {
+      this.diskFault?.();
+      return this.ackNow(userId, seq, status, now);
+    });
   }
 
   expire(now: number): Promise<number> {
     return this.commits.write(() => {
+      this.diskFault?.();
       const oldest = now - this.options.ttlMs;
       for (const row of this.sql.expiredMailCounts.all(oldest) as Array<{
         user: string;
@@ -322,6 +330,30 @@ function prepare(db: Database) {
     ),
     deleteSentBefore: s("DELETE FROM sent WHERE ts <= ?"),
     waitingMailboxes: s("SELECT count(*) AS n FROM mailboxes WHERE last_seq > acked_seq"),
+  };
+}
+
+/**
+ * TEST ONLY (test/chaos/disk-trouble.test.ts): when POSTOFFICE_TEST_DISK_FAULT names a file,
+ * every write fails while that file exists, as SQLite's writes fail on a disk that turned
+ * read-only (`readonly`, the default) or is full (the file says `full`). A file system cannot
+ * be remounted read-only under an open database, hence this hook. Unset, nothing is checked.
+ */
+function testDiskFault(): (() => void) | undefined {
+  const file = process.env.POSTOFFICE_TEST_DISK_FAULT;
+  if (!file) return undefined;
+  return () => {
+    let kind: string;
+    try {
+      kind = readFileSync(file, "utf8").trim();
+    } catch {
+      return; // No file: the disk is fine.
+    }
+    throw kind === "full"
+      ? Object.assign(new Error("database or disk is full"), { code: "SQLITE_FULL" })
+      : Object.assign(new Error("attempt to write a readonly database"), {
+          code: "SQLITE_READONLY",
+        });
   };
 }
 
