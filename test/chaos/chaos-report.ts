@@ -21,6 +21,7 @@ export function failures(report: ChaosReport): Record<string, number> {
     reordered: v.reordered.length,
     storedTwice: v.storedTwice.length,
     phantoms: v.phantoms.length,
+    refusedButStored: v.refusedButStored.length,
     vanished: v.vanished.length,
     holes: v.holes.length,
     receiptErrors: v.receiptErrors.length,
@@ -36,7 +37,10 @@ export function formatReport(report: ChaosReport): string {
   const v = report.verdict;
   const ms = (value: number): string => (Number.isNaN(value) ? "-" : `${Math.round(value)} ms`);
   const restarts = report.timings.restarts;
-  const recoveries = report.timings.recoveries;
+  const recoveries = Object.entries(report.timings.recoveries).map(
+    ([kind, list]) =>
+      `${kind} ${list.length}× p50 ${ms(percentile(list, 50))} p99 ${ms(percentile(list, 99))} max ${ms(Math.max(...list))}`,
+  );
   const lines = [
     `chaos ${report.topology}: seed ${report.seed}, ${report.cycles} cycles in ${(report.durationMs / 1000).toFixed(1)} s`,
     `  replay: ${replayCommand(report)}`,
@@ -46,9 +50,7 @@ export function formatReport(report: ChaosReport): string {
     `  store_unavailable but stored: ${v.refusedButStored.length} (never accepted after: ${v.refusedButStoredNeverAccepted}); stored with outcome_unknown ${v.storedOutcomeUnknown}, internal_error ${v.storedInternalError}, unanswered ${v.storedUnanswered}`,
     `  given up: ${v.abandoned} (stored anyway: ${v.abandonedStored}); redeliveries (allowed): ${v.redeliveries}`,
     `  restarts: ${restarts.length}, p50 ${ms(percentile(restarts, 50))}, p99 ${ms(percentile(restarts, 99))}, max ${ms(restarts.length > 0 ? Math.max(...restarts) : Number.NaN)}` +
-      (recoveries.length > 0
-        ? `; recoveries after Redis faults: ${recoveries.length}, p50 ${ms(percentile(recoveries, 50))}, p99 ${ms(percentile(recoveries, 99))}`
-        : ""),
+      (recoveries.length > 0 ? `; back to /ready after ${recoveries.join(", ")}` : ""),
     `  integrity: ${report.timings.integrityChecks} checks, final ${report.finalIntegrity}; exits on SIGTERM: ${report.exits.join(", ")}`,
   ];
   const live = Object.entries(report.live);

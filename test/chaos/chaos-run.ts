@@ -66,7 +66,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const faults: Partial<Record<FaultKind, number>> = {};
   const slowReaders: Record<string, number> = {};
   const log = options.log ?? (() => undefined);
-  const [minTraffic, maxTraffic] = options.trafficMs ?? [100, 600];
+  const [minTraffic, maxTraffic] = options.trafficMs ?? [50, 400];
   try {
     await topology.start();
     const actors = await makeActors(options, topology, ledger, rng);
@@ -221,8 +221,7 @@ async function readEverything(
 }
 
 function progress(cycle: number, cycles: number, ledger: Ledger, timings: Timings): string {
-  let accepted = 0;
-  for (const mail of ledger.mails.values()) if (mail.acceptedId !== undefined) accepted += 1;
+  const accepted = ledger.acceptedCount();
   const last = timings.restarts[timings.restarts.length - 1];
   return `cycle ${cycle}/${cycles}: ${ledger.mails.size} mails, ${accepted} accepted, last restart ${last === undefined ? "-" : Math.round(last)} ms`;
 }

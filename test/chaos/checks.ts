@@ -37,6 +37,9 @@ export interface Verdict {
   redeliveries: number;
 }
 
+/** Outcomes of an attempt that stored its mail while the server handled it, in frame order. */
+const STORED_IN_ORDER = new Set(["accepted", "no_answer", "pending"]);
+
 /**
  * Compares what the clients were told with what the mailboxes hold at the end. Which attempt
  * stored a mail is found from the mail's `ts`, stamped when the server handled that attempt:
@@ -171,8 +174,8 @@ function storingAttempt(mail: Mail, ts: number): Attempt | undefined {
 /**
  * Order per sender and recipient, from what the sender could know:
  * - a mail accepted before another was sent (by the attempt that stored it) comes first;
- * - on one connection, a mail sent (and stored or accepted) before another's storing attempt
- *   comes first: sends of a connection are stored in the order of its frames.
+ * - on one connection, a mail accepted by an attempt sent before another mail's storing
+ *   attempt comes first: sends of a connection are stored in the order of its frames.
  */
 function checkOrder(
   ledger: Ledger,
@@ -223,14 +226,16 @@ function checkOrder(
       if (stored === undefined) continue;
       const recipient = attempt.mail.recipient;
       const before = highest.get(recipient);
-      const isStoring = stored.attempt === attempt;
-      if (isStoring && before !== undefined && before.seq > stored.entry.seq) {
+      // A storing attempt answered with an error may have run late (issue 13 item 12): it is
+      // counted there, not here.
+      const stores = stored.attempt === attempt && STORED_IN_ORDER.has(attempt.outcome);
+      if (stores && before !== undefined && before.seq > stored.entry.seq) {
         bad.set(
           attempt.mail,
-          `${attempt.mail.key} (seq ${stored.entry.seq}) stored after ${before.key} (seq ${before.seq}), sent before it on connection ${connection}`,
+          `${attempt.mail.key} (seq ${stored.entry.seq}, ${attempt.outcome}) stored after ${before.key} (seq ${before.seq}, accepted before it on connection ${connection}) — attempts: ${describeAttempts(attempt.mail)}`,
         );
       }
-      if ((isStoring || attempt.outcome === "accepted") && (before?.seq ?? 0) < stored.entry.seq)
+      if (attempt.outcome === "accepted" && (before?.seq ?? 0) < stored.entry.seq)
         highest.set(recipient, { seq: stored.entry.seq, key: attempt.mail.key });
     }
   }

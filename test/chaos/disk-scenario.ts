@@ -77,7 +77,7 @@ export async function runDiskScenario(options: {
       );
 
     await sender.send(batch(100));
-    const acceptedBefore = countAccepted(ledger);
+    const acceptedBefore = ledger.acceptedCount();
 
     const errorLinesBefore = node.errorLines;
     await options.fault.engage();
@@ -187,10 +187,4 @@ function lastOutcome(mail: Mail): string {
 
 function refusedIn(mails: Mail[]): number {
   return mails.filter((mail) => lastOutcome(mail) === "store_unavailable").length;
-}
-
-function countAccepted(ledger: Ledger): number {
-  let n = 0;
-  for (const mail of ledger.mails.values()) if (mail.acceptedId !== undefined) n += 1;
-  return n;
 }

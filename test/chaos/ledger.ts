@@ -157,4 +157,11 @@ export class Ledger {
   count(kind: string): number {
     return this.anomalies.get(kind) ?? 0;
   }
+
+  /** Mails answered `accepted` so far. */
+  acceptedCount(): number {
+    let n = 0;
+    for (const mail of this.mails.values()) if (mail.acceptedId !== undefined) n += 1;
+    return n;
+  }
 }

@@ -28,7 +28,7 @@ export class RedisNetwork implements Topology {
     kill_starting: 5,
     slow_reader: 5,
   };
-  readonly timings: Timings = { restarts: [], recoveries: [], integrity: [], integrityChecks: 0 };
+  readonly timings: Timings = { restarts: [], recoveries: {}, integrity: [], integrityChecks: 0 };
   private dir = "";
   private redis: ManagedProcess | undefined;
   private readonly nodes: NetworkNode[] = [];
@@ -109,13 +109,13 @@ export class RedisNetwork implements Topology {
         await redis.signal("SIGKILL");
         await sleep(rng.int(0, 300));
         await redis.start();
-        await this.awaitReady();
+        await this.awaitReady(kind);
         return;
       case "pause_redis":
         await redis.signal("SIGSTOP");
         await sleep(rng.int(100, 2000));
         await redis.signal("SIGCONT");
-        await this.awaitReady();
+        await this.awaitReady(kind);
         return;
       case "slow_reader":
         throw new Error("slow_reader is the run's fault");
@@ -152,7 +152,7 @@ export class RedisNetwork implements Topology {
   }
 
   /** Every node answers /ready 200 again (it can reach Redis); the time it took is a recovery. */
-  private async awaitReady(): Promise<void> {
+  private async awaitReady(kind: FaultKind): Promise<void> {
     const started = performance.now();
     const deadline = Date.now() + 20_000;
     for (const { port } of this.nodes) {
@@ -167,7 +167,9 @@ export class RedisNetwork implements Topology {
         await sleep(20);
       }
     }
-    this.timings.recoveries.push(performance.now() - started);
+    const list = this.timings.recoveries[kind] ?? [];
+    list.push(performance.now() - started);
+    this.timings.recoveries[kind] = list;
   }
 
   private requiredRedis(): ManagedProcess {

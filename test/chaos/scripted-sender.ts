@@ -74,6 +74,10 @@ export class ScriptedSender {
     this.session.send(mail.text);
   }
 
+  get isOpen(): boolean {
+    return this.session.isOpen;
+  }
+
   get waiting(): number {
     return this.outstanding.size;
   }

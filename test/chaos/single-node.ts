@@ -13,7 +13,7 @@ import type { FaultKind, Timings, Topology } from "./topology.js";
 export class SingleNode implements Topology {
   readonly name = "sqlite";
   readonly faults = { kill: 60, kill_starting: 10, pause: 20, slow_reader: 10 };
-  readonly timings: Timings = { restarts: [], recoveries: [], integrity: [], integrityChecks: 0 };
+  readonly timings: Timings = { restarts: [], recoveries: {}, integrity: [], integrityChecks: 0 };
   private dir = "";
   private port = 0;
   private node: ManagedProcess | undefined;
@@ -56,7 +56,7 @@ export class SingleNode implements Topology {
         return;
       case "pause":
         await node.signal("SIGSTOP");
-        await sleep(rng.int(100, 1500));
+        await sleep(rng.int(100, 1000));
         await node.signal("SIGCONT");
         return;
       case "slow_reader":

@@ -4,7 +4,7 @@ import type { SeededRandom } from "./seeded-random.js";
  * The faults a run injects between stretches of traffic:
  * - `kill`: SIGKILL a node at a random moment, start it again on the same data;
  * - `kill_starting`: the same, then SIGKILL it again while it starts;
- * - `pause`: SIGSTOP a node for up to 1.5 s, then SIGCONT;
+ * - `pause`: SIGSTOP a node for up to 1 s (1.5 s on a network), then SIGCONT;
  * - `slow_reader`: a recipient's device stops reading while mail pours in (cut with 1013);
  * - `kill_redis`: SIGKILL redis-server (AOF, `appendfsync always`), start it again;
  * - `pause_redis`: SIGSTOP redis-server for up to 2 s, then SIGCONT.
@@ -21,8 +21,8 @@ export type FaultKind =
 export interface Timings {
   /** Node restarts: milliseconds from spawn to "postoffice is ready". */
   restarts: number[];
-  /** After a Redis fault: milliseconds until every node answers /ready 200 again. */
-  recoveries: number[];
+  /** After a Redis fault, by fault: milliseconds until every node answers /ready 200 again. */
+  recoveries: Partial<Record<FaultKind, number[]>>;
   /** Every integrity check that did not answer "ok". */
   integrity: string[];
   integrityChecks: number;
