@@ -48,7 +48,7 @@ export function formatReport(report: ChaosReport): string {
     `  mails: ${v.mails} sent, ${v.accepted} accepted, ${v.attempts} attempts ${JSON.stringify(v.outcomes)}`,
     `  lost ${v.lost.length}, reordered ${v.reordered.length}, stored twice ${v.storedTwice.length}, phantoms ${v.phantoms.length}, vanished ${v.vanished.length}, holes ${v.holes.length}, receipt errors ${v.receiptErrors.length}, unresolved ${report.unresolved}`,
     `  store_unavailable but stored: ${v.refusedButStored.length} (never accepted after: ${v.refusedButStoredNeverAccepted}); stored with outcome_unknown ${v.storedOutcomeUnknown}, internal_error ${v.storedInternalError}, unanswered ${v.storedUnanswered}`,
-    `  given up: ${v.abandoned} (stored anyway: ${v.abandonedStored}); redeliveries (allowed): ${v.redeliveries}`,
+    `  given up: ${v.abandoned} (stored anyway: ${v.abandonedStored}); redeliveries (allowed): ${v.redeliveries}; sessions that could not start (1011): ${report.sessionsFailed}`,
     `  restarts: ${restarts.length}, p50 ${ms(percentile(restarts, 50))}, p99 ${ms(percentile(restarts, 99))}, max ${ms(restarts.length > 0 ? Math.max(...restarts) : Number.NaN)}` +
       (recoveries.length > 0 ? `; back to /ready after ${recoveries.join(", ")}` : ""),
     `  integrity: ${report.timings.integrityChecks} checks, final ${report.finalIntegrity}; exits on SIGTERM: ${report.exits.join(", ")}`,

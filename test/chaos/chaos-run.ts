@@ -40,6 +40,8 @@ export interface ChaosReport {
   examples: string[];
   timings: Timings;
   slowReaders: Record<string, number>;
+  /** Sessions that could not start (`internal_error`, 1011): allowed, counted. */
+  sessionsFailed: number;
   /** Mail still not accepted when the run ended (the server would not take it back). */
   unresolved: number;
   /** How each node exited on SIGTERM at the end. */
@@ -112,6 +114,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       examples: ledger.examples,
       timings: topology.timings,
       slowReaders,
+      sessionsFailed: ledger.sessionsFailed,
       unresolved,
       exits,
       finalIntegrity,

@@ -71,6 +71,8 @@ export class Ledger {
   readonly examples: string[] = [];
   private readonly examplesPerKind = new Map<string, number>();
   redeliveries = 0;
+  /** Sessions closed with `internal_error` (1011) because they could not start: allowed, counted. */
+  sessionsFailed = 0;
   private nextConnection = 1;
 
   newConnection(): number {

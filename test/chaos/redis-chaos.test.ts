@@ -7,7 +7,7 @@ import { runChaos } from "./chaos-run.js";
 import { newSeed } from "./seeded-random.js";
 
 const seed = process.env.CHAOS_SEED === undefined ? newSeed() : Number(process.env.CHAOS_SEED);
-const cycles = 40;
+const cycles = 30;
 // TODO: shared requires() helper (test/support), once it lands.
 const hasRedis = spawnSync("redis-server", ["--version"]).status === 0;
 if (!hasRedis)

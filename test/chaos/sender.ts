@@ -216,6 +216,11 @@ export class Sender {
       this.ackedOwn = 0;
       return;
     }
+    if (ref === undefined && code === "internal_error") {
+      // The session could not start (its mailbox could not be read): it closes with 1011.
+      this.options.ledger.sessionsFailed += 1;
+      return;
+    }
     const attempt = ref === undefined ? undefined : this.outstanding.get(ref);
     if (attempt === undefined) {
       this.options.ledger.anomaly("unexpected_error", `${this.user}: ${code} (ref ${ref})`);
