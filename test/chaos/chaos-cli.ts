@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { failures, formatReport } from "./chaos-report.js";
 import { type ChaosReport, runChaos } from "./chaos-run.js";
+import { ManagedProcess } from "./managed-process.js";
 import { newSeed } from "./seeded-random.js";
 import type { FaultKind } from "./topology.js";
 
@@ -29,6 +30,13 @@ function parseFaults(text: string): Partial<Record<FaultKind, number>> {
       return [kind, weight === undefined ? 1 : Number(weight)];
     }),
   );
+}
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    ManagedProcess.killAll();
+    process.exit(130);
+  });
 }
 
 const cycles = Number(values.cycles);

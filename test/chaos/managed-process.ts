@@ -26,6 +26,17 @@ const TAIL_LINES = 40;
  * to ready is what the report calls a restart time.
  */
 export class ManagedProcess {
+  /** Every process started and not yet exited, for `killAll`. */
+  private static readonly live = new Set<ChildProcess>();
+
+  /** SIGKILLs every process still running (a run interrupted by Ctrl-C leaves none behind). */
+  static killAll(): void {
+    for (const child of ManagedProcess.live) {
+      child.kill("SIGCONT");
+      child.kill("SIGKILL");
+    }
+  }
+
   private child: ChildProcess | undefined;
   private exit: Promise<Exit> | undefined;
   private readonly tail: string[] = [];
@@ -53,8 +64,12 @@ export class ManagedProcess {
       stdio: ["ignore", "pipe", "pipe"],
     });
     this.child = child;
+    ManagedProcess.live.add(child);
     this.exit = new Promise((resolve) => {
-      child.once("exit", (code, signal) => resolve({ code, signal }));
+      child.once("exit", (code, signal) => {
+        ManagedProcess.live.delete(child);
+        resolve({ code, signal });
+      });
     });
     const ready = new Promise<void>((resolve, reject) => {
       let buffer = "";
