@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import WebSocket from "ws";
-import { PostofficeClient, type SocketFactory } from "../client/index.js";
+import { PostofficeClient } from "../client/index.js";
 import { EXIT_USAGE } from "./exit-codes.js";
 import { runTerminalChat } from "./terminal-chat.js";
 
@@ -45,7 +45,7 @@ export function registerConnectCommand(program: Command): void {
       const client = new PostofficeClient({
         url,
         token,
-        WebSocket: WebSocket as unknown as SocketFactory,
+        WebSocket,
       });
       const code = await runTerminalChat({
         client,

@@ -1,5 +1,6 @@
+import { loadNodeConfig } from "../server/compose/load-node-config.js";
 import { ConfigError } from "../server/config/config-error.js";
-import { type ConfigFlags, type LoadedConfig, loadConfig } from "../server/config/load-config.js";
+import type { ConfigFlags, LoadedConfig } from "../server/config/load-config.js";
 
 /** Exit status for flags that do not make sense together (sysexits.h EX_USAGE). */
 export const EXIT_USAGE = 64;
@@ -13,7 +14,7 @@ export const EXIT_CONFIG = 78;
  */
 export async function loadConfigOrExit(flags: ConfigFlags): Promise<LoadedConfig> {
   try {
-    return await loadConfig({ cwd: process.cwd(), env: process.env, flags });
+    return await loadNodeConfig({ cwd: process.cwd(), env: process.env, flags });
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(`postoffice: ${error.message}`);

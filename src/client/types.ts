@@ -1,13 +1,21 @@
 import type { JsonObject, Mail, RoomMessage } from "../protocol/index.js";
 
+/**
+ * An event handler property that the browser's `WebSocket` and `ws`'s both fit. Declared as a
+ * method's type on purpose: method parameters are compared both ways, so a socket whose
+ * handlers take a narrower event (`Event`, `MessageEvent`, `ws`'s `CloseEvent`) is accepted as
+ * it is, without a cast; property function types would be compared one way only and refuse it.
+ */
+type Handler<E> = { bivariant(event: E): void }["bivariant"] | null;
+
 /** The part of a WebSocket the client uses: the browser's, Node's `ws`, or Node 22's global. */
 export interface SocketLike {
   send(data: string): void;
   close(code?: number, reason?: string): void;
-  onopen: ((event: unknown) => void) | null;
-  onmessage: ((event: { data: unknown }) => void) | null;
-  onclose: ((event: { code: number; reason: string }) => void) | null;
-  onerror: ((event: unknown) => void) | null;
+  onopen: Handler<unknown>;
+  onmessage: Handler<{ data: unknown }>;
+  onclose: Handler<{ code: number; reason: string }>;
+  onerror: Handler<unknown>;
 }
 
 export type SocketFactory = new (url: string, protocols?: string | string[]) => SocketLike;

@@ -5,6 +5,7 @@ import { CLOSE_CODES, type GoingAwayReason } from "../protocol/index.js";
 import type { Authenticator } from "./auth/authenticator.js";
 import { buildAuthenticator } from "./compose/authenticator.js";
 import { type Backends, buildBackends } from "./compose/backends.js";
+import { secureDataDir } from "./compose/data-dir.js";
 import { buildGateway } from "./compose/gateway.js";
 import { compileUserSchema } from "./config/compile-user-schema.js";
 import type { Config } from "./config/config.js";
@@ -49,10 +50,12 @@ export class PostofficeNode {
     const metrics = new Metrics({ processMetrics: config.metrics.processMetrics });
     const { authenticator } = await buildAuthenticator(config.auth, config.server.dataDir, log);
     let backendsUp = true;
-    const backends = await buildBackends(config, log, (up) => {
+    // Every Redis connection of a network node, not only some [NET-3].
+    const backends = await buildBackends(config, log, metrics, (up) => {
       backendsUp = up;
     });
     const { store, broker } = backends;
+    secureDataDir(config.server.dataDir, config.mailbox.sqlite.file, log);
     const registry = new SessionRegistry(broker);
     const router = new Router(store, broker, metrics, (error, user) =>
       log.error({ err: error, user }, "live delivery failed; the mail waits in the mailbox"),

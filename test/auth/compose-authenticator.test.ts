@@ -9,6 +9,18 @@ import type { AuthConfig, JwtConfig } from "../../src/server/config/config.js";
 import { sendJson, startLocalHttp } from "./local-http.js";
 
 const jwtDefaults: JwtConfig = { userClaim: "sub", rolesClaim: "roles", clockToleranceSec: 5 };
+const webhookDefaults = {
+  timeoutMs: 2000,
+  cacheTtlMs: 0,
+  refusalCacheTtlMs: 5000,
+  maxBodyBytes: 65536,
+  maxConcurrent: 32,
+  maxQueued: 256,
+  circuitFailures: 5,
+  circuitCooldownMs: 10000,
+  addressBudget: 5,
+  addressWindowMs: 60000,
+};
 
 function authConfig(overrides: Partial<AuthConfig> = {}): AuthConfig {
   return {
@@ -84,7 +96,7 @@ describe("buildAuthenticator", () => {
         authConfig({
           tokens: [{ token: "static-1", user: "ops", roles: ["admin"] }],
           jwt: { ...jwtDefaults, publicKeyFile: keyFile },
-          webhook: { url: hook.url, timeoutMs: 2000, cacheTtlMs: 0 },
+          webhook: { ...webhookDefaults, url: hook.url },
         }),
         dataDir,
         recordingLog(),

@@ -1,7 +1,11 @@
 import type { ServerResponse } from "node:http";
-import { afterEach, describe, expect, it } from "vitest";
-import { WebhookAuthenticator } from "../../src/server/auth/webhook-authenticator.js";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import {
+  WebhookAuthenticator,
+  type WebhookAuthenticatorOptions,
+} from "../../src/server/auth/webhook-authenticator.js";
 import { type LocalHttp, sendJson, startLocalHttp } from "./local-http.js";
+import { webhookTestOptions } from "./webhook-test-options.js";
 
 describe("WebhookAuthenticator", () => {
   let server: LocalHttp | undefined;
@@ -12,17 +16,12 @@ describe("WebhookAuthenticator", () => {
 
   async function webhook(
     answer: (token: string, res: ServerResponse) => void,
-    options: { timeoutMs?: number; cacheTtlMs?: number; maxCacheEntries?: number } = {},
+    options: Partial<WebhookAuthenticatorOptions> = {},
   ): Promise<WebhookAuthenticator> {
     server = await startLocalHttp((_req, res, body) => {
       answer((JSON.parse(body) as { token: string }).token, res);
     });
-    return new WebhookAuthenticator({
-      url: server.url,
-      timeoutMs: 2000,
-      cacheTtlMs: 0,
-      ...options,
-    });
+    return new WebhookAuthenticator({ url: server.url, ...webhookTestOptions, ...options });
   }
 
   it("accepts a token the webhook answers 200 for, with roles and claims", async () => {
@@ -75,7 +74,7 @@ describe("WebhookAuthenticator", () => {
   it("says auth_unavailable when the webhook cannot be reached", async () => {
     const gone = await startLocalHttp((_req, res) => sendJson(res, 200, {}));
     await gone.close();
-    const auth = new WebhookAuthenticator({ url: gone.url, timeoutMs: 2000, cacheTtlMs: 0 });
+    const auth = new WebhookAuthenticator({ url: gone.url, ...webhookTestOptions });
     await expect(auth.authenticate({ token: "t" })).rejects.toMatchObject({
       reason: "auth_unavailable",
     });
@@ -112,7 +111,7 @@ describe("WebhookAuthenticator", () => {
     expect(server?.requests).toHaveLength(2);
   });
 
-  it("does not cache refusals", async () => {
+  it("asks again about a refused token when the refusal cache is off", async () => {
     const auth = await webhook((_token, res) => sendJson(res, 401, {}), { cacheTtlMs: 60_000 });
     await expect(auth.authenticate({ token: "a" })).rejects.toMatchObject({
       reason: "token_rejected",
@@ -135,8 +134,56 @@ describe("WebhookAuthenticator", () => {
   });
 
   it("refuses a configuration whose url is not a URL", () => {
-    expect(() => new WebhookAuthenticator({ url: "nope", timeoutMs: 1, cacheTtlMs: 0 })).toThrow(
+    expect(() => new WebhookAuthenticator({ url: "nope", ...webhookTestOptions })).toThrow(
       /auth\.webhook\.url/,
     );
+  });
+
+  describe("refusal cache", () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it("answers a refused token from memory for refusalCacheTtlMs, then asks again", async () => {
+      vi.useFakeTimers({ toFake: ["performance"] });
+      const auth = await webhook((_token, res) => sendJson(res, 403, {}), {
+        refusalCacheTtlMs: 5000,
+      });
+      for (let i = 0; i < 3; i++) {
+        await expect(auth.authenticate({ token: "bad" })).rejects.toMatchObject({
+          reason: "token_rejected",
+        });
+      }
+      expect(server?.requests).toHaveLength(1);
+      vi.advanceTimersByTime(5001);
+      await expect(auth.authenticate({ token: "bad" })).rejects.toMatchObject({
+        reason: "token_rejected",
+      });
+      expect(server?.requests).toHaveLength(2);
+    });
+
+    it("does not remember a failure as a refusal", async () => {
+      const auth = await webhook((_token, res) => sendJson(res, 500, {}), {
+        refusalCacheTtlMs: 5000,
+      });
+      await expect(auth.authenticate({ token: "t" })).rejects.toMatchObject({
+        reason: "auth_unavailable",
+      });
+      await expect(auth.authenticate({ token: "t" })).rejects.toMatchObject({
+        reason: "auth_unavailable",
+      });
+      expect(server?.requests).toHaveLength(2);
+    });
+  });
+
+  it("asks once for a token that several handshakes present at the same time", async () => {
+    const auth = await webhook((token, res) =>
+      setTimeout(() => sendJson(res, 200, { user: token }), 50),
+    );
+    const identities = await Promise.all(
+      Array.from({ length: 10 }, () => auth.authenticate({ token: "same" })),
+    );
+    expect(identities.map((identity) => identity.userId)).toEqual(Array(10).fill("same"));
+    expect(server?.requests).toHaveLength(1);
   });
 });

@@ -4,12 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
+import { describeWith } from "../support/system-programs.js";
 
 const exec = promisify(execFile);
 const BENCH = fileURLToPath(new URL("../../bench/workers.mjs", import.meta.url));
 
-describe("the workers benchmark", () => {
+describeWith("redis-server", "the workers benchmark", () => {
   it("runs one process and --workers 2 on tiny counts and reports both", async () => {
     const dir = await mkdtemp(join(tmpdir(), "postoffice-bench-workers-smoke-"));
     try {

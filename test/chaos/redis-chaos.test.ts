@@ -1,6 +1,6 @@
-import { spawnSync } from "node:child_process";
-import { describe, it } from "vitest";
+import { it } from "vitest";
 import { CLI } from "../support/child-server.js";
+import { describeWith } from "../support/system-programs.js";
 import { expectKept } from "./chaos-expectations.js";
 import { formatReport, replayCommand } from "./chaos-report.js";
 import { runChaos } from "./chaos-run.js";
@@ -8,14 +8,8 @@ import { newSeed } from "./seeded-random.js";
 
 const seed = process.env.CHAOS_SEED === undefined ? newSeed() : Number(process.env.CHAOS_SEED);
 const cycles = 30;
-// TODO: shared requires() helper (test/support), once it lands.
-const hasRedis = spawnSync("redis-server", ["--version"]).status === 0;
-if (!hasRedis)
-  console.log(
-    "redis-server not found: the Redis chaos run is skipped (Debian package redis-server)",
-  );
-
-describe.skipIf(!hasRedis)(
+describeWith(
+  "redis-server",
   "accepted means kept, on two nodes sharing one Redis, each killed or paused at random",
   () => {
     it("loses, duplicates and invents no mail while nodes and redis-server (AOF, appendfsync always) are killed and paused", async () => {
@@ -25,8 +19,6 @@ describe.skipIf(!hasRedis)(
       const report = await runChaos({ seed, cycles, topology: "redis", cli: CLI });
       console.log(formatReport(report));
       expectKept(report, {
-        reordered:
-          "issue 13 item 11: pipelined mail stored out of order after Redis forgets its scripts",
         refusedButStored:
           "issue 13 item 12: store_unavailable answered when the outcome is unknown",
       });

@@ -1,4 +1,5 @@
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
+import { EventEmitter } from "node:events";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -7,6 +8,7 @@ import { bodyText, formatError, formatMail, oneLine } from "../../src/cli/chat-f
 import { connectUrl } from "../../src/cli/connect-command.js";
 import { PostofficeError } from "../../src/client/index.js";
 import { CLI } from "../support/child-server.js";
+import { describeWith, programPath } from "../support/system-programs.js";
 import { connectAs, TestClient } from "../support/test-client.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 
@@ -21,20 +23,32 @@ interface Connected {
 
 function watch(child: ChildProcess): Connected {
   let text = "";
-  child.stdout?.on("data", (chunk: Buffer) => {
+  const printed = new EventEmitter();
+  const append = (chunk: Buffer): void => {
     text += chunk.toString();
-  });
-  child.stderr?.on("data", (chunk: Buffer) => {
-    text += chunk.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
-  const waitFor = async (pattern: RegExp, timeoutMs = 5000): Promise<void> => {
-    const deadline = Date.now() + timeoutMs;
-    while (!pattern.test(text)) {
-      if (Date.now() > deadline) throw new Error(`no ${pattern} in output:\n${text}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    printed.emit("text");
   };
+  child.stdout?.on("data", append);
+  child.stderr?.on("data", append);
+  const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+  const waitFor = (pattern: RegExp, timeoutMs = 5000): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const check = (): void => {
+        if (!pattern.test(text)) return;
+        stop();
+        resolve();
+      };
+      const stop = (): void => {
+        clearTimeout(timer);
+        printed.off("text", check);
+      };
+      const timer = setTimeout(() => {
+        stop();
+        reject(new Error(`no ${pattern} in output:\n${text}`));
+      }, timeoutMs);
+      printed.on("text", check);
+      check();
+    });
   return { child, out: () => text, waitFor, exited };
 }
 
@@ -50,8 +64,6 @@ async function exitCode(cli: Connected, timeoutMs = 8000): Promise<number | null
     clearTimeout(timer);
   }
 }
-
-const hasScript = spawnSync("script", ["--version"]).status === 0;
 
 describe("postoffice connect", () => {
   let server: TestServer | undefined;
@@ -189,15 +201,14 @@ describe("postoffice connect", () => {
     expect(said.data).toMatchObject({ room: "chat", body: { text: "hello chat" } });
   });
 
-  it.skipIf(!hasScript)(
-    "interactive through a pseudo-terminal: prompt, /join, text, mail marked read, Ctrl-C exits 0",
-    async () => {
+  describeWith("script", "at a terminal", () => {
+    it("interactive through a pseudo-terminal: prompt, /join, text, mail marked read, Ctrl-C exits 0", async () => {
       server = await startTestServer();
       const bob = await user("bob-static-token");
       bob.send({ type: "join", id: "j1", data: { room: "lobby" } });
       await bob.nextOfType("joined");
       const command = `'${process.execPath}' '${CLI}' connect --url '${server.url}' --token alice-static-token`;
-      const child = spawn("script", ["-qfec", command, "/dev/null"], {
+      const child = spawn(programPath("script"), ["-qfec", command, "/dev/null"], {
         env: { PATH: process.env.PATH ?? "", TERM: "dumb" },
         stdio: ["pipe", "pipe", "pipe"],
       });
@@ -217,8 +228,8 @@ describe("postoffice connect", () => {
       ).toMatchObject({ to: "alice" });
       child.stdin?.write("\u0003");
       expect(await exitCode(cli)).toBe(0);
-    },
-  );
+    });
+  });
 });
 
 describe("the connect command's pure parts", () => {

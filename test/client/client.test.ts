@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { PostofficeError } from "../../src/client/index.js";
+import { nextTurn, until } from "../support/until.js";
 import { useTestServer } from "../support/use-test-server.js";
-import { clientPool, collect, until } from "./client-pool.js";
+import { clientPool, collect } from "./client-pool.js";
+import { tapSocket } from "./tap-socket.js";
 
 describe("PostofficeClient against a real server", () => {
   const ts = useTestServer();
@@ -13,18 +15,35 @@ describe("PostofficeClient against a real server", () => {
   it("sends mail, settles on accepted, and on delivered once the recipient's handler has run", async () => {
     await ts.start();
     const alice = client("alice");
-    const bob = client("bob");
+    const tap = tapSocket();
+    const bob = client("bob", { WebSocket: tap.Factory });
+    // bob's handler of the second mail runs until the test lets it finish.
+    let running: () => void = () => undefined;
+    const handlerRunning = new Promise<void>((resolve) => {
+      running = resolve;
+    });
+    let finish: () => void = () => undefined;
+    const finished = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
     let handled = false;
-    bob.on("mail", async () => {
-      await new Promise((resolve) => setTimeout(resolve, 50));
+    bob.on("mail", async (mail) => {
+      if (mail.body.text !== "and this?") return;
+      running();
+      await finished;
       handled = true;
     });
     await Promise.all([alice.connect(), bob.connect()]);
     const accepted = await alice.send("bob", { text: "hi" });
     expect(accepted.id).toMatch(/-/);
-    const delivered = await alice.send("bob", { text: "and this?" }, { waitFor: "delivered" });
+    const delivered = alice.send("bob", { text: "and this?" }, { waitFor: "delivered" });
+    await handlerRunning;
+    await nextTurn();
+    // While its handler runs, bob has not acknowledged the mail: it cannot be delivered yet.
+    expect(tap.sentOn().filter((f) => f.type === "ack" && f.data?.seq === 2)).toEqual([]);
+    finish();
+    expect((await delivered).ref).toBeDefined();
     expect(handled).toBe(true);
-    expect(delivered.ref).toBeDefined();
   });
 
   it("rejects a refused send with the server's code", async () => {
@@ -70,11 +89,11 @@ describe("PostofficeClient against a real server", () => {
     await server.halt();
     await ts.start({ server: { port, shutdown: { reconnectWindowMs: 200 } } }, { dir });
     await until(() => alice.connectionState === "open" && bob.connectionState === "open");
-    for (let n = 21; n <= 30; n++) await alice.send("bob", { n });
-    await until(() => got.length >= 30);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    for (let n = 21; n <= 31; n++) await alice.send("bob", { n });
+    // Mail comes in mailbox order: a gap or a repeat would show before the last one.
+    await until(() => got.some((m) => m.body.n === 31), "the last mail");
     expect(got.map((m) => (m.body as { n: number }).n)).toEqual(
-      Array.from({ length: 30 }, (_, i) => i + 1),
+      Array.from({ length: 31 }, (_, i) => i + 1),
     );
   });
 

@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import WebSocket from "ws";
 import type { PostofficeClient } from "../../src/client/index.js";
+import { nextTurn, until } from "../support/until.js";
 import { useTestServer } from "../support/use-test-server.js";
-import { clientPool, collect, outcome, sleep, until } from "./client-pool.js";
+import { clientPool, collect, outcome } from "./client-pool.js";
 import { tapSocket } from "./tap-socket.js";
 
 /**
@@ -52,7 +53,7 @@ describe("PostofficeClient resilience: listeners and life cycle", () => {
       if (m.body.n === 2) throw new Error("listener 1 failed");
     });
     bob.on("mail", async (m) => {
-      await sleep(5);
+      await nextTurn(); // finishes on a later turn than the first listener
       second.push(m.seq);
     });
     const errors: string[] = [];
@@ -87,8 +88,10 @@ describe("PostofficeClient resilience: listeners and life cycle", () => {
       await dave.connect();
       await dave.join("r1");
       await dave.sendToRoom("r1", { t: 1 });
-      await until(() => seen.length === 1);
-      await sleep(50);
+      await until(
+        () => seen.length === 1 && logged.mock.calls.length >= 2,
+        "both listeners' errors",
+      );
       expect(logged.mock.calls.map((call) => String(call[1]))).toEqual([
         "Error: presence listener bug",
         "Error: async roomMessage listener bug",
@@ -100,8 +103,12 @@ describe("PostofficeClient resilience: listeners and life cycle", () => {
         throw new Error("error listener bug");
       });
       await dave.sendToRoom("r1", { t: 2 });
-      await until(() => seen.length === 2);
-      await sleep(50);
+      await until(
+        () => seen.length === 2 && logged.mock.calls.length >= 1,
+        "the error listener's error",
+      );
+      // Node reports an unhandled rejection after the microtasks of the turn that made it.
+      await nextTurn();
       expect(logged.mock.calls.map((call) => String(call[1]))).toEqual([
         "Error: error listener bug",
       ]);
@@ -135,14 +142,14 @@ describe("PostofficeClient resilience: listeners and life cycle", () => {
     bob.on("welcome", (info) => void welcomes.push(info));
     const connecting = await outcome(bob.connect(), 1000);
     expect(connecting).toMatchObject({ code: "closed" });
-    await sleep(100);
+    // Its socket closed after the welcome came in: a `welcome` event would have come by then.
+    await until(() => bobTap.sockets[0]?.readyState === WebSocket.CLOSED, "bob's socket to close");
     expect(welcomes).toEqual([]);
     expect(bob.connectionState).toBe("closed");
     expect(await outcome(bob.send("alice", { x: 1 }), 500)).toMatchObject({ code: "closed" });
     expect(await outcome(bob.join("x"), 500)).toMatchObject({ code: "closed" });
     expect(await outcome(bob.flush(), 500)).toMatchObject({ code: "closed" });
     expect(await outcome(bob.connect(), 500)).toMatchObject({ code: "closed" });
-    await until(() => bobTap.sockets[0]?.readyState === WebSocket.CLOSED);
     expect(bobTap.sockets.length).toBe(1);
   });
 
@@ -151,42 +158,73 @@ describe("PostofficeClient resilience: listeners and life cycle", () => {
     const alice = client("alice");
     await alice.connect();
     for (let n = 1; n <= 3; n++) await alice.send("bob", { n });
-    const bob = client("bob");
+    let arrived = 0;
+    const tap = tapSocket({
+      filterIn(_socket, text) {
+        if ((JSON.parse(text) as { type: string }).type === "message") arrived += 1;
+        return true;
+      },
+    });
+    const bob = client("bob", { WebSocket: tap.Factory });
     const seen: number[] = [];
+    // Each listener holds until the test lets the first one go.
+    let letGo: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      letGo = resolve;
+    });
     bob.on("mail", async (m) => {
       seen.push(m.seq);
-      await sleep(50);
+      await held;
     });
     await bob.connect();
-    await sleep(20); // the three mails are in; the first listener is running
-    await bob.flush();
+    await until(
+      () => arrived === 3 && seen.length === 1,
+      "three mails in, the first listener running",
+    );
+    const flushed = bob.flush();
+    await nextTurn();
+    // flush() pings the node only once the listeners are done.
+    expect(tap.sentOn().filter((f) => f.type === "ping")).toEqual([]);
+    letGo();
+    await flushed;
     bob.close();
     expect(seen).toEqual([1, 2, 3]);
-    // Every ack was kept: a new device (resuming from the acknowledged position) gets nothing.
+    // Every ack was kept: a new device (resuming from the acknowledged position) gets only
+    // what comes next, and nothing is replayed before it.
     const next = client("bob");
     const replayed = collect(next);
     await next.connect();
+    await alice.send("bob", { n: 4 });
+    await until(() => replayed.length > 0, "the next mail");
     await next.flush();
-    await sleep(50);
-    expect(replayed).toEqual([]);
+    expect(replayed.map((m) => m.seq)).toEqual([4]);
     next.close();
 
-    for (let n = 4; n <= 6; n++) await alice.send("bob", { n });
+    for (let n = 5; n <= 7; n++) await alice.send("bob", { n });
     const last = client("bob");
     const handled: number[] = [];
-    let closeNow: () => void = () => undefined;
-    const firstRunning = new Promise<void>((resolve) => {
-      closeNow = resolve;
+    let firstRunning: () => void = () => undefined;
+    const running = new Promise<void>((resolve) => {
+      firstRunning = resolve;
     });
+    let finish: () => void = () => undefined;
+    const finishing = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    let finished = false;
     last.on("mail", async (m) => {
       handled.push(m.seq);
-      closeNow();
-      await sleep(50);
+      firstRunning();
+      await finishing;
+      finished = true;
     });
     await last.connect();
-    await firstRunning;
+    await running;
     last.close();
-    await sleep(300);
-    expect(handled).toEqual([4]);
+    finish();
+    // The listener already running finishes; the mails behind it would start right after.
+    await until(() => finished, "the running listener to finish");
+    await nextTurn();
+    expect(handled).toEqual([5]);
   });
 });

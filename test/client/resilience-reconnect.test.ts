@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { MailboxReset, PostofficeClient, Receipt, RoomReset } from "../../src/client/index.js";
+import { until } from "../support/until.js";
 import { useTestServer } from "../support/use-test-server.js";
-import { clientPool, collect, outcome, sleep, until } from "./client-pool.js";
+import { clientPool, collect, outcome } from "./client-pool.js";
 import { tapSocket } from "./tap-socket.js";
 
 /**
@@ -13,6 +14,7 @@ describe("PostofficeClient resilience: reconnects and resumes", () => {
   const ts = useTestServer();
   const { client, closeAll } = clientPool(() => ts.server.url);
   afterEach(() => {
+    vi.useRealTimers();
     closeAll(); // before the server stops: useTestServer's afterEach was registered first
     vi.restoreAllMocks();
   });
@@ -35,10 +37,11 @@ describe("PostofficeClient resilience: reconnects and resumes", () => {
     await until(() => seen.length === 3);
 
     // Alice was the room's only member: with her connection the room is forgotten.
-    alice.delay.ms = 150;
+    const release = alice.holdTokens();
     tap.sockets.at(-1)?.terminate();
     await until(() => alice.connectionState !== "open");
     const queued = alice.sendToRoom("solo", { text: "queued" });
+    release();
     expect(await outcome(queued)).toMatchObject({ ref: expect.any(String) });
     await alice.sendToRoom("solo", { text: "after" });
     await until(() => seen.length === 5);
@@ -108,20 +111,29 @@ describe("PostofficeClient resilience: reconnects and resumes", () => {
     const alice = client("alice", { WebSocket: tap.Factory });
     await alice.connect();
     const first = tap.sockets[0];
-    let closedAt = 0;
     let code = 0;
     first?.on("close", (c) => {
       code = c;
-      closedAt = Date.now();
     });
+    // The client's reconnect timer is fake from here: its floor is checked, not waited out.
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
     // Flood the connection behind the client's back, as a buggy app's raw frames would.
     for (let i = 0; i < 6; i++)
       first?.send(JSON.stringify({ type: "message", data: { to: "bob" } }));
-    await until(() => closedAt > 0);
+    await until(() => code !== 0, "the close");
     expect(code).toBe(4429);
-    await until(() => tap.sockets.length === 2, 5000);
-    expect(Date.now() - closedAt).toBeGreaterThanOrEqual(900);
-    await until(() => alice.connectionState === "open");
+    // A reconnect starts with a token fetch, at once when its timer fires.
+    const attempts = alice.tokenFetches();
+    await vi.advanceTimersByTimeAsync(999);
+    expect(alice.tokenFetches()).toBe(attempts);
+    // The floor, plus the largest backoff (maxDelayMs: 100).
+    await vi.advanceTimersByTimeAsync(101);
+    expect(alice.tokenFetches()).toBe(attempts + 1);
+    vi.useRealTimers();
+    await until(
+      () => tap.sockets.length === 2 && alice.connectionState === "open",
+      "the new connection",
+    );
   });
 
   it("resets the backoff only once a connection has stayed open a while", async () => {
@@ -131,7 +143,8 @@ describe("PostofficeClient resilience: reconnects and resumes", () => {
       filterIn(socket, text) {
         if (drops > 0 && (JSON.parse(text) as { type: string }).type === "welcome") {
           drops -= 1;
-          setTimeout(() => socket.terminate(), 10);
+          // Once the client has taken the welcome in: the connection opened, then dropped.
+          setImmediate(() => socket.terminate());
         }
         return true;
       },
@@ -142,10 +155,20 @@ describe("PostofficeClient resilience: reconnects and resumes", () => {
     });
     const attempt = () =>
       (alice as unknown as { connection: { attempt: number } }).connection.attempt;
-    await alice.connect();
-    await until(() => tap.sockets.length === 4 && alice.connectionState === "open");
+    // The client's timers (backoff, and how long a connection has stayed open) are fake: the
+    // test moves them on in steps of 5 ms until the fourth connection is open.
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const connected = alice.connect();
+    await until(async () => {
+      if (tap.sockets.length === 4 && alice.connectionState === "open") return true;
+      await vi.advanceTimersByTimeAsync(5);
+      return false;
+    }, "four connections, the last one open");
+    await connected;
     expect(attempt()).toBe(3);
-    await sleep(400);
+    await vi.advanceTimersByTimeAsync(250);
+    expect(attempt()).toBe(3);
+    await vi.advanceTimersByTimeAsync(60);
     expect(attempt()).toBe(0);
   });
 
@@ -166,6 +189,7 @@ describe("PostofficeClient resilience: reconnects and resumes", () => {
     alice = client("alice", { WebSocket: tap.Factory });
     const seen: number[] = [];
     alice.on("roomMessage", (m) => void seen.push(m.seq));
+    const mail = collect(alice);
     const bob = client("bob");
     await Promise.all([alice.connect(), bob.connect()]);
     await alice.join("busy");
@@ -174,12 +198,15 @@ describe("PostofficeClient resilience: reconnects and resumes", () => {
     await until(() => leaving !== undefined);
     await leaving;
     await bob.sendToRoom("busy", { i: 2 });
-    await sleep(100);
+    // Then a mail from bob: a room message sent before it would have reached alice first.
+    await bob.send("alice", { after: "i: 2" });
+    await until(() => mail.length === 1, "bob's mail");
     expect(seen).toEqual([]);
     tap.sockets.at(-1)?.terminate();
     await until(() => tap.sockets.length === 2 && alice?.connectionState === "open");
     await bob.flush();
-    expect(tap.sentOn().map((f) => f.type)).toEqual(["auth"]);
+    // No join: only the auth, and the ack of bob's mail again (as after every welcome).
+    expect(tap.sentOn().map((f) => f.type)).toEqual(["auth", "ack"]);
     expect(await bob.who("busy")).toEqual(["bob"]);
   });
 
@@ -194,10 +221,11 @@ describe("PostofficeClient resilience: reconnects and resumes", () => {
     await Promise.all([alice.connect(), bob.connect()]);
     await alice.send("bob", { text: "read me" });
     await until(() => got.length === 1);
-    bob.delay.ms = 100;
+    const release = bob.holdTokens();
     tap.sockets[0]?.terminate();
     await until(() => bob.connectionState !== "open");
     bob.markRead(got[0]?.seq ?? 0);
+    release();
     await until(() => bob.connectionState === "open");
     await bob.flush();
     expect(tap.sentOn().filter((f) => f.type === "read")).toEqual([

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { PostofficeError } from "../../src/client/index.js";
+import { until } from "../support/until.js";
 import { useTestServer } from "../support/use-test-server.js";
-import { clientPool, collect, outcome, sleep, until } from "./client-pool.js";
+import { clientPool, collect, outcome } from "./client-pool.js";
 import { tapSocket } from "./tap-socket.js";
 
 /**
@@ -12,6 +13,7 @@ describe("PostofficeClient resilience: sends and receipts", () => {
   const ts = useTestServer();
   const { client, closeAll } = clientPool(() => ts.server.url);
   afterEach(() => {
+    vi.useRealTimers();
     closeAll(); // before the server stops: useTestServer's afterEach was registered first
     vi.restoreAllMocks();
   });
@@ -55,11 +57,17 @@ describe("PostofficeClient resilience: sends and receipts", () => {
     expect(await outcome(ann.send("bob", { text: "hello mail" }))).toMatchObject({
       id: expect.any(String),
     });
-    await until(() => mail.length === 1);
-    await sleep(200);
-    expect(rooms).toEqual(["hello room"]);
-    expect(broadcasts).toEqual(["hello all"]);
-    expect(mail.map((m) => m.body.text)).toEqual(["hello mail"]);
+    // Then one more of each: a repeat of the first ones would come before these.
+    await ann.sendToRoom("lobby", { text: "last" });
+    await ann.broadcast({ text: "last" });
+    await ann.send("bob", { text: "last" });
+    await until(
+      () => [rooms, broadcasts, mail.map((m) => m.body.text)].every((got) => got.includes("last")),
+      "the last room message, broadcast and mail",
+    );
+    expect(rooms).toEqual(["hello room", "last"]);
+    expect(broadcasts).toEqual(["hello all", "last"]);
+    expect(mail.map((m) => m.body.text)).toEqual(["hello mail", "last"]);
   });
 
   it("waitFor delivered: resolves with the receipt even when `delivered` overtakes `accepted`", async () => {
@@ -79,17 +87,17 @@ describe("PostofficeClient resilience: sends and receipts", () => {
       },
     });
     const bob = client("bob");
+    const got = collect(bob);
     await bob.connect();
-    const alice = client("alice", {
-      WebSocket: tap.Factory,
-      reconnect: { initialDelayMs: 300, maxDelayMs: 300 },
-    });
+    const alice = client("alice", { WebSocket: tap.Factory });
     await alice.connect();
-    alice.delay.ms = 200; // bob acknowledges the mail while alice is away
+    const release = alice.holdTokens(); // alice stays away while bob acknowledges the mail
     dropNextAccepted = true;
-    const result = await outcome(
-      alice.send("bob", { text: "Read this" }, { waitFor: "delivered" }),
-    );
+    const sending = outcome(alice.send("bob", { text: "Read this" }, { waitFor: "delivered" }));
+    await until(() => got.length === 1, "bob's mail");
+    await bob.flush(); // the node has bob's ack: the delivered receipt waits for alice
+    release();
+    const result = await sending;
     expect(result).toEqual({
       id: expect.any(String),
       ref: expect.any(String),
@@ -100,18 +108,38 @@ describe("PostofficeClient resilience: sends and receipts", () => {
 
   it("waitFor delivered: rejects with `timeout` after deliveredTimeoutMs", async () => {
     await ts.start();
-    const alice = client("alice");
+    let accepted = false;
+    const tap = tapSocket({
+      filterIn(_socket, text) {
+        const frame = JSON.parse(text) as { type: string; data?: { status?: string } };
+        if (frame.type === "receipt" && frame.data?.status === "accepted") accepted = true;
+        return true;
+      },
+    });
+    const alice = client("alice", { WebSocket: tap.Factory });
     await alice.connect();
-    const started = Date.now();
-    const result = await outcome(
-      alice.send("nobody-online", { x: 1 }, { waitFor: "delivered", deliveredTimeoutMs: 200 }),
-    );
+    // The client's timer is fake from here: the timeout is counted from `accepted`, by the test.
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    let result: unknown = "pending";
+    void alice
+      .send("nobody-online", { x: 1 }, { waitFor: "delivered", deliveredTimeoutMs: 200 })
+      .then(
+        (value) => {
+          result = value;
+        },
+        (error: unknown) => {
+          result = error;
+        },
+      );
+    await until(() => accepted, "the accepted receipt");
+    await vi.advanceTimersByTimeAsync(199);
+    expect(result).toBe("pending");
+    await vi.advanceTimersByTimeAsync(1);
     expect(result).toBeInstanceOf(PostofficeError);
     expect(result).toMatchObject({
       code: "timeout",
       details: { reason: "delivered_timeout", accepted: { id: expect.any(String) } },
     });
-    expect(Date.now() - started).toBeGreaterThanOrEqual(190);
   });
 
   it("paces a long offline queue so that it does not trip the rate limit", async () => {
@@ -123,10 +151,11 @@ describe("PostofficeClient resilience: sends and receipts", () => {
     const bob = client("bob");
     const got = collect(bob);
     await Promise.all([alice.connect(), bob.connect()]);
-    alice.delay.ms = 100;
+    const release = alice.holdTokens();
     tap.sockets[0]?.terminate();
     await until(() => alice.connectionState !== "open");
     const sends = Array.from({ length: 40 }, (_, n) => alice.send("bob", { n }));
+    release();
     const results = await Promise.all(sends.map((s) => outcome(s, 10_000)));
     expect(results.filter((r) => r instanceof PostofficeError || r === "pending")).toEqual([]);
     expect(tap.sockets.length).toBe(2); // no 4429 close

@@ -1,10 +1,11 @@
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { loadNodeConfig } from "../../src/server/compose/load-node-config.js";
+import { docType, renderConfigDocs } from "../../src/server/config/config-docs.js";
 import { envVariables, loaderVariables } from "../../src/server/config/env.js";
 import { loadConfig } from "../../src/server/config/load-config.js";
-import { configSchema } from "../../src/server/config/schema.js";
-import { schemaLeaves } from "./schema-leaves.js";
+import { configSchemaNode, schemaLeaves } from "../../src/server/config/schema.js";
 import { tempConfigDir } from "./temp-config-dir.js";
 
 const docPath = fileURLToPath(new URL("../../docs/configuration.md", import.meta.url));
@@ -12,6 +13,7 @@ const doc = await readFile(docPath, "utf8");
 
 interface KeyRow {
   key: string;
+  typeCell: string;
   defaultCell: string;
   variableCell: string;
 }
@@ -21,11 +23,16 @@ function keyRows(markdown: string): Map<string, KeyRow> {
   const rows = new Map<string, KeyRow>();
   for (const line of markdown.split("\n")) {
     const cells = line.split("|").map((cell) => cell.trim());
-    const [, keyCell, , defaultCell, variableCell] = cells;
+    const [, keyCell, typeCell, defaultCell, variableCell] = cells;
     const key = /^`([a-zA-Z.[\]]+)`$/.exec(keyCell ?? "")?.[1];
     // Five columns: other tables (presets, error fields) have fewer. `preset` has no dot.
     if (key === undefined || cells.length < 7) continue;
-    rows.set(key, { key, defaultCell: defaultCell ?? "", variableCell: variableCell ?? "" });
+    rows.set(key, {
+      key,
+      typeCell: typeCell ?? "",
+      defaultCell: defaultCell ?? "",
+      variableCell: variableCell ?? "",
+    });
   }
   return rows;
 }
@@ -57,7 +64,18 @@ function backticked(cell: string): string[] {
 
 describe("docs/configuration.md", () => {
   const rows = keyRows(doc);
-  const leaves = schemaLeaves(configSchema);
+  const leaves = schemaLeaves(configSchemaNode);
+
+  it("has the key tables that npm run docs:config writes from the schema", () => {
+    // If this fails, run `npm run docs:config` and commit docs/configuration.md.
+    expect(renderConfigDocs(doc)).toBe(doc);
+  });
+
+  it("shows each key's type as the schema has it", () => {
+    for (const { dotted, node } of leaves) {
+      expect(rows.get(dotted)?.typeCell, dotted).toBe(docType(node));
+    }
+  });
 
   it("has a row for every key of the schema and none for keys it does not have", () => {
     expect([...rows.keys()].sort()).toEqual(leaves.map((leaf) => leaf.dotted).sort());
@@ -86,6 +104,12 @@ describe("docs/configuration.md", () => {
     expect(missing).toEqual([]);
   });
 
+  it("names, under Errors, every key the schema marks secret", () => {
+    const secrets = leaves.filter((leaf) => leaf.node.secret).map((leaf) => leaf.dotted);
+    expect(secrets.length).toBeGreaterThan(0);
+    for (const key of secrets) expect(section(doc, "Errors")).toContain(`\`${key}\``);
+  });
+
   it("documents the flags of postoffice start", () => {
     for (const flag of ["--config", "--port", "--host"]) expect(doc).toContain(`\`${flag}`);
   });
@@ -97,7 +121,7 @@ describe("docs/configuration.md", () => {
       "postoffice.yaml": base,
       "postoffice.production.yaml": overlay,
     });
-    const { config, files } = await loadConfig({
+    const { config, files } = await loadNodeConfig({
       cwd,
       env: { POSTOFFICE_ENV: "production" },
       flags: {},
@@ -115,7 +139,7 @@ describe("docs/configuration.md", () => {
       const [example] = yamlBlocks(section(doc, "Keys").split(`### ${heading}\n`)[1] ?? "");
       if (example === undefined) throw new Error(`expected a yaml example under ${heading}`);
       const cwd = await tempConfigDir({ "postoffice.yaml": example });
-      await expect(loadConfig({ cwd, env: {}, flags: {} }), heading).resolves.toBeDefined();
+      await expect(loadNodeConfig({ cwd, env: {}, flags: {} }), heading).resolves.toBeDefined();
     }
   });
 

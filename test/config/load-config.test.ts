@@ -2,70 +2,15 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Config } from "../../src/server/config/config.js";
 import { ConfigError } from "../../src/server/config/config-error.js";
+import { defaultConfig } from "../../src/server/config/defaults.js";
 import { loadConfig } from "../../src/server/config/load-config.js";
 import { tempConfigDir } from "./temp-config-dir.js";
 
+/** Zero configuration as loaded in `cwd`: the schema's defaults, with the data directory resolved. */
 function defaults(cwd: string): Config {
-  return {
-    preset: "none",
-    server: {
-      host: "0.0.0.0",
-      port: 8080,
-      allowedOrigins: [],
-      path: "/ws",
-      dataDir: path.join(cwd, "data"),
-      heartbeat: { intervalMs: 25000 },
-      shutdown: { drainTimeoutMs: 10000, reconnectWindowMs: 5000 },
-    },
-    auth: {
-      timeoutMs: 10000,
-      queryParam: "token",
-      cookieName: "session-token",
-      tokens: [],
-      anonymous: { enabled: false, allowNonLoopback: false },
-    },
-    mailbox: {
-      store: "sqlite",
-      maxMessages: 10000,
-      overflow: "refuse",
-      ttlMs: 604800000,
-      idempotencyWindowMs: 86400000,
-      expireIntervalMs: 60000,
-      sqlite: { file: "mailboxes.db", synchronous: "full", busyTimeoutMs: 5000 },
-    },
-    limits: {
-      maxFrameBytes: 65536,
-      maxNestingDepth: 32,
-      maxStringLength: 32768,
-      binaryFrames: false,
-      outboundBufferBytes: 4194304,
-      handshakeTimeoutMs: 10000,
-      maxConnections: 10000,
-      maxConnectionsPerIp: 0,
-      maxSessionsPerUser: 32,
-      rate: {
-        connection: { perSecond: 100, burst: 200 },
-        user: { perSecond: 200, burst: 400 },
-        message: { perSecond: 50, burst: 100 },
-        closeAfterRefusals: 20,
-      },
-    },
-    rooms: {
-      maxPerConnection: 100,
-      maxMembers: 10000,
-      settings: [{ match: "*", presence: true, history: 0 }],
-    },
-    permissions: {
-      rooms: [{ match: "*", join: ["*"], send: ["*"], history: ["*"] }],
-      direct: [{ from: ["*"], to: ["*"] }],
-      broadcast: ["admin"],
-    },
-    chat: { enabled: false, room: "chat" },
-    redis: { url: "", keyPrefix: "postoffice:", presenceTtlMs: 30000 },
-    validation: {},
-    metrics: { enabled: true, processMetrics: true },
-    log: { level: "info", format: "auto" },
-  };
+  const config = structuredClone(defaultConfig);
+  config.server.dataDir = path.join(cwd, "data");
+  return config;
 }
 
 describe("loadConfig", () => {
@@ -73,6 +18,9 @@ describe("loadConfig", () => {
     const cwd = await tempConfigDir();
     const { config, files } = await loadConfig({ cwd, env: {}, flags: {} });
     expect(config).toEqual(defaults(cwd));
+    // What the first lines of docs/configuration.md promise.
+    expect(config.server).toMatchObject({ host: "0.0.0.0", port: 8080, path: "/ws" });
+    expect(config.mailbox.store).toBe("sqlite");
     expect(files).toEqual([]);
   });
 
@@ -276,5 +224,50 @@ describe("loadConfig", () => {
     const cwd = await tempConfigDir({ "etc/postoffice.yaml": "log: { level: warn }" });
     const { config } = await loadConfig({ cwd, env: {}, flags: { config: "etc/postoffice.yaml" } });
     expect(config.server.dataDir).toBe(path.join(cwd, "etc/data"));
+  });
+});
+
+describe("sources and bases of relative paths", () => {
+  it("keeps the default dataDir beside the config file when the port comes from PORT or --port", async () => {
+    const cwd = await tempConfigDir({ "sub/postoffice.yaml": "log: { level: warn }\n" });
+    const env = { POSTOFFICE_CONFIG: "sub/postoffice.yaml" };
+    const plain = await loadConfig({ cwd, env, flags: {} });
+    const withPort = await loadConfig({ cwd, env: { ...env, PORT: "9000" }, flags: {} });
+    const withFlag = await loadConfig({ cwd, env, flags: { port: "9001" } });
+    expect(plain.config.server.dataDir).toBe(path.join(cwd, "sub/data"));
+    expect(withPort.config.server.dataDir).toBe(path.join(cwd, "sub/data"));
+    expect(withFlag.config.server.dataDir).toBe(path.join(cwd, "sub/data"));
+  });
+
+  it("keeps a relative publicKeyFile from the file relative to the file when a variable sets another jwt key", async () => {
+    const cwd = await tempConfigDir({
+      "sub/postoffice.yaml": "auth:\n  jwt:\n    publicKeyFile: keys/jwt.pem\n",
+    });
+    const { config } = await loadConfig({
+      cwd,
+      env: { POSTOFFICE_CONFIG: "sub/postoffice.yaml", POSTOFFICE_JWT_ISSUER: "https://issuer" },
+      flags: {},
+    });
+    expect(config.auth.jwt?.publicKeyFile).toBe(path.join(cwd, "sub/keys/jwt.pem"));
+  });
+
+  it("names a defaulted host as the default, not the variable that set the port", async () => {
+    const cwd = await tempConfigDir();
+    const loading = loadConfig({
+      cwd,
+      env: { PORT: "9000", POSTOFFICE_ANONYMOUS: "true" },
+      flags: {},
+    });
+    await expect(loading).rejects.toThrow('server.host is "0.0.0.0" (from the default)');
+  });
+
+  it("names the file that set a key, not a variable that set its sibling", async () => {
+    const cwd = await tempConfigDir({ "postoffice.yaml": "server:\n  host: 0.0.0.0\n" });
+    const loading = loadConfig({
+      cwd,
+      env: { POSTOFFICE_PORT: "9000", POSTOFFICE_ANONYMOUS: "true" },
+      flags: {},
+    });
+    await expect(loading).rejects.toThrow('server.host is "0.0.0.0" (from postoffice.yaml:2)');
   });
 });

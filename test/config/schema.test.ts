@@ -2,16 +2,17 @@ import { isDeepStrictEqual } from "node:util";
 import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
 import type { Config, JwtConfig, WebhookConfig } from "../../src/server/config/config.js";
+import { defaultConfig } from "../../src/server/config/defaults.js";
 import {
   annotationKeywords,
   configSchema,
+  configSchemaNode,
   describeExpectedAt,
   type SchemaNode,
+  schemaLeaves,
 } from "../../src/server/config/schema.js";
-import { DEFAULT_PERMISSIONS } from "../../src/server/rules/permissions-config.js";
-import { schemaLeaves } from "./schema-leaves.js";
 
-/** Every key of `Config` set, optional ones included: TypeScript keeps this literal complete. */
+/** Every optional key set: TypeScript keeps these literals complete. */
 const jwt: Required<JwtConfig> = {
   secret: "shared-secret",
   publicKey: "-----BEGIN PUBLIC KEY-----",
@@ -28,80 +29,45 @@ const webhook: Required<WebhookConfig> = {
   url: "https://auth.example.com/check",
   timeoutMs: 3000,
   cacheTtlMs: 0,
-};
-const everyKey: Config = {
-  preset: "chat",
-  server: {
-    host: "0.0.0.0",
-    port: 8080,
-    allowedOrigins: ["https://app.example.com"],
-    path: "/ws",
-    dataDir: "./data",
-    heartbeat: { intervalMs: 25000 },
-    shutdown: { drainTimeoutMs: 10000, reconnectWindowMs: 5000 },
-  },
-  auth: {
-    timeoutMs: 10000,
-    queryParam: "token",
-    cookieName: "session-token",
-    tokens: [{ token: "static-token", user: "alice", roles: ["admin"] }],
-    jwt,
-    webhook,
-    anonymous: { enabled: false, allowNonLoopback: false },
-  },
-  mailbox: {
-    store: "sqlite",
-    maxMessages: 10000,
-    overflow: "refuse",
-    ttlMs: 604800000,
-    idempotencyWindowMs: 86400000,
-    expireIntervalMs: 60000,
-    sqlite: { file: "mailboxes.db", synchronous: "full", busyTimeoutMs: 5000 },
-  },
-  limits: {
-    maxFrameBytes: 65536,
-    maxNestingDepth: 32,
-    maxStringLength: 32768,
-    binaryFrames: false,
-    outboundBufferBytes: 4194304,
-    handshakeTimeoutMs: 10000,
-    maxConnections: 10000,
-    maxConnectionsPerIp: 0,
-    maxSessionsPerUser: 32,
-    rate: {
-      connection: { perSecond: 100, burst: 200 },
-      user: { perSecond: 200, burst: 400 },
-      message: { perSecond: 50, burst: 100 },
-      closeAfterRefusals: 20,
-    },
-  },
-  rooms: {
-    maxPerConnection: 100,
-    maxMembers: 10000,
-    settings: [
-      { match: "support-*", presence: false, history: 50 },
-      { match: "*", presence: true, history: 0 },
-    ],
-  },
-  permissions: {
-    rooms: [
-      { match: "staff-*", join: ["staff"], send: ["staff"], history: ["staff"] },
-      { match: "*", join: ["*"], send: ["*"], history: ["*"] },
-    ],
-    direct: [{ from: ["*"], to: ["self", "role:support"] }],
-    broadcast: ["admin"],
-  },
-  chat: { enabled: true, room: "lobby" },
-  redis: { url: "redis://127.0.0.1:6379", keyPrefix: "po:", presenceTtlMs: 30000 },
-  validation: {
-    message: { type: "object", properties: { text: { type: "string" } }, required: ["text"] },
-  },
-  metrics: { enabled: true, processMetrics: true },
-  log: { level: "info", format: "auto" },
+  refusalCacheTtlMs: 5000,
+  maxBodyBytes: 65536,
+  maxConcurrent: 32,
+  maxQueued: 256,
+  circuitFailures: 5,
+  circuitCooldownMs: 10000,
+  addressBudget: 5,
+  addressWindowMs: 60000,
 };
 
+/** The defaults, with every optional key and every list entry's keys set too. */
+function everyKey(): Config {
+  const config = structuredClone(defaultConfig);
+  config.preset = "chat";
+  config.server.allowedOrigins = ["https://app.example.com"];
+  config.auth.tokens = [{ token: "static-token", user: "alice", roles: ["admin"] }];
+  config.auth.jwt = jwt;
+  config.auth.webhook = webhook;
+  config.rooms.settings = [
+    { match: "support-*", presence: false, history: 50 },
+    { match: "*", presence: true, history: 0 },
+  ];
+  config.permissions.rooms = [
+    { match: "staff-*", join: ["staff"], send: ["staff"], history: ["staff"] },
+    { match: "*", join: ["*"], send: ["*"], history: ["*"] },
+  ];
+  config.permissions.direct = [{ from: ["*"], to: ["self", "role:support"] }];
+  config.chat = { enabled: true, room: "lobby" };
+  config.redis = { url: "redis://127.0.0.1:6379", keyPrefix: "po:", presenceTtlMs: 30000 };
+  config.validation.message = {
+    type: "object",
+    properties: { text: { type: "string" } },
+    required: ["text"],
+  };
+  return config;
+}
+
 /** Keys whose value is an operator's JSON Schema: one key of ours, whatever it holds inside. */
-const userSchemaKeys = schemaLeaves(configSchema)
+const userSchemaKeys = schemaLeaves(configSchemaNode)
   .filter((leaf) => leaf.node.userSchema)
   .map((leaf) => leaf.dotted);
 
@@ -123,14 +89,36 @@ function isListItem(at: string): boolean {
   return at.endsWith("[]");
 }
 
-function objectNodes(node: SchemaNode, at = "(root)"): Array<[string, SchemaNode]> {
-  const own: Array<[string, SchemaNode]> = node.type === "object" ? [[at, node]] : [];
+function allNodes(node: SchemaNode, at = "(root)"): Array<[string, SchemaNode]> {
   const children = Object.entries(node.properties ?? {}).flatMap(([key, child]) =>
-    objectNodes(child, at === "(root)" ? key : `${at}.${key}`),
+    allNodes(child, at === "(root)" ? key : `${at}.${key}`),
   );
-  const items = node.items === undefined ? [] : objectNodes(node.items, `${at}[]`);
-  return [...own, ...children, ...items];
+  const items = node.items === undefined ? [] : allNodes(node.items, `${at}[]`);
+  return [[at, node], ...children, ...items];
 }
+
+function objectNodes(node: SchemaNode): Array<[string, SchemaNode]> {
+  return allNodes(node).filter(([, n]) => n.type === "object");
+}
+
+/** The keywords `SchemaNode` declares: the code that walks the schema knows no others. */
+const knownKeywords = new Set([
+  "$schema",
+  "type",
+  "description",
+  "default",
+  "properties",
+  "required",
+  "additionalProperties",
+  "items",
+  "uniqueItems",
+  "enum",
+  "minimum",
+  "maximum",
+  "minLength",
+  "pattern",
+  ...annotationKeywords.map((definition) => definition.keyword as string),
+]);
 
 describe("configSchema", () => {
   const validate = new Ajv({
@@ -140,24 +128,34 @@ describe("configSchema", () => {
   }).compile(configSchema);
 
   it("accepts a Config with every key set and adds nothing to it", () => {
-    const copy = structuredClone(everyKey);
+    const config = everyKey();
+    const copy = structuredClone(config);
     expect(validate(copy), JSON.stringify(validate.errors)).toBe(true);
-    expect(copy).toEqual(everyKey);
+    expect(copy).toEqual(config);
   });
 
   it("has exactly the keys of the Config type", () => {
-    const fromSchema = schemaLeaves(configSchema).map((leaf) => leaf.dotted);
+    const fromSchema = schemaLeaves(configSchemaNode).map((leaf) => leaf.dotted);
     // A list of several entries names each of its item keys once per entry.
-    expect(fromSchema.sort()).toEqual([...new Set(valueLeaves(everyKey))].sort());
+    expect(fromSchema.sort()).toEqual([...new Set(valueLeaves(everyKey()))].sort());
+  });
+
+  it("uses only the keywords the code that walks it knows", () => {
+    const unknown = allNodes(configSchemaNode).flatMap(([at, node]) =>
+      Object.keys(node)
+        .filter((keyword) => !knownKeywords.has(keyword))
+        .map((keyword) => `${at}: ${keyword}`),
+    );
+    expect(unknown).toEqual([]);
   });
 
   it("describes every key", () => {
-    const undocumented = schemaLeaves(configSchema).filter((leaf) => !leaf.node.description);
+    const undocumented = schemaLeaves(configSchemaNode).filter((leaf) => !leaf.node.description);
     expect(undocumented.map((leaf) => leaf.dotted)).toEqual([]);
   });
 
   it("closes every object to unknown keys, except an operator's JSON Schema", () => {
-    const open = objectNodes(configSchema).filter(
+    const open = objectNodes(configSchemaNode).filter(
       ([, node]) => node.additionalProperties !== false && !node.userSchema,
     );
     expect(open.map(([at]) => at)).toEqual([]);
@@ -165,7 +163,7 @@ describe("configSchema", () => {
 
   it("defaults every always-present section to {} so zero configuration fills it", () => {
     const optional = new Set(["(root)", "auth.jwt", "auth.webhook"]);
-    const sections = objectNodes(configSchema).filter(
+    const sections = objectNodes(configSchemaNode).filter(
       ([at, node]) => !isListItem(at) && !optional.has(at) && !node.userSchema,
     );
     const notEmpty = sections.filter(([, node]) => !isDeepStrictEqual(node.default, {}));
@@ -173,7 +171,7 @@ describe("configSchema", () => {
   });
 
   it("gives list items no default: they are entries of a list, not sections", () => {
-    const items = objectNodes(configSchema).filter(([at]) => isListItem(at));
+    const items = objectNodes(configSchemaNode).filter(([at]) => isListItem(at));
     expect(items.map(([at]) => at).sort()).toEqual([
       "auth.tokens[]",
       "permissions.direct[]",
@@ -184,16 +182,16 @@ describe("configSchema", () => {
     expect(defaulted.map(([at]) => at)).toEqual([]);
   });
 
-  it("defaults permissions to the DEFAULT_PERMISSIONS of the rules", () => {
-    const keys = configSchema.properties?.permissions?.properties ?? {};
-    const defaults = Object.fromEntries(
-      Object.entries(keys).map(([key, node]) => [key, node.default]),
-    );
-    expect(defaults).toEqual(DEFAULT_PERMISSIONS);
+  it("defaults permissions to open rooms, open direct mail and broadcast for admins", () => {
+    expect(defaultConfig.permissions).toEqual({
+      rooms: [{ match: "*", join: ["*"], send: ["*"], history: ["*"] }],
+      direct: [{ from: ["*"], to: ["*"] }],
+      broadcast: ["admin"],
+    });
   });
 
   it("holds operator-written JSON Schemas only at validation.message, open and without default", () => {
-    const userSchemas = objectNodes(configSchema).filter(([, node]) => node.userSchema);
+    const userSchemas = objectNodes(configSchemaNode).filter(([, node]) => node.userSchema);
     expect(userSchemas.map(([at]) => at)).toEqual(["validation.message"]);
     expect(userSchemaKeys).toEqual(["validation.message"]);
     for (const [at, node] of userSchemas) {
@@ -210,7 +208,32 @@ describe("configSchema", () => {
   });
 
   it("never accepts the none algorithm", () => {
-    const algorithms = configSchema.properties?.auth?.properties?.jwt?.properties?.algorithms;
+    const algorithms = configSchemaNode.properties?.auth?.properties?.jwt?.properties?.algorithms;
     expect(algorithms?.items?.enum).not.toContain("none");
+  });
+
+  it("marks the static tokens and the JWT secret as secrets", () => {
+    const secrets = schemaLeaves(configSchemaNode).filter((leaf) => leaf.node.secret);
+    expect(secrets.map((leaf) => leaf.dotted)).toEqual(["auth.tokens[].token", "auth.jwt.secret"]);
+  });
+
+  it("names each environment variable on one key only", () => {
+    const variables = schemaLeaves(configSchemaNode).flatMap((leaf) => leaf.node.env ?? []);
+    expect(variables.length).toBeGreaterThan(30);
+    expect(new Set(variables).size).toBe(variables.length);
+  });
+
+  it("refuses a malformed annotation when ajv compiles it", () => {
+    const ajv = new Ajv({ strict: true, keywords: annotationKeywords });
+    const bad = { type: "object", properties: { port: { type: "integer", env: ["port"] } } };
+    expect(() => ajv.compile(bad)).toThrow(/env/);
+  });
+});
+
+describe("defaultConfig", () => {
+  it("is what loading nothing gives, frozen so that no caller can change it for the others", () => {
+    expect(defaultConfig.server.port).toBe(8080);
+    expect(defaultConfig.mailbox.store).toBe("sqlite");
+    expect(() => defaultConfig.permissions.broadcast.push("tenant")).toThrow(TypeError);
   });
 });

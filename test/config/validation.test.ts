@@ -1,11 +1,13 @@
 import { describe, expect, it } from "vitest";
+import { loadNodeConfig } from "../../src/server/compose/load-node-config.js";
 import { ConfigError } from "../../src/server/config/config-error.js";
 import { type LoadConfigOptions, loadConfig } from "../../src/server/config/load-config.js";
 import { tempConfigDir } from "./temp-config-dir.js";
 
 async function loadYaml(yaml: string, more: Partial<LoadConfigOptions> = {}) {
   const cwd = await tempConfigDir({ "postoffice.yaml": yaml });
-  return loadConfig({ cwd, env: {}, flags: {}, ...more });
+  // As `postoffice start` loads it: the schema, then the checks of the components.
+  return loadNodeConfig({ cwd, env: {}, flags: {}, ...more });
 }
 
 async function errorOf(loading: Promise<unknown>): Promise<ConfigError> {

@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { connectAs, type Frame, signToken, type TestClient } from "../support/test-client.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
-import { until } from "./run-example.js";
+
+import { until } from "../support/until.js";
 
 const HTML = readFileSync(new URL("../../examples/browser/index.html", import.meta.url), "utf8");
 const SCRIPTS = [...HTML.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)];

@@ -1,7 +1,8 @@
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { connectAs, type Frame, signToken, type TestClient } from "../support/test-client.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
-import { output, requireBuiltClient, runExample, until } from "./run-example.js";
+import { until } from "../support/until.js";
+import { output, requireBuiltClient, runExample } from "./run-example.js";
 
 const SCRIPT = "examples/node-client/send.mjs";
 

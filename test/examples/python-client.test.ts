@@ -1,25 +1,19 @@
-import { spawnSync } from "node:child_process";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, expect, it } from "vitest";
+import { describeWith, programPath } from "../support/system-programs.js";
 import { connectAs, type Frame, signToken, type TestClient } from "../support/test-client.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
-import { output, runExample, until } from "./run-example.js";
+import { until } from "../support/until.js";
+import { output, runExample } from "./run-example.js";
 
-// Debian's Python, which has websocket-client from the python3-websocket package. The
-// `python3` first on PATH may be another one (pyenv) without it.
-const PYTHON = "/usr/bin/python3";
 const SCRIPT = "examples/python/client.py";
 
-describe("examples/python (websocket-client, raw protocol)", () => {
+describeWith("python3", "examples/python (websocket-client, raw protocol)", () => {
   let server: TestServer | undefined;
   const clients: TestClient[] = [];
+  // The first python3 on PATH that has websocket-client (Debian's, from python3-websocket).
+  let python = "";
   beforeAll(() => {
-    const probe = spawnSync(PYTHON, ["-c", "import websocket"], { encoding: "utf8" });
-    if (probe.error !== undefined || probe.status !== 0) {
-      throw new Error(
-        `${PYTHON} cannot import websocket (${probe.error?.message ?? probe.stderr.trim()}): ` +
-          "install the Debian package python3-websocket (apt-get install python3-websocket).",
-      );
-    }
+    python = programPath("python3");
   });
   afterEach(async () => {
     for (const client of clients.splice(0)) await client.close();
@@ -41,7 +35,7 @@ describe("examples/python (websocket-client, raw protocol)", () => {
     await bob.next((f) => f.type === "receipt" && f.ref === "b1");
 
     const run = runExample(
-      PYTHON,
+      python,
       [SCRIPT, "bob", "hi", "from", "python", "--count", "2", "--timeout", "15"],
       { POSTOFFICE_URL: server.url, POSTOFFICE_TOKEN: await signToken({ sub: "alice" }) },
       20_000,
@@ -67,7 +61,7 @@ describe("examples/python (websocket-client, raw protocol)", () => {
   it("exits 1 when --count is not reached before --timeout", async () => {
     server = await startTestServer();
     const result = await runExample(
-      PYTHON,
+      python,
       [SCRIPT, "--count", "1", "--timeout", "1"],
       { POSTOFFICE_URL: server.url, POSTOFFICE_TOKEN: await signToken({ sub: "alice" }) },
       15_000,
@@ -80,7 +74,7 @@ describe("examples/python (websocket-client, raw protocol)", () => {
   it("exits 1 with the server's reason when the token is refused", async () => {
     server = await startTestServer();
     const result = await runExample(
-      PYTHON,
+      python,
       [SCRIPT, "bob", "--count", "1", "--timeout", "10"],
       { POSTOFFICE_URL: server.url, POSTOFFICE_TOKEN: "not-a-valid-token" },
       15_000,

@@ -53,14 +53,6 @@ export function output(run: Finished): string {
   return `exit ${run.code}\n--- stdout\n${run.stdout}--- stderr\n${run.stderr}`;
 }
 
-export async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 /** The Node example imports the built SDK ("postoffice/client" resolves to dist/client/). */
 export function requireBuiltClient(): void {
   if (!existsSync(new URL("../../dist/client/index.js", import.meta.url))) {

@@ -1,8 +1,10 @@
-import { createServer } from "node:http";
+import { createServer, type ServerResponse } from "node:http";
 import { type AddressInfo, connect as tcpConnect } from "node:net";
 import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
+import { metricValue } from "../support/metrics.js";
 import { signToken, TestClient } from "../support/test-client.js";
+import { until } from "../support/until.js";
 import { useTestServer } from "../support/use-test-server.js";
 
 /** The HTTP status and JSON body of a refused upgrade, or 101 when it was accepted. */
@@ -79,7 +81,10 @@ describe("admission at the counter", () => {
       body: { error: { code: "too_many_connections" } },
     });
     held.pop()?.ws.terminate();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await until(
+      async () => (await metricValue(server, "postoffice_connections")) === 1,
+      "the node to count the closed connection out",
+    );
     expect((await upgradeStatus(`${server.url}?token=bob-static-token`)).status).toBe(101);
   });
 
@@ -127,12 +132,10 @@ describe("admission at the counter", () => {
   });
 
   it("holds the global cap against a burst of handshakes that are all still being checked", async () => {
-    // A webhook that takes its time: every handshake below is mid-check at once.
+    // A webhook that answers only when the test says: the handshakes it admitted stay mid-check.
+    const held: ServerResponse[] = [];
     const webhook = createServer((_req, res) => {
-      setTimeout(() => {
-        res.writeHead(401);
-        res.end();
-      }, 300);
+      held.push(res);
     });
     await new Promise<void>((resolve) => webhook.listen(0, "127.0.0.1", resolve));
     const { port } = webhook.address() as AddressInfo;
@@ -141,9 +144,21 @@ describe("admission at the counter", () => {
         limits: { maxConnections: 5 },
         auth: { webhook: { url: `http://127.0.0.1:${port}/check` } },
       });
-      const results = await Promise.all(
-        Array.from({ length: 30 }, (_, i) => upgradeStatus(`${server.url}?token=guess-${i}`)),
-      );
+      const answered: number[] = [];
+      const attempts = Array.from({ length: 30 }, async (_, i) => {
+        const result = await upgradeStatus(`${server.url}?token=guess-${i}`);
+        answered.push(result.status);
+        return result;
+      });
+      // Every handshake is either being checked (held by the webhook) or already answered.
+      await until(() => held.length + answered.length === 30, "every handshake checked or refused");
+      expect(held.length).toBe(5);
+      expect(answered.filter((status) => status === 503).length).toBe(25);
+      for (const res of held) {
+        res.writeHead(401);
+        res.end();
+      }
+      const results = await Promise.all(attempts);
       expect(results.filter((r) => r.status === 101).length).toBe(5);
       expect(results.filter((r) => r.status === 503).length).toBe(25);
     } finally {

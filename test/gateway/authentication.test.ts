@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { signToken, TestClient } from "../support/test-client.js";
 import { useTestServer } from "../support/use-test-server.js";
 
@@ -223,12 +223,21 @@ function b64(value: unknown): string {
 describe("credentials over time", () => {
   const { start } = useTestServer();
 
+  // The node's clock and timers are fake from before the session starts (its expiry timer is
+  // armed at the welcome): the token runs out without the test waiting for it.
+  const fakeClock = () => vi.useFakeTimers({ toFake: ["Date", "setTimeout", "clearTimeout"] });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it("closes a session when its token expires, with 4401 token_expired", async () => {
     const server = await start();
-    const exp = Math.floor(Date.now() / 1000) + 1;
+    fakeClock();
+    const exp = Math.floor(Date.now() / 1000) + 60;
     const client = new TestClient(`${server.url}?token=${await signToken({ sub: "alice", exp })}`);
     await client.nextOfType("welcome");
-    expect(await client.nextOfType("error", 3000)).toMatchObject({
+    await vi.advanceTimersByTimeAsync(61_000);
+    expect(await client.nextOfType("error")).toMatchObject({
       data: { code: "unauthorized", reason: "token_expired" },
     });
     expect(await client.closed).toEqual({ code: 4401, reason: "token_expired" });
@@ -236,7 +245,8 @@ describe("credentials over time", () => {
 
   it("keeps a session whose client sends a fresh token for the same user before expiry", async () => {
     const server = await start();
-    const soon = Math.floor(Date.now() / 1000) + 1;
+    fakeClock();
+    const soon = Math.floor(Date.now() / 1000) + 60;
     const client = new TestClient(
       `${server.url}?token=${await signToken({ sub: "alice", exp: soon })}`,
     );
@@ -250,7 +260,10 @@ describe("credentials over time", () => {
       ref: "refresh",
       data: { user: "alice" },
     });
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Past the first token's expiry: a ping's pong proves the node handled the time that passed.
+    await vi.advanceTimersByTimeAsync(61_000);
+    client.send({ type: "ping", id: "after-expiry" });
+    expect(await client.nextOfType("pong")).toMatchObject({ ref: "after-expiry" });
     expect(client.ws.readyState).toBe(1);
     expect(client.frames.filter((f) => f.type === "error")).toEqual([]);
     client.ws.terminate();

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import WebSocket from "ws";
 import { closeCodeIn, rawWebSocket } from "../support/raw-socket.js";
 import { TestClient } from "../support/test-client.js";
@@ -74,17 +74,28 @@ describe("operator endpoints", () => {
 describe("heartbeat", () => {
   let server: TestServer | undefined;
   afterEach(async () => {
+    vi.useRealTimers();
     await server?.stop();
     server = undefined;
   });
 
   it("terminates a peer that stops answering pings, and keeps one that answers", async () => {
+    // The heartbeat's timer is fake: each tick comes when the test says, not after a second.
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
     server = await startTestServer({ server: { heartbeat: { intervalMs: 1000 } } });
     const silent = new TestClient(`${server.url}?token=alice-static-token`, undefined, {
       autoPong: false,
     });
     const lively = new TestClient(`${server.url}?token=bob-static-token`);
     await Promise.all([silent.nextOfType("welcome"), lively.nextOfType("welcome")]);
+    const pinged = new Promise((resolve) => lively.ws.once("ping", resolve));
+    await vi.advanceTimersByTimeAsync(1000);
+    await pinged;
+    // lively's pong went out before this frame: the node has it once the reply comes.
+    lively.send({ type: "ping", id: "after-pong" });
+    await lively.next((f) => f.type === "pong" && f.ref === "after-pong");
+    expect(silent.ws.readyState).toBe(WebSocket.OPEN);
+    await vi.advanceTimersByTimeAsync(1000);
     const closed = await silent.closed;
     expect(closed.code).toBe(1006);
     expect(lively.ws.readyState).toBe(WebSocket.OPEN);
@@ -92,10 +103,14 @@ describe("heartbeat", () => {
     expect(text).toMatch(/^postoffice_heartbeat_timeouts_total 1$/m);
     expect(text).toMatch(/^postoffice_connections 1$/m);
     lively.ws.terminate();
-  }, 10_000);
+  });
 });
 
 describe("graceful drain", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it("reports not ready and refuses upgrades while open sessions close with 1001 and the reconnect window", async () => {
     const server = await startTestServer({
       server: { shutdown: { drainTimeoutMs: 1500, reconnectWindowMs: 7000 } },
@@ -105,8 +120,12 @@ describe("graceful drain", () => {
     const polite = new TestClient(`${server.url}?token=bob-static-token`);
     await polite.nextOfType("welcome");
 
-    const started = Date.now();
-    const draining = server.node.drain();
+    // The drain's clock and timers are fake: its deadline comes without the test waiting for it.
+    vi.useFakeTimers({ toFake: ["Date", "setTimeout", "clearTimeout"] });
+    let drained = false;
+    const draining = server.node.drain().finally(() => {
+      drained = true;
+    });
     const closed = await polite.closed;
     expect(closed.code).toBe(1001);
     expect(JSON.parse(closed.reason)).toEqual({ code: "server_shutdown", reconnectWithinMs: 7000 });
@@ -124,8 +143,12 @@ describe("graceful drain", () => {
     });
     expect(status).toBe(503);
 
+    // The stubborn peer holds the drain until its deadline, and no longer.
+    await vi.advanceTimersByTimeAsync(1499);
+    expect(drained).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    vi.useRealTimers();
     await draining;
-    expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
     expect(closeCodeIn(stubborn.received)).toBe(1001);
     // The server cut the stubborn peer at the deadline: its socket ends.
     await new Promise((resolve) =>

@@ -30,6 +30,9 @@ describe("rate limits", () => {
       expect(error.data?.retryAfterMs).toBeGreaterThan(0);
       expect(error.data?.retryAfterMs).toBeLessThanOrEqual(200);
     }
+    // Kept on the wall clock, bounded by the server's own answer (≤ 200 ms): the behaviour
+    // under test is that retryAfterMs is enough, and the buckets refill from a monotonic clock
+    // (node:perf_hooks) that fake timers do not reach. The margin covers timer granularity.
     await new Promise((resolve) =>
       setTimeout(resolve, (refused[0]?.data?.retryAfterMs as number) + 20),
     );

@@ -1,10 +1,13 @@
 import { randomUUID } from "node:crypto";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { Redis } from "ioredis";
+import { afterAll, afterEach, beforeAll, expect, it, vi } from "vitest";
 import { startRedis, type TestRedis } from "../support/redis-server.js";
+import { describeWith } from "../support/system-programs.js";
 import { connectAs, signToken, type TestClient } from "../support/test-client.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
+import { until } from "../support/until.js";
 
-describe("a network of nodes on one Redis", () => {
+describeWith("redis-server", "a network of nodes on one Redis", () => {
   let redis: TestRedis;
   const nodes: TestServer[] = [];
   const clients: TestClient[] = [];
@@ -106,24 +109,127 @@ describe("a network of nodes on one Redis", () => {
     const [a] = await startNodes(1);
     const alice = await on(a as TestServer, "alice");
     await redis.stop();
-    const deadline = Date.now() + 5000;
-    let ready = await fetch(`${a?.httpUrl}/ready`);
-    while (ready.status !== 503 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
+    let ready: Response | undefined;
+    await until(async () => {
       ready = await fetch(`${a?.httpUrl}/ready`);
-    }
-    expect(await ready.json()).toMatchObject({ ready: false, state: "unavailable" });
+      return ready.status === 503;
+    }, "/ready to say 503");
+    expect(await ready?.json()).toMatchObject({ ready: false, state: "unavailable" });
     alice.send({ type: "message", id: "lost?", data: { to: "bob", text: "while down" } });
     expect(await alice.next((f) => f.ref === "lost?", 5000)).toMatchObject({
       data: { code: "store_unavailable" },
     });
     await redis.restart();
-    const back = Date.now() + 10_000;
-    while ((await fetch(`${a?.httpUrl}/ready`)).status !== 200) {
-      if (Date.now() > back) throw new Error("the node did not become ready again");
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await until(
+      async () => (await fetch(`${a?.httpUrl}/ready`)).status === 200,
+      "the node to become ready again",
+      10_000,
+    );
     alice.send({ type: "message", id: "after", data: { to: "bob", text: "back" } });
     expect((await alice.next((f) => f.ref === "after", 5000)).type).toBe("receipt");
+  }, 30_000);
+  it("stores each sender's pipelined mail in the order sent when Redis forgets its scripts between bursts", async () => {
+    const [a, b] = await startNodes(2);
+    const senders = [await on(a as TestServer, "alice"), await on(b as TestServer, "carol")];
+    const probe = new Redis(redis.url);
+    const bursts = 10;
+    try {
+      for (let burst = 0; burst < bursts; burst++) {
+        await probe.script("FLUSH");
+        // The frames of both senders arrive a few at a time, as from clients on a network.
+        for (let n = 1; n <= 40; n++) {
+          for (const sender of senders)
+            sender.send({
+              type: "message",
+              id: `${burst}-${n}`,
+              data: { to: "bob", n: burst * 40 + n },
+            });
+          if (n % (1 + (burst % 3)) === 0) await new Promise((resolve) => setImmediate(resolve));
+        }
+        for (const sender of senders)
+          expect((await sender.next((f) => f.ref === `${burst}-40`, 5000)).data).toMatchObject({
+            status: "accepted",
+          });
+      }
+    } finally {
+      probe.disconnect();
+    }
+    // Bob's replay comes in seq order: each sender's mail must come in the order it was sent.
+    const bob = await on(a as TestServer, "bob");
+    await bob.next((f) => f.type === "message" && f.data?.seq === bursts * 80, 10_000);
+    const mail = bob.frames.filter((f) => f.type === "message").map((f) => f.data ?? {});
+    for (const from of ["alice", "carol"]) {
+      const sent = mail.filter((m) => m.from === from).map((m) => (m.body as { n: number }).n);
+      expect(sent).toEqual(Array.from({ length: bursts * 40 }, (_, i) => i + 1));
+    }
+  }, 30_000);
+  /** Polls `/ready` until it answers `status`; fails after `withinMs`. */
+  const readyBecomes = async (node: TestServer, status: number, withinMs: number) => {
+    let body: Record<string, unknown> = {};
+    await until(
+      async () => {
+        const ready = await fetch(`${node.httpUrl}/ready`);
+        body = (await ready.json()) as Record<string, unknown>;
+        return ready.status === status;
+      },
+      `/ready to answer ${status}`,
+      withinMs,
+    );
+    return body;
+  };
+
+  it("watches every one of its Redis connections, and is ready only while all are up", async () => {
+    const [a] = await startNodes(1);
+    const metrics = await (await fetch(`${a?.httpUrl}/metrics`)).text();
+    const up = [
+      ...metrics.matchAll(/^postoffice_redis_connection_up\{connection="([^"]+)"\} 1$/gm),
+    ];
+    expect(up.map((match) => match[1]).sort()).toEqual([
+      "presence",
+      "publish",
+      "room-log",
+      "store",
+      "subscribe",
+    ]);
+    // Cut one connection, the room log's, which /ready used not to watch.
+    const probe = new Redis(redis.url);
+    try {
+      const clients = String(await probe.client("LIST"));
+      const id = /id=(\d+) [^\n]*name=postoffice:room-log /.exec(clients)?.[1];
+      expect(id).toBeDefined();
+      await probe.client("KILL", "ID", String(id));
+    } finally {
+      probe.disconnect();
+    }
+    await vi.waitFor(
+      async () => {
+        const text = await (await fetch(`${a?.httpUrl}/metrics`)).text();
+        expect(text).toMatch(
+          /^postoffice_redis_connection_errors_total\{connection="room-log"\} 1$/m,
+        );
+      },
+      { timeout: 5000 },
+    );
+    await readyBecomes(a as TestServer, 200, 5000);
+  });
+
+  it("answers 503 on /ready within seconds while Redis is paused (SIGSTOP), and 200 once it resumes", async () => {
+    const [a] = await startNodes(1);
+    const alice = await on(a as TestServer, "alice");
+    redis.pause();
+    try {
+      // One health PING a second, down once one has waited 2 s: 503 within about 3 s.
+      expect(await readyBecomes(a as TestServer, 503, 5000)).toEqual({
+        ready: false,
+        state: "unavailable",
+      });
+      const metrics = await (await fetch(`${a?.httpUrl}/metrics`)).text();
+      expect(metrics).toMatch(/^postoffice_redis_connection_up\{connection="store"\} 0$/m);
+    } finally {
+      redis.resume();
+    }
+    await readyBecomes(a as TestServer, 200, 10_000);
+    alice.send({ type: "message", id: "resumed", data: { to: "bob", text: "back" } });
+    expect((await alice.next((f) => f.ref === "resumed", 5000)).type).toBe("receipt");
   }, 30_000);
 });

@@ -2,13 +2,14 @@ import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { type ChildServer, startCli, waitForLog } from "../support/child-server.js";
 import { startRedis, type TestRedis } from "../support/redis-server.js";
+import { describeWith } from "../support/system-programs.js";
 import { connectAs, type Frame, signToken, type TestClient } from "../support/test-client.js";
 import { NO_RATE_LIMITS } from "../support/test-server.js";
 
-describe("nodes as processes on one Redis", () => {
+describeWith("redis-server", "nodes as processes on one Redis", () => {
   let redis: TestRedis;
   let dir: string;
   const running: ChildServer[] = [];
@@ -83,12 +84,7 @@ describe("nodes as processes on one Redis", () => {
   it("runs --workers 2 on one port: mail crosses workers, a killed worker is restarted, SIGTERM drains all", async () => {
     dir = await mkdtemp(join(tmpdir(), "postoffice-net-"));
     const cluster = await start(["--workers", "2"]);
-    await waitForLog(cluster.server, "postoffice is ready"); // the first worker's; wait for both below
-    const deadline = Date.now() + 15_000;
-    while (cluster.server.logs.filter((l) => l.msg === "postoffice is ready").length < 2) {
-      if (Date.now() > deadline) throw new Error("two workers did not start");
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await waitForLog(cluster.server, "postoffice is ready", 15_000, 2); // each worker says it
     const nodes = new Set<string>();
     const users: TestClient[] = [];
     for (let i = 0; i < 6; i++) {
@@ -107,11 +103,7 @@ describe("nodes as processes on one Redis", () => {
     const victim = Number([...nodes][0]?.split("-").pop());
     process.kill(victim, "SIGKILL");
     await waitForLog(cluster.server, "worker died; restarting");
-    const restarted = Date.now() + 15_000;
-    while (cluster.server.logs.filter((l) => l.msg === "postoffice is ready").length < 3) {
-      if (Date.now() > restarted) throw new Error("the worker was not restarted");
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await waitForLog(cluster.server, "postoffice is ready", 15_000, 3); // the new worker's
     cluster.server.child.kill("SIGTERM");
     expect(await cluster.server.exited).toEqual({ code: 0, signal: null });
   }, 60_000);

@@ -1,8 +1,9 @@
 import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { startRedis, type TestRedis } from "../support/redis-server.js";
+import { describeWith } from "../support/system-programs.js";
 
-describe("the test redis-server", () => {
+describeWith("redis-server", "the test redis-server", () => {
   let redis: TestRedis;
   beforeAll(async () => {
     redis = await startRedis();

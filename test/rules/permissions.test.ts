@@ -1,13 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/server/config/config-error.js";
+import { defaultConfig } from "../../src/server/config/defaults.js";
 import {
   type Actor,
-  DEFAULT_PERMISSIONS,
   Permissions,
   type PermissionsConfig,
 } from "../../src/server/rules/permissions.js";
 import { MemoryRoleDirectory } from "../../src/server/rules/role-directory.js";
 
+/** The permissions of zero configuration, as the schema defines them. */
+const DEFAULT_PERMISSIONS = defaultConfig.permissions;
 const OPEN_ROOMS = [{ match: "*", join: ["*"], send: ["*"], history: ["*"] }];
 const ALLOWED = { allowed: true };
 

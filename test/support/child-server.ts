@@ -12,6 +12,8 @@ export interface ChildServer {
   child: ChildProcess;
   /** Every JSON log line printed so far. */
   logs: Array<Record<string, unknown>>;
+  /** Calls `listener` with each JSON log line printed from now on; returns its removal. */
+  onLog: (listener: (line: Record<string, unknown>) => void) => () => void;
   stderr: () => string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
@@ -27,6 +29,7 @@ export function runCli(
     stdio: ["ignore", "pipe", "pipe"],
   });
   const logs: Array<Record<string, unknown>> = [];
+  const listeners = new Set<(line: Record<string, unknown>) => void>();
   let stdoutBuffer = "";
   let stderrText = "";
   child.stdout?.on("data", (chunk: Buffer) => {
@@ -34,7 +37,10 @@ export function runCli(
     const lines = stdoutBuffer.split("\n");
     stdoutBuffer = lines.pop() ?? "";
     for (const line of lines) {
-      if (line.startsWith("{")) logs.push(JSON.parse(line) as Record<string, unknown>);
+      if (!line.startsWith("{")) continue;
+      const entry = JSON.parse(line) as Record<string, unknown>;
+      logs.push(entry);
+      for (const listener of listeners) listener(entry);
     }
   });
   child.stderr?.on("data", (chunk: Buffer) => {
@@ -43,7 +49,11 @@ export function runCli(
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once("exit", (code, signal) => resolve({ code, signal }));
   });
-  return { child, logs, stderr: () => stderrText, exited };
+  const onLog = (listener: (line: Record<string, unknown>) => void) => {
+    listeners.add(listener);
+    return () => void listeners.delete(listener);
+  };
+  return { child, logs, onLog, stderr: () => stderrText, exited };
 }
 
 /**
@@ -79,22 +89,42 @@ export async function startCli(options: {
   return { server, url: `ws://127.0.0.1:${port}/ws`, port };
 }
 
-/** Waits for a log line whose `msg` matches. */
-export async function waitForLog(
+/**
+ * Resolves with the `count`-th log line whose `msg` matches (counting those already printed),
+ * as it is printed; rejects if the process exits first or after `timeoutMs`.
+ */
+export function waitForLog(
   server: ChildServer,
   msg: string,
   timeoutMs = 15_000,
+  count = 1,
 ): Promise<Record<string, unknown>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const line = server.logs.find((entry) => entry.msg === msg);
-    if (line) return line;
-    if (server.child.exitCode !== null)
-      throw new Error(`exited ${server.child.exitCode}: ${server.stderr()}`);
-    if (Date.now() > deadline)
-      throw new Error(`no "${msg}" log line; logs: ${JSON.stringify(server.logs)}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+  const matching = server.logs.filter((entry) => entry.msg === msg);
+  const already = matching[count - 1];
+  if (already) return Promise.resolve(already);
+  let seen = matching.length;
+  return new Promise((resolve, reject) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      stopListening();
+      server.child.off("exit", onExit);
+    };
+    const stopListening = server.onLog((entry) => {
+      if (entry.msg !== msg || ++seen < count) return;
+      done();
+      resolve(entry);
+    });
+    const onExit = (code: number | null): void => {
+      done();
+      reject(new Error(`exited ${code} before "${msg}": ${server.stderr()}`));
+    };
+    server.child.once("exit", onExit);
+    const timer = setTimeout(() => {
+      done();
+      reject(new Error(`no "${msg}" log line (#${count}); logs: ${JSON.stringify(server.logs)}`));
+    }, timeoutMs);
+    if (server.child.exitCode !== null) onExit(server.child.exitCode);
+  });
 }
 
 export async function freePort(): Promise<number> {

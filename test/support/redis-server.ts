@@ -3,6 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "./child-server.js";
+import { programPath } from "./system-programs.js";
 
 export interface TestRedis {
   url: string;
@@ -12,6 +13,10 @@ export interface TestRedis {
   stop(signal?: NodeJS.Signals): Promise<void>;
   /** Starts it again on the same port and data directory (AOF replayed). */
   restart(): Promise<void>;
+  /** SIGSTOP: the server keeps its sockets open and answers nothing, as a stalled Redis. */
+  pause(): void;
+  /** SIGCONT after `pause`. */
+  resume(): void;
   /** Stops it and removes its data. */
   destroy(): Promise<void>;
 }
@@ -19,6 +24,7 @@ export interface TestRedis {
 /**
  * A real redis-server (Debian's package) on 127.0.0.1 and a free port, with AOF on and
  * fsync always, in a temp directory: each test suite gets its own and stops it afterwards.
+ * For suites declared with `describeWith("redis-server", ...)`.
  */
 export async function startRedis(): Promise<TestRedis> {
   const dir = await mkdtemp(join(tmpdir(), "postoffice-redis-"));
@@ -27,7 +33,7 @@ export async function startRedis(): Promise<TestRedis> {
 
   const launch = async (): Promise<void> => {
     const server = spawn(
-      "redis-server",
+      programPath("redis-server"),
       [
         "--port",
         String(port),
@@ -79,6 +85,8 @@ export async function startRedis(): Promise<TestRedis> {
     dir,
     stop,
     restart: launch,
+    pause: () => child?.kill("SIGSTOP"),
+    resume: () => child?.kill("SIGCONT"),
     async destroy() {
       await stop("SIGKILL");
       await rm(dir, { recursive: true, force: true });

@@ -2,6 +2,9 @@ import { SignJWT } from "jose";
 import WebSocket, { type ClientOptions } from "ws";
 import { JWT_SECRET } from "./test-server.js";
 
+// Taken before any test fakes the timers, so that a wait for a frame stays bounded.
+const { setTimeout: realSetTimeout, clearTimeout: realClearTimeout } = globalThis;
+
 export interface Frame {
   type: string;
   ref?: string;
@@ -60,7 +63,7 @@ export class TestClient {
       return Promise.resolve(found);
     }
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = realSetTimeout(() => {
         reject(
           new Error(`no matching frame within ${timeoutMs} ms; got ${JSON.stringify(this.frames)}`),
         );
@@ -68,7 +71,7 @@ export class TestClient {
       this.waiters.push({
         match,
         resolve: (f) => {
-          clearTimeout(timer);
+          realClearTimeout(timer);
           resolve(f);
         },
       });

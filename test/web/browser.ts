@@ -2,27 +2,23 @@ import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { type Browser, chromium, type Page } from "playwright-core";
-
-/** Debian's Chromium: installed by .ci/run; playwright-core downloads no browser of its own. */
-export const CHROMIUM = process.env.POSTOFFICE_CHROMIUM ?? "/usr/bin/chromium";
+import { programPath } from "../support/system-programs.js";
 
 export const ARTIFACTS = fileURLToPath(new URL("../../test-artifacts/web/", import.meta.url));
 const BUILT_PAGE = fileURLToPath(new URL("../../dist/web/index.html", import.meta.url));
 
-/** Headless Chromium, or an error that says what is missing (these tests never skip). */
+/**
+ * Headless Chromium: Debian's (`chromium` on PATH, installed by .ci/run) or the one
+ * POSTOFFICE_CHROMIUM names; playwright-core downloads no browser of its own. For suites
+ * declared with `describeWith("chromium", ...)`.
+ */
 export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium is not installed at ${CHROMIUM}: the browser tests need it. ` +
-        "Install it with `apt-get install chromium` (.ci/run does), or point POSTOFFICE_CHROMIUM at one.",
-    );
-  }
   if (!existsSync(BUILT_PAGE)) {
     throw new Error("The web page is not built (dist/web/ is missing): run `npm run build` first.");
   }
   await mkdir(ARTIFACTS, { recursive: true });
   return chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath: programPath("chromium"),
     headless: true,
     timeout: 30_000,
     args: [

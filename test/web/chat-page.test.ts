@@ -1,13 +1,14 @@
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
+import { describeWith } from "../support/system-programs.js";
 import { signToken } from "../support/test-client.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 import { ARTIFACTS, launchChromium, pageErrors } from "./browser.js";
 
 const WAIT = { timeout: 10_000 };
 
-describe("the web page and the dashboard in headless Chromium", () => {
+describeWith("chromium", "the web page and the dashboard in headless Chromium", () => {
   let browser: Browser;
   let server: TestServer | undefined;
   const pages: Page[] = [];

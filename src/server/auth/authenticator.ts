@@ -21,12 +21,15 @@ export type AuthFailureReason =
 
 export class AuthError extends Error {
   override readonly name = "AuthError";
+  /** For `auth_unavailable`: when trying again may help (an open circuit, a spent budget). */
+  readonly retryAfterMs: number | undefined;
   constructor(
     readonly reason: AuthFailureReason,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfterMs?: number },
   ) {
     super(message, options);
+    this.retryAfterMs = options?.retryAfterMs;
   }
 }
 
@@ -42,6 +45,11 @@ export function toAuthError(error: unknown): AuthError {
 
 export interface Credentials {
   token: string;
+  /**
+   * The client's address as the gateway saw it, when it knows it. Authenticators that call
+   * out use it to ration one address while their backend is failing; it is never an identity.
+   */
+  address?: string;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { link, mkdir, readFile, unlink, writeFile } from "node:fs/promises";
+import { link, readFile, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { makePrivateDir, tightenPrivateFile } from "../data-dir/private-modes.js";
 
 /** File name of the development HS256 secret inside the data directory. */
 export const DEV_SECRET_FILE = "jwt-secret";
@@ -20,9 +21,13 @@ export interface DevSecret {
 export async function loadOrCreateDevSecret(dataDir: string): Promise<DevSecret> {
   const path = join(dataDir, DEV_SECRET_FILE);
   const existing = await readSecret(path);
-  if (existing !== undefined) return { secret: existing, path, created: false };
+  if (existing !== undefined) {
+    // A secret others can read lets them mint tokens: an older, looser file is tightened.
+    tightenPrivateFile(path);
+    return { secret: existing, path, created: false };
+  }
 
-  await mkdir(dataDir, { recursive: true });
+  makePrivateDir(dataDir);
   const secret = randomBytes(32).toString("base64url");
   if (!(await publish(path, secret))) {
     const winner = await readSecret(path);

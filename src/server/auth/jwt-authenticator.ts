@@ -9,16 +9,30 @@ import {
   type JWTVerifyGetKey,
   jwtVerify,
 } from "jose";
-import type { JwtConfig } from "../config/config.js";
 import { AuthError, type Authenticator, type Credentials } from "./authenticator.js";
 import type { Identity } from "./identity.js";
 
-/** The JWT settings with the key given inline (the composition root reads `publicKeyFile`). */
-export type JwtAuthenticatorOptions = Pick<
-  JwtConfig,
-  "secret" | "publicKey" | "jwksUrl" | "algorithms" | "issuer" | "audience"
-> &
-  Partial<Pick<JwtConfig, "userClaim" | "rolesClaim" | "clockToleranceSec">>;
+/** How to verify tokens: exactly one key source, given inline (not as a file). */
+export interface JwtAuthenticatorOptions {
+  /** Shared secret for HS256/384/512. */
+  secret?: string;
+  /** PEM-encoded SPKI public key (RSA, EC, Ed25519). */
+  publicKey?: string;
+  /** URL of a JSON Web Key Set. */
+  jwksUrl?: string;
+  /** Algorithms accepted; default: what the key allows. `none` is refused. */
+  algorithms?: readonly string[];
+  /** Required `iss` claim, if set. */
+  issuer?: string;
+  /** Required `aud` claim, if set. */
+  audience?: string;
+  /** Claim holding the user id; default `sub`. */
+  userClaim?: string;
+  /** Claim holding the roles (an array, or one space-separated string); default `roles`. */
+  rolesClaim?: string;
+  /** Leeway for `exp` and `nbf`; default 5 seconds. */
+  clockToleranceSec?: number;
+}
 
 const HMAC_ALGORITHMS = ["HS256", "HS384", "HS512"];
 const RSA_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512"];

@@ -1,7 +1,13 @@
 import { createHash } from "node:crypto";
-import type { StaticTokenConfig } from "../config/config.js";
 import { AuthError, type Authenticator, type Credentials } from "./authenticator.js";
 import type { Identity } from "./identity.js";
+
+/** A fixed token and the identity it grants. */
+export interface StaticToken {
+  token: string;
+  user: string;
+  roles: readonly string[];
+}
 
 /**
  * Fixed tokens from the configuration, each naming a user and roles.
@@ -9,9 +15,9 @@ import type { Identity } from "./identity.js";
  * so the time a lookup takes says nothing about how much of a guess was right.
  */
 export class StaticTokenAuthenticator implements Authenticator {
-  readonly #byDigest = new Map<string, StaticTokenConfig>();
+  readonly #byDigest = new Map<string, StaticToken>();
 
-  constructor(tokens: readonly StaticTokenConfig[]) {
+  constructor(tokens: readonly StaticToken[]) {
     tokens.forEach((entry, index) => {
       if (entry.token === "") {
         throw new Error(`auth.tokens[${index}].token: must not be empty`);

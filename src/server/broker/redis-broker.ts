@@ -1,18 +1,18 @@
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
+import type { RedisConnection, RedisConnector } from "../redis/redis-connection.js";
 import type { Broker, BrokerMessage } from "./broker.js";
 
 export type RedisBrokerStatus = "ready" | "down";
 
 export interface RedisBrokerOptions {
-  url: string;
+  /** Makes the broker's two connections (the composition root's, under its policy). */
+  connect: RedisConnector;
   /** Prepended to every topic to make its channel, so that clusters can share one Redis. */
   keyPrefix: string;
   /** A handler threw, or a message on one of our channels could not be decoded. */
   onHandlerError(error: unknown, topic: string): void;
-  /** Both connections usable and every subscription in place (again), or not (for /ready). */
+  /** Both connections up and every subscription in place (again), or not. */
   onStatus?(status: RedisBrokerStatus): void;
-  /** A connection failed; ioredis reconnects by itself, this is for the log. */
-  onConnectionError?(error: Error): void;
 }
 
 type Handler = (message: BrokerMessage) => void;
@@ -29,47 +29,34 @@ interface Channel {
  *
  * A topic is subscribed in Redis while at least one local handler wants it. After Redis comes
  * back, ioredis subscribes the channels of the lost connection again (`autoResubscribe`); the
- * status says "ready" only once Redis has confirmed them. While Redis is down, `publish` and
- * `subscribe` reject at once rather than queue: the caller learns that live delivery failed
- * (mail stays in the store). Call `whenReady()` before the first use.
+ * subscriber counts as up only once Redis has confirmed them. While Redis is down, `publish`
+ * and `subscribe` reject at once rather than queue: the caller learns that live delivery
+ * failed (mail stays in the store). Call `whenReady()` before the first use.
  */
 export class RedisBroker implements Broker {
-  private readonly publisher: Redis;
-  private readonly subscriber: Redis;
+  private readonly publisher: RedisConnection;
+  private readonly subscriber: RedisConnection;
   private readonly channels = new Map<string, Channel>();
   /** Channels whose UNSUBSCRIBE is on its way; a new SUBSCRIBE waits for it. */
   private readonly draining = new Map<string, Promise<void>>();
   /** Channels whose UNSUBSCRIBE failed: ioredis will subscribe them again on reconnect. */
   private readonly orphans = new Set<string>();
-  private publisherReady = false;
-  private subscriberReady = false;
   private reported: RedisBrokerStatus = "down";
   private waiters: { resolve(): void; reject(error: Error): void }[] = [];
   private closed = false;
 
   constructor(private readonly options: RedisBrokerOptions) {
-    // Fail fast: no offline queue; a command in flight when the connection drops is rejected
-    // instead of being sent again after the reconnect; and a Redis that stops answering
-    // (a partition sends no reset) is given up after a few seconds, not after TCP keepalive.
-    const common = { enableOfflineQueue: false, maxRetriesPerRequest: 0, socketTimeout: 5_000 };
-    this.publisher = new Redis(options.url, { ...common, connectionName: "postoffice:publish" });
-    this.subscriber = new Redis(options.url, {
-      ...common,
-      autoResubscribe: true,
-      connectionName: "postoffice:subscribe",
+    this.publisher = options.connect({ name: "publish" });
+    this.subscriber = options.connect({
+      name: "subscribe",
+      subscriber: true,
+      prepare: (redis) => this.restored(redis),
     });
-    for (const redis of [this.publisher, this.subscriber]) {
-      // Without a listener ioredis prints every reconnect failure; the status tells the rest.
-      redis.on("error", (error: Error) => this.options.onConnectionError?.(error));
-      redis.on("close", () => this.lost(redis));
-      redis.on("end", () => this.lost(redis));
-    }
-    this.publisher.on("ready", () => {
-      this.publisherReady = this.publisher.status === "ready";
-      this.report();
-    });
-    this.subscriber.on("ready", () => void this.restored());
-    this.subscriber.on("message", (channel: string, raw: string) => this.dispatch(channel, raw));
+    for (const connection of [this.publisher, this.subscriber])
+      connection.onChange(() => this.report());
+    this.subscriber.redis.on("message", (channel: string, raw: string) =>
+      this.dispatch(channel, raw),
+    );
   }
 
   get status(): RedisBrokerStatus {
@@ -84,7 +71,7 @@ export class RedisBroker implements Broker {
   }
 
   async publish(topic: string, message: BrokerMessage): Promise<void> {
-    await this.publisher.publish(this.channelOf(topic), encode(message));
+    await this.publisher.redis.publish(this.channelOf(topic), encode(message));
   }
 
   async subscribe(topic: string, handler: Handler): Promise<() => void> {
@@ -101,7 +88,7 @@ export class RedisBroker implements Broker {
         subscribed: Promise.resolve(),
         failed: false,
       };
-      created.subscribed = this.subscriber.subscribe(name).then(
+      created.subscribed = this.subscriber.redis.subscribe(name).then(
         () => undefined,
         (error: unknown) => {
           created.failed = true;
@@ -130,7 +117,7 @@ export class RedisBroker implements Broker {
     this.closed = true;
     this.channels.clear();
     for (const waiter of this.waiters.splice(0)) waiter.reject(new Error("the broker is closed"));
-    await Promise.all([quit(this.publisher), quit(this.subscriber)]);
+    await Promise.all([this.publisher.close(), this.subscriber.close()]);
   }
 
   private channelOf(topic: string): string {
@@ -145,7 +132,7 @@ export class RedisBroker implements Broker {
   }
 
   private unsubscribe(name: string): void {
-    const done = this.subscriber.unsubscribe(name).then(
+    const done = this.subscriber.redis.unsubscribe(name).then(
       () => undefined,
       () => {
         this.orphans.add(name);
@@ -177,36 +164,20 @@ export class RedisBroker implements Broker {
   }
 
   /**
-   * ioredis sends SUBSCRIBE for the lost connection's channels right after it turns ready,
-   * and emits "ready" on the next tick: a PING sent now is answered after all of them.
+   * The subscriber's `prepare`, on every (re)connection. ioredis sends SUBSCRIBE for the lost
+   * connection's channels right after it turns ready, and emits "ready" on the next tick: a
+   * PING sent now is answered after all of them.
    */
-  private async restored(): Promise<void> {
-    if (this.subscriber.status !== "ready") return;
-    try {
-      await this.subscriber.ping();
-    } catch (error) {
-      // The connection dropped again; its next "ready" comes back here.
-      this.options.onConnectionError?.(error instanceof Error ? error : new Error(String(error)));
-      return;
-    }
-    if (this.subscriber.status !== "ready") return;
+  private async restored(redis: Redis): Promise<void> {
+    await redis.ping();
     const orphans = [...this.orphans];
     this.orphans.clear();
     for (const name of orphans) if (!this.channels.has(name)) this.unsubscribe(name);
-    this.subscriberReady = true;
-    this.report();
-  }
-
-  private lost(redis: Redis): void {
-    if (redis === this.publisher) this.publisherReady = false;
-    else this.subscriberReady = false;
-    this.report();
   }
 
   private report(): void {
     if (this.closed) return;
-    const status: RedisBrokerStatus =
-      this.publisherReady && this.subscriberReady ? "ready" : "down";
+    const status: RedisBrokerStatus = this.publisher.up && this.subscriber.up ? "ready" : "down";
     if (status === this.reported) return;
     this.reported = status;
     if (status === "ready") for (const waiter of this.waiters.splice(0)) waiter.resolve();
@@ -224,17 +195,4 @@ function decode(raw: string): BrokerMessage | undefined {
   const seq = Number(raw.slice(0, space));
   if (space < 1 || !Number.isSafeInteger(seq)) return undefined;
   return { seq, frame: raw.slice(space + 1) };
-}
-
-/** QUIT lets the replies in flight arrive; a connection that is not up has nothing to wait for. */
-async function quit(redis: Redis): Promise<void> {
-  if (
-    redis.status === "ready" &&
-    (await redis.quit().then(
-      () => true,
-      () => false,
-    ))
-  )
-    return;
-  redis.disconnect();
 }

@@ -1,11 +1,17 @@
 import { readFile } from "node:fs/promises";
+import type { AuthWarnings } from "../auth/auth-warnings.js";
 import type { Authenticator } from "../auth/authenticator.js";
 import { ChainAuthenticator } from "../auth/chain-authenticator.js";
 import { loadOrCreateDevSecret } from "../auth/dev-secret.js";
 import { JwtAuthenticator, type JwtAuthenticatorOptions } from "../auth/jwt-authenticator.js";
-import { StaticTokenAuthenticator } from "../auth/static-token-authenticator.js";
-import { WebhookAuthenticator } from "../auth/webhook-authenticator.js";
-import type { AuthConfig, JwtConfig } from "../config/config.js";
+import { LoggedAuthenticator } from "../auth/logged-authenticator.js";
+import { type StaticToken, StaticTokenAuthenticator } from "../auth/static-token-authenticator.js";
+import {
+  WebhookAuthenticator,
+  type WebhookAuthenticatorOptions,
+} from "../auth/webhook-authenticator.js";
+import type { AuthConfig, JwtConfig, StaticTokenConfig, WebhookConfig } from "../config/config.js";
+import { LogThrottle } from "../log/log-throttle.js";
 
 /** The two log levels wiring needs; a pino logger fits. */
 export interface AuthLog {
@@ -24,41 +30,48 @@ export interface BuiltAuthenticator {
  * webhook (the only one that costs a network round trip). With nothing configured and
  * anonymous mode off, HS256 tokens signed with a generated secret in the data directory are
  * accepted, so that zero configuration is still an authenticated server.
+ *
+ * Everything a client's handshake can make an authenticator log goes through one throttle
+ * [LIMIT-4]: a webhook or JWKS outage is one line per 10 seconds, not one per handshake.
  */
 export async function buildAuthenticator(
   auth: AuthConfig,
   dataDir: string,
   log: AuthLog,
 ): Promise<BuiltAuthenticator> {
+  const warnings = new LogThrottle(log);
+  const logged = (kind: string, authenticator: Authenticator): Authenticator =>
+    new LoggedAuthenticator(kind, authenticator, warnings);
   if (usesDevSecret(auth)) {
     const dev = await loadOrCreateDevSecret(dataDir);
     // Claim settings from a key-less `auth.jwt` block still apply to development tokens.
     const authenticator = new JwtAuthenticator({
-      ...auth.jwt,
+      ...claimOptions(auth.jwt),
       secret: dev.secret,
-      publicKey: undefined,
-      jwksUrl: undefined,
       algorithms: ["HS256"],
     });
     log.warn(
       { secretPath: dev.path, created: dev.created },
       `no authentication configured: accepting HS256 JWTs signed with the development secret in ${dev.path}; mint one with \`postoffice token --sub alice\``,
     );
-    return { authenticator: new ChainAuthenticator([authenticator]), devSecretPath: dev.path };
+    return {
+      authenticator: new ChainAuthenticator([logged("jwt", authenticator)]),
+      devSecretPath: dev.path,
+    };
   }
 
   const chain: Authenticator[] = [];
   const kinds: string[] = [];
   if (auth.tokens.length > 0) {
-    chain.push(new StaticTokenAuthenticator(auth.tokens));
+    chain.push(logged("static", new StaticTokenAuthenticator(auth.tokens.map(staticToken))));
     kinds.push("static");
   }
   if (auth.jwt !== undefined && hasKey(auth.jwt)) {
-    chain.push(new JwtAuthenticator(await jwtOptions(auth.jwt)));
+    chain.push(logged("jwt", new JwtAuthenticator(await jwtOptions(auth.jwt))));
     kinds.push("jwt");
   }
   if (auth.webhook !== undefined) {
-    chain.push(new WebhookAuthenticator(auth.webhook));
+    chain.push(logged("webhook", new WebhookAuthenticator(webhookOptions(auth.webhook, warnings))));
     kinds.push("webhook");
   }
   if (chain.length === 0) {
@@ -87,10 +100,47 @@ function hasKey(jwt: JwtConfig): boolean {
   return Boolean(jwt.secret || jwt.publicKey || jwt.publicKeyFile || jwt.jwksUrl);
 }
 
+// Each authenticator owns its option type; these map the configuration's sections onto them.
+
+function staticToken({ token, user, roles }: StaticTokenConfig): StaticToken {
+  return { token, user, roles };
+}
+
+function webhookOptions(
+  webhook: WebhookConfig,
+  warnings: AuthWarnings,
+): WebhookAuthenticatorOptions {
+  const { url, timeoutMs, cacheTtlMs, refusalCacheTtlMs, maxBodyBytes, maxConcurrent } = webhook;
+  const { maxQueued, circuitFailures, circuitCooldownMs, addressBudget, addressWindowMs } = webhook;
+  return {
+    url,
+    timeoutMs,
+    cacheTtlMs,
+    refusalCacheTtlMs,
+    maxBodyBytes,
+    maxConcurrent,
+    maxQueued,
+    circuitFailures,
+    circuitCooldownMs,
+    addressBudget,
+    addressWindowMs,
+    warnings,
+  };
+}
+
+/** What a token must claim, and where its identity is: also applies to development tokens. */
+function claimOptions(jwt: JwtConfig | undefined): JwtAuthenticatorOptions {
+  if (jwt === undefined) return {};
+  const { issuer, audience, userClaim, rolesClaim, clockToleranceSec } = jwt;
+  return { issuer, audience, userClaim, rolesClaim, clockToleranceSec };
+}
+
+/** The configured key, with `publicKeyFile` read: the authenticator takes keys, not paths. */
 async function jwtOptions(jwt: JwtConfig): Promise<JwtAuthenticatorOptions> {
-  const { publicKeyFile, ...options } = jwt;
+  const { secret, publicKey, publicKeyFile, jwksUrl, algorithms } = jwt;
+  const options = { ...claimOptions(jwt), secret, publicKey, jwksUrl, algorithms };
   if (publicKeyFile === undefined || publicKeyFile === "") return options;
-  if (options.publicKey) {
+  if (publicKey) {
     throw new Error("auth.jwt: set publicKey or publicKeyFile, not both");
   }
   try {

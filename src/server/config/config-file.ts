@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { type Document, isNode, LineCounter, parseDocument } from "yaml";
 import { ConfigError } from "./config-error.js";
-import { loaderVariables } from "./env.js";
+import { redactConfigText } from "./redact-text.js";
 
 /** A configuration file as read: its value, and the document that knows each key's line. */
 export interface ConfigFile {
@@ -11,6 +11,14 @@ export interface ConfigFile {
   doc: Document;
   lines: LineCounter;
 }
+
+/** Variables that steer the loader itself rather than set a key. */
+export const loaderVariables = {
+  /** Path of the base file, instead of looking for postoffice.yaml in the working directory. */
+  config: "POSTOFFICE_CONFIG",
+  /** Name of the overlay: `production` reads postoffice.production.yaml over the base. */
+  overlay: "POSTOFFICE_ENV",
+} as const;
 
 const baseNames = ["postoffice.yaml", "postoffice.yml", "postoffice.json"];
 const extensions = [".yaml", ".yml", ".json"];
@@ -99,15 +107,14 @@ async function readIfExists(file: string): Promise<string | undefined> {
 /** YAML is a superset of JSON, so one parser serves .yaml, .yml and .json alike. */
 function parseConfigFile(file: string, text: string, cwd: string): ConfigFile {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true });
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
   const [problem] = doc.errors;
   if (problem !== undefined) {
-    const line = problem.linePos?.[0].line;
-    const where = line === undefined ? displayPath(file, cwd) : `${displayPath(file, cwd)}:${line}`;
-    throw new ConfigError(`Cannot parse configuration file ${file}: ${problem.message}`, {
-      source: where,
-      cause: problem,
-    });
+    const { line, col } = lines.linePos(problem.pos[0]);
+    throw new ConfigError(
+      `Cannot parse configuration file ${file}: ${problem.message} at line ${line}, column ${col}:\n\n${excerpt(text, line, col)}`,
+      { source: `${displayPath(file, cwd)}:${line}`, cause: problem },
+    );
   }
   const value: unknown = doc.toJS();
   if (value === null || value === undefined) return { path: file, value: {}, doc, lines };
@@ -118,6 +125,22 @@ function parseConfigFile(file: string, text: string, cwd: string): ConfigFile {
     );
   }
   return { path: file, value, doc, lines };
+}
+
+/**
+ * The line a parse error points at (and the one before it), with a caret under the column,
+ * as the YAML parser would show it, but cut from the text with its secrets masked: a file
+ * that does not parse is still the operator's secrets, and this goes to a log.
+ */
+function excerpt(text: string, line: number, col: number): string {
+  const shown = redactConfigText(text).split("\n");
+  const at = (shown[line - 1] ?? "").replace(/\r$/, "");
+  const before = line > 1 && at.slice(0, col - 1).trim() === "" ? `${shown[line - 2]}\n` : "";
+  return `${before}${clip(at)}\n${" ".repeat(Math.min(col - 1, 80))}^\n`;
+}
+
+function clip(line: string): string {
+  return line.length > 100 ? `${line.slice(0, 99)}…` : line;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

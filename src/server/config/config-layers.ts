@@ -1,9 +1,5 @@
-import { ConfigError } from "./config-error.js";
 import { type ConfigFile, displayPath, isPlainObject, lineOf } from "./config-file.js";
-import { envVariables, parseEnvValue } from "./env.js";
-import { escapeKey, pointerKeys, toPointer } from "./json-pointer.js";
-import type { ConfigFlags } from "./load-config.js";
-import { describeExpectedAt } from "./schema.js";
+import { escapeKey, pointerKeys } from "./json-pointer.js";
 
 /** Who set a value: a preset, a file, an environment variable or a command-line flag. */
 export type Origin =
@@ -12,10 +8,17 @@ export type Origin =
   | { kind: "variable"; name: string }
   | { kind: "flag"; name: string };
 
+/** Who wrote a pointer last, and whether it wrote the value whole or merged keys into it. */
+interface Written {
+  origin: Origin;
+  /** A scalar or a list (replaced whole), rather than a mapping that later layers merge into. */
+  whole: boolean;
+}
+
 /** The merged value plus, for every JSON pointer written, the layer that wrote it last. */
 export class ConfigLayers {
   readonly value: Record<string, unknown> = {};
-  private readonly origins = new Map<string, Origin>();
+  private readonly written = new Map<string, Written>();
 
   constructor(private readonly cwd: string) {}
 
@@ -29,12 +32,19 @@ export class ConfigLayers {
     if (isPlainObject(nested)) this.apply(nested, origin);
   }
 
-  /** The layer that set this pointer or, failing that, its nearest parent. */
+  /**
+   * The layer that set this pointer, or the one that set a whole value it lies inside (an item
+   * of a list). A key no layer set is a default (undefined), whoever wrote its siblings: a
+   * mapping that layers merged into says nothing about the keys they left out.
+   */
   originOf(pointer: string): Origin | undefined {
-    for (let p = pointer; ; p = p.slice(0, p.lastIndexOf("/"))) {
-      const origin = this.origins.get(p);
-      if (origin !== undefined || p === "") return origin;
+    const own = this.written.get(pointer);
+    if (own !== undefined) return own.origin;
+    for (let p = parentOf(pointer); p !== undefined; p = parentOf(p)) {
+      const parent = this.written.get(p);
+      if (parent !== undefined) return parent.whole ? parent.origin : undefined;
     }
+    return undefined;
   }
 
   /** "postoffice.yaml:3", "POSTOFFICE_PORT", "--port" or "the chat preset"; undefined for a default. */
@@ -63,7 +73,7 @@ export class ConfigLayers {
   ): void {
     for (const [key, value] of Object.entries(source)) {
       const child = `${pointer}/${escapeKey(key)}`;
-      this.origins.set(child, origin);
+      this.written.set(child, { origin, whole: !isPlainObject(value) });
       if (!isPlainObject(value)) {
         setOwn(target, key, value);
         continue;
@@ -77,37 +87,8 @@ export class ConfigLayers {
   }
 }
 
-/** One layer per set variable of `envVariables`, in the table's order. */
-export function applyEnvironment(layers: ConfigLayers, env: NodeJS.ProcessEnv): void {
-  for (const { variable, path: keys, parse } of envVariables) {
-    const raw = env[variable];
-    // An empty variable is how shells and compose files say "unset".
-    if (raw === undefined || raw === "") continue;
-    const parsed = parseEnvValue(raw, parse);
-    if (!parsed.ok) throw unparsable(keys, raw, variable, parsed.expected);
-    layers.set(keys, parsed.value, { kind: "variable", name: variable });
-  }
-}
-
-export function applyFlags(layers: ConfigLayers, flags: ConfigFlags): void {
-  if (typeof flags.port === "string") {
-    const parsed = parseEnvValue(flags.port, "integer");
-    if (!parsed.ok) throw unparsable(["server", "port"], flags.port, "--port", parsed.expected);
-    layers.set(["server", "port"], parsed.value, { kind: "flag", name: "--port" });
-  } else if (flags.port !== undefined) {
-    layers.set(["server", "port"], flags.port, { kind: "flag", name: "--port" });
-  }
-  if (flags.host !== undefined) {
-    layers.set(["server", "host"], flags.host, { kind: "flag", name: "--host" });
-  }
-}
-
-function unparsable(keys: readonly string[], raw: string, source: string, expected?: string) {
-  const wanted = expected ?? describeExpectedAt(keys);
-  return ConfigError.at(toPointer(keys), `expected ${wanted}, got ${JSON.stringify(raw)}`, {
-    expected: wanted,
-    source,
-  });
+function parentOf(pointer: string): string | undefined {
+  return pointer === "" ? undefined : pointer.slice(0, pointer.lastIndexOf("/"));
 }
 
 function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {

@@ -1,4 +1,12 @@
-/** How a variable's text becomes a configuration value. */
+import { ConfigError } from "./config-error.js";
+import type { ConfigLayers } from "./config-layers.js";
+import { toPointer } from "./json-pointer.js";
+import { isSecretAt, maskUrlSecrets } from "./redact.js";
+import type { SchemaNode } from "./schema/schema-node.js";
+import { holdsSecret } from "./schema/walk.js";
+import { configNodeAt, configSchemaNode, describeExpectedAt, schemaLeaves } from "./schema.js";
+
+/** How a variable's text becomes a configuration value; follows from the key's type. */
 export type EnvParse = "string" | "integer" | "boolean" | "json" | "list";
 
 export interface EnvVariable {
@@ -8,87 +16,70 @@ export interface EnvVariable {
   parse: EnvParse;
 }
 
-/** Variables that steer the loader itself rather than set a key. */
-export const loaderVariables = {
-  /** Path of the base file, instead of looking for postoffice.yaml in the working directory. */
-  config: "POSTOFFICE_CONFIG",
-  /** Name of the overlay: `production` reads postoffice.production.yaml over the base. */
-  overlay: "POSTOFFICE_ENV",
-} as const;
+export { loaderVariables } from "./config-file.js";
 
 /**
- * Every variable that sets a key. The loader applies them in this order, so a later entry for
- * the same path wins: `PORT` (set by most platforms) comes before `POSTOFFICE_PORT`, which is
- * what the operator typed on purpose. docs/configuration.md is checked against this table.
+ * Every variable that sets a key, from the `env` annotations of the schema, in schema order.
+ * For one key they apply in the order the annotation lists them, so a later one wins: `PORT`
+ * (set by most platforms) before `POSTOFFICE_PORT`, which is what the operator chose.
  */
-export const envVariables: readonly EnvVariable[] = [
-  { variable: "PORT", path: ["server", "port"], parse: "integer" },
-  { variable: "POSTOFFICE_PORT", path: ["server", "port"], parse: "integer" },
-  { variable: "POSTOFFICE_HOST", path: ["server", "host"], parse: "string" },
-  { variable: "POSTOFFICE_PATH", path: ["server", "path"], parse: "string" },
-  { variable: "POSTOFFICE_DATA_DIR", path: ["server", "dataDir"], parse: "string" },
-  {
-    variable: "POSTOFFICE_HEARTBEAT_INTERVAL_MS",
-    path: ["server", "heartbeat", "intervalMs"],
-    parse: "integer",
-  },
-  {
-    variable: "POSTOFFICE_DRAIN_TIMEOUT_MS",
-    path: ["server", "shutdown", "drainTimeoutMs"],
-    parse: "integer",
-  },
-  {
-    variable: "POSTOFFICE_RECONNECT_WINDOW_MS",
-    path: ["server", "shutdown", "reconnectWindowMs"],
-    parse: "integer",
-  },
-  { variable: "POSTOFFICE_AUTH_TIMEOUT_MS", path: ["auth", "timeoutMs"], parse: "integer" },
-  { variable: "POSTOFFICE_AUTH_TOKENS", path: ["auth", "tokens"], parse: "json" },
-  { variable: "POSTOFFICE_JWT_SECRET", path: ["auth", "jwt", "secret"], parse: "string" },
-  { variable: "POSTOFFICE_JWT_PUBLIC_KEY", path: ["auth", "jwt", "publicKey"], parse: "string" },
-  {
-    variable: "POSTOFFICE_JWT_PUBLIC_KEY_FILE",
-    path: ["auth", "jwt", "publicKeyFile"],
-    parse: "string",
-  },
-  { variable: "POSTOFFICE_JWKS_URL", path: ["auth", "jwt", "jwksUrl"], parse: "string" },
-  { variable: "POSTOFFICE_JWT_ALGORITHMS", path: ["auth", "jwt", "algorithms"], parse: "list" },
-  { variable: "POSTOFFICE_JWT_ISSUER", path: ["auth", "jwt", "issuer"], parse: "string" },
-  { variable: "POSTOFFICE_JWT_AUDIENCE", path: ["auth", "jwt", "audience"], parse: "string" },
-  { variable: "POSTOFFICE_AUTH_WEBHOOK_URL", path: ["auth", "webhook", "url"], parse: "string" },
-  { variable: "POSTOFFICE_ANONYMOUS", path: ["auth", "anonymous", "enabled"], parse: "boolean" },
-  {
-    variable: "POSTOFFICE_ANONYMOUS_ALLOW_NON_LOOPBACK",
-    path: ["auth", "anonymous", "allowNonLoopback"],
-    parse: "boolean",
-  },
-  {
-    variable: "POSTOFFICE_MAILBOX_MAX_MESSAGES",
-    path: ["mailbox", "maxMessages"],
-    parse: "integer",
-  },
-  { variable: "POSTOFFICE_MAILBOX_STORE", path: ["mailbox", "store"], parse: "string" },
-  { variable: "POSTOFFICE_PRESET", path: ["preset"], parse: "string" },
-  { variable: "POSTOFFICE_REDIS_URL", path: ["redis", "url"], parse: "string" },
-  { variable: "POSTOFFICE_ALLOWED_ORIGINS", path: ["server", "allowedOrigins"], parse: "list" },
-  { variable: "POSTOFFICE_MAX_CONNECTIONS", path: ["limits", "maxConnections"], parse: "integer" },
-  { variable: "POSTOFFICE_MAX_FRAME_BYTES", path: ["limits", "maxFrameBytes"], parse: "integer" },
-  {
-    variable: "POSTOFFICE_OUTBOUND_BUFFER_BYTES",
-    path: ["limits", "outboundBufferBytes"],
-    parse: "integer",
-  },
-  { variable: "POSTOFFICE_MAILBOX_OVERFLOW", path: ["mailbox", "overflow"], parse: "string" },
-  { variable: "POSTOFFICE_MAILBOX_TTL_MS", path: ["mailbox", "ttlMs"], parse: "integer" },
-  {
-    variable: "POSTOFFICE_SQLITE_SYNCHRONOUS",
-    path: ["mailbox", "sqlite", "synchronous"],
-    parse: "string",
-  },
-  { variable: "POSTOFFICE_METRICS_ENABLED", path: ["metrics", "enabled"], parse: "boolean" },
-  { variable: "POSTOFFICE_LOG_LEVEL", path: ["log", "level"], parse: "string" },
-  { variable: "POSTOFFICE_LOG_FORMAT", path: ["log", "format"], parse: "string" },
-];
+export const envVariables: readonly EnvVariable[] = schemaLeaves(configSchemaNode).flatMap(
+  ({ keys, node }) =>
+    (node.env ?? []).map((variable) => ({ variable, path: keys, parse: parseFor(node) })),
+);
+
+/** A list of strings is comma-separated; a list of mappings (auth.tokens) is JSON. */
+export function parseFor(node: SchemaNode): EnvParse {
+  switch (node.type) {
+    case "string":
+    case "integer":
+    case "boolean":
+      return node.type;
+    case "array":
+      return node.items?.type === "string" ? "list" : "json";
+    case "object":
+      return "json";
+  }
+}
+
+/** One layer per set variable of `envVariables`, in the table's order. */
+export function applyEnvironment(layers: ConfigLayers, env: NodeJS.ProcessEnv): void {
+  for (const { variable, path: keys, parse } of envVariables) {
+    const raw = env[variable];
+    // An empty variable is how shells and compose files say "unset".
+    if (raw === undefined || raw === "") continue;
+    const parsed = parseEnvValue(raw, parse);
+    if (!parsed.ok) throw unreadable(keys, raw, variable, parsed.expected);
+    layers.set(keys, parsed.value, { kind: "variable", name: variable });
+  }
+}
+
+/**
+ * The error for text that is not a value of the key's type (`PORT=abc`, `--port 80a`). The
+ * text is echoed unless the key holds a secret (`POSTOFFICE_AUTH_TOKENS`): then only its
+ * length is, without the parser's detail, which quotes the text around the fault.
+ */
+export function unreadable(
+  keys: readonly string[],
+  raw: string,
+  source: string,
+  expected = describeExpectedAt(keys),
+): ConfigError {
+  const node = configNodeAt(keys);
+  if (isSecretAt(keys) || (node !== undefined && holdsSecret(node))) {
+    const kind = expected.replace(/ \(.*\)$/s, "");
+    return ConfigError.at(
+      toPointer(keys),
+      `expected ${kind}, got ${raw.length} characters that are not ${kind} (not shown: they may hold secrets)`,
+      { expected: kind, source },
+    );
+  }
+  return ConfigError.at(
+    toPointer(keys),
+    `expected ${expected}, got ${JSON.stringify(maskUrlSecrets(raw))}`,
+    { expected, source },
+  );
+}
 
 /** `expected` is left out when the schema's own wording says it better ("integer between ..."). */
 export type EnvParseResult = { ok: true; value: unknown } | { ok: false; expected?: string };

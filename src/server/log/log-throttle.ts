@@ -1,5 +1,9 @@
 import { monotonicNow } from "../session/rate-limiter.js";
-import type { Logger } from "./logger.js";
+
+/** The one level the throttle writes at; a pino logger fits. */
+export interface WarnLog {
+  warn(details: object, message: string): void;
+}
 
 /**
  * Logs refusals without letting a client flood the log [LIMIT-4]: at most one line per key
@@ -9,7 +13,7 @@ export class LogThrottle {
   private readonly last = new Map<string, { at: number; suppressed: number }>();
 
   constructor(
-    private readonly log: Logger,
+    private readonly log: WarnLog,
     private readonly intervalMs = 10_000,
     private readonly clock: () => number = monotonicNow,
   ) {}

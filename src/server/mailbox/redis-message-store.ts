@@ -1,4 +1,4 @@
-import { Redis } from "ioredis";
+import type { RedisConnection, RedisConnector } from "../redis/redis-connection.js";
 import { mailFingerprint } from "./fingerprint.js";
 import {
   type Acceptance,
@@ -14,18 +14,18 @@ import {
   StoreError,
   serializedBody,
 } from "./message-store.js";
+import { ScriptRunner } from "./redis-script-runner.js";
 import { ACK, APPEND, EXPIRE, type LuaScript } from "./redis-scripts.js";
 
 export type RedisMessageStoreOptions = {
-  url: string;
+  /** Makes the store's connection (the composition root's, under its policy). */
+  connect: RedisConnector;
   /** Prepended to every key, so several deployments (or tests) can share one Redis. */
   keyPrefix: string;
-  /** A command without a reply for this long rejects (default 5000 ms). */
-  commandTimeoutMs?: number;
+  /** Longest a call waits for the connection to be up again, or to start (default 5000 ms). */
+  waitMs?: number;
   /** Most entries (and, separately, idempotency keys) one expiry script removes (default 500). */
   expireBatch?: number;
-  /** Told when the store's connection becomes ready (true) or is lost (false). */
-  onStatus?: (ready: boolean) => void;
 } & RetentionOptions;
 
 /**
@@ -47,56 +47,30 @@ export type RedisMessageStoreOptions = {
  * as Redis's persistence makes it: AOF with `appendfsync always` = on disk; `everysec` = up
  * to a second can be lost in a crash; no AOF = until the next snapshot [DELIVERY-1].
  *
- * Failures: the offline queue is off and commands time out, so while Redis is away every
- * call rejects at once with StoreError instead of queueing sends. A command whose connection
- * drops is never resent (its script may have run; the sender's retry, deduplicated by its
- * ref, is the safe way to find out).
+ * Failures: the connection has no offline queue and its commands time out, so while Redis is
+ * away every call rejects at once with StoreError instead of queueing sends; while Redis does
+ * not answer, or its scripts are being loaded, calls wait at most `waitMs`, in order, and are
+ * then refused unsent. A command whose connection drops is never resent (its script may have
+ * run; the sender's retry, deduplicated by its ref, is the safe way to find out). The scripts
+ * are loaded on every (re)connection and never retried out of order (ScriptRunner).
  */
 export class RedisMessageStore implements MessageStore {
-  private readonly redis: Redis;
+  private readonly connection: RedisConnection;
+  private readonly scripts: ScriptRunner;
   private readonly prefix: string;
-  /** Settles when the first connection is ready or its attempt timed out. */
-  private readonly started: Promise<void>;
-  private lastError: unknown;
+  private readonly waitMs: number;
 
   constructor(
     private readonly options: RedisMessageStoreOptions,
     private readonly clock: () => number = Date.now,
   ) {
     this.prefix = options.keyPrefix;
-    const commandTimeout = options.commandTimeoutMs ?? 5000;
-    this.redis = new Redis(options.url, {
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      autoResendUnfulfilledCommands: false,
-      commandTimeout,
-      connectTimeout: commandTimeout,
-      // Come back soon after Redis does: calls fail fast meanwhile, so retrying costs little.
-      retryStrategy: (times) => Math.min(times * 100, 1000),
+    this.waitMs = options.waitMs ?? 5000;
+    this.connection = options.connect({
+      name: "store",
+      prepare: (redis) => this.scripts.load(redis),
     });
-    // The failing call reports the error to its caller; kept to explain "not connected".
-    this.redis.on("error", (error: unknown) => {
-      this.lastError = error;
-    });
-    const { onStatus } = options;
-    if (onStatus !== undefined) {
-      this.redis.on("ready", () => onStatus(true));
-      this.redis.on("close", () => onStatus(false));
-    }
-    // Calls made right after construction wait for the first connection (briefly), rather
-    // than failing because the socket is not open yet.
-    this.started = new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.redis.off("ready", done);
-        this.redis.off("end", done);
-        resolve();
-      };
-      const timer = setTimeout(done, commandTimeout);
-      timer.unref();
-      this.redis.once("ready", done);
-      this.redis.once("end", done);
-    });
+    this.scripts = new ScriptRunner(this.connection, [APPEND, ACK, EXPIRE], this.waitMs);
   }
 
   async append(mail: NewMail): Promise<AppendResult> {
@@ -223,48 +197,68 @@ export class RedisMessageStore implements MessageStore {
   }
 
   async close(): Promise<void> {
-    if (this.redis.status === "ready") {
-      try {
-        await this.redis.quit();
-        return;
-      } catch (error) {
-        // QUIT failed (connection dropped meanwhile): closing the socket is all that is left.
-        this.lastError = error;
-      }
-    }
-    this.redis.disconnect();
+    await this.connection.close();
+  }
+
+  private get redis() {
+    return this.connection.redis;
   }
 
   private key(kind: "mb" | "mbz" | "sent", user: string): string {
     return `${this.prefix}${kind}:${user}`;
   }
 
-  /** Runs a script by its SHA, loading it on NOSCRIPT (a restarted Redis forgets scripts). */
-  private run(script: LuaScript, keys: string[], args: string[]): Promise<unknown> {
-    return this.call(async () => {
-      try {
-        return await this.redis.evalsha(script.sha, keys.length, ...keys, ...args);
-      } catch (error) {
-        if (!(error instanceof Error && error.message.startsWith("NOSCRIPT"))) throw error;
-        return await this.redis.eval(script.source, keys.length, ...keys, ...args);
-      }
-    });
-  }
-
-  /** Every Redis failure becomes a StoreError: the caller must never take it as stored. */
-  private async call<T>(command: () => Promise<T>): Promise<T> {
-    await this.started;
+  /** Runs a script in call order (see ScriptRunner); a failure becomes a StoreError. */
+  private async run(script: LuaScript, keys: string[], args: string[]): Promise<unknown> {
     try {
-      return await command();
+      return await this.scripts.run(script, keys, args);
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      const last =
-        this.redis.status !== "ready" && this.lastError instanceof Error
-          ? ` (${this.lastError.message})`
-          : "";
-      throw new StoreError(`mailbox store (Redis) failed: ${reason}${last}`, { cause: error });
+      throw storeError(error);
     }
   }
+
+  /**
+   * A read: sent at once while the connection is up; waits (at most `waitMs`) while it starts
+   * or Redis does not answer; rejects at once while it is not connected.
+   */
+  private async call<T>(command: () => Promise<T>): Promise<T> {
+    try {
+      if (!this.connection.up) {
+        if (!this.connection.starting && this.redis.status !== "ready")
+          throw new Error(`Redis is not connected (${this.redis.status})`);
+        await withDeadline(this.connection.whenUp(), this.waitMs);
+      }
+      return await command();
+    } catch (error) {
+      throw storeError(error);
+    }
+  }
+}
+
+/** Every Redis failure becomes a StoreError: the caller must never take it as stored. */
+function storeError(error: unknown): StoreError {
+  const reason = error instanceof Error ? error.message : String(error);
+  return new StoreError(`mailbox store (Redis) failed: ${reason}`, { cause: error });
+}
+
+function withDeadline(promise: Promise<void>, ms: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`Redis was not ready within ${ms} ms; nothing was sent`)),
+      ms,
+    );
+    timer.unref();
+    promise.then(
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
 }
 
 /** A number as Redis and the scripts' JSON expect it; NaN or Infinity would corrupt both. */

@@ -1,5 +1,3 @@
-import { createHash } from "node:crypto";
-
 /**
  * The Lua scripts behind RedisMessageStore: every mutation is one script, so Redis runs it
  * atomically. Redis has no rollback, so each script reads and checks everything before its
@@ -14,12 +12,10 @@ import { createHash } from "node:crypto";
  */
 export interface LuaScript {
   source: string;
-  sha: string;
 }
 
 function script(body: string): LuaScript {
-  const source = HELPERS + body;
-  return { source, sha: createHash("sha1").update(source).digest("hex") };
+  return { source: HELPERS + body };
 }
 
 const HELPERS = String.raw`

@@ -1,7 +1,8 @@
-import { mkdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import BetterSqlite3, { type Database, type Statement } from "better-sqlite3";
 import type { JsonObject } from "../../protocol/index.js";
+import { makePrivateDir, makePrivateFile, tightenPrivateFile } from "../data-dir/private-modes.js";
 import { mailFingerprint } from "./fingerprint.js";
 import { GroupCommit } from "./group-commit.js";
 import {
@@ -60,7 +61,11 @@ export class SqliteMessageStore implements MessageStore {
     private readonly clock: () => number = Date.now,
   ) {
     try {
-      mkdirSync(dirname(options.file), { recursive: true });
+      // Mail is nobody else's business: 0700 and 0600 whatever the umask, the database made
+      // before SQLite opens it (its -wal and -shm take its mode), older looser files tightened.
+      makePrivateDir(dirname(options.file));
+      makePrivateFile(options.file);
+      for (const suffix of ["-wal", "-shm", "-journal"]) tightenPrivateFile(options.file + suffix);
       this.db = new BetterSqlite3(options.file, { timeout: options.busyTimeoutMs });
       this.db.pragma("journal_mode = WAL");
       this.db.pragma(`synchronous = ${options.synchronous === "full" ? "FULL" : "NORMAL"}`);

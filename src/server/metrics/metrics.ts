@@ -100,6 +100,18 @@ export class Metrics {
     help: "Connections terminated for not answering a ping in time.",
     registers: [this.registry],
   });
+  readonly redisConnectionErrors = new Counter({
+    name: "postoffice_redis_connection_errors_total",
+    help: "Redis connection failures (refused, cut, timed out, a health PING unanswered), by connection.",
+    labelNames: ["connection"] as const,
+    registers: [this.registry],
+  });
+  readonly redisConnectionsUp = new Gauge({
+    name: "postoffice_redis_connection_up",
+    help: "1 while the Redis connection is up (connected, prepared and answering), else 0; by connection.",
+    labelNames: ["connection"] as const,
+    registers: [this.registry],
+  });
 
   /**
    * Per-frame and per-message counts, bound to their label once: prom-client hashes the
@@ -123,6 +135,14 @@ export class Metrics {
       this.framesInByType.set(type, counter);
     }
     counter.inc();
+  }
+
+  redisConnectionError(connection: string): void {
+    this.redisConnectionErrors.labels(connection).inc();
+  }
+
+  redisConnectionUp(connection: string, up: boolean): void {
+    this.redisConnectionsUp.labels(connection).set(up ? 1 : 0);
   }
 
   constructor(options: { processMetrics: boolean }) {

@@ -1,4 +1,4 @@
-import { Redis } from "ioredis";
+import type { RedisConnection, RedisConnector } from "../redis/redis-connection.js";
 import type { Presence } from "./presence.js";
 
 // A room is one hash: field "userId \0 sessionId" → the session's expiry (epoch ms). Every
@@ -67,14 +67,13 @@ return 0
 `;
 
 export interface RedisPresenceOptions {
-  url: string;
+  /** Makes the presence's connection (the composition root's, under its policy). */
+  connect: RedisConnector;
   keyPrefix: string;
   /** A session not refreshed for this long is gone. Default 30000. */
   ttlMs?: number;
   /** Epoch ms (tests pass a fake). Expiries are the nodes' clocks: keep skew well under ttlMs. */
   clock?: () => number;
-  /** A connection failed; ioredis reconnects by itself, this is for the log. */
-  onConnectionError?(error: Error): void;
 }
 
 /** One session of this node in one room, as `refresh` renews it. */
@@ -88,42 +87,24 @@ export interface PresenceEntry {
  * Presence shared by every node through Redis, with expiry: each session's entry lives
  * `ttlMs`, and the node calls `refresh` with all its sessions every `ttlMs / 3`, so a node
  * that dies leaves no ghost for longer than `ttlMs`. `join` and `leave` are Lua scripts, atomic
- * across nodes. While Redis is down calls reject at once; call `whenReady()` before the first.
+ * across nodes, sent whole (EVAL) each time: a Redis that forgot its scripts cannot refuse
+ * them, so no call is ever retried, and none can overtake another. While Redis is down calls
+ * reject at once; call `whenReady()` before the first.
  */
 export class RedisPresence implements Presence {
   readonly ttlMs: number;
-  private readonly redis: Redis;
+  private readonly connection: RedisConnection;
   private readonly clock: () => number;
 
   constructor(private readonly options: RedisPresenceOptions) {
     this.ttlMs = options.ttlMs ?? 30_000;
     this.clock = options.clock ?? Date.now;
-    this.redis = new Redis(options.url, {
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      socketTimeout: 5_000,
-      connectionName: "postoffice:presence",
-    });
-    // Without a listener ioredis prints every reconnect failure; the calls report theirs anyway.
-    this.redis.on("error", (error: Error) => this.options.onConnectionError?.(error));
+    this.connection = options.connect({ name: "presence" });
   }
 
-  /** Resolves once the connection is ready (at once if it is). */
+  /** Resolves once the connection is up (at once if it is). */
   whenReady(): Promise<void> {
-    if (this.redis.status === "ready") return Promise.resolve();
-    if (this.redis.status === "end") return Promise.reject(new Error("the presence is closed"));
-    return new Promise((resolve, reject) => {
-      const ready = (): void => {
-        this.redis.off("end", end);
-        resolve();
-      };
-      const end = (): void => {
-        this.redis.off("ready", ready);
-        reject(new Error("the presence is closed"));
-      };
-      this.redis.once("ready", ready);
-      this.redis.once("end", end);
-    });
+    return this.connection.whenUp();
   }
 
   async join(room: string, userId: string, sessionId: string): Promise<boolean> {
@@ -180,17 +161,11 @@ export class RedisPresence implements Presence {
   }
 
   async close(): Promise<void> {
-    // QUIT lets the replies in flight arrive; a connection that is not up has nothing to wait for.
-    if (
-      this.redis.status === "ready" &&
-      (await this.redis.quit().then(
-        () => true,
-        () => false,
-      ))
-    ) {
-      return;
-    }
-    this.redis.disconnect();
+    await this.connection.close();
+  }
+
+  private get redis() {
+    return this.connection.redis;
   }
 
   private async live(room: string): Promise<string[]> {

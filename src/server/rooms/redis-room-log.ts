@@ -1,5 +1,5 @@
-import { Redis } from "ioredis";
 import type { RoomMessage } from "../../protocol/index.js";
+import type { RedisConnection, RedisConnector } from "../redis/redis-connection.js";
 import type { RoomLog } from "./room-log.js";
 
 // Numbers the message and keeps it, atomically. The message is stored as "seq\njson" and
@@ -19,21 +19,29 @@ return seq
 `;
 
 export interface RedisRoomLogOptions {
-  url: string;
+  /** Makes the room log's connection (the composition root's, under its policy). */
+  connect: RedisConnector;
   keyPrefix: string;
   /** A room with no message for this long is forgotten (its numbering restarts). */
   idleTtlMs: number;
 }
 
-/** Room sequences and kept messages in Redis, shared by every node that serves a room. */
+/**
+ * Room sequences and kept messages in Redis, shared by every node that serves a room. The
+ * script is sent whole (EVAL) each time: a Redis that forgot it cannot refuse it, so no append
+ * is retried, and none can overtake another. While Redis is away calls reject at once; call
+ * `whenReady()` before the first.
+ */
 export class RedisRoomLog implements RoomLog {
-  private readonly redis: Redis;
+  private readonly connection: RedisConnection;
 
   constructor(private readonly options: RedisRoomLogOptions) {
-    // Commands wait for a (re)connection, but not for long: a room message fails fast while
-    // Redis is away instead of piling up.
-    this.redis = new Redis(options.url, { maxRetriesPerRequest: 1, commandTimeout: 2000 });
-    this.redis.on("error", () => undefined); // the failing command reports it to its caller
+    this.connection = options.connect({ name: "room-log" });
+  }
+
+  /** Resolves once the connection is up (at once if it is). */
+  whenReady(): Promise<void> {
+    return this.connection.whenUp();
   }
 
   async append(message: Omit<RoomMessage, "seq">, keep: number): Promise<RoomMessage> {
@@ -82,7 +90,11 @@ export class RedisRoomLog implements RoomLog {
   async forget(): Promise<void> {}
 
   async close(): Promise<void> {
-    this.redis.disconnect();
+    await this.connection.close();
+  }
+
+  private get redis() {
+    return this.connection.redis;
   }
 
   private keys(room: string): { seq: string; log: string } {

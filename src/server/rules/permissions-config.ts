@@ -1,6 +1,7 @@
 /**
- * Who may do what, as written under `permissions:` in the configuration. The config schema
- * mirrors this shape; `Permissions` checks what a schema cannot (the `to` target forms).
+ * Who may do what: the options of `Permissions`. The composition root passes the
+ * configuration's `permissions:` section (whose shape and defaults the config schema
+ * defines); `Permissions` checks what a schema cannot (the `to` target forms).
  *
  * A role list holds role names, or `"*"` for any authenticated user (anonymous included).
  */
@@ -29,23 +30,4 @@ export interface DirectRule {
    * recipient's known roles, `"claim:<name>"` the id (or one of the ids) in the sender's claim.
    */
   to: string[];
-}
-
-/**
- * Rooms open to everyone, mail between any two users, broadcast for admins only. Frozen all
- * the way down: it is shared, so a caller that edits it in place fails loudly instead of
- * changing every later node's defaults.
- */
-export const DEFAULT_PERMISSIONS: PermissionsConfig = deepFreeze({
-  rooms: [{ match: "*", join: ["*"], send: ["*"], history: ["*"] }],
-  direct: [{ from: ["*"], to: ["*"] }],
-  broadcast: ["admin"],
-});
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === "object" && value !== null) {
-    for (const child of Object.values(value)) deepFreeze(child);
-    Object.freeze(value);
-  }
-  return value;
 }

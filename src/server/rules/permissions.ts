@@ -3,7 +3,7 @@ import { globToRegExp } from "./glob.js";
 import type { PermissionsConfig } from "./permissions-config.js";
 import type { RoleDirectory } from "./role-directory.js";
 
-export { DEFAULT_PERMISSIONS, type PermissionsConfig } from "./permissions-config.js";
+export type { PermissionsConfig } from "./permissions-config.js";
 
 export type RoomAction = "join" | "send" | "history";
 

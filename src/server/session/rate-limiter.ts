@@ -1,11 +1,16 @@
 import { performance } from "node:perf_hooks";
-import type { RateBucketConfig } from "../config/config.js";
 import { TokenBucket } from "./token-bucket.js";
 
+/** One token bucket: `burst` frames at once, then `perSecond` on average; 0 = no limit. */
+export interface RateBucketOptions {
+  perSecond: number;
+  burst: number;
+}
+
 export interface RateLimits {
-  connection: RateBucketConfig;
-  user: RateBucketConfig;
-  message: RateBucketConfig;
+  connection: RateBucketOptions;
+  user: RateBucketOptions;
+  message: RateBucketOptions;
   closeAfterRefusals: number;
 }
 
@@ -19,7 +24,7 @@ export interface UserBuckets {
 
 export const monotonicNow = (): number => performance.now();
 
-export function bucketFor(config: RateBucketConfig, now: number): TokenBucket | undefined {
+export function bucketFor(config: RateBucketOptions, now: number): TokenBucket | undefined {
   return config.perSecond > 0 ? new TokenBucket(config.perSecond, config.burst, now) : undefined;
 }
 

@@ -1,5 +1,9 @@
-import type { RateBucketConfig } from "../config/config.js";
-import { bucketFor, monotonicNow, type UserBuckets } from "./rate-limiter.js";
+import {
+  bucketFor,
+  monotonicNow,
+  type RateBucketOptions,
+  type UserBuckets,
+} from "./rate-limiter.js";
 
 /**
  * Per-user buckets of this node. They outlive the user's connections until they have filled
@@ -11,7 +15,7 @@ export class UserRateLimits {
   private sweptAt: number;
 
   constructor(
-    private readonly limits: { user: RateBucketConfig; message: RateBucketConfig },
+    private readonly limits: { user: RateBucketOptions; message: RateBucketOptions },
     private readonly clock: () => number = monotonicNow,
   ) {
     this.sweptAt = clock();

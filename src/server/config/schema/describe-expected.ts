@@ -1,7 +1,7 @@
-import { patternMeanings } from "./patterns.js";
+import { patternOf } from "./patterns.js";
 import type { SchemaNode } from "./schema-node.js";
 
-/** What a node accepts, in words: "integer between 1 and 65535". */
+/** What a node accepts, in words, for error messages: "integer between 1 and 65535". */
 export function describeExpected(node: SchemaNode): string {
   if (node.enum !== undefined)
     return `one of ${node.enum.map((v) => JSON.stringify(v)).join(", ")}`;
@@ -10,7 +10,7 @@ export function describeExpected(node: SchemaNode): string {
       return describeRange(node.minimum, node.maximum);
     case "string":
       if (node.pattern !== undefined)
-        return patternMeanings[node.pattern] ?? `string matching ${node.pattern}`;
+        return patternOf(node.pattern)?.expected ?? `string matching ${node.pattern}`;
       if (node.minLength === 1) return "non-empty string";
       return node.minLength === undefined
         ? "string"

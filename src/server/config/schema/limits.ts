@@ -1,76 +1,68 @@
+import { Type } from "typebox";
+import { section } from "./nodes.js";
 import { rate } from "./rate.js";
-import type { SchemaNode } from "./schema-node.js";
 
 /** `limits`: what one connection may send and hold, and how many connections there may be. */
-export const limits: SchemaNode = {
-  type: "object",
-  description: "What one connection may send and hold, and how many connections there may be.",
-  additionalProperties: false,
-  default: {},
-  properties: {
-    maxFrameBytes: {
-      type: "integer",
+export const limits = section(
+  "What one connection may send and hold, and how many connections there may be.",
+  {
+    maxFrameBytes: Type.Integer({
       minimum: 256,
       maximum: 16777216,
       default: 65536,
+      env: ["POSTOFFICE_MAX_FRAME_BYTES"],
       description: "Largest frame a client may send; a larger one closes the connection with 1009.",
-    },
-    maxNestingDepth: {
-      type: "integer",
+    }),
+    maxNestingDepth: Type.Integer({
       minimum: 2,
       maximum: 256,
       default: 32,
       description:
         "Deepest nesting of objects and arrays in a frame; a deeper frame is refused with `nesting_too_deep`.",
-    },
-    maxStringLength: {
-      type: "integer",
+    }),
+    maxStringLength: Type.Integer({
       minimum: 1,
       default: 32768,
       description:
         "Longest string (in UTF-16 code units) anywhere in a frame; a longer one is refused with `string_too_long`.",
-    },
-    binaryFrames: {
-      type: "boolean",
+    }),
+    binaryFrames: Type.Boolean({
       default: false,
       description:
         "Read binary frames as UTF-8 JSON like text frames. Off: a binary frame is refused with `binary_not_supported`.",
-    },
-    outboundBufferBytes: {
-      type: "integer",
+    }),
+    outboundBufferBytes: Type.Integer({
       minimum: 65536,
       default: 4194304,
+      env: ["POSTOFFICE_OUTBOUND_BUFFER_BYTES"],
       description:
-        "Bytes the server may hold for a client that reads slowly; past it the connection is closed with 1013 and its mail waits in the mailbox.",
-    },
-    handshakeTimeoutMs: {
-      type: "integer",
+        "Bytes the server may hold for a client that reads slowly; past it the connection is closed with 1013 and its mail waits in the mailbox. Must be at least 4 × `limits.maxFrameBytes`.",
+    }),
+    handshakeTimeoutMs: Type.Integer({
       minimum: 100,
       default: 10000,
       description:
         "A client must send its whole HTTP request (the WebSocket handshake) within this time, or the socket is cut (slowloris).",
-    },
-    maxConnections: {
-      type: "integer",
+    }),
+    maxConnections: Type.Integer({
       minimum: 0,
       default: 10000,
+      env: ["POSTOFFICE_MAX_CONNECTIONS"],
       description:
-        "Open WebSocket connections this node accepts; past it upgrades get HTTP 503. 0: no limit.",
-    },
-    maxConnectionsPerIp: {
-      type: "integer",
+        "Open WebSocket connections this node accepts; past it upgrades get HTTP 503. `0` = no limit.",
+    }),
+    maxConnectionsPerIp: Type.Integer({
       minimum: 0,
       default: 0,
       description:
-        "Open connections from one client address; past it upgrades get HTTP 429. 0: no limit (the default, because behind a proxy every client has the proxy's address).",
-    },
-    maxSessionsPerUser: {
-      type: "integer",
+        "Open connections from one client address; past it upgrades get HTTP 429. `0` = no limit (the default, because behind a proxy every client has the proxy's address).",
+    }),
+    maxSessionsPerUser: Type.Integer({
       minimum: 0,
       default: 32,
       description:
-        "Authenticated connections of one user on this node; one more is closed with 4409. 0: no limit.",
-    },
+        "Authenticated connections of one user on this node; one more is closed with 4409. `0` = no limit.",
+    }),
     rate,
   },
-};
+);

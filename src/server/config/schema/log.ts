@@ -1,26 +1,18 @@
-import type { SchemaNode } from "./schema-node.js";
+import { oneOf, section } from "./nodes.js";
 
 /** Log levels, least severe first; `silent` writes nothing. */
-export const logLevels = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
+export const logLevels = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
 
 /** `log`: logging. */
-export const log: SchemaNode = {
-  type: "object",
-  description: "Logging.",
-  additionalProperties: false,
-  default: {},
-  properties: {
-    level: {
-      type: "string",
-      enum: logLevels,
-      default: "info",
-      description: "Least severe level written.",
-    },
-    format: {
-      type: "string",
-      enum: ["auto", "json", "pretty"],
-      default: "auto",
-      description: "`auto` = human-readable on a terminal, JSON otherwise.",
-    },
-  },
-};
+export const log = section("Logging.", {
+  level: oneOf(logLevels, {
+    default: "info",
+    env: ["POSTOFFICE_LOG_LEVEL"],
+    description: "Least severe level written.",
+  }),
+  format: oneOf(["auto", "json", "pretty"], {
+    default: "auto",
+    env: ["POSTOFFICE_LOG_FORMAT"],
+    description: "`auto` = human-readable on a terminal, JSON otherwise.",
+  }),
+});

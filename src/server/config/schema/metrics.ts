@@ -1,21 +1,15 @@
-import type { SchemaNode } from "./schema-node.js";
+import { Type } from "typebox";
+import { section } from "./nodes.js";
 
 /** `metrics`: Prometheus metrics. */
-export const metrics: SchemaNode = {
-  type: "object",
-  description: "Prometheus metrics.",
-  additionalProperties: false,
-  default: {},
-  properties: {
-    enabled: {
-      type: "boolean",
-      default: true,
-      description: "Expose Prometheus metrics over HTTP.",
-    },
-    processMetrics: {
-      type: "boolean",
-      default: true,
-      description: "Include Node.js process metrics (CPU, memory, event-loop lag).",
-    },
-  },
-};
+export const metrics = section("Prometheus metrics.", {
+  enabled: Type.Boolean({
+    default: true,
+    env: ["POSTOFFICE_METRICS_ENABLED"],
+    description: "Expose Prometheus metrics over HTTP.",
+  }),
+  processMetrics: Type.Boolean({
+    default: true,
+    description: "Include Node.js process metrics (CPU, memory, event-loop lag).",
+  }),
+});

@@ -1,10 +1,9 @@
-import type { SchemaNode } from "./schema-node.js";
+import { oneOf } from "./nodes.js";
 
-/** `preset`: a named set of defaults under the operator's own keys. */
-export const preset: SchemaNode = {
-  type: "string",
-  enum: ["none", "chat"],
+/** `preset`: a named set of defaults under the operator's own keys (see ../presets.ts). */
+export const preset = oneOf(["none", "chat"], {
   default: "none",
+  env: ["POSTOFFICE_PRESET"],
   description:
     "`chat`: the Broadcast Server's limits (512-byte frames, 5 messages per second); any key you set still wins.",
-};
+});

@@ -1,15 +1,19 @@
-/**
- * The shape of a node of `configSchema`: the subset of JSON Schema draft-07 our configuration uses.
- *
- * Every object level has `default: {}` because ajv's `useDefaults` only descends into an
- * object that exists: without it, zero configuration would not fill `server.heartbeat`.
- * The one exception is a `userSchema` node (see below): open, optional, no default.
- */
+import type { ConfigAnnotations } from "./keywords.js";
 
 export type SchemaType = "object" | "array" | "string" | "integer" | "boolean";
 
-export interface SchemaNode {
-  $schema?: string;
+/**
+ * A node of `configSchema` as the code that walks it (error messages, environment
+ * variables, redaction, docs) sees it: the subset of JSON Schema the configuration uses, plus
+ * our annotations. The sections are written with TypeBox, which also gives `Config`.
+ *
+ * Every object level that is always present has `default: {}` because ajv's `useDefaults`
+ * only descends into an object that exists: without it, zero configuration would not fill
+ * `server.heartbeat`. TypeBox lists every key that is not `Optional` under `required`, those
+ * with a default too: ajv fills defaults before it checks `required`, so only a key without a
+ * default can be missing.
+ */
+export interface SchemaNode extends ConfigAnnotations {
   type: SchemaType;
   description?: string;
   default?: unknown;
@@ -23,15 +27,4 @@ export interface SchemaNode {
   maximum?: number;
   minLength?: number;
   pattern?: string;
-  /**
-   * The value is a JSON Schema the operator writes (`validation.message`), not keys of ours: an
-   * open object with no default, never descended into. Only here may an object lack
-   * `additionalProperties: false` and `default: {}`; the schema tests enforce both rules for
-   * every other object. Not a JSON Schema keyword: ajv is told to ignore it
-   * (`annotationKeywords`).
-   */
-  userSchema?: true;
 }
-
-/** Our own keywords in `configSchema`, which carry meaning for us and none for validation. */
-export const annotationKeywords = ["userSchema"];

@@ -1,17 +1,11 @@
-import type { SchemaNode } from "./schema-node.js";
+import { section, userSchema } from "./nodes.js";
 
 /** `validation`: JSON Schemas that client frames must satisfy. */
-export const validation: SchemaNode = {
-  type: "object",
-  description: "JSON Schemas that client frames must satisfy, compiled once at start.",
-  additionalProperties: false,
-  default: {},
-  properties: {
-    message: {
-      type: "object",
-      userSchema: true,
-      description:
-        "A JSON Schema (draft-07) for the `data` of `message` frames, `to` included. A violation is refused with `schema_violation` and the JSON pointer of the first failure.",
-    },
+export const validation = section(
+  "JSON Schemas that client frames must satisfy, compiled once at start.",
+  {
+    message: userSchema(
+      "A JSON Schema (draft-07) for the `data` of `message` frames, `to` included. A violation is refused with `schema_violation` and the JSON pointer of the first failure.",
+    ),
   },
-};
+);

@@ -1,0 +1,65 @@
+import { ConfigError } from "../config/config-error.js";
+import { type LoadConfigOptions, type LoadedConfig, loadConfig } from "../config/load-config.js";
+import { parsePattern } from "../gateway/origin-policy.js";
+import { Permissions } from "../rules/permissions.js";
+import { MemoryRoleDirectory } from "../rules/role-directory.js";
+
+/**
+ * The configuration as `postoffice start` takes it: loaded and checked by config/, which
+ * knows shapes only, then checked here by the components that give some values their meaning
+ * (the permission rules, the origin policy), each built once the way the node will build it.
+ * A value they refuse stops the start like a schema error: at its key, with what was expected
+ * and who set it (exit 78 in the CLI).
+ */
+export async function loadNodeConfig(options: LoadConfigOptions): Promise<LoadedConfig> {
+  const loaded = await loadConfig(options);
+  checkPermissions(loaded);
+  checkOrigins(loaded);
+  return loaded;
+}
+
+/**
+ * What the schema cannot say about `permissions` (the `to` target forms, an entry after a
+ * catch-all) is checked by compiling them as the node will, so a bad rule stops the start
+ * instead of refusing (or allowing) the first frame it meets.
+ */
+function checkPermissions({ config, sources }: LoadedConfig): void {
+  try {
+    new Permissions(config.permissions, new MemoryRoleDirectory());
+  } catch (error) {
+    if (error instanceof ConfigError && error.path !== undefined) {
+      // Permissions names the key at fault; only the sources know who set it.
+      const source = sources.describe(error.path);
+      const from = source === undefined ? "" : ` (from ${source})`;
+      throw new ConfigError(`${error.message}${from}`, {
+        path: error.path,
+        expected: error.expected,
+        source,
+        cause: error,
+      });
+    }
+    throw ConfigError.at("/permissions", `cannot be used: ${(error as Error).message}`, {
+      source: sources.describe("/permissions"),
+      cause: error,
+    });
+  }
+}
+
+/**
+ * Each allowed origin must parse as the gateway parses it, so a typo does not silently refuse
+ * (or admit) a site. The schema's pattern catches the usual slips; this, the rest.
+ */
+function checkOrigins({ config, sources }: LoadedConfig): void {
+  config.server.allowedOrigins.forEach((entry, index) => {
+    try {
+      parsePattern(entry);
+    } catch (error) {
+      const pointer = `/server/allowedOrigins/${index}`;
+      throw ConfigError.at(pointer, (error as Error).message, {
+        expected: "scheme://host[:port] or scheme://*.host[:port]",
+        source: sources.describe(pointer),
+        cause: error,
+      });
+    }
+  });
+}

@@ -1,0 +1,133 @@
+import { isIPv4 } from "node:net";
+import { compileUserSchema } from "./compile-user-schema.js";
+import type { Config, JwtConfig } from "./config.js";
+import { ConfigError } from "./config-error.js";
+import type { ConfigSources } from "./config-sources.js";
+import { describeExpectedAt } from "./schema.js";
+
+/**
+ * What the schema cannot say because it spans keys: run after it, before anything is built.
+ * Each check throws a ConfigError naming the key at fault, what would do, and who set it.
+ */
+export function checkAcrossKeys(config: Config, sources: ConfigSources): void {
+  checkAnonymous(config, sources);
+  checkJwt(config.auth.jwt, sources);
+  checkLimits(config, sources);
+  checkUserSchemas(config, sources);
+  checkTopology(config, sources);
+}
+
+function checkAnonymous(config: Config, sources: ConfigSources): void {
+  const { enabled, allowNonLoopback } = config.auth.anonymous;
+  const host = config.server.host;
+  if (!enabled || allowNonLoopback || isLoopback(host)) return;
+  const hostSource = sources.describe("/server/host") ?? "the default";
+  throw ConfigError.at(
+    "/auth/anonymous/enabled",
+    `anonymous mode lets anyone connect as any user, so it only binds a loopback host, but server.host is ${JSON.stringify(host)} (from ${hostSource}). ` +
+      "Bind 127.0.0.1 (server.host, POSTOFFICE_HOST or --host 127.0.0.1), or set auth.anonymous.allowNonLoopback: true " +
+      "if everyone who can reach this address may act as any user",
+    {
+      expected:
+        "a loopback server.host (127.0.0.0/8, ::1, localhost) or auth.anonymous.allowNonLoopback: true",
+      source: sources.describe("/auth/anonymous/enabled"),
+    },
+  );
+}
+
+function isLoopback(host: string): boolean {
+  const name = host.toLowerCase();
+  if (name === "localhost" || name === "::1") return true;
+  const v4 = name.startsWith("::ffff:") ? name.slice("::ffff:".length) : name;
+  return isIPv4(v4) && v4.startsWith("127.");
+}
+
+const jwtKeys = ["secret", "publicKey", "publicKeyFile", "jwksUrl"] as const;
+
+function checkJwt(jwt: JwtConfig | undefined, sources: ConfigSources): void {
+  if (jwt === undefined) return;
+  const keys = jwtKeys.filter((key) => jwt[key] !== undefined);
+  const expected = `exactly one of ${jwtKeys.join(", ")}`;
+  const [first, second] = keys;
+  if (first === undefined) {
+    throw ConfigError.at("/auth/jwt", `no key to verify tokens with: set ${expected}`, {
+      expected,
+      source: sources.describe("/auth/jwt"),
+    });
+  }
+  if (second !== undefined) {
+    throw ConfigError.at(
+      `/auth/jwt/${second}`,
+      `${keys.join(" and ")} are all set; which one verifies a token would be a guess: keep ${expected}`,
+      { expected, source: sources.describe(`/auth/jwt/${second}`) },
+    );
+  }
+  // An HMAC algorithm with a public key is the classic algorithm-confusion attack: the public
+  // key, known to everyone, would become the signing secret.
+  const symmetric = first === "secret";
+  const misfit = jwt.algorithms?.find((alg) => alg.startsWith("HS") !== symmetric);
+  if (misfit !== undefined) {
+    const allowed = symmetric ? "HS256, HS384, HS512" : "RS*, PS* or ES* algorithms";
+    throw ConfigError.at(
+      "/auth/jwt/algorithms",
+      `${misfit} cannot be used with auth.jwt.${first}, which allows ${allowed}`,
+      { expected: allowed, source: sources.describe("/auth/jwt/algorithms") },
+    );
+  }
+}
+
+/**
+ * A replay waits while more than half the outbound buffer is unread, then sends one entry:
+ * for that never to cut a reader who keeps up, the buffer must hold a few of the largest frames.
+ */
+function checkLimits(config: Config, sources: ConfigSources): void {
+  const { maxFrameBytes, outboundBufferBytes } = config.limits;
+  if (outboundBufferBytes >= 4 * maxFrameBytes) return;
+  throw ConfigError.at(
+    "/limits/outboundBufferBytes",
+    `must be at least 4 × limits.maxFrameBytes (${4 * maxFrameBytes}), got ${outboundBufferBytes}`,
+    {
+      expected: `an integer ≥ ${4 * maxFrameBytes}`,
+      source: sources.describe("/limits/outboundBufferBytes"),
+    },
+  );
+}
+
+/** An operator's JSON Schema is compiled now: a broken one stops the start, not the first frame. */
+function checkUserSchemas(config: Config, sources: ConfigSources): void {
+  const schema = config.validation.message;
+  if (schema === undefined) return;
+  try {
+    compileUserSchema(schema);
+  } catch (error) {
+    const expected = describeExpectedAt(["validation", "message"]);
+    throw ConfigError.at(
+      "/validation/message",
+      `not a valid JSON Schema (ajv: ${(error as Error).message})`,
+      { expected, source: sources.describe("/validation/message"), cause: error },
+    );
+  }
+}
+
+/**
+ * Which backends may go together [NET-1]. Nodes that share a broker must share mailboxes:
+ * with a store per node, mail accepted on one node would be numbered and kept where the
+ * recipient's node cannot read it. A Redis store needs the Redis it lives in.
+ */
+function checkTopology(config: Config, sources: ConfigSources): void {
+  const shared = config.redis.url !== "";
+  const store = config.mailbox.store;
+  if (shared && store !== "redis") {
+    throw ConfigError.at(
+      "/mailbox/store",
+      `must be "redis" when redis.url is set: nodes that share a broker must share mailboxes, or mail accepted on one node is kept where the recipient's node cannot read it (got "${store}")`,
+      { expected: '"redis"', source: sources.describe("/mailbox/store") ?? "the default" },
+    );
+  }
+  if (!shared && store === "redis") {
+    throw ConfigError.at("/redis/url", 'is needed by mailbox.store "redis"', {
+      expected: "redis://host:port",
+      source: sources.describe("/redis/url"),
+    });
+  }
+}

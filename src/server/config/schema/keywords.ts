@@ -1,0 +1,41 @@
+import type { KeywordDefinition } from "ajv";
+
+/**
+ * Our own keywords in the configuration schema. They carry meaning for the loader, the
+ * redaction of echoes and the docs, and none for validation; ajv checks their shape when it
+ * compiles the schema (a typo in an annotation fails every test), then ignores them.
+ */
+export interface ConfigAnnotations {
+  /**
+   * Environment variables that set this key, in the order they apply: a later one wins
+   * (`PORT` before `POSTOFFICE_PORT`). How a variable's text is read follows from the key's
+   * type (see `env.ts`).
+   */
+  env?: readonly string[];
+  /**
+   * The value is a secret: every echo of configuration (error messages, and any printout of
+   * the effective configuration) masks it, and everything inside it.
+   */
+  secret?: true;
+  /**
+   * The value is a JSON Schema the operator writes (`validation.message`), not keys of ours:
+   * an open object with no default, never descended into. Only here may an object lack
+   * `additionalProperties: false` and `default: {}`; the schema tests enforce both rules for
+   * every other object.
+   */
+  userSchema?: true;
+}
+
+export const annotationKeywords: KeywordDefinition[] = [
+  {
+    keyword: "env",
+    metaSchema: {
+      type: "array",
+      minItems: 1,
+      uniqueItems: true,
+      items: { type: "string", pattern: "^[A-Z][A-Z0-9_]*$" },
+    },
+  },
+  { keyword: "secret", metaSchema: { const: true } },
+  { keyword: "userSchema", metaSchema: { const: true } },
+];
