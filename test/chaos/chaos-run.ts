@@ -50,9 +50,13 @@ export interface ChaosReport {
   durationMs: number;
 }
 
-/** How many big mails a slow-reader fault pours on the paused device, and their size. */
+/**
+ * A slow-reader fault pours big mail on the paused device, a round at a time, until a node
+ * counts a slow reader: the kernel's socket buffers on loopback can take megabytes first.
+ */
 const FLOOD_MAILS = 250;
 const FLOOD_PAD_BYTES = 8000;
+const FLOOD_ROUNDS = 8;
 
 /**
  * One randomized run: senders, recipients with two devices each (one resuming with `since`),
@@ -79,7 +83,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       const kind = rng.weighted((options.faults ?? topology.faults) as Record<FaultKind, number>);
       faults[kind] = (faults[kind] ?? 0) + 1;
       if (kind === "slow_reader") {
-        const outcome = await slowReader(actors.devices, actors.flooder, rng);
+        const outcome = await slowReader(actors.devices, actors.flooder, rng, topology);
         slowReaders[String(outcome)] = (slowReaders[String(outcome)] ?? 0) + 1;
       } else {
         await topology.inject(kind, rng, cycle % 20 === 0);
@@ -187,6 +191,7 @@ async function slowReader(
   devices: RecipientDevice[],
   flooder: Sender,
   rng: SeededRandom,
+  topology: Topology,
 ): Promise<SlowOutcome> {
   const deadline = Date.now() + 2000;
   let device = rng.pick(devices);
@@ -196,9 +201,27 @@ async function slowReader(
     device = rng.pick(devices);
   }
   const slow = device.goSlow();
-  flooder.enqueue(device.user, FLOOD_MAILS, FLOOD_PAD_BYTES);
-  await flooder.settle(15_000);
+  const before = await slowReadersCounted(topology);
+  for (let round = 0; round < FLOOD_ROUNDS; round++) {
+    flooder.enqueue(device.user, FLOOD_MAILS, FLOOD_PAD_BYTES);
+    await flooder.settle(15_000);
+    if ((await slowReadersCounted(topology)) > before) break;
+  }
   return slow.finish(3000);
+}
+
+/** `postoffice_slow_readers_total`, summed over the nodes (one that does not answer counts 0). */
+async function slowReadersCounted(topology: Topology): Promise<number> {
+  let sum = 0;
+  for (const base of topology.httpUrls()) {
+    const text = await fetch(`${base}/metrics`).then(
+      (response) => response.text(),
+      () => "",
+    );
+    const line = text.split("\n").find((l) => l.startsWith("postoffice_slow_readers_total"));
+    sum += Number(line?.split(" ").pop() ?? 0) || 0;
+  }
+  return sum;
 }
 
 async function readEverything(

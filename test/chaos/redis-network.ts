@@ -79,6 +79,10 @@ export class RedisNetwork implements Topology {
     }
   }
 
+  httpUrls(): string[] {
+    return this.nodes.map((node) => `http://127.0.0.1:${node.port}`);
+  }
+
   url(rng: SeededRandom): string {
     return `ws://127.0.0.1:${rng.pick(this.nodes).port}/ws`;
   }

@@ -36,6 +36,10 @@ export class SingleNode implements Topology {
     this.timings.restarts.push(await this.node.start());
   }
 
+  httpUrls(): string[] {
+    return [`http://127.0.0.1:${this.port}`];
+  }
+
   url(): string {
     return `ws://127.0.0.1:${this.port}/ws`;
   }

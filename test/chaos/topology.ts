@@ -34,6 +34,8 @@ export interface Topology {
   /** The faults it supports, with their weights. */
   readonly faults: Partial<Record<FaultKind, number>>;
   start(): Promise<void>;
+  /** Every node's HTTP base URL (`/metrics`, `/ready`). */
+  httpUrls(): string[];
   /** The URL of a node to connect to (any node; one that is down just refuses). */
   url(rng: SeededRandom): string;
   /** Applies a fault and brings everything back up. Not called for `slow_reader`. */
