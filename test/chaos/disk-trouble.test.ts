@@ -1,10 +1,14 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { CLI } from "../support/child-server.js";
 import { DISK_FAULT_VARIABLE, HookFault, TmpfsDisk } from "./disk-fault.js";
 import { type DiskScenarioResult, runDiskScenario } from "./disk-scenario.js";
+import { ManagedProcess } from "./managed-process.js";
+
+// A run cut short by its timeout leaves no process behind.
+afterAll(() => ManagedProcess.killAll());
 
 describe("a SQLite node whose disk fills up or turns read-only", () => {
   it("refuses what it cannot keep with store_unavailable on a full disk, stays up, and keeps everything it accepted once space is back", async () => {

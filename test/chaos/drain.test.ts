@@ -1,7 +1,11 @@
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { CLI } from "../support/child-server.js";
 import { runDrainScenario } from "./drain-scenario.js";
 import { knownFailure } from "./known-failure.js";
+import { ManagedProcess } from "./managed-process.js";
+
+// A run cut short by its timeout leaves no process behind.
+afterAll(() => ManagedProcess.killAll());
 
 describe("a SQLite node drained with SIGTERM under load", () => {
   it("closes every session with 1001, exits 0, keeps every mail it accepted, and lands each unanswered send once when it is resent", async () => {

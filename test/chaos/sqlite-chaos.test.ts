@@ -1,9 +1,13 @@
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { CLI } from "../support/child-server.js";
 import { expectKept } from "./chaos-expectations.js";
 import { formatReport, replayCommand } from "./chaos-report.js";
 import { runChaos } from "./chaos-run.js";
+import { ManagedProcess } from "./managed-process.js";
 import { newSeed } from "./seeded-random.js";
+
+// A run cut short by its timeout leaves no process behind.
+afterAll(() => ManagedProcess.killAll());
 
 // CHAOS_SEED replays a run that failed (its seed is printed first, and in the failure).
 const seed = process.env.CHAOS_SEED === undefined ? newSeed() : Number(process.env.CHAOS_SEED);
@@ -19,5 +23,5 @@ describe("accepted means kept, on one SQLite node killed, paused and read slowly
     expectKept(report);
     expect((report.faults.kill ?? 0) + (report.faults.kill_starting ?? 0)).toBeGreaterThan(50);
     if ((report.faults.slow_reader ?? 0) > 0) expect(report.slowReaders["1013"]).toBeGreaterThan(0);
-  }, 300_000);
+  }, 600_000);
 });
