@@ -2,6 +2,7 @@
 import { Command } from "commander";
 import { VERSION } from "../server/version.js";
 import { registerBenchCommand } from "./bench-command.js";
+import { registerCheckCommand } from "./check-command.js";
 import { registerConnectCommand } from "./connect-command.js";
 import { registerStartCommand } from "./start-command.js";
 import { registerTokenCommand } from "./token-command.js";
@@ -14,4 +15,5 @@ registerStartCommand(program);
 registerTokenCommand(program);
 registerConnectCommand(program);
 registerBenchCommand(program);
+registerCheckCommand(program);
 await program.parseAsync(process.argv);

@@ -58,6 +58,8 @@ function everyKey(): Config {
   config.permissions.direct = [{ from: ["*"], to: ["self", "role:support"] }];
   config.chat = { enabled: true, room: "lobby" };
   config.redis = { url: "redis://127.0.0.1:6379", keyPrefix: "po:", presenceTtlMs: 30000 };
+  config.events = { ping: { target: "none", actions: ["log"] } };
+  config.plugins = ["./plugins/shout.mjs"];
   config.validation.message = {
     type: "object",
     properties: { text: { type: "string" } },
@@ -70,9 +72,14 @@ function everyKey(): Config {
 const userSchemaKeys = schemaLeaves(configSchemaNode)
   .filter((leaf) => leaf.node.userSchema)
   .map((leaf) => leaf.dotted);
+/** Keys whose value is a mapping of names the operator chooses (`events`): one key of ours too. */
+const namedEntriesKeys = schemaLeaves(configSchemaNode)
+  .filter((leaf) => leaf.node.namedEntries)
+  .map((leaf) => leaf.dotted);
 
 function valueLeaves(value: unknown, prefix = ""): string[] {
-  if (typeof value !== "object" || value === null || userSchemaKeys.includes(prefix)) {
+  const opaque = userSchemaKeys.includes(prefix) || namedEntriesKeys.includes(prefix);
+  if (typeof value !== "object" || value === null || opaque) {
     return [prefix];
   }
   if (Array.isArray(value)) {
@@ -154,9 +161,9 @@ describe("configSchema", () => {
     expect(undocumented.map((leaf) => leaf.dotted)).toEqual([]);
   });
 
-  it("closes every object to unknown keys, except an operator's JSON Schema", () => {
+  it("closes every object to unknown keys, except an operator's JSON Schema and named entries", () => {
     const open = objectNodes(configSchemaNode).filter(
-      ([, node]) => node.additionalProperties !== false && !node.userSchema,
+      ([, node]) => node.additionalProperties !== false && !node.userSchema && !node.namedEntries,
     );
     expect(open.map(([at]) => at)).toEqual([]);
   });
@@ -164,7 +171,8 @@ describe("configSchema", () => {
   it("defaults every always-present section to {} so zero configuration fills it", () => {
     const optional = new Set(["(root)", "auth.jwt", "auth.webhook"]);
     const sections = objectNodes(configSchemaNode).filter(
-      ([at, node]) => !isListItem(at) && !optional.has(at) && !node.userSchema,
+      ([at, node]) =>
+        !isListItem(at) && !optional.has(at) && !node.userSchema && !node.namedEntries,
     );
     const notEmpty = sections.filter(([, node]) => !isDeepStrictEqual(node.default, {}));
     expect(notEmpty.map(([at]) => at)).toEqual([]);
@@ -200,6 +208,13 @@ describe("configSchema", () => {
       expect(node.properties, at).toBeUndefined();
       expect(node.additionalProperties, at).toBeUndefined();
     }
+  });
+
+  it("holds named entries only at events, open and without default", () => {
+    const named = objectNodes(configSchemaNode).filter(([, node]) => node.namedEntries);
+    expect(named.map(([at]) => at)).toEqual(["events"]);
+    expect(named[0]?.[1].default).toBeUndefined();
+    expect(describeExpectedAt(["events"])).toBe("a mapping of names to definitions");
   });
 
   it("describes an operator's JSON Schema as such in errors", () => {

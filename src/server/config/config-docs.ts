@@ -67,6 +67,7 @@ export function docType(node: SchemaNode): string {
       if (node.items === undefined) return "list";
       return node.items.type === "object" ? "list of mappings" : `list of ${plural(node.items)}`;
     case "object":
+      if (node.namedEntries) return "mapping of names";
       return node.userSchema ? "JSON Schema" : "mapping";
     default:
       return singular(node);

@@ -19,6 +19,7 @@ export type LimitsConfig = Config["limits"];
 export type RateBucketConfig = LimitsConfig["rate"]["connection"];
 export type RoomsConfig = Config["rooms"];
 export type PermissionsConfig = Config["permissions"];
+export type EventsConfig = Config["events"];
 export type ChatConfig = Config["chat"];
 export type RedisConfig = Config["redis"];
 export type ValidationConfig = Config["validation"];

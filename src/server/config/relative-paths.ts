@@ -12,7 +12,7 @@ export interface PathBases {
 
 /**
  * Resolves the relative paths of the configuration (`server.dataDir`,
- * `auth.jwt.publicKeyFile`). The base depends only on who set that very key:
+ * `auth.jwt.publicKeyFile`, `plugins`). The base depends only on who set that very key:
  * - a file: that file's directory, so the same file works from any working directory;
  * - a variable or a flag: the working directory, where it was typed;
  * - a default or a preset: the base file's directory (the working directory without one).
@@ -37,4 +37,5 @@ export function resolvePaths(config: Config, layers: ConfigLayers, bases: PathBa
   if (jwt?.publicKeyFile !== undefined) {
     jwt.publicKeyFile = path.resolve(dirFor("/auth/jwt/publicKeyFile"), jwt.publicKeyFile);
   }
+  config.plugins = config.plugins.map((file, i) => path.resolve(dirFor(`/plugins/${i}`), file));
 }

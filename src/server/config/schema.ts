@@ -18,6 +18,7 @@ import { Type } from "typebox";
 import { auth } from "./schema/auth.js";
 import { chat } from "./schema/chat.js";
 import { describeExpected } from "./schema/describe-expected.js";
+import { events, plugins } from "./schema/events.js";
 import { limits } from "./schema/limits.js";
 import { log } from "./schema/log.js";
 import { mailbox } from "./schema/mailbox.js";
@@ -44,6 +45,8 @@ const sections = {
   limits,
   rooms,
   permissions,
+  events,
+  plugins,
   chat,
   redis,
   validation,

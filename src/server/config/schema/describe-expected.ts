@@ -22,6 +22,7 @@ export function describeExpected(node: SchemaNode): string {
         ? "list"
         : `list (each item: ${describeExpected(node.items)})`;
     case "object":
+      if (node.namedEntries) return "a mapping of names to definitions";
       return node.userSchema ? "a JSON Schema object" : "mapping of keys to values";
   }
 }

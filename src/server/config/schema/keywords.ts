@@ -24,6 +24,12 @@ export interface ConfigAnnotations {
    * every other object.
    */
   userSchema?: true;
+  /**
+   * The value is a mapping whose keys the operator names (`events`: event name → definition),
+   * checked and compiled by the component that owns it, which reports every problem with its
+   * key and line: here, like `userSchema`, an open object without default, one key of ours.
+   */
+  namedEntries?: true;
 }
 
 export const annotationKeywords: KeywordDefinition[] = [
@@ -38,4 +44,5 @@ export const annotationKeywords: KeywordDefinition[] = [
   },
   { keyword: "secret", metaSchema: { const: true } },
   { keyword: "userSchema", metaSchema: { const: true } },
+  { keyword: "namedEntries", metaSchema: { const: true } },
 ];

@@ -13,7 +13,8 @@ export interface SchemaLeaf {
 
 /**
  * Every key a user can set, in schema order: scalars, lists, the keys inside lists of
- * objects, and objects that hold an operator's JSON Schema (`userSchema`), which are one key
+ * objects, and objects that hold an operator's JSON Schema (`userSchema`) or named entries
+ * (`namedEntries`), which are one key
  * whatever they hold.
  */
 export function schemaLeaves(node: SchemaNode, keys: string[] = []): SchemaLeaf[] {
@@ -25,7 +26,9 @@ export function schemaLeaves(node: SchemaNode, keys: string[] = []): SchemaLeaf[
       node: child,
       required: (node.required ?? []).includes(key) && child.default === undefined,
     };
-    if (child.type === "object" && !child.userSchema) return schemaLeaves(child, at);
+    if (child.type === "object" && !child.userSchema && !child.namedEntries) {
+      return schemaLeaves(child, at);
+    }
     if (child.type === "array" && child.items?.type === "object") {
       return [leaf, ...schemaLeaves(child.items, [...at, "[]"])];
     }
