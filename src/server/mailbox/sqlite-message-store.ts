@@ -25,6 +25,7 @@ import {
   prepareStatements,
   type SqliteStatements,
 } from "./sqlite-statements.js";
+import { testDiskFault } from "./test-disk-fault.js";
 import { StopBeforeWalSync, WalSync } from "./wal-sync.js";
 
 export interface SqliteOptions extends RetentionOptions {
@@ -55,6 +56,7 @@ export class SqliteMessageStore implements MessageStore {
   private readonly retention: SqliteRetention;
   private readonly wal: WalSync | undefined;
   private readonly fault = StopBeforeWalSync.fromEnv();
+  private readonly diskFault = testDiskFault();
   /** The next log position: kept here, so that a position is never reused (see `sent`). */
   private nextPos = 0;
   /**
@@ -113,7 +115,10 @@ export class SqliteMessageStore implements MessageStore {
   }
 
   append(mail: NewMail): Promise<AppendResult> {
-    return this.commits.write(() => this.appendNow(mail));
+    return this.commits.write(() => {
+      this.diskFault?.();
+      return this.appendNow(mail);
+    });
   }
 
   async readAfter(userId: string, afterSeq: number, limit: number): Promise<MailboxEntry[]> {
@@ -141,14 +146,20 @@ export class SqliteMessageStore implements MessageStore {
     status: "delivered" | "read",
     now: number,
   ): Promise<StoredReceipt[]> {
-    return this.commits.write(() => this.ackNow(userId, seq, status, now));
+    return this.commits.write(() => {
+      this.diskFault?.();
+      return this.ackNow(userId, seq, status, now);
+    });
   }
 
   /** The TTL sweep in chunks of one group commit each, then compaction (SqliteRetention). */
   async expire(now: number): Promise<number> {
     let removed = 0;
     for (;;) {
-      const chunk = await this.commits.write(() => this.retention.expireChunk(now));
+      const chunk = await this.commits.write(() => {
+        this.diskFault?.();
+        return this.retention.expireChunk(now);
+      });
       removed += chunk.removed;
       if (chunk.done) break;
     }
