@@ -12,6 +12,7 @@ import type { Config } from "./config/config.js";
 import { startHeartbeat } from "./gateway/heartbeat.js";
 import type { NodeState } from "./gateway/http-routes.js";
 import { createFrameHandler } from "./handlers/dispatch.js";
+import { LogThrottle } from "./log/log-throttle.js";
 import type { Logger } from "./log/logger.js";
 import { Metrics } from "./metrics/metrics.js";
 import { publicUrls } from "./public-urls.js";
@@ -90,17 +91,18 @@ export class PostofficeNode {
       permissions,
       lifecycle,
       log,
+      throttle: new LogThrottle(log),
       validateMessage:
         config.validation.message === undefined
           ? undefined
           : compileUserSchema(config.validation.message),
     });
     let node: PostofficeNode | undefined;
-    // Ready only while the shared backends are reachable: a load balancer then sends new
-    // clients to nodes that can keep their mail [NET-3].
+    // Ready only while the node can keep mail: every shared backend reachable [NET-3], and the
+    // mailbox store writing [OPS-2]. A load balancer then sends new clients elsewhere.
     const state = (): NodeState => {
       const own = node?.state ?? "starting";
-      return own === "ready" && !backendsUp ? "unavailable" : own;
+      return own === "ready" && !(backendsUp && store.accepting) ? "unavailable" : own;
     };
     const { http, wss } = buildGateway(config, {
       authenticator,

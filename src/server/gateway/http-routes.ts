@@ -4,7 +4,7 @@ import type { Metrics } from "../metrics/metrics.js";
 import { loadStaticAssets, type StaticAsset } from "./static-assets.js";
 import type { Stats } from "./stats.js";
 
-/** `unavailable`: running, but a shared backend (Redis) is unreachable. */
+/** `unavailable`: running, but it cannot keep mail: Redis is unreachable, or the mailbox store cannot write. */
 export type NodeState = "starting" | "ready" | "unavailable" | "draining";
 
 export interface HttpRouteDeps {
