@@ -165,9 +165,11 @@ export class Session
     const { metrics, userLimits, throttle } = this.context;
     metrics.frameIn(type);
     const userId = this.user?.userId;
+    const ref = decoded === undefined || "reply" in decoded ? undefined : refOf(decoded);
     const rate = this.rateLimiter.check(
       type,
       userId === undefined ? undefined : userLimits.for(userId),
+      ref,
     );
     if (!rate.ok) {
       throttle.warn("rate_limited", { session: this.id, user: userId }, "frames refused for rate");
@@ -184,11 +186,13 @@ export class Session
         );
         return;
       }
-      const ref = decoded === undefined || "reply" in decoded ? undefined : refOf(decoded);
       const refused: DecodeResult = {
         ok: false,
         code: "rate_limited",
-        message: `Too many frames; retry after ${rate.retryAfterMs} ms.`,
+        message:
+          rate.heldBehind === undefined
+            ? `Too many frames; retry after ${rate.retryAfterMs} ms.`
+            : `Not handled: the send ${rate.heldBehind} was refused for rate before it; send that one again first, then this one.`,
         retryAfterMs: rate.retryAfterMs,
         ref,
       };
