@@ -37,6 +37,18 @@ async function assignments(sh: DocShell, name: string): Promise<void> {
   }
 }
 
+describe("README.md's two commands", () => {
+  it("are step 1 of docs/getting-started.md, which the next test runs", async () => {
+    const readme = await DocShell.create({
+      page: "README.md",
+      markdown: await readDoc("README.md"),
+      testFile: TEST_FILE,
+      ports: {},
+    });
+    expect(readme.block("start")).toEqual((await shell()).block("start"));
+  });
+});
+
 describe("docs/getting-started.md, steps 1, 2 and 4 (one node)", () => {
   let sh: DocShell | undefined;
   afterEach(async () => {
