@@ -26,7 +26,8 @@ async function startServer(sh: DocShell): Promise<Running> {
   const [install, start, ...rest] = sh.block("start");
   expect([install, rest]).toEqual(["npm install", []]);
   const server = sh.start(start ?? "");
-  await server.waitFor(sh.expectedOutput("start"), 30_000);
+  // npm start builds first when the sources changed since the last build (not under npm test).
+  await server.waitFor(sh.expectedOutput("start"), 120_000);
   return server;
 }
 
@@ -98,7 +99,7 @@ describe("docs/getting-started.md, steps 1, 2 and 4 (one node)", () => {
     const welcome = again.frames.find((frame: Frame) => frame.type === "welcome");
     expect(welcome?.data).toMatchObject({ user: "bob", mailbox: { after: 1 } });
     await again.close();
-  }, 120_000);
+  }, 240_000);
 });
 
 describeWith("chromium", "docs/getting-started.md, step 3 (the browser chat)", () => {
@@ -156,7 +157,7 @@ describeWith("chromium", "docs/getting-started.md, step 3 (the browser chat)", (
     await alice.page.locator('.msg.mine .receipt[data-status="delivered"]').waitFor(WAIT);
     expect([...alice.errors, ...bob.errors]).toEqual([]);
     for (const { page } of [alice, bob]) await page.context().close();
-  }, 120_000);
+  }, 240_000);
 });
 
 describeWith("redis-server", "docs/getting-started.md, step 5 (a second node on Redis)", () => {
@@ -192,5 +193,5 @@ describeWith("redis-server", "docs/getting-started.md, step 5 (a second node on 
     }
     await bob.waitFor(sh.expectedOutput("bob-on-node-2"));
     expect(await bob.endInput()).toBe(0);
-  }, 120_000);
+  }, 240_000);
 });
