@@ -46,7 +46,10 @@ export function foldName(name: string): string {
   return name.normalize("NFKC").toUpperCase().toLowerCase().normalize("NFKC");
 }
 
-/** A guest's identity: its user id in the guests' namespace (`~john`), never a signed-in user's. */
+/**
+ * A guest's identity: its user id in the guests' namespace (`~john`), never a signed-in user's
+ * [AUTH-7].
+ */
 export function guestIdentity(name: string, claims: Record<string, unknown> = {}): Identity {
   return { userId: guestId(name), roles: [], claims, anonymous: true };
 }
