@@ -20,7 +20,7 @@ export interface RoomTrackerHooks {
 /**
  * The rooms the client is in, and the last `seq` it was handed in each: those the application
  * joined (and has not left), rejoined from there after a reconnect, and those the server joined
- * it to (chat mode's room), which it joins again by itself after each welcome. A `roomReset`
+ * it to (chat mode's room), which the server joins it to again after each welcome. A `roomReset`
  * says when what was missed cannot all be replayed; messages of other rooms, or seen before,
  * are dropped.
  */

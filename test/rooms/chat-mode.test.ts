@@ -110,6 +110,27 @@ describe("chat mode (the chat preset)", () => {
     expect(alice.lines.filter((l) => l.startsWith("Server: Too many frames"))).toHaveLength(2);
   });
 
+  it("names the chat room in the welcome, confirms the join with a `joined` by the server, or says it failed [ROOM-4]", async () => {
+    server = await startTestServer({ preset: "chat", rooms: { maxMembers: 1 } });
+    const ann = new TestClient(`${server.url}?username=ann`, ["postoffice.v1"]);
+    sockets.push(ann.ws);
+    expect((await ann.nextOfType("welcome")).data).toMatchObject({ rooms: ["chat"] });
+    const joined = await ann.nextOfType("joined");
+    expect(joined).toEqual({
+      type: "joined",
+      data: { room: "chat", position: 0, recovered: true, by: "server" },
+    });
+    // The room is full: the next session is told, and told it is not in the room.
+    const ben = new TestClient(`${server.url}?username=ben`, ["postoffice.v1"]);
+    sockets.push(ben.ws);
+    expect((await ben.nextOfType("welcome")).data).toMatchObject({ rooms: ["chat"] });
+    expect((await ben.nextOfType("error")).data).toMatchObject({ code: "room_full" });
+    expect(await ben.nextOfType("left")).toEqual({
+      type: "left",
+      data: { room: "chat", by: "server" },
+    });
+  });
+
   it("never gives a guest a signed-in user's mail: ?username=alice&since=0 is ~alice, online or not [AUTH-7]", async () => {
     await start();
     const signedIn = async (sub: string) => {
