@@ -184,7 +184,7 @@ export const auth = section("How sessions prove who they are.", {
       default: false,
       env: ["POSTOFFICE_ANONYMOUS"],
       description:
-        "Anyone may connect, named by `?client_id=`, `?id=` or `?username=`. Development only.",
+        "Anyone may connect, as a guest named by `?client_id=`, `?id=` or `?username=`, whose user id is `~name`. Development only.",
     }),
     allowNonLoopback: Type.Boolean({
       default: false,
