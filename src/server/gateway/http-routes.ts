@@ -101,6 +101,16 @@ export function createHttpRoutes(
 }
 
 const PAGE_PATHS = new Set(["/", "/dashboard"]);
+const ROUTE_PATHS = new Set(["/health", "/ready", "/metrics", ...PAGE_PATHS]);
+const ROUTE_PREFIXES = ["/api/", "/assets/"];
+
+/**
+ * Whether a path is one of the node's HTTP routes (or under one of their prefixes), which a
+ * catch-all WebSocket endpoint (`endpoints[].path: "*"`) leaves to them.
+ */
+export function isHttpRoute(path: string): boolean {
+  return ROUTE_PATHS.has(path) || ROUTE_PREFIXES.some((prefix) => path.startsWith(prefix));
+}
 
 function serveAsset(req: IncomingMessage, res: ServerResponse, asset: StaticAsset): void {
   const headers: Record<string, string> = {

@@ -2,7 +2,12 @@ import { randomUUID } from "node:crypto";
 import { decodeClientFrame, type ServerFrame } from "../../../protocol/index.js";
 import type { Dialect, DialectContext } from "../dialect.js";
 import { checkCredential } from "./credential-check.js";
-import { anonymousName, handshakeSince, handshakeToken } from "./handshake-token.js";
+import {
+  anonymousName,
+  handshakeSince,
+  handshakeToken,
+  selectSubprotocol,
+} from "./handshake-token.js";
 
 /**
  * The native protocol (docs/protocol.md): JSON frames both ways. A token in the handshake
@@ -15,6 +20,7 @@ export function createNativeDialect(context: DialectContext): Dialect<never> {
     arrivalRooms: [],
     acksOnWrite: false,
     authRefusal: "close",
+    subprotocol: selectSubprotocol,
     credential: (req) => handshakeToken(req, context.tokens),
     admit(req, credential) {
       const since = handshakeSince(req);
