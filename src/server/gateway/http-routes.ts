@@ -101,15 +101,17 @@ export function createHttpRoutes(
 }
 
 const PAGE_PATHS = new Set(["/", "/dashboard"]);
-const ROUTE_PATHS = new Set(["/health", "/ready", "/metrics", ...PAGE_PATHS]);
-const ROUTE_PREFIXES = ["/api/", "/assets/"];
+const RESERVED_PATHS = new Set(["/health", "/ready", "/metrics", "/dashboard"]);
+const RESERVED_PREFIXES = ["/api/", "/assets/"];
 
 /**
  * Whether a path is one of the node's HTTP routes (or under one of their prefixes), which a
- * catch-all WebSocket endpoint (`endpoints[].path: "*"`) leaves to them.
+ * catch-all WebSocket endpoint (`endpoints[].path: "*"`) leaves to them. All but `/`: the page
+ * there is never an upgrade, and `ws://host:port/?clientID=…` is where GO-POSTOFFICE's clients
+ * connect.
  */
 export function isHttpRoute(path: string): boolean {
-  return ROUTE_PATHS.has(path) || ROUTE_PREFIXES.some((prefix) => path.startsWith(prefix));
+  return RESERVED_PATHS.has(path) || RESERVED_PREFIXES.some((prefix) => path.startsWith(prefix));
 }
 
 function serveAsset(req: IncomingMessage, res: ServerResponse, asset: StaticAsset): void {
