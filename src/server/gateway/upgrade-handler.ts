@@ -35,7 +35,7 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
   const { log, metrics } = deps;
 
   function refuse(socket: Duplex, reason: string, refusal: UpgradeRefusal): void {
-    metrics.connectionsRefused.inc({ reason });
+    metrics.connectionRefused(reason);
     const address = "remoteAddress" in socket ? socket.remoteAddress : undefined;
     deps.throttle.warn(reason, { status: refusal.status, address }, "connection refused");
     refuseUpgrade(socket, refusal);
