@@ -12,9 +12,9 @@ import { describeExpectedAt } from "./schema.js";
 export function checkAcrossKeys(config: Config, sources: ConfigSources): void {
   checkAnonymous(config, sources);
   checkJwt(config.auth.jwt, sources);
-  config.endpoints.forEach(({ auth }, index) =>
-    checkJwt(auth?.jwt, sources, `/endpoints/${index}/auth/jwt`),
-  );
+  config.endpoints.forEach(({ auth }, index) => {
+    checkJwt(auth?.jwt, sources, `/endpoints/${index}/auth/jwt`);
+  });
   checkLimits(config, sources);
   checkUserSchemas(config, sources);
   checkTopology(config, sources);
