@@ -1,5 +1,6 @@
 import { isGuestId } from "../../protocol/index.js";
 import { AuthError, type Authenticator, type Credentials, toAuthError } from "./authenticator.js";
+import { checkClaimedId } from "./claimed-id.js";
 import type { Identity } from "./identity.js";
 
 /**
@@ -10,6 +11,9 @@ import type { Identity } from "./identity.js";
  * It is the one door of every credential, so it also keeps the guests' namespace: an identity
  * whose user id starts with `~` (a JWT `sub`, a webhook's `user`, a static token's) is refused,
  * as only anonymous guests have such ids [AUTH-7].
+ *
+ * The identity it gives is also checked against the id the client claimed, if any
+ * (claimed-id.ts): every node's authenticator is a chain, so every kind of credential is.
  */
 export class ChainAuthenticator implements Authenticator {
   readonly #authenticators: readonly Authenticator[];
@@ -31,7 +35,7 @@ export class ChainAuthenticator implements Authenticator {
         if (refusal.reason !== "token_unknown") throw refusal;
         continue;
       }
-      return notAGuest(identity);
+      return checkClaimedId(notAGuest(identity), credentials);
     }
     throw new AuthError("token_unknown", "no configured authenticator recognises the token");
   }
@@ -58,7 +62,7 @@ export class ChainAuthenticator implements Authenticator {
         if (refusal.reason !== "token_unknown") throw refusal;
         continue;
       }
-      return identity === undefined ? index : notAGuest(identity);
+      return identity === undefined ? index : checkClaimedId(notAGuest(identity), credentials);
     }
     throw new AuthError("token_unknown", "no configured authenticator recognises the token");
   }

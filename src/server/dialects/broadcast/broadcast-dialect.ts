@@ -12,6 +12,7 @@ import {
   handshakeSince,
   handshakeToken,
   offersNativeProtocol,
+  selectSubprotocol,
 } from "../native/handshake-token.js";
 import { ChatNames, checkName } from "./chat-names.js";
 import { textLine } from "./text-lines.js";
@@ -32,6 +33,7 @@ export function createBroadcastDialect(context: DialectContext): Dialect<string>
     arrivalRooms: [room],
     acksOnWrite: false,
     authRefusal: "close",
+    subprotocol: selectSubprotocol,
     credential: (req) => handshakeToken(req, context.tokens),
     admit(req, credential): Admission<string> | Promise<Admission<string>> {
       const admitted = { readsNative: offersNativeProtocol(req), since: handshakeSince(req) };

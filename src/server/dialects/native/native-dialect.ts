@@ -3,7 +3,12 @@ import { CLOSE_CODES, decodeClientFrame, type ServerFrame } from "../../../proto
 import type { Admission, Dialect, DialectContext } from "../dialect.js";
 import { guestIdentity, normaliseName } from "../guest-names.js";
 import { checkCredential } from "./credential-check.js";
-import { anonymousName, handshakeSince, handshakeToken } from "./handshake-token.js";
+import {
+  anonymousName,
+  handshakeSince,
+  handshakeToken,
+  selectSubprotocol,
+} from "./handshake-token.js";
 
 /** Longest name an anonymous client may take (a MessageTransfer `client_id` is often a UUID). */
 const MAX_GUEST_NAME_LENGTH = 128;
@@ -20,6 +25,7 @@ export function createNativeDialect(context: DialectContext): Dialect<never> {
     arrivalRooms: [],
     acksOnWrite: false,
     authRefusal: "close",
+    subprotocol: selectSubprotocol,
     credential: (req) => handshakeToken(req, context.tokens),
     admit(req, credential) {
       const since = handshakeSince(req);
