@@ -1,6 +1,7 @@
 import cluster from "node:cluster";
 import { type Command, InvalidArgumentError } from "commander";
 import type { PostofficeNode } from "../server/node.js";
+import { buildInfo } from "./build-info.js";
 import { EXIT, exitWith } from "./exit-codes.js";
 import { listenFailure } from "./listen-failure.js";
 import { parseWorkers, runPrimary } from "./workers.js";
@@ -9,6 +10,7 @@ interface StartFlags {
   port?: string;
   host?: string;
   config?: string;
+  dialect?: string;
   workers?: number;
 }
 
@@ -19,6 +21,10 @@ export function registerStartCommand(program: Command): void {
     .option("-p, --port <port>", "port to listen on (env PORT / POSTOFFICE_PORT; default 8080)")
     .option("-H, --host <host>", "address to bind (env POSTOFFICE_HOST; default 0.0.0.0)")
     .option("-c, --config <file>", "configuration file, YAML or JSON (env POSTOFFICE_CONFIG)")
+    .option(
+      "-d, --dialect <name>",
+      "how the clients of server.path talk: native, broadcast, messagetransfer (env POSTOFFICE_DIALECT; default native)",
+    )
     .option(
       "-w, --workers <count>",
       "worker processes sharing the port: a number or auto (needs redis.url; default 1)",
@@ -87,7 +93,7 @@ async function start(flags: StartFlags): Promise<void> {
   else process.on("SIGINT", () => undefined);
   process.on("SIGTERM", stop);
   try {
-    node = await PostofficeNode.start(config, log);
+    node = await PostofficeNode.start(config, log, buildInfo());
   } catch (error) {
     // The port or address cannot be had: one line on stderr that says which and what to do,
     // as for a configuration error, rather than a stack.

@@ -3,9 +3,11 @@ import { hostname } from "node:os";
 import type { WebSocketServer } from "ws";
 import { CLOSE_CODES, type GoingAwayReason } from "../protocol/index.js";
 import type { Authenticator } from "./auth/authenticator.js";
+import { ANY_CLAIMED_USER } from "./auth/claimed-id.js";
 import { buildAuthenticator } from "./compose/authenticator.js";
 import { type Backends, buildBackends } from "./compose/backends.js";
 import { secureDataDir } from "./compose/data-dir.js";
+import { buildEndpointAuthenticators } from "./compose/endpoint-authenticators.js";
 import { buildGateway } from "./compose/gateway.js";
 import { compileUserSchema } from "./config/compile-user-schema.js";
 import type { Config } from "./config/config.js";
@@ -14,7 +16,9 @@ import type { NodeState } from "./gateway/http-routes.js";
 import { createFrameHandler } from "./handlers/dispatch.js";
 import { LogThrottle } from "./log/log-throttle.js";
 import type { Logger } from "./log/logger.js";
-import { Metrics } from "./metrics/metrics.js";
+import type { Metrics } from "./metrics/metrics.js";
+import { NoMetrics } from "./metrics/no-metrics.js";
+import { PromMetrics } from "./metrics/prom-metrics.js";
 import { publicUrls } from "./public-urls.js";
 import { LocalRooms } from "./rooms/local-rooms.js";
 import type { PresenceEntry } from "./rooms/redis-presence.js";
@@ -43,14 +47,27 @@ export class PostofficeNode {
     private readonly wss: WebSocketServer,
     private readonly registry: SessionRegistry,
     private readonly backends: Backends,
-    private readonly authenticator: Authenticator,
+    /** Every authenticator the node built (of `auth`, and of endpoints with their own). */
+    private readonly authenticators: readonly Authenticator[],
   ) {}
 
-  static async start(config: Config, log: Logger): Promise<PostofficeNode> {
+  /** `build.commit`: the git commit of this build (the CLI reads dist/build-info.json). */
+  static async start(
+    config: Config,
+    log: Logger,
+    build: { commit: string | null } = { commit: null },
+  ): Promise<PostofficeNode> {
     const startedAt = Date.now();
     const nodeId = `${hostname()}-${process.pid}`;
-    const metrics = new Metrics({ processMetrics: config.metrics.processMetrics });
+    const report = config.metrics.enabled
+      ? new PromMetrics({
+          processMetrics: config.metrics.processMetrics,
+          build: { version: VERSION, commit: build.commit ?? "unknown", node: process.version },
+        })
+      : undefined;
+    const metrics: Metrics = report ?? new NoMetrics();
     const { authenticator } = await buildAuthenticator(config.auth, config.server.dataDir, log);
+    const endpointAuthenticators = await buildEndpointAuthenticators(config, log);
     let backendsUp = true;
     // Every Redis connection of a network node, not only some [NET-3].
     const backends = await buildBackends(config, log, metrics, (up) => {
@@ -72,7 +89,12 @@ export class PostofficeNode {
       metrics,
     );
     const directory = new MemoryRoleDirectory();
-    for (const { user, roles } of config.auth.tokens) directory.remember(user, roles);
+    const tokens = [config.auth, ...config.endpoints.map((endpoint) => endpoint.auth)].flatMap(
+      (auth) => auth?.tokens ?? [],
+    );
+    for (const { user, roles } of tokens) {
+      if (user !== ANY_CLAIMED_USER) directory.remember(user, roles);
+    }
     const permissions = new Permissions(config.permissions, directory);
     const lifecycle = new SessionLifecycle(
       { registry, router, rooms, directory, metrics, log },
@@ -85,7 +107,6 @@ export class PostofficeNode {
       },
     );
     const handleFrame = createFrameHandler({
-      authenticator,
       router,
       rooms,
       permissions,
@@ -106,9 +127,11 @@ export class PostofficeNode {
     };
     const { http, wss } = buildGateway(config, {
       authenticator,
+      endpointAuthenticators,
       lifecycle,
       registry,
       metrics,
+      report,
       log,
       handleFrame,
       acknowledge: new WrittenAcks(
@@ -121,7 +144,10 @@ export class PostofficeNode {
       startedAt,
       mailboxesWaiting: () => store.waitingMailboxes(),
     });
-    node = new PostofficeNode(config, log, metrics, http, wss, registry, backends, authenticator);
+    node = new PostofficeNode(config, log, metrics, http, wss, registry, backends, [
+      authenticator,
+      ...endpointAuthenticators.filter((built) => built !== undefined),
+    ]);
     await listen(http, config.server.port, config.server.host);
     if (config.redis.url !== "") log.info("waiting for redis");
     await backends.ready();
@@ -206,7 +232,10 @@ export class PostofficeNode {
     this.http.closeAllConnections();
     await closedHttp;
     this.wss.close();
-    await Promise.all([this.authenticator.close?.(), this.backends.close()]);
+    await Promise.all([
+      ...this.authenticators.map((authenticator) => authenticator.close?.()),
+      this.backends.close(),
+    ]);
     this.log.info({ closed: open - cut, cut }, "drained");
   }
 }

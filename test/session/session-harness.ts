@@ -1,9 +1,10 @@
 import type { AddressInfo } from "node:net";
 import { WebSocket, WebSocketServer } from "ws";
+import { ChainAuthenticator } from "../../src/server/auth/chain-authenticator.js";
 import type { Dialect } from "../../src/server/dialects/dialect.js";
 import { LogThrottle } from "../../src/server/log/log-throttle.js";
 import { createLogger } from "../../src/server/log/logger.js";
-import { Metrics } from "../../src/server/metrics/metrics.js";
+import { NoMetrics } from "../../src/server/metrics/no-metrics.js";
 import { type FrameHandler, Session } from "../../src/server/session/session.js";
 import { UserRateLimits } from "../../src/server/session/user-rate-limits.js";
 import { WriteBatcher } from "../../src/server/wire/write-batcher.js";
@@ -38,8 +39,9 @@ export function sessionPairs() {
         const log = createLogger({ level: "silent", format: "json" });
         const context = {
           dialect,
+          authenticator: new ChainAuthenticator([]),
           batcher: new WriteBatcher(),
-          metrics: new Metrics({ processMetrics: false }),
+          metrics: new NoMetrics().connections(),
           handle,
           onTaskError: () => undefined,
           outboundLimit: 1 << 20,

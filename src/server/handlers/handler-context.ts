@@ -1,5 +1,4 @@
 import type { ValidateFunction } from "ajv";
-import type { Authenticator } from "../auth/authenticator.js";
 import type { LogThrottle } from "../log/log-throttle.js";
 import type { Logger } from "../log/logger.js";
 import type { RoomRouter } from "../router/room-router.js";
@@ -9,7 +8,6 @@ import type { SessionLifecycle } from "../session/session-lifecycle.js";
 
 /** What frame handlers may use. Handlers know sessions, not sockets or HTTP. */
 export interface HandlerContext {
-  authenticator: Authenticator;
   router: Router;
   rooms: RoomRouter;
   permissions: Permissions;

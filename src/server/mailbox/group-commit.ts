@@ -22,10 +22,11 @@ export interface CommitHooks {
   begin(): void;
   /** The batch failed before it was known to be committed: state derived during it is void. */
   rolledBack(): void;
-  /** The batch is committed (written to the WAL), holding this many writes. */
-  committed(writes: number): void;
-  /** The batch is kept: committed, and synced when there is a sync. */
-  kept(): void;
+  /**
+   * The batch is kept: committed and as durable as it gets (synced, when `sync` is defined),
+   * holding this many writes, `seconds` after its transaction began.
+   */
+  committed(writes: number, seconds: number): void;
   /**
    * Makes every commit so far durable, off the event loop, then calls `done`. No write of a
    * batch resolves before the sync that follows its commit has returned: no receipt leaves
@@ -110,6 +111,7 @@ export class GroupCommit {
       for (const pending of batch) pending.reject(refusal);
       return;
     }
+    const began = performance.now();
     let outcomes: Outcome[];
     try {
       outcomes = this.runBatch(batch);
@@ -119,10 +121,9 @@ export class GroupCommit {
       this.rejectAll(batch, undefined, error, stage);
       return;
     }
-    this.hooks.committed(batch.length);
     const sync = this.hooks.sync;
     if (sync === undefined) {
-      this.hooks.kept();
+      this.hooks.committed(batch.length, (performance.now() - began) / 1000);
       this.settle(batch, outcomes);
       return;
     }
@@ -132,7 +133,7 @@ export class GroupCommit {
       // Committed but not known to be durable: no write may be reported as done.
       if (error !== undefined) this.rejectAll(batch, outcomes, error, "sync");
       else {
-        this.hooks.kept();
+        this.hooks.committed(batch.length, (performance.now() - began) / 1000);
         this.settle(batch, outcomes);
       }
       if (this.queue.length > 0) this.flush();

@@ -36,10 +36,10 @@ export interface SqliteOptions extends RetentionOptions {
   /** Mailbox heads kept in memory, least recently used dropped first (default 100,000). */
   cachedMailboxes?: number;
   /**
-   * Told after each group commit: how many writes (mail, acks, sweeps) it held, and whether a
-   * WAL sync follows.
+   * Told after each group commit, once durable: how many writes (mail, acks, sweeps) it held,
+   * whether its WAL was synced, and how many seconds it took from its transaction's start.
    */
-  onCommit?: (writes: number, synced: boolean) => void;
+  onCommit?: (writes: number, synced: boolean, seconds: number) => void;
   /** Told when the store stops or starts being able to write (see WriteHealth). */
   onWriteState?: (state: WriteState, error?: unknown) => void;
   /** Time between probe writes while writes fail (default 1000 ms). */
@@ -122,8 +122,10 @@ export class SqliteMessageStore implements MessageStore {
     this.commits = new GroupCommit(db, {
       begin: () => this.current(),
       rolledBack: () => this.forget(),
-      committed: (writes) => this.options.onCommit?.(writes, this.wal !== undefined),
-      kept: () => this.health.succeeded(),
+      committed: (writes, seconds) => {
+        this.health.succeeded();
+        this.options.onCommit?.(writes, this.wal !== undefined, seconds);
+      },
       sync: this.wal && ((done) => this.sync(done)),
       wrapError: (error, stage) => this.health.failed(error, stage),
       isRefusal: (error) => error instanceof MailboxFullError,

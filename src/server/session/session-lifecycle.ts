@@ -59,7 +59,7 @@ export class SessionLifecycle {
   /** A new connection, as its dialect admitted it (a refusal never gets this far). */
   opened(session: Session, admission: Exclude<Admission, { kind: "refused" }>): void {
     this.registry.add(session);
-    this.metrics.connections.inc();
+    session.metrics.connectionOpened();
     if (admission.since === null) {
       session.sendError(
         "invalid_field",
@@ -115,7 +115,7 @@ export class SessionLifecycle {
       // An anonymous session becoming a real user leaves its rooms under the old name.
       if (session.roomCount > 0) await this.rooms.leaveAll(session, previous);
     } else {
-      this.metrics.sessions.inc();
+      session.metrics.sessionStarted();
     }
     session.bind(identity);
     // Each device may resume from its own position [DELIVERY-3]; by default, from the last ack.
@@ -147,14 +147,26 @@ export class SessionLifecycle {
       this.registry.detach(session, identity.userId);
       return;
     }
-    this.welcome(session, ref);
+    // The rooms everyone of this dialect is in (the broadcast dialect's chat room): named in
+    // the welcome, so that the client counts itself in them before any of their frames come
+    // [ROOM-4].
+    const arriving = session.dialect.arrivalRooms.filter((room) => !session.inRoom(room));
+    this.welcome(session, ref, arriving);
     feed.replay();
-    // The rooms everyone of this dialect is in (the broadcast dialect's chat room).
-    for (const room of session.dialect.arrivalRooms) {
-      if (session.inRoom(room)) continue;
-      const joined = await this.rooms.join(session, identity, room, undefined);
-      if (!joined.ok) session.sendError(joined.code, joined.message);
+    for (const room of arriving) await this.arrive(session, identity, room);
+  }
+
+  /** A join the server makes, told to the client as a `joined` (or `left`) without `ref`. */
+  private async arrive(session: Session, identity: Identity, room: string): Promise<void> {
+    const joined = await this.rooms.join(session, identity, room, undefined);
+    if (!session.isOpen) return;
+    if (!joined.ok) {
+      session.sendError(joined.code, joined.message);
+      session.send({ type: "left", data: { room, by: "server" } });
+      return;
     }
+    const { position } = joined.value;
+    session.send({ type: "joined", data: { room, position, recovered: true, by: "server" } });
   }
 
   /** A new token for the same user: new claims and expiry, same mailbox feed. */
@@ -181,7 +193,7 @@ export class SessionLifecycle {
       this.refused(session, error, ref);
       return;
     }
-    this.metrics.authFailures.inc({ reason: error.reason });
+    this.metrics.authFailed(error.reason);
     this.log.debug({ session: session.id, reason: error.reason }, "authentication refused");
     session.inOrder(() =>
       session.sendError("unauthorized", this.refusalMessage(error), { ref, reason: error.reason }),
@@ -190,7 +202,7 @@ export class SessionLifecycle {
 
   /** A refused credential ends the session: the client must come back with another one. */
   refused(session: Session, error: AuthError, ref?: string): void {
-    this.metrics.authFailures.inc({ reason: error.reason });
+    this.metrics.authFailed(error.reason);
     this.log.debug({ session: session.id, reason: error.reason }, "authentication refused");
     session.sendError("unauthorized", this.refusalMessage(error), {
       ref,
@@ -208,10 +220,10 @@ export class SessionLifecycle {
     return "Credentials cannot be checked right now; retry with backoff.";
   }
 
-  closed(session: Session): void {
+  /** The socket closed with `code` (1006: without a close frame). */
+  closed(session: Session, code: number): void {
     const identity = session.identity;
-    if (identity) this.metrics.sessions.dec();
-    this.metrics.connections.dec();
+    session.metrics.connectionClosed(code, identity !== undefined);
     session.markClosed();
     this.registry.remove(session);
     if (identity && session.roomCount > 0) {
@@ -226,7 +238,7 @@ export class SessionLifecycle {
   /** No identity within auth.timeoutMs: closed with 4408. */
   private readonly authTimedOut = (session: Session): void => {
     if (session.identity) return;
-    this.metrics.authFailures.inc({ reason: "auth_timeout" });
+    this.metrics.authFailed("auth_timeout");
     session.sendError(
       "unauthorized",
       `No authentication within ${this.options.authTimeoutMs} ms.`,
@@ -262,7 +274,7 @@ export class SessionLifecycle {
     );
   };
 
-  private welcome(session: Session, ref: string | undefined): void {
+  private welcome(session: Session, ref: string | undefined, rooms: string[] = []): void {
     const identity = session.identity;
     if (!identity || !session.isOpen) return;
     session.send({
@@ -282,6 +294,7 @@ export class SessionLifecycle {
         ...(typeof identity.claims.requestedName === "string"
           ? { requestedName: identity.claims.requestedName }
           : {}),
+        ...(rooms.length > 0 ? { rooms } : {}),
       },
     });
   }

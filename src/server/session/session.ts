@@ -7,13 +7,15 @@ import {
   type ErrorCode,
   type ServerFrame,
 } from "../../protocol/index.js";
+import type { Authenticator, Credentials } from "../auth/authenticator.js";
 import type { Identity } from "../auth/identity.js";
 import type { BrokerMessage } from "../broker/broker.js";
 import type { Decoded, Dialect, DialectClient } from "../dialects/dialect.js";
 import type { LogThrottle } from "../log/log-throttle.js";
-import type { Metrics } from "../metrics/metrics.js";
+import type { ConnectionMetrics } from "../metrics/metrics.js";
 import type { RoomLog } from "../rooms/room-log.js";
 import type { RoomMember } from "../rooms/room-member.js";
+import { mailTsOf } from "../router/encode-entry.js";
 import { type FrameEncoder, type PreparedFrame, writeFrame } from "../wire/prepared-frame.js";
 import type { WriteBatcher } from "../wire/write-batcher.js";
 import { FrameQueue } from "./frame-queue.js";
@@ -22,13 +24,24 @@ import { RateLimiter, type RateLimits } from "./rate-limiter.js";
 import { RoomCursors } from "./room-cursors.js";
 import type { UserRateLimits } from "./user-rate-limits.js";
 
-export type FrameHandler = (session: Session, frame: DecodeResult) => void | Promise<void>;
+/**
+ * Handles a decoded frame; `arrivedAt` is `performance.now()` when a `message` frame reached the
+ * session (its accept latency is measured from there), 0 for other frames.
+ */
+export type FrameHandler = (
+  session: Session,
+  frame: DecodeResult,
+  arrivedAt: number,
+) => void | Promise<void>;
 
 /** What every session of an endpoint shares: one object, not one field each per session. */
 export interface SessionContext {
   dialect: Dialect;
+  /** The endpoint's authenticators, for credentials sent in band (`auth`). */
+  authenticator: Authenticator;
   batcher: WriteBatcher;
-  metrics: Metrics;
+  /** The metrics of this endpoint's connections (labelled with its dialect). */
+  metrics: ConnectionMetrics;
   handle: FrameHandler;
   onTaskError: (session: Session, error: unknown) => void;
   /** Bytes held for a client past which it is a slow reader. */
@@ -73,17 +86,20 @@ export class Session
   private readonly encoder: FrameEncoder | undefined;
   /** The dialect's record of this connection, given back to it on close. */
   readonly dialectState: unknown;
+  /** The user id the client claimed in its handshake (Admission.claimedId). */
+  private readonly claimedId: string | undefined;
 
   constructor(
     private readonly ws: WebSocket,
     private readonly socket: Duplex,
     private readonly context: SessionContext,
-    admitted: { state?: unknown; readsNative: boolean },
+    admitted: { state?: unknown; readsNative: boolean; claimedId?: string },
   ) {
     super();
     this.rateLimiter = new RateLimiter(context.rate);
     this.encoder = admitted.readsNative ? undefined : context.dialect;
     this.dialectState = admitted.state;
+    this.claimedId = admitted.claimedId;
   }
 
   get identity(): Identity | undefined {
@@ -94,8 +110,21 @@ export class Session
     return this.context.dialect;
   }
 
+  get authenticator(): Authenticator {
+    return this.context.authenticator;
+  }
+
+  /** A token this client sent, with what the session knows of who it may be. */
+  credentials(token: string): Credentials {
+    return this.claimedId === undefined ? { token } : { token, claimedUserId: this.claimedId };
+  }
+
   get isOpen(): boolean {
     return !this.closed;
+  }
+
+  get metrics(): ConnectionMetrics {
+    return this.context.metrics;
   }
 
   // ---- identity and mailbox (session-lifecycle.ts decides when) ----------------------------
@@ -196,16 +225,23 @@ export class Session
         retryAfterMs: rate.retryAfterMs,
         ref,
       };
-      this.enqueue(() => this.context.handle(this, refused));
+      this.enqueue(() => this.context.handle(this, refused, 0));
       return;
     }
     if (decoded === undefined) return;
     if ("reply" in decoded) {
       const { reply } = decoded;
-      this.enqueue(() => this.inOrder(() => this.sendReply(reply)));
+      this.enqueue(() =>
+        this.inOrder(() => {
+          const text = typeof reply === "string" ? reply : reply(this);
+          if (text !== undefined) this.sendReply(text);
+        }),
+      );
       return;
     }
-    this.enqueue(() => this.context.handle(this, decoded));
+    // The one clock read of a frame, for `message` only (no new closure: the task captures it).
+    const arrivedAt = type === "message" ? performance.now() : 0;
+    this.enqueue(() => this.context.handle(this, decoded, arrivedAt));
   }
 
   // ---- frames out --------------------------------------------------------------------------
@@ -226,9 +262,16 @@ export class Session
     this.handOver(text);
   }
 
-  /** An entry of the user's mailbox, from its feed; acknowledged at once where the dialect says so. */
-  deliverMail(seq: number, frame: string): void {
+  /**
+   * An entry of the user's mailbox, from its feed (`live`: just sent, not replayed);
+   * acknowledged at once where the dialect says so.
+   */
+  deliverMail(seq: number, frame: string, live: boolean): void {
     const handed = this.handOver(frame);
+    if (live && handed) {
+      const acceptedAt = mailTsOf(frame);
+      if (acceptedAt !== undefined) this.context.metrics.mailDelivered(acceptedAt);
+    }
     const user = this.user;
     if (handed && user !== undefined && this.context.dialect.acksOnWrite) {
       this.context.acknowledge(user.userId, seq);
@@ -261,7 +304,7 @@ export class Session
   }
 
   sendError(code: ErrorCode, message: string, details?: ErrorDetails): void {
-    this.context.metrics.errors.inc({ code });
+    this.context.metrics.errorSent(code);
     const { ref, ...rest } = details ?? {};
     this.send({ type: "error", ref, data: { code, message, ...rest } });
   }
@@ -275,9 +318,9 @@ export class Session
     const { batcher, metrics, outboundLimit } = this.context;
     batcher.cork(this.socket);
     if (!writeFrame(this.ws, this.socket, frame)) return false;
-    metrics.framesSent += 1;
+    metrics.frameOut();
     if (this.ws.bufferedAmount > outboundLimit) {
-      metrics.slowReaders.inc();
+      metrics.slowReaderCut();
       this.close(CLOSE_CODES.slowReader, "slow_reader");
       return false;
     }
