@@ -199,8 +199,9 @@ export class PostofficeNode {
   }
 
   /**
-   * Graceful stop [OPS-1]: refuse new connections, close every session with 1001 and the
-   * reconnect window, let queued frames flush, cut what remains at the deadline.
+   * Graceful stop [OPS-1]: refuse new connections, answer every frame the sessions have read
+   * (frames read after this are refused `server_shutdown`), then close each with 1001 and the
+   * reconnect window; cut what remains at the deadline.
    */
   drain(): Promise<void> {
     this.drained ??= this.runDrain();
@@ -224,7 +225,7 @@ export class PostofficeNode {
     };
     const reasonText = JSON.stringify(reason);
     for (const session of [...this.registry.sessions()])
-      session.close(CLOSE_CODES.goingAway, reasonText);
+      session.closeAfterReplies(CLOSE_CODES.goingAway, reasonText);
     while (this.registry.size > 0 && Date.now() < deadline) await sleep(20);
     const cut = this.registry.size;
     for (const session of [...this.registry.sessions()]) session.terminate();
