@@ -29,7 +29,7 @@ const REFUSED_UNRUN = new Set([
  * answered (a timeout, a dropped connection) may have run: Redis runs what it has read whether
  * or not its reply arrives. So may a script that failed while running (Redis keeps the writes
  * it made before the error). Only a refusal before sending, or one of Redis's refusals to run,
- * is known not to have run [DELIVERY-4].
+ * is known not to have run [DELIVERY-5].
  */
 export function mayHaveRun(error: unknown): boolean {
   if (error instanceof NotSentError) return false;
