@@ -76,8 +76,14 @@ export class PostofficeNode {
     const { store, broker } = backends;
     secureDataDir(config.server.dataDir, config.mailbox.sqlite.file, log);
     const registry = new SessionRegistry(broker);
+    // Per mail or per frame, so a client can cause them again and again [LIMIT-4].
+    const throttle = new LogThrottle(log);
     const router = new Router(store, broker, metrics, (error, user) =>
-      log.error({ err: error, user }, "live delivery failed; the mail waits in the mailbox"),
+      throttle.warn(
+        "live_delivery_failed",
+        { err: String(error), user },
+        "live delivery failed; the mail waits in the mailbox",
+      ),
     );
     const rooms = new RoomRouter(
       broker,
@@ -112,18 +118,19 @@ export class PostofficeNode {
       permissions,
       lifecycle,
       log,
-      throttle: new LogThrottle(log),
+      throttle,
       validateMessage:
         config.validation.message === undefined
           ? undefined
           : compileUserSchema(config.validation.message),
     });
     let node: PostofficeNode | undefined;
-    // Ready only while the node can keep mail: every shared backend reachable [NET-3], and the
-    // mailbox store writing [OPS-2]. A load balancer then sends new clients elsewhere.
+    // Ready only while the shared backends are reachable: a load balancer then sends new
+    // clients to nodes that can keep their mail [NET-3]. /ready also follows the mailbox store's
+    // writes [OPS-2], but a node whose disk is full still lets clients in to read their mail.
     const state = (): NodeState => {
       const own = node?.state ?? "starting";
-      return own === "ready" && !(backendsUp && store.accepting) ? "unavailable" : own;
+      return own === "ready" && !backendsUp ? "unavailable" : own;
     };
     const { http, wss } = buildGateway(config, {
       authenticator,
@@ -136,9 +143,15 @@ export class PostofficeNode {
       handleFrame,
       acknowledge: new WrittenAcks(
         (userId, seq) => router.ack(userId, seq, "delivered"),
-        (error, user) => log.error({ err: error, user }, "acknowledging written mail failed"),
+        (error, user) =>
+          throttle.warn(
+            "ack_on_write_failed",
+            { err: String(error), user },
+            "acknowledging written mail failed",
+          ),
       ).written,
       state,
+      storeWrites: () => store.accepting,
       version: VERSION,
       nodeId,
       startedAt,

@@ -112,7 +112,7 @@ function answer(
     ctx.throttle.warn(`mail_${error.code}`, { err: error.message }, "message store refused mail");
     session.sendError(error.code, STORE_FAILURES[error.code], { ref });
   } else {
-    ctx.log.error({ err: error, session: session.id }, "sending failed");
+    ctx.throttle.warn("send_failed", { err: error, session: session.id }, "sending failed");
     session.sendError(
       "internal_error",
       "The server failed while handling this frame; it was not accepted.",

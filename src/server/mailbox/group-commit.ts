@@ -167,8 +167,13 @@ export class GroupCommit {
       this.commitStatement.run();
     } catch (error) {
       // SQLite may have ended the transaction itself (it rolls back on some errors): the
-      // commit frame may then be in the WAL or not. One still open is rolled back here.
-      if (!this.db.inTransaction) throw new BatchFailure(error, "commit");
+      // commit frame may then be in the WAL or not, except when the disk was full: the
+      // frames, the commit frame last, could not be appended to the WAL, and a frame cut
+      // short fails its checksum, so nothing of the batch counts (a full disk is the common
+      // case, and its senders are told plainly that nothing was kept). One still open is
+      // rolled back here.
+      if (!this.db.inTransaction && !walAppendFailed(error))
+        throw new BatchFailure(error, "commit");
       this.rollback(error);
       throw new BatchFailure(error, "write");
     }
@@ -205,4 +210,9 @@ export class GroupCommit {
       pending.reject(outcome !== undefined && !outcome.ok ? outcome.error : failure);
     });
   }
+}
+
+/** SQLITE_FULL: the disk had no room for the WAL's frames, so the commit frame is not there. */
+function walAppendFailed(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === "SQLITE_FULL";
 }
