@@ -46,6 +46,9 @@ describe("a SQLite node whose disk fails", () => {
       status: 503,
       body: { ready: false, state: "unavailable" },
     });
+    // Not ready for a load balancer, but a client that comes still gets in and reads its mail.
+    const early = await connect("bob");
+    await early.next((f) => f.type === "message" && f.data?.seq === 1);
 
     // No client sends anything: the store's probe finds the disk writable again.
     await rm(faultFile);
