@@ -195,6 +195,7 @@ describe("configSchema", () => {
       rooms: [{ match: "*", join: ["*"], send: ["*"], history: ["*"] }],
       direct: [{ from: ["*"], to: ["*"] }],
       broadcast: ["admin"],
+      names: [],
     });
   });
 

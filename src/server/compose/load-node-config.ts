@@ -3,18 +3,21 @@ import { type LoadConfigOptions, type LoadedConfig, loadConfig } from "../config
 import { parsePattern } from "../gateway/origin-policy.js";
 import { Permissions } from "../rules/permissions.js";
 import { MemoryRoleDirectory } from "../rules/role-directory.js";
+import { checkEventRules } from "./event-rules.js";
 
 /**
  * The configuration as `postoffice start` takes it: loaded and checked by config/, which
  * knows shapes only, then checked here by the components that give some values their meaning
- * (the permission rules, the origin policy), each built once the way the node will build it.
- * A value they refuse stops the start like a schema error: at its key, with what was expected
- * and who set it (exit 78 in the CLI).
+ * (the permission rules, the origin policy, the declared events), each built once the way the
+ * node will build it. A value they refuse stops the start like a schema error: at its key, with
+ * what was expected and who set it (exit 78 in the CLI). The events list every problem they
+ * have, each with its line (EventRulesError), as `postoffice check` prints them.
  */
 export async function loadNodeConfig(options: LoadConfigOptions): Promise<LoadedConfig> {
   const loaded = await loadConfig(options);
   checkPermissions(loaded);
   checkOrigins(loaded);
+  await checkEventRules(loaded);
   return loaded;
 }
 

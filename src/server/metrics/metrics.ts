@@ -113,6 +113,19 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly eventsAccepted = new Counter({
+    name: "postoffice_events_accepted_total",
+    help: "Declared events accepted (every action done), by event.",
+    labelNames: ["event"] as const,
+    registers: [this.registry],
+  });
+  readonly eventsRefused = new Counter({
+    name: "postoffice_events_refused_total",
+    help: "Declared events refused, by event (`(unknown)` for every undeclared name) and error code.",
+    labelNames: ["event", "code"] as const,
+    registers: [this.registry],
+  });
+
   readonly mailboxCommitWrites = new Histogram({
     name: "postoffice_mailbox_commit_writes",
     help: "Writes (mail appended, acks, sweep steps) per group commit of the SQLite mailbox store.",
@@ -139,6 +152,23 @@ export class Metrics {
     delivered: this.receipts.labels("delivered"),
     read: this.receipts.labels("read"),
   };
+
+  private readonly eventsAcceptedByName = new Map<string, { inc(): void }>();
+
+  /** An event was accepted. Names are the declared ones (a bounded set), never a client's. */
+  eventAccepted(event: string): void {
+    let counter = this.eventsAcceptedByName.get(event);
+    if (counter === undefined) {
+      counter = this.eventsAccepted.labels(event);
+      this.eventsAcceptedByName.set(event, counter);
+    }
+    counter.inc();
+  }
+
+  /** An event was refused with this code: counted whether or not its sender is told. */
+  eventRefused(event: string, code: string): void {
+    this.eventsRefused.labels(event, code).inc();
+  }
 
   frameIn(type: string): void {
     let counter = this.framesInByType.get(type);
