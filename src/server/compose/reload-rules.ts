@@ -45,6 +45,6 @@ export async function reloadRules(
 }
 
 function refused(problems: string[], log: Logger): RulesReload {
-  log.error({ problems }, `reload refused (${problems.join("; ")}): the rules in force stay`);
+  log.error({ problems }, "reload refused: the rules in force stay");
   return { ok: false, problems };
 }
