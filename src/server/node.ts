@@ -19,7 +19,9 @@ import type { NodeState } from "./gateway/http-routes.js";
 import { createFrameHandler } from "./handlers/dispatch.js";
 import type { HandlerContext } from "./handlers/handler-context.js";
 import type { Logger } from "./log/logger.js";
-import { Metrics } from "./metrics/metrics.js";
+import type { Metrics } from "./metrics/metrics.js";
+import { NoMetrics } from "./metrics/no-metrics.js";
+import { PromMetrics } from "./metrics/prom-metrics.js";
 import { publicUrls } from "./public-urls.js";
 import { LocalRooms } from "./rooms/local-rooms.js";
 import type { PresenceEntry } from "./rooms/redis-presence.js";
@@ -53,10 +55,21 @@ export class PostofficeNode implements ReloadsRules {
     private readonly rules: { context: HandlerContext; directory: RoleDirectory },
   ) {}
 
-  static async start(config: Config, log: Logger): Promise<PostofficeNode> {
+  /** `build.commit`: the git commit of this build (the CLI reads dist/build-info.json). */
+  static async start(
+    config: Config,
+    log: Logger,
+    build: { commit: string | null } = { commit: null },
+  ): Promise<PostofficeNode> {
     const startedAt = Date.now();
     const nodeId = `${hostname()}-${process.pid}`;
-    const metrics = new Metrics({ processMetrics: config.metrics.processMetrics });
+    const report = config.metrics.enabled
+      ? new PromMetrics({
+          processMetrics: config.metrics.processMetrics,
+          build: { version: VERSION, commit: build.commit ?? "unknown", node: process.version },
+        })
+      : undefined;
+    const metrics: Metrics = report ?? new NoMetrics();
     const { authenticator, jwt } = await buildAuthenticator(
       config.auth,
       config.server.dataDir,
@@ -97,6 +110,7 @@ export class PostofficeNode implements ReloadsRules {
       },
       { log, counters },
     );
+    metrics.eventsDeclared(events.events);
     const lifecycle = new SessionLifecycle(
       { registry, router, rooms, directory, metrics, log },
       {
@@ -134,6 +148,7 @@ export class PostofficeNode implements ReloadsRules {
       lifecycle,
       registry,
       metrics,
+      report,
       log,
       handleFrame,
       acknowledge: new WrittenAcks(
@@ -225,6 +240,7 @@ export class PostofficeNode implements ReloadsRules {
     // One turn, no await: no frame can meet the new events with the old permissions.
     this.events.use(built.rules);
     this.rules.context.permissions = permissions;
+    this.metrics.eventsDeclared([...built.rules.events.keys()]);
     return {
       ok: true,
       events: built.rules.events.size,

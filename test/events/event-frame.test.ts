@@ -212,7 +212,7 @@ describe("the native event frame", () => {
     const delivered = await alice.next(
       (f) => f.type === "receipt" && f.data?.status === "delivered",
     );
-    const mailed = (receipt.data?.mail as Array<{ id: string }>)[0];
+    const mailed = (receipt.data?.mail as Array<{ id: string }> | undefined)?.[0];
     expect(delivered.data).toMatchObject({ id: mailed?.id, to: "carol" });
   });
 

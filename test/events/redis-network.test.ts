@@ -135,7 +135,7 @@ describeWith("redis-server", "declared events on a network of nodes", () => {
     const alice = await on(a, "alice");
     const bob = await on(b, "bob");
     const receipt = await emit(alice, "letter", "user:bob", { text: "across" });
-    const [mail] = receipt.data?.mail as Array<{ id: string; seq: number }>;
+    const [mail] = (receipt.data?.mail ?? []) as Array<{ id: string; seq: number }>;
     const got = await bob.nextOfType("message");
     expect(got.data).toMatchObject({ id: mail?.id, from: "alice", body: { text: "across" } });
     bob.send({ type: "ack", data: { seq: got.data?.seq } });

@@ -51,7 +51,7 @@ describe("reloading the rules on SIGHUP", () => {
 
     await writeFile(
       file,
-      configText(v2, { broadcast: ["*"] }) + "server:\n  heartbeat:\n    intervalMs: 5000\n",
+      `${configText(v2, { broadcast: ["*"] })}server:\n  heartbeat:\n    intervalMs: 5000\n`,
     );
     running.child.kill("SIGHUP");
     const reloaded = await waitForLog(running, "rules reloaded");

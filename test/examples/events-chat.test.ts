@@ -37,7 +37,7 @@ describe("examples/events: a chat of declared events", () => {
   let moderator: ChildProcess | undefined;
   let server: ChildServer | undefined;
   let url = "";
-  const clients: PostofficeClient[] = [];
+  const clients: Array<{ close(): void }> = [];
 
   beforeAll(async () => {
     requireBuiltClient();

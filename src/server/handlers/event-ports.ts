@@ -27,7 +27,7 @@ type Refused = Extract<PortResult, { ok: false }>;
 
 /**
  * What an event may do, done for the session that sent it, as that session's native frames
- * would be: the same permissions (those in force when the event started: a reload does not
+ * would be [EVENT-1]: the same permissions (those in force when the event started: a reload does not
  * change the rules of an event in flight), the same room limits, the same mail path
  * [DELIVERY-1]. A refusal is returned with the native frame's code; a failure of the server
  * is thrown, and the engine answers `action_failed`.
