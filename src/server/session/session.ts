@@ -156,6 +156,11 @@ export class Session
     this.feed?.offer(message);
   }
 
+  /** An event's notice to this session's user; none before the welcome has gone out. */
+  deliverNotice(frame: PreparedFrame): void {
+    if (this.feed?.started) this.sendPrepared(frame);
+  }
+
   /** Calls `expire(this, arg)` after `delayMs` unless re-armed or cleared first. */
   setDeadline<T>(delayMs: number, expire: (session: Session, arg: T) => void, arg: T): void {
     clearTimeout(this.deadline);
