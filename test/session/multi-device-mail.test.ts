@@ -20,7 +20,7 @@ const mail = (seq: number) =>
 
 describe("live mail to a user with several devices on one node", () => {
   it("is framed once and the same bytes are written to every device, in order", async () => {
-    const broker = new MemoryBroker();
+    const broker = new MemoryBroker((error) => expect.fail(String(error)));
     const registry = new SessionRegistry(broker);
     const devices = await Promise.all(
       [0, 1, 2].map(() => pairs.open(createNativeDialect(dialectContext()))),
