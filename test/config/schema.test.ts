@@ -211,6 +211,7 @@ describe("configSchema", () => {
       rooms: [{ match: "*", join: ["*"], send: ["*"], history: ["*"] }],
       direct: [{ from: ["*"], to: ["*"] }],
       broadcast: ["admin"],
+      names: [],
     });
   });
 

@@ -26,6 +26,7 @@ const FRAME_IN_TYPES: Record<FrameInType, true> = {
   leave: true,
   who: true,
   broadcast: true,
+  event: true,
   ping: true,
   invalid: true,
   /** A frame the dialect chose to say nothing about. */
