@@ -19,8 +19,13 @@ export interface DrainResult {
   acceptedBeforeSigterm: number;
   /** Attempts answered (`accepted` or an error) after SIGTERM, before the close. */
   answeredDuringDrain: Record<string, number>;
-  /** Attempts the close left unanswered: the client resends them with the same id [DELIVERY-4]. */
+  /** Attempts sent before SIGTERM that the close left unanswered (there must be none). */
   unanswered: number;
+  /**
+   * Attempts sent after SIGTERM, before the client heard `server_shutdown`, that crossed the
+   * close on the wire: unanswerable, resent after the restart with the same id [DELIVERY-4].
+   */
+  crossedTheClose: number;
   closes: WireClose[];
   exit: string;
   integrity: string;
@@ -56,7 +61,7 @@ export async function runDrainScenario(cli: string): Promise<DrainResult> {
     let turn = 0;
     const pump = setInterval(() => {
       for (const sender of senders) {
-        while (sender.isOpen && sender.waiting < WINDOW)
+        while (sender.isOpen && !sender.shuttingDown && sender.waiting < WINDOW)
           sender.fire(sender.mail(RECIPIENTS[turn++ % RECIPIENTS.length] ?? "r0"));
       }
     }, 2);
@@ -74,10 +79,13 @@ export async function runDrainScenario(cli: string): Promise<DrainResult> {
 
     const answeredDuringDrain: Record<string, number> = {};
     let unanswered = 0;
+    let crossedTheClose = 0;
     for (const attempts of ledger.connections.values()) {
       for (const attempt of attempts) {
-        if (attempt.outcome === "no_answer") unanswered += 1;
-        else if ((attempt.answeredAt ?? 0) >= sigtermAt)
+        if (attempt.outcome === "no_answer") {
+          if (attempt.sentAt < sigtermAt) unanswered += 1;
+          else crossedTheClose += 1;
+        } else if ((attempt.answeredAt ?? 0) >= sigtermAt)
           answeredDuringDrain[attempt.outcome] = (answeredDuringDrain[attempt.outcome] ?? 0) + 1;
       }
     }
@@ -107,6 +115,7 @@ export async function runDrainScenario(cli: string): Promise<DrainResult> {
       acceptedBeforeSigterm,
       answeredDuringDrain,
       unanswered,
+      crossedTheClose,
       closes,
       exit: exit === "timeout" ? "did not exit within 15 s" : `exit ${exit.code ?? exit.signal}`,
       integrity,

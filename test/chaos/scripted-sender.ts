@@ -10,6 +10,8 @@ export class ScriptedSender {
   private n = 0;
   private readonly outstanding = new Map<string, Attempt>();
   private idle: (() => void) | undefined;
+  /** Set once the server answered `server_shutdown`: a client then stops sending, as the SDK does. */
+  private shutdownSeen = false;
   readonly closed: Promise<WireClose>;
 
   private constructor(
@@ -78,6 +80,11 @@ export class ScriptedSender {
     return this.session.isOpen;
   }
 
+  /** Whether the server said it is draining (an answer `server_shutdown`). */
+  get shuttingDown(): boolean {
+    return this.shutdownSeen;
+  }
+
   get waiting(): number {
     return this.outstanding.size;
   }
@@ -105,6 +112,7 @@ export class ScriptedSender {
       return;
     }
     this.outstanding.delete(ref as string);
+    if (data.code === "server_shutdown") this.shutdownSeen = true;
     if (type === "receipt") this.ledger.accepted(attempt, String(data.id), Number(data.ts));
     else this.ledger.refused(attempt, String(data.code));
     if (this.outstanding.size === 0) this.idle?.();

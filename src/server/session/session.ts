@@ -428,7 +428,12 @@ export class Session
     const turn = closing.turn;
     this.enqueue(() =>
       this.inOrder(() => {
-        if (closing.turn === turn) this.close(closing.code, closing.reason);
+        if (closing.turn !== turn) return;
+        // One more turn of the event loop first: frames already in the socket are read, and
+        // answered before the close (each queues the close again behind it).
+        setImmediate(() => {
+          if (closing.turn === turn) this.close(closing.code, closing.reason);
+        });
       }),
     );
   }
