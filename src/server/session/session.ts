@@ -80,7 +80,7 @@ export class Session
   /** Set when the session is being closed for what it sent: later frames are ignored. */
   private inputClosed = false;
   /** Set by a drain: the close waits for the answers owed (closeAfterReplies). */
-  private closing: { code: number; reason: string; turn: number } | undefined;
+  private closing: { code: number; reason: string; turn: number; due: boolean } | undefined;
   /** Set by the heartbeat's ping, cleared by any sign of life. */
   private awaitingPong = false;
   private readonly rateLimiter: RateLimiter;
@@ -412,28 +412,31 @@ export class Session
    * A drain's close [OPS-1]: every frame read so far is handled and answered first (a send
    * waiting for the store gets its receipt or its error), then the close. Frames read meanwhile
    * are not handled: each is answered `server_shutdown`, to be sent again after reconnecting.
-   * So no send is left without an answer, unless the drain's deadline cuts the connection.
+   * So no send read before the close is left without an answer, unless the drain's deadline
+   * cuts the connection; and a client that keeps sending does not hold the drain up.
    */
   closeAfterReplies(code: number, reason: string): void {
     if (this.closed || this.closing !== undefined) return;
-    this.closing = { code, reason, turn: 0 };
+    this.closing = { code, reason, turn: 0, due: false };
     this.closeInTurn();
   }
 
-  /** Queues the close behind every frame queued so far; a later call supersedes it. */
+  /**
+   * Queues the close behind every frame queued so far; a later call supersedes it, until every
+   * answer owed has gone out (`due`). Then the close waits one more turn of the event loop, so
+   * that frames already in the socket are read and refused first (at once: nothing is in
+   * flight any more), and no longer.
+   */
   private closeInTurn(): void {
     const closing = this.closing;
-    if (closing === undefined) return;
+    if (closing === undefined || closing.due) return;
     closing.turn += 1;
     const turn = closing.turn;
     this.enqueue(() =>
       this.inOrder(() => {
         if (closing.turn !== turn) return;
-        // One more turn of the event loop first: frames already in the socket are read, and
-        // answered before the close (each queues the close again behind it).
-        setImmediate(() => {
-          if (closing.turn === turn) this.close(closing.code, closing.reason);
-        });
+        closing.due = true;
+        setImmediate(() => this.close(closing.code, closing.reason));
       }),
     );
   }
