@@ -196,6 +196,7 @@ export function renderMarkdown(report, chartDir) {
           "first mail, ms": num(p.firstMailMs, 1),
           "last mail, ms": num(p.lastMailMs, 1),
           "acks stored, ms": num(p.flushedMs, 1),
+          "acked mails/s": num(p.mails / (p.flushedMs / 1000)),
           "server CPU, s": num(p.serverCpuSeconds, 2),
           "client CPU, s": num(p.clientCpuSeconds, 2),
           "filled at, mails/s": num(p.fillMailsPerSecond),

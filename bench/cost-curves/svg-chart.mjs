@@ -89,7 +89,10 @@ export function lineChart({ title, x, y, series, logX = false }) {
       `<text x="${M.left - 6}" y="${r(py(t) + 4)}" text-anchor="end">${shortNumber(t)}</text>`,
     );
   }
-  for (const v of [...new Set(xs)].sort((a, b) => a - b))
+  // The points' own x when they are few (room sizes), round steps when they are many.
+  const distinct = [...new Set(xs)].sort((a, b) => a - b);
+  const xTicks = distinct.length <= 8 || logX ? distinct : ticks(Math.max(...distinct)).slice(1);
+  for (const v of xTicks)
     out.push(
       `<text x="${r(px(v))}" y="${H - M.bottom + 18}" text-anchor="middle">${shortNumber(v)}</text>`,
     );
@@ -104,14 +107,13 @@ export function lineChart({ title, x, y, series, logX = false }) {
     const path = valid.map(([a, b]) => `${r(px(a))},${r(py(b))}`).join(" ");
     out.push(`<polyline points="${path}" fill="none" stroke="${colour}" stroke-width="2"/>`);
     // Every point labelled when there are few; the last only when the line is dense.
-    const labelled = valid.length <= 8 ? valid : valid.slice(-1);
-    for (const [a, b] of valid) {
+    valid.forEach(([a, b], k) => {
       out.push(`<circle cx="${r(px(a))}" cy="${r(py(b))}" r="3.5" fill="${colour}"/>`);
-      if (labelled.includes(/** @type {[number, number]} */ ([a, b])))
+      if (valid.length <= 8 || k === valid.length - 1)
         out.push(
           `<text x="${r(px(a))}" y="${r(py(b) - 8)}" text-anchor="middle" fill="${colour}">${shortNumber(b)}</text>`,
         );
-    }
+    });
     if (series.length > 1)
       out.push(
         `<rect x="${M.left + 10}" y="${M.top + 4 + i * 18}" width="12" height="4" fill="${colour}"/>`,
