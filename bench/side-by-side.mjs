@@ -12,6 +12,10 @@
 //   idle         server RSS and heap per authenticated idle connection (after a full GC).
 //   connection rate  authenticated connections per second (open, welcome, close).
 //
+// How Postoffice's costs grow with the work (fan-out by room size, catch-up on connect, the
+// SQLite database's size, mailbox heads) is bench/cost-curves.mjs (`npm run bench:curves`),
+// which runs the fan-out scenario of this harness once per room size.
+//
 //   npm run bench                      # the default run: a few minutes; rewrites docs/benchmarks.md
 //   npm run bench -- --quick           # under a minute, smaller counts; docs left alone
 //   npm run bench -- --idle-connections 19000 --only idle
