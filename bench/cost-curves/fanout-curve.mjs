@@ -2,11 +2,42 @@
 // scenario (bench/side-by-side/scenarios/fanout.mjs: its generator processes, its publisher
 // window, its measured windows) against a fresh Postoffice. Saturation gives deliveries/s;
 // one paced phase at the same deliveries per second for every size (publishes/s = deliveries/s
-// ÷ members) gives p50/p99, so that the sizes are compared at equal work.
+// ÷ members) gives p50/p99, so that the sizes are compared at equal work. Rooms here send no
+// presence events (CurveRun below says why).
 /** @import { FanoutResult } from "../side-by-side/scenarios/fanout.mjs" */
 import { parseOptions } from "../side-by-side/options.mjs";
 import { Run } from "../side-by-side/run.mjs";
 import { fanout } from "../side-by-side/scenarios/fanout.mjs";
+import { startServer } from "../side-by-side/servers.mjs";
+
+/**
+ * The fan-out scenario's run, with two differences: the server sends no presence events (a
+ * join into a room of N members is N presence frames, so filling a room of 10,000 is 50
+ * million of them: the joins, not the fan-out, would be measured), and the time the
+ * subscribers take to connect and join is kept.
+ */
+class CurveRun extends Run {
+  joinSeconds = Number.NaN;
+
+  /**
+   * @param {import("../side-by-side/servers.mjs").ServerKind} kind
+   * @param {import("../side-by-side/servers.mjs").Store} [store]
+   * @override
+   */
+  serverFor(kind, store) {
+    return startServer(kind, { store, presence: false });
+  }
+
+  /**
+   * @param {Parameters<Run["openAll"]>} args
+   * @override
+   */
+  async openAll(...args) {
+    const t0 = performance.now();
+    await super.openAll(...args);
+    if (args[2] === "subscribers") this.joinSeconds = (performance.now() - t0) / 1000;
+  }
+}
 
 /**
  * One room size's figures.
@@ -18,6 +49,7 @@ import { fanout } from "../side-by-side/scenarios/fanout.mjs";
  * @property {number | null} pacedDeliveriesPerSecond
  * @property {number | null} p50Ms
  * @property {number | null} p99Ms
+ * @property {number | null} joinSeconds the subscribers' connections and joins, all at once
  * @property {FanoutResult | { refused: unknown }} raw the scenario's own result
  */
 
@@ -56,7 +88,7 @@ export async function fanoutPoint({
   ];
   if (quiet) argv.push("--quiet");
   const options = parseOptions(argv, [fanout.name], fanout.options);
-  const run = new Run(options);
+  const run = new CurveRun(options);
   runs.add(run);
   try {
     const { section, steps } = fanout.plan(run);
@@ -75,6 +107,7 @@ export async function fanoutPoint({
       pacedDeliveriesPerSecond: orNull(phase?.deliveriesPerSecond),
       p50Ms: orNull(phase?.p50Ms),
       p99Ms: orNull(phase?.p99Ms),
+      joinSeconds: orNull(Math.round(run.joinSeconds * 100) / 100),
       raw: result,
     };
   } finally {

@@ -170,7 +170,7 @@ export function renderMarkdown(report, chartDir) {
   ];
   if (fanout !== undefined && fanout.length > 0)
     parts.push(
-      `**Fan-out by room size** (one publisher, a fresh server per size; saturation, then paced at ${num(report.settings.deliveries)} deliveries/s for every size):`,
+      `**Fan-out by room size** (one publisher, a fresh server per size, rooms without presence events; saturation, then paced at ${num(report.settings.deliveries)} deliveries/s for every size):`,
       `${image("cost-fanout-throughput.svg")} ${image("cost-fanout-latency.svg")}`,
       markdownTable(
         fanout.map((p) => ({
@@ -181,6 +181,7 @@ export function renderMarkdown(report, chartDir) {
           "paced: deliveries/s": num(p.pacedDeliveriesPerSecond),
           "p50 ms": num(p.p50Ms, 2),
           "p99 ms": num(p.p99Ms, 2),
+          "connect and join all, s": num(p.joinSeconds, 1),
         })),
       ),
     );
