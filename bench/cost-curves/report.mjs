@@ -18,6 +18,7 @@ import { lineChart } from "./svg-chart.mjs";
  * @property {CatchUpPoint[]} [catchUp]
  * @property {StoreReport} [store]
  * @property {number} [seconds]
+ * @property {string[]} [reduced] the options whose counts were not the full run's
  */
 
 /** @param {number | null | undefined} v @param {number} [digits] */
@@ -166,7 +167,10 @@ export function renderMarkdown(report, chartDir) {
   const parts = [
     `Run of ${report.generatedAt.slice(0, 10)}: Node ${m.node}, ${m.cpus} cores (${m.cpuModel}), ` +
       `Postoffice ${m.postofficeVersion}; load average ${num(m.loadAverage[0], 2)} when it started` +
-      `${report.quick ? " (`--quick`: small counts)" : ""}; ${num(report.seconds)} s in all.`,
+      `${report.quick ? " (`--quick`: small counts)" : ""}; ${num(report.seconds)} s in all.` +
+      (report.reduced !== undefined && report.reduced.length > 0
+        ? ` Counts other than the full run's: ${report.reduced.join(", ")}.`
+        : ""),
   ];
   if (fanout !== undefined && fanout.length > 0)
     parts.push(
