@@ -96,9 +96,15 @@ export function charts(report) {
       svg: lineChart({
         title: "Catch-up on connect (SQLite, SDK client)",
         x: "mails waiting",
-        y: "mails/s delivered",
+        y: "mails/s",
         logX: true,
-        series: [{ name: "mails/s", points: catchUp.map((p) => [p.mails, p.mailsPerSecond]) }],
+        series: [
+          { name: "handed to the client", points: catchUp.map((p) => [p.mails, p.mailsPerSecond]) },
+          {
+            name: "acknowledgements stored",
+            points: catchUp.map((p) => [p.mails, Math.round(p.mails / (p.flushedMs / 1000))]),
+          },
+        ],
       }),
     });
   if (store !== undefined) {
@@ -222,6 +228,7 @@ export function renderMarkdown(report, chartDir) {
           "mails delivered": num(s.mails),
           "log entries": num(s.entries),
           "file + WAL, MB": num(s.fileMB, 2),
+          "pages used, MB": num(s.usedMB, 2),
           "log, MB": num(s.logMB, 2),
           "B per entry": num(s.bytesPerEntry),
           "kept keys": num(s.keptKeys),

@@ -36,7 +36,7 @@ export function shortNumber(value) {
   /** @param {number} v @param {string} unit */
   const fmt = (v, unit) => `${Number(v.toPrecision(3))}${unit}`;
   if (abs >= 1e6) return fmt(value / 1e6, "M");
-  if (abs >= 1e4) return fmt(value / 1e3, "k");
+  if (abs >= 1e3) return fmt(value / 1e3, "k");
   return String(Number(value.toPrecision(3)));
 }
 
