@@ -172,6 +172,36 @@ describe("the amqpchat dialect", () => {
     });
   });
 
+  it("bounds the id and the fields, and tells a refusal it has no words for as Error: <code>", async () => {
+    server = await startTestServer({
+      server: { dialect: "amqpchat" },
+      amqpchat: { authHeader: AUTHHEADER },
+      limits: { maxStringLength: 16 },
+    });
+    const long = "x".repeat(17);
+    expect(
+      await refusedUpgrade(`${server.url}?id=${long}`, { Authorization: AUTHHEADER }),
+    ).toMatchObject({ status: 400, body: "id is longer than 16 characters\n" });
+    const client = await seedClient("ann");
+    client.send(mail("ann", "bob", long));
+    expect(await client.next()).toBe("Error: string_too_long");
+    client.send(mail("ann", "bob", "short"));
+    expect(await client.next()).toBe("Delivered.✔️");
+  });
+
+  it("gives a native client's broadcast to AMQP chat clients as its raw text", async () => {
+    server = await startTestServer({
+      server: { dialect: "amqpchat" },
+      amqpchat: { authHeader: AUTHHEADER },
+      permissions: { broadcast: ["*"] },
+      endpoints: [{ path: "/native", dialect: "native", auth: { jwt: { secret: JWT_SECRET } } }],
+    });
+    const user = await seedClient("user1");
+    const alice = await nativeClient("alice");
+    alice.send({ type: "broadcast", id: "b1", data: { text: "Maintenance at noon." } });
+    expect(await user.next()).toBe("Maintenance at noon.");
+  });
+
   it("counts its connections and frames by dialect in /metrics", async () => {
     await start();
     const a = await seedClient("a");
