@@ -172,7 +172,7 @@ describe("the amqpchat dialect", () => {
     });
   });
 
-  it("bounds the id and the fields, and tells a refusal it has no words for as Error: <code>", async () => {
+  it("bounds the id, keeps the guests' ~ ids out, bounds the fields, and tells a refusal it has no words for as Error: <code>", async () => {
     server = await startTestServer({
       server: { dialect: "amqpchat" },
       amqpchat: { authHeader: AUTHHEADER },
@@ -182,6 +182,9 @@ describe("the amqpchat dialect", () => {
     expect(
       await refusedUpgrade(`${server.url}?id=${long}`, { Authorization: AUTHHEADER }),
     ).toMatchObject({ status: 400, body: "id is longer than 16 characters\n" });
+    expect(
+      await refusedUpgrade(`${server.url}?id=~ann`, { Authorization: AUTHHEADER }),
+    ).toMatchObject({ status: 400, body: "id may not start with ~\n" });
     const client = await seedClient("ann");
     client.send(mail("ann", "bob", long));
     expect(await client.next()).toBe("Error: string_too_long");
@@ -246,5 +249,21 @@ describe("the amqpchat dialect's queue port", () => {
       '{"sender_id":"a","target_id":"b","message":"{\\"n\\":1}"}',
     ]);
     expect(createAmqpChatDialect(dialectContext()).mailWaiting).toBeUndefined();
+  });
+
+  it("never lets a failing queue fail the send: the mail is in the mailbox either way", () => {
+    const dialect = createAmqpChatDialect(
+      dialectContext({
+        amqpchat: {
+          authHeader: AUTHHEADER,
+          chatQueue: {
+            publish: () => {
+              throw new Error("channel closed");
+            },
+          },
+        },
+      }),
+    );
+    expect(() => dialect.mailWaiting?.({ from: "a", to: "b", body: { text: "x" } })).not.toThrow();
   });
 });

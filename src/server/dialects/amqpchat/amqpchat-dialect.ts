@@ -1,5 +1,18 @@
-import { CLOSE_CODES, type JsonObject, type ServerFrame } from "../../../protocol/index.js";
-import type { Admission, Decoded, Dialect, DialectContext, WaitingMail } from "../dialect.js";
+import {
+  CLOSE_CODES,
+  GUEST_PREFIX,
+  isGuestId,
+  type JsonObject,
+  type ServerFrame,
+} from "../../../protocol/index.js";
+import type {
+  Admission,
+  ChatQueue,
+  Decoded,
+  Dialect,
+  DialectContext,
+  WaitingMail,
+} from "../dialect.js";
 import { goField } from "../messagetransfer/go-json.js";
 import { checkHeader } from "./header-check.js";
 import { queueMessage } from "./queue-message.js";
@@ -33,12 +46,7 @@ export function createAmqpChatDialect(context: DialectContext): Dialect<AmqpChat
     acksOnWrite: true,
     authRefusal: "keep",
     tellsOnline: true,
-    ...(queue === undefined
-      ? {}
-      : {
-          mailWaiting: ({ from, to, body }: WaitingMail) =>
-            queue.publish(queueMessage(from, to, textOf(body))),
-        }),
+    ...(queue === undefined ? {} : { mailWaiting: copyTo(queue, context) }),
     subprotocol: () => false,
     // The header is the seed's shared secret, not a token of the native kinds: `admit` reads it.
     credential: () => undefined,
@@ -60,6 +68,10 @@ export function createAmqpChatDialect(context: DialectContext): Dialect<AmqpChat
       if (id.length > maxLength) {
         return refused(400, "id_too_long", `id is longer than ${maxLength} characters\n`);
       }
+      // The guests' namespace: no credential may name a user in it [AUTH-7].
+      if (isGuestId(id)) {
+        return refused(400, "id_reserved", `id may not start with ${GUEST_PREFIX}\n`);
+      }
       if (id === "") {
         // The seed upgrades, says why not, and closes.
         return {
@@ -80,6 +92,24 @@ export function createAmqpChatDialect(context: DialectContext): Dialect<AmqpChat
     decode: (text, _binary, client) => decode(text, client.dialectState?.id, maxLength),
     encode,
     release: () => undefined,
+  };
+}
+
+/**
+ * Waiting mail copied to the seed's queue. The copy is a courtesy to the queue's consumers: the
+ * mailbox holds the mail either way, so a queue that fails costs the sender nothing; it is
+ * logged once a minute at most, since any client's mail can cause it.
+ */
+function copyTo(queue: ChatQueue, context: DialectContext): (mail: WaitingMail) => void {
+  let loggedAt = Number.NEGATIVE_INFINITY;
+  return ({ from, to, body }) => {
+    try {
+      queue.publish(queueMessage(from, to, textOf(body)));
+    } catch (error) {
+      if (Date.now() - loggedAt < 60_000) return;
+      loggedAt = Date.now();
+      context.log.warn({ err: error }, "amqpchat: waiting mail not copied to the queue chat");
+    }
   };
 }
 
