@@ -152,8 +152,8 @@ export class Session
   }
 
   /** Live mail (or a receipt) of this session's user, from the broker. */
-  offerMail(message: BrokerMessage): void {
-    this.feed?.offer(message);
+  offerMail(message: BrokerMessage, prepared?: PreparedFrame): void {
+    this.feed?.offer(message, prepared);
   }
 
   /** An event's notice to this session's user; none before the welcome has gone out. */
@@ -267,10 +267,10 @@ export class Session
    * An entry of the user's mailbox, from its feed (`live`: just sent, not replayed);
    * acknowledged at once where the dialect says so.
    */
-  deliverMail(seq: number, frame: string, live: boolean): void {
-    const handed = this.handOver(frame);
+  deliverMail(seq: number, frame: PreparedFrame | string, live: boolean): void {
+    const handed = typeof frame === "string" ? this.handOver(frame) : this.handOverPrepared(frame);
     if (live && handed) {
-      const acceptedAt = mailTsOf(frame);
+      const acceptedAt = mailTsOf(typeof frame === "string" ? frame : frame.text);
       if (acceptedAt !== undefined) this.context.metrics.mailDelivered(acceptedAt);
     }
     const user = this.user;
@@ -290,13 +290,15 @@ export class Session
 
   /** A frame shared by many sessions (fan-out): framed once, the same bytes for all. */
   sendPrepared(frame: PreparedFrame): void {
-    if (this.closed) return;
-    if (this.encoder === undefined) {
-      this.write(frame);
-      return;
-    }
+    this.handOverPrepared(frame);
+  }
+
+  /** handOver for a shared frame: translated once per dialect, not once per session. */
+  private handOverPrepared(frame: PreparedFrame): boolean {
+    if (this.closed) return false;
+    if (this.encoder === undefined) return this.write(frame);
     const translated = frame.in(this.encoder);
-    if (translated !== undefined) this.write(translated);
+    return translated === undefined || this.write(translated);
   }
 
   /** The dialect's own words (a reply of its own), written as they are. */
