@@ -3,6 +3,7 @@ import type { ErrorCode, JsonObject, MessageFrame, ReceiptFrame } from "../../pr
 import type { Identity } from "../auth/identity.js";
 import { MailboxFullError, StoreError, type StoreFailure } from "../mailbox/message-store.js";
 import { bodyOf } from "../router/body-of.js";
+import type { SentMail } from "../router/router.js";
 import type { Session } from "../session/session.js";
 import type { HandlerContext } from "./handler-context.js";
 import { permitted } from "./room-handlers.js";
@@ -70,13 +71,34 @@ function start(
     }, failed);
   }
   if (!permitted(session, ctx.permissions.direct(sender, data.to), frame.id)) return undefined;
-  return ctx.router.sendMail(sender, data as JsonObject & { to: string }, frame.id).then(
-    (accepted): Outcome => ({
-      ok: true,
-      receipt: { status: "accepted", id: accepted.id, to: accepted.to, ts: accepted.ts },
-    }),
-    failed,
-  );
+  return ctx.router
+    .sendMail(sender, data as JsonObject & { to: string }, frame.id)
+    .then(
+      (sent): Outcome => ({ ok: true, receipt: accepted(session, sender, data, sent) }),
+      failed,
+    );
+}
+
+/**
+ * The `accepted` receipt of direct mail; it says whether the recipient was connected only to
+ * the dialects that tell their clients (AMQP chat), which may also copy mail that waits.
+ */
+function accepted(
+  session: Session,
+  sender: Identity,
+  data: JsonObject,
+  sent: SentMail,
+): ReceiptFrame["data"] {
+  const dialect = session.dialect;
+  if (!sent.online) dialect.mailWaiting?.({ from: sender.userId, to: sent.to, body: bodyOf(data) });
+  const receipt: ReceiptFrame["data"] = {
+    status: "accepted",
+    id: sent.id,
+    to: sent.to,
+    ts: sent.ts,
+  };
+  if (dialect.tellsOnline) receipt.online = sent.online;
+  return receipt;
 }
 
 /** What the sender is told of a store failure [DELIVERY-5]. */
