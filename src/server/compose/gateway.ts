@@ -38,6 +38,8 @@ export interface GatewayParts {
   /** Acknowledges a user's mailbox up to a sequence, for dialects whose clients never `ack`. */
   acknowledge: (userId: string, seq: number) => void;
   state: () => NodeState;
+  /** Whether the mailbox store writes now: /ready only (HttpRouteDeps.storeWrites). */
+  storeWrites?: () => boolean;
   version: string;
   nodeId: string;
   startedAt: number;
@@ -75,6 +77,7 @@ export function buildGateway(
       nodeId: parts.nodeId,
       startedAt: parts.startedAt,
       state: parts.state,
+      storeWrites: parts.storeWrites,
       connections: () => parts.registry.size,
       metrics: parts.report,
       stats: parts.report

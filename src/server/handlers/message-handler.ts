@@ -1,7 +1,7 @@
 import type { ValidateFunction } from "ajv";
 import type { ErrorCode, JsonObject, MessageFrame, ReceiptFrame } from "../../protocol/index.js";
 import type { Identity } from "../auth/identity.js";
-import { MailboxFullError, StoreError } from "../mailbox/message-store.js";
+import { MailboxFullError, StoreError, type StoreFailure } from "../mailbox/message-store.js";
 import { bodyOf } from "../router/body-of.js";
 import type { SentMail } from "../router/router.js";
 import type { Session } from "../session/session.js";
@@ -101,6 +101,14 @@ function accepted(
   return receipt;
 }
 
+/** What the sender is told of a store failure [DELIVERY-5]. */
+const STORE_FAILURES: Record<StoreFailure, string> = {
+  store_unavailable:
+    "The message could not be stored; it was not accepted. Send it again later, with the same id.",
+  outcome_unknown:
+    "The store may or may not have kept the message. Send it again, with the same id: it lands once.",
+};
+
 function answer(
   session: Session,
   ref: string | undefined,
@@ -122,14 +130,11 @@ function answer(
   if (error instanceof MailboxFullError) {
     session.sendError("mailbox_full", error.message, { ref });
   } else if (error instanceof StoreError) {
-    ctx.log.error({ err: error }, "message store refused mail");
-    session.sendError(
-      "store_unavailable",
-      "The message could not be stored; it was not accepted.",
-      { ref },
-    );
+    // The store logs when it stops and starts writing; each refusal is only counted [LIMIT-4].
+    ctx.throttle.warn(`mail_${error.code}`, { err: error.message }, "message store refused mail");
+    session.sendError(error.code, STORE_FAILURES[error.code], { ref });
   } else {
-    ctx.log.error({ err: error, session: session.id }, "sending failed");
+    ctx.throttle.warn("send_failed", { err: error, session: session.id }, "sending failed");
     session.sendError(
       "internal_error",
       "The server failed while handling this frame; it was not accepted.",
