@@ -214,7 +214,8 @@ describe("the amqpchat dialect", () => {
     expect(metrics.body).toMatch(
       /postoffice_frames_in_total\{type="message",dialect="amqpchat"\} 1/,
     );
-    expect(metrics.body).toMatch(/dialect="amqpchat"\} 1\b/);
+    expect(metrics.body).toMatch(/^postoffice_connections\{dialect="amqpchat"\} 1$/m);
+    expect(metrics.body).toMatch(/^postoffice_sessions_authenticated\{dialect="amqpchat"\} 1$/m);
   });
 
   it("takes, without AUTHHEADER, a token in the header whose user is the id", async () => {
