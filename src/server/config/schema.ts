@@ -20,6 +20,7 @@ import { chat } from "./schema/chat.js";
 import { describeExpected } from "./schema/describe-expected.js";
 import { endpoints } from "./schema/endpoints.js";
 import { events, plugins } from "./schema/events.js";
+import { godispatch } from "./schema/godispatch.js";
 import { limits } from "./schema/limits.js";
 import { log } from "./schema/log.js";
 import { mailbox } from "./schema/mailbox.js";
@@ -50,6 +51,7 @@ const sections = {
   events,
   plugins,
   chat,
+  godispatch,
   redis,
   validation,
   metrics,

@@ -126,7 +126,7 @@ export interface Dialect<State = unknown> extends FrameEncoder {
  * The dialects a node can speak; registry.ts makes each from its name. The configuration's list
  * (config/schema/dialect-names.ts) is the same: the composition root checks it.
  */
-export type DialectName = "native" | "broadcast" | "messagetransfer";
+export type DialectName = "native" | "broadcast" | "messagetransfer" | "godispatch";
 
 /**
  * What the composition root gives every dialect it makes (registry.ts), one per endpoint. A

@@ -1,5 +1,6 @@
 import { createBroadcastDialect } from "./broadcast/broadcast-dialect.js";
 import type { Dialect, DialectContext, DialectName } from "./dialect.js";
+import { createGoDispatchDialect } from "./godispatch/godispatch-dialect.js";
 import { createMessageTransferDialect } from "./messagetransfer/messagetransfer-dialect.js";
 import { createNativeDialect } from "./native/native-dialect.js";
 
@@ -22,6 +23,7 @@ const DIALECTS: { readonly [Name in DialectName]: DialectEntry } = {
   native: { create: createNativeDialect, claimsIds: false },
   broadcast: { create: createBroadcastDialect, claimsIds: false },
   messagetransfer: { create: createMessageTransferDialect, claimsIds: true },
+  godispatch: { create: createGoDispatchDialect, claimsIds: false },
 };
 
 export function createDialect(name: DialectName, context: DialectContext): Dialect {
