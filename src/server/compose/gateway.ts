@@ -151,7 +151,7 @@ export function buildGateway(
 
 /** What an endpoint's dialect is given: the node's settings, its endpoint's authenticators. */
 function dialectContext(config: Config, log: Logger, authenticator: Authenticator): DialectContext {
-  const { auth, limits, chat } = config;
+  const { auth, limits, chat, gopostoffice } = config;
   return {
     authenticator,
     log,
@@ -159,5 +159,6 @@ function dialectContext(config: Config, log: Logger, authenticator: Authenticato
     tokens: { queryParam: auth.queryParam, cookieName: auth.cookieName },
     limits: { maxDepth: limits.maxNestingDepth, maxStringLength: limits.maxStringLength },
     broadcast: { room: chat.room },
+    gopostoffice,
   };
 }

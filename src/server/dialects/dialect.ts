@@ -4,6 +4,7 @@ import type { AuthError, Authenticator } from "../auth/authenticator.js";
 import type { Identity } from "../auth/identity.js";
 import type { Logger } from "../log/logger.js";
 import type { FrameEncoder } from "../wire/prepared-frame.js";
+import type { GoPostofficeOptions } from "./gopostoffice/gopostoffice-dialect.js";
 
 /** What a dialect reads from an upgrade request; an `IncomingMessage` has both. */
 export type HandshakeRequest = Pick<IncomingMessage, "headers" | "url">;
@@ -114,8 +115,12 @@ export interface Dialect<State = unknown> extends FrameEncoder {
     req: HandshakeRequest,
     credential: HandshakeCredential | undefined,
   ): Admission<State> | Promise<Admission<State>>;
-  /** One inbound frame, as text (a binary frame has been read as UTF-8 and says so). */
-  decode(text: string, binary: boolean, client: DialectClient<State>): Decoded;
+  /**
+   * One inbound frame, as text (a binary frame has been read as UTF-8 and says so). A list: the
+   * commands it stands for, handled in order as if sent one after another, each counted by
+   * the limits (GO-POSTOFFICE's mail to several ids is a mail to each).
+   */
+  decode(text: string, binary: boolean, client: DialectClient<State>): Decoded | readonly Decoded[];
   /** A native server frame in this dialect's words, or undefined to send the client nothing. */
   encode(frame: ServerFrame): string | undefined;
   /** The connection is gone, or never opened: free what `admit` took. */
@@ -126,7 +131,12 @@ export interface Dialect<State = unknown> extends FrameEncoder {
  * The dialects a node can speak; registry.ts makes each from its name. The configuration's list
  * (config/schema/dialect-names.ts) is the same: the composition root checks it.
  */
-export type DialectName = "native" | "broadcast" | "messagetransfer" | "godispatch";
+export type DialectName =
+  | "native"
+  | "broadcast"
+  | "messagetransfer"
+  | "godispatch"
+  | "gopostoffice";
 
 /**
  * What the composition root gives every dialect it makes (registry.ts), one per endpoint. A
@@ -145,4 +155,6 @@ export interface DialectContext {
   limits: DecodeOptions;
   /** The broadcast dialect's room (`chat.room`). */
   broadcast: { room: string };
+  /** The gopostoffice dialect's settings (`gopostoffice`). */
+  gopostoffice: GoPostofficeOptions;
 }

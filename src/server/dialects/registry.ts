@@ -1,6 +1,7 @@
 import { createBroadcastDialect } from "./broadcast/broadcast-dialect.js";
 import type { Dialect, DialectContext, DialectName } from "./dialect.js";
 import { createGoDispatchDialect } from "./godispatch/godispatch-dialect.js";
+import { createGoPostofficeDialect } from "./gopostoffice/gopostoffice-dialect.js";
 import { createMessageTransferDialect } from "./messagetransfer/messagetransfer-dialect.js";
 import { createNativeDialect } from "./native/native-dialect.js";
 
@@ -24,6 +25,7 @@ const DIALECTS: { readonly [Name in DialectName]: DialectEntry } = {
   broadcast: { create: createBroadcastDialect, claimsIds: false },
   messagetransfer: { create: createMessageTransferDialect, claimsIds: true },
   godispatch: { create: createGoDispatchDialect, claimsIds: false },
+  gopostoffice: { create: createGoPostofficeDialect, claimsIds: true },
 };
 
 export function createDialect(name: DialectName, context: DialectContext): Dialect {

@@ -40,6 +40,7 @@ const DIALECT_NAMES: Record<DialectName, true> = {
   broadcast: true,
   messagetransfer: true,
   godispatch: true,
+  gopostoffice: true,
 };
 
 const AUTH_FAILURE_REASONS: Record<AuthFailureReason, true> = {
