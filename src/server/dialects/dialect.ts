@@ -4,7 +4,6 @@ import type { AuthError, Authenticator } from "../auth/authenticator.js";
 import type { Identity } from "../auth/identity.js";
 import type { Logger } from "../log/logger.js";
 import type { FrameEncoder } from "../wire/prepared-frame.js";
-import type { GoPostofficeOptions } from "./gopostoffice/gopostoffice-dialect.js";
 
 /** What a dialect reads from an upgrade request; an `IncomingMessage` has both. */
 export type HandshakeRequest = Pick<IncomingMessage, "headers" | "url">;
@@ -157,4 +156,14 @@ export interface DialectContext {
   broadcast: { room: string };
   /** The gopostoffice dialect's settings (`gopostoffice`). */
   gopostoffice: GoPostofficeOptions;
+}
+
+/** What the node's `gopostoffice:` section says (docs/configuration.md#gopostoffice). */
+export interface GoPostofficeOptions {
+  /** As the seed: a client is whoever its `?clientID=` says, and its token is not looked at. */
+  trustClientId: boolean;
+  /** Tell the sender of each mail its receipts (`{"receipt":…}`): the seed told it nothing. */
+  receipts: boolean;
+  /** Tell a client why a frame was refused (`{"error":…}`): the seed said nothing. */
+  errors: boolean;
 }

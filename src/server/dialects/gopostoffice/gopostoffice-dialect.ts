@@ -9,16 +9,6 @@ import { createSeedMailEncoder, MAIL_FORMAT } from "./seed-mail.js";
 /** The most ids one mail may name in `to`: each is a mail, counted by the rate limits. */
 export const MAX_RECIPIENTS = 100;
 
-/** What the node's `gopostoffice:` section says (docs/configuration.md#gopostoffice). */
-export interface GoPostofficeOptions {
-  /** As the seed: a client is whoever its `?clientID=` says, and its token is not looked at. */
-  trustClientId: boolean;
-  /** Tell the sender of each mail its receipts (`{"receipt":…}`): the seed told it nothing. */
-  receipts: boolean;
-  /** Tell a client why a frame was refused (`{"error":…}`): the seed said nothing. */
-  errors: boolean;
-}
-
 /**
  * GO-POSTOFFICE's clients (docs/migrating.md#go-postoffice): `ws://HOST:PORT/<any path>?clientID=ID`
  * (its catch-all endpoint), then mail as JSON `{"from","to","subject","content","type",…}`,
