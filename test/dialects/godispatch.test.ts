@@ -241,6 +241,10 @@ describe("the godispatch dialect", () => {
         payload: { body: { text } },
       });
     }
+    // Both written, so both acknowledged: the sender hears so before carol comes back.
+    for (let i = 0; i < 2; i++) {
+      await bob.next((f) => f.type === "receipt" && f.data?.status === "delivered");
+    }
     carol.close();
     const again = await connect();
     again.send({ event: "join_room", target: "room:global", payload: { name: "carol" } });
