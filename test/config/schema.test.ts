@@ -64,6 +64,7 @@ function everyKey(): Config {
   ];
   config.permissions.direct = [{ from: ["*"], to: ["self", "role:support"] }];
   config.chat = { enabled: true, room: "lobby" };
+  config.amqpchat = { authHeader: "Basic c2VlZA==" };
   config.godispatch = { jwtSecret: "a-very-secret-key" };
   config.gopostoffice = { trustClientId: true, receipts: true, errors: true };
   config.redis = { url: "redis://127.0.0.1:6379", keyPrefix: "po:", presenceTtlMs: 30000 };
@@ -253,6 +254,7 @@ describe("configSchema", () => {
       "endpoints[].auth.jwt.secret",
       "auth.tokens[].token",
       "auth.jwt.secret",
+      "amqpchat.authHeader",
       "godispatch.jwtSecret",
     ]);
   });

@@ -55,7 +55,7 @@ function checkClaimedIdTokens({ config, sources }: LoadedConfig): void {
       `"*" stands for the id a client claims when it connects, but ${path} speaks ${dialect}, whose clients claim none: ${where}`,
       {
         expected:
-          "a user id, or * only for endpoints whose dialect claims ids (messagetransfer, gopostoffice)",
+          "a user id, or * only for endpoints whose dialect claims ids (messagetransfer, amqpchat, gopostoffice)",
         source: sources.describe(at),
       },
     );

@@ -1,3 +1,4 @@
+import { createAmqpChatDialect } from "./amqpchat/amqpchat-dialect.js";
 import { createBroadcastDialect } from "./broadcast/broadcast-dialect.js";
 import type { Dialect, DialectContext, DialectName } from "./dialect.js";
 import { createGoDispatchDialect } from "./godispatch/godispatch-dialect.js";
@@ -25,6 +26,7 @@ const DIALECTS: { readonly [Name in DialectName]: DialectEntry } = {
   broadcast: { create: createBroadcastDialect, claimsIds: false },
   messagetransfer: { create: createMessageTransferDialect, claimsIds: true },
   godispatch: { create: createGoDispatchDialect, claimsIds: false },
+  amqpchat: { create: createAmqpChatDialect, claimsIds: true },
   gopostoffice: { create: createGoPostofficeDialect, claimsIds: true },
 };
 

@@ -40,6 +40,7 @@ const DIALECT_NAMES: Record<DialectName, true> = {
   broadcast: true,
   messagetransfer: true,
   godispatch: true,
+  amqpchat: true,
   gopostoffice: true,
 };
 

@@ -8,6 +8,16 @@ import { bodyOf } from "./body-of.js";
 import { encodeEntry } from "./encode-entry.js";
 
 /**
+ * The sender's `accepted`, and whether the mail was handed to a session of its recipient
+ * (`online`: one was connected, on this node or another, when it was published) or waits in
+ * the mailbox. A retry answered from the idempotency window says `online: false`: it was not
+ * published again.
+ */
+export interface SentMail extends Acceptance {
+  online: boolean;
+}
+
+/**
  * Turns commands into deliveries. Knows no sockets: it stores mail, then publishes it on the
  * broker, where the recipient's sessions (on this node or another) pick it up.
  */
@@ -30,7 +40,7 @@ export class Router {
     sender: Identity,
     data: JsonObject & { to: string },
     ref?: string,
-  ): Promise<Acceptance> {
+  ): Promise<SentMail> {
     const body = bodyOf(data);
     const result = await this.store.append({
       id: randomUUID(),
@@ -43,13 +53,13 @@ export class Router {
     });
     if (result.duplicate) {
       this.metrics.duplicateSend();
-      return result.accepted;
+      return { ...result.accepted, online: false };
     }
     const { mail, dropped } = result;
     this.metrics.mailRouted("direct");
     if (dropped > 0) this.metrics.mailDropped(dropped);
-    await this.publish(mail.to, mail);
-    return { id: mail.id, to: mail.to, seq: mail.seq, ts: mail.ts };
+    const online = await this.publish(mail.to, mail);
+    return { id: mail.id, to: mail.to, seq: mail.seq, ts: mail.ts, online };
   }
 
   /**
@@ -85,15 +95,17 @@ export class Router {
   }
 
   /**
-   * Live delivery of what is already stored. It cannot fail the command: the entry is kept,
-   * and a session that misses it reads it from the store on its next replay or gap.
+   * Live delivery of what is already stored; true if a session of the user was there to take
+   * it. It cannot fail the command: the entry is kept, and a session that misses it reads it
+   * from the store on its next replay or gap.
    */
-  private async publish(userId: string, entry: MailboxEntry): Promise<void> {
+  private async publish(userId: string, entry: MailboxEntry): Promise<boolean> {
     try {
       const frame = encodeEntry(entry);
-      await this.broker.publish(topics.mailbox(userId), { seq: entry.seq, frame });
+      return await this.broker.publish(topics.mailbox(userId), { seq: entry.seq, frame });
     } catch (error) {
       this.onPublishError(error, userId);
+      return false;
     }
   }
 }

@@ -8,5 +8,6 @@ export const dialectNames = [
   "broadcast",
   "messagetransfer",
   "godispatch",
+  "amqpchat",
   "gopostoffice",
 ] as const;
