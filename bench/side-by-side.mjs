@@ -14,6 +14,10 @@
 //   declared events  Postoffice alone: a two-action declared event beside a plain room
 //                message, server CPU per item sent (the peers have no events).
 //
+// How Postoffice's costs grow with the work (fan-out by room size, catch-up on connect, the
+// SQLite database's size, mailbox heads) is bench/cost-curves.mjs (`npm run bench:curves`),
+// which runs the fan-out scenario of this harness once per room size.
+//
 //   npm run bench                      # the default run: a few minutes; rewrites docs/benchmarks.md
 //   npm run bench -- --quick           # under a minute, smaller counts; docs left alone
 //   npm run bench -- --idle-connections 19000 --only idle
