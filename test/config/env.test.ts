@@ -79,6 +79,7 @@ const samples: Record<string, Sample> = {
   POSTOFFICE_METRICS_ENABLED: { value: "false", expected: false },
   POSTOFFICE_LOG_LEVEL: { value: "debug", expected: "debug" },
   POSTOFFICE_LOG_FORMAT: { value: "json", expected: "json" },
+  GODISPATCH_SERVER_AUTH_JWTSECRET: { value: "a-very-secret-key", expected: "a-very-secret-key" },
 };
 
 function valueAt(root: unknown, keys: readonly string[]): unknown {

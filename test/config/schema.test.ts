@@ -65,6 +65,8 @@ function everyKey(): Config {
   config.permissions.direct = [{ from: ["*"], to: ["self", "role:support"] }];
   config.chat = { enabled: true, room: "lobby" };
   config.amqpchat = { authHeader: "Basic c2VlZA==" };
+  config.godispatch = { jwtSecret: "a-very-secret-key" };
+  config.gopostoffice = { trustClientId: true, receipts: true, errors: true };
   config.redis = { url: "redis://127.0.0.1:6379", keyPrefix: "po:", presenceTtlMs: 30000 };
   config.events = { ping: { target: "none", actions: ["log"] } };
   config.plugins = ["./plugins/shout.mjs"];
@@ -253,6 +255,7 @@ describe("configSchema", () => {
       "auth.tokens[].token",
       "auth.jwt.secret",
       "amqpchat.authHeader",
+      "godispatch.jwtSecret",
     ]);
   });
 

@@ -161,7 +161,7 @@ function dialectContext(
   authenticator: Authenticator,
   chatQueue: ChatQueue | undefined,
 ): DialectContext {
-  const { auth, limits, chat, amqpchat } = config;
+  const { auth, limits, chat, amqpchat, gopostoffice } = config;
   return {
     authenticator,
     log,
@@ -170,5 +170,6 @@ function dialectContext(
     limits: { maxDepth: limits.maxNestingDepth, maxStringLength: limits.maxStringLength },
     broadcast: { room: chat.room },
     amqpchat: { authHeader: amqpchat.authHeader, chatQueue },
+    gopostoffice,
   };
 }

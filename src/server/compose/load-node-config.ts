@@ -54,7 +54,8 @@ function checkClaimedIdTokens({ config, sources }: LoadedConfig): void {
       at,
       `"*" stands for the id a client claims when it connects, but ${path} speaks ${dialect}, whose clients claim none: ${where}`,
       {
-        expected: "a user id, or * only for endpoints whose dialect claims ids (messagetransfer)",
+        expected:
+          "a user id, or * only for endpoints whose dialect claims ids (messagetransfer, amqpchat, gopostoffice)",
         source: sources.describe(at),
       },
     );

@@ -7,7 +7,7 @@ import type { ConfigSources } from "./config-sources.js";
 import { checkAcrossKeys } from "./cross-key-checks.js";
 import { applyEnvironment, envVariables } from "./env.js";
 import { readEnvFile } from "./env-file.js";
-import { readGoDispatchForms } from "./godispatch-forms.js";
+import { applyGoDispatchSecret, readGoDispatchForms } from "./godispatch-forms.js";
 import { isPresetName, type PresetName, presets } from "./presets.js";
 import { resolvePaths } from "./relative-paths.js";
 import { validate } from "./validate-config.js";
@@ -49,6 +49,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
   const config = validate(layers.value, layers);
   resolvePaths(config, layers, { cwd, baseDir });
   checkAcrossKeys(config, layers);
+  applyGoDispatchSecret(config, layers);
   return { config, files: files.map((file) => file.path), sources: layers };
 }
 

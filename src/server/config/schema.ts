@@ -21,6 +21,8 @@ import { chat } from "./schema/chat.js";
 import { describeExpected } from "./schema/describe-expected.js";
 import { endpoints } from "./schema/endpoints.js";
 import { events, plugins } from "./schema/events.js";
+import { godispatch } from "./schema/godispatch.js";
+import { gopostoffice } from "./schema/gopostoffice.js";
 import { limits } from "./schema/limits.js";
 import { log } from "./schema/log.js";
 import { mailbox } from "./schema/mailbox.js";
@@ -52,6 +54,8 @@ const sections = {
   plugins,
   chat,
   amqpchat,
+  godispatch,
+  gopostoffice,
   redis,
   validation,
   metrics,

@@ -131,8 +131,12 @@ export interface Dialect<State = unknown> extends FrameEncoder {
     req: HandshakeRequest,
     credential: HandshakeCredential | undefined,
   ): Admission<State> | Promise<Admission<State>>;
-  /** One inbound frame, as text (a binary frame has been read as UTF-8 and says so). */
-  decode(text: string, binary: boolean, client: DialectClient<State>): Decoded;
+  /**
+   * One inbound frame, as text (a binary frame has been read as UTF-8 and says so). A list: the
+   * commands it stands for, handled in order as if sent one after another, each counted by
+   * the limits (GO-POSTOFFICE's mail to several ids is a mail to each).
+   */
+  decode(text: string, binary: boolean, client: DialectClient<State>): Decoded | readonly Decoded[];
   /** A native server frame in this dialect's words, or undefined to send the client nothing. */
   encode(frame: ServerFrame): string | undefined;
   /** The connection is gone, or never opened: free what `admit` took. */
@@ -159,7 +163,13 @@ export interface ChatQueue {
  * The dialects a node can speak; registry.ts makes each from its name. The configuration's list
  * (config/schema/dialect-names.ts) is the same: the composition root checks it.
  */
-export type DialectName = "native" | "broadcast" | "messagetransfer" | "amqpchat";
+export type DialectName =
+  | "native"
+  | "broadcast"
+  | "messagetransfer"
+  | "godispatch"
+  | "amqpchat"
+  | "gopostoffice";
 
 /**
  * What the composition root gives every dialect it makes (registry.ts), one per endpoint. A
@@ -180,4 +190,16 @@ export interface DialectContext {
   broadcast: { room: string };
   /** AMQP chat's settings (`amqpchat`), and its queue when the AMQP bridge is configured. */
   amqpchat: { authHeader: string | undefined; chatQueue: ChatQueue | undefined };
+  /** The gopostoffice dialect's settings (`gopostoffice`). */
+  gopostoffice: GoPostofficeOptions;
+}
+
+/** What the node's `gopostoffice:` section says (docs/configuration.md#gopostoffice). */
+export interface GoPostofficeOptions {
+  /** As the seed: a client is whoever its `?clientID=` says, and its token is not looked at. */
+  trustClientId: boolean;
+  /** Tell the sender of each mail its receipts (`{"receipt":…}`): the seed told it nothing. */
+  receipts: boolean;
+  /** Tell a client why a frame was refused (`{"error":…}`): the seed said nothing. */
+  errors: boolean;
 }

@@ -1,6 +1,8 @@
 import { createAmqpChatDialect } from "./amqpchat/amqpchat-dialect.js";
 import { createBroadcastDialect } from "./broadcast/broadcast-dialect.js";
 import type { Dialect, DialectContext, DialectName } from "./dialect.js";
+import { createGoDispatchDialect } from "./godispatch/godispatch-dialect.js";
+import { createGoPostofficeDialect } from "./gopostoffice/gopostoffice-dialect.js";
 import { createMessageTransferDialect } from "./messagetransfer/messagetransfer-dialect.js";
 import { createNativeDialect } from "./native/native-dialect.js";
 
@@ -23,7 +25,9 @@ const DIALECTS: { readonly [Name in DialectName]: DialectEntry } = {
   native: { create: createNativeDialect, claimsIds: false },
   broadcast: { create: createBroadcastDialect, claimsIds: false },
   messagetransfer: { create: createMessageTransferDialect, claimsIds: true },
+  godispatch: { create: createGoDispatchDialect, claimsIds: false },
   amqpchat: { create: createAmqpChatDialect, claimsIds: true },
+  gopostoffice: { create: createGoPostofficeDialect, claimsIds: true },
 };
 
 export function createDialect(name: DialectName, context: DialectContext): Dialect {

@@ -10,7 +10,11 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
  * frame in the session's reply order.
  */
 export function createFrameIntake(options: { binaryFrames: boolean }) {
-  function decode(session: Session, data: RawData, isBinary: boolean): Decoded {
+  function decode(
+    session: Session,
+    data: RawData,
+    isBinary: boolean,
+  ): Decoded | readonly Decoded[] {
     // ws hands a Buffer (default binaryType); only fragments and ArrayBuffers need work.
     const bytes = Buffer.isBuffer(data)
       ? data
@@ -36,6 +40,12 @@ export function createFrameIntake(options: { binaryFrames: boolean }) {
 
   return (session: Session, data: RawData, isBinary: boolean): void => {
     if (!session.noteInput()) return;
-    session.receive(decode(session, data, isBinary));
+    const decoded = decode(session, data, isBinary);
+    if (!isList(decoded)) session.receive(decoded);
+    else for (const command of decoded) session.receive(command);
   };
+}
+
+function isList(decoded: Decoded | readonly Decoded[]): decoded is readonly Decoded[] {
+  return Array.isArray(decoded);
 }

@@ -39,7 +39,9 @@ const DIALECT_NAMES: Record<DialectName, true> = {
   native: true,
   broadcast: true,
   messagetransfer: true,
+  godispatch: true,
   amqpchat: true,
+  gopostoffice: true,
 };
 
 const AUTH_FAILURE_REASONS: Record<AuthFailureReason, true> = {
