@@ -1,12 +1,15 @@
 import type { Server } from "node:http";
 import { hostname } from "node:os";
+import { setTimeout as delay } from "node:timers/promises";
 import type { WebSocketServer } from "ws";
 import { CLOSE_CODES, type GoingAwayReason } from "../protocol/index.js";
+import type { ApiHandler } from "./api/api-handler.js";
 import type { Authenticator } from "./auth/authenticator.js";
 import { buildAuthenticator } from "./compose/authenticator.js";
 import { type Backends, buildBackends } from "./compose/backends.js";
 import { secureDataDir } from "./compose/data-dir.js";
 import { buildGateway } from "./compose/gateway.js";
+import { buildMailIntake, buildServerApi } from "./compose/server-api.js";
 import { compileUserSchema } from "./config/compile-user-schema.js";
 import type { Config } from "./config/config.js";
 import { startHeartbeat } from "./gateway/heartbeat.js";
@@ -23,6 +26,7 @@ import { Permissions } from "./rules/permissions.js";
 import { MemoryRoleDirectory } from "./rules/role-directory.js";
 import { SessionLifecycle } from "./session/session-lifecycle.js";
 import { SessionRegistry } from "./session/session-registry.js";
+import { UserSessions } from "./session/user-sessions.js";
 import { WrittenAcks } from "./session/written-acks.js";
 import { VERSION } from "./version.js";
 
@@ -43,6 +47,7 @@ export class PostofficeNode {
     private readonly registry: SessionRegistry,
     private readonly backends: Backends,
     private readonly authenticator: Authenticator,
+    private readonly api: ApiHandler,
   ) {}
 
   static async start(config: Config, log: Logger): Promise<PostofficeNode> {
@@ -83,6 +88,10 @@ export class PostofficeNode {
         heartbeatMs: config.server.heartbeat.intervalMs,
       },
     );
+    const validateMessage =
+      config.validation.message === undefined
+        ? undefined
+        : compileUserSchema(config.validation.message);
     const handleFrame = createFrameHandler({
       authenticator,
       router,
@@ -90,10 +99,7 @@ export class PostofficeNode {
       permissions,
       lifecycle,
       log,
-      validateMessage:
-        config.validation.message === undefined
-          ? undefined
-          : compileUserSchema(config.validation.message),
+      validateMessage,
     });
     let node: PostofficeNode | undefined;
     // Ready only while the shared backends are reachable: a load balancer then sends new
@@ -102,6 +108,19 @@ export class PostofficeNode {
       const own = node?.state ?? "starting";
       return own === "ready" && !backendsUp ? "unavailable" : own;
     };
+    const intake = buildMailIntake(config, { router, rooms, permissions, validateMessage, log });
+    const userSessions = new UserSessions(registry, broker, nodeId);
+    const api = buildServerApi(config, {
+      intake,
+      presence: backends.presence,
+      roomLog: backends.roomLog,
+      store,
+      sessions: userSessions,
+      nodeId,
+      version: VERSION,
+      ready: () => state() === "ready",
+      log,
+    });
     const { http, wss } = buildGateway(config, {
       authenticator,
       lifecycle,
@@ -118,12 +137,24 @@ export class PostofficeNode {
       nodeId,
       startedAt,
       mailboxesWaiting: () => store.waitingMailboxes(),
+      api: api.handle,
     });
-    node = new PostofficeNode(config, log, metrics, http, wss, registry, backends, authenticator);
+    node = new PostofficeNode(
+      config,
+      log,
+      metrics,
+      http,
+      wss,
+      registry,
+      backends,
+      authenticator,
+      api,
+    );
     await listen(http, config.server.port, config.server.host);
     if (config.redis.url !== "") log.info("waiting for redis");
     await backends.ready();
     await registry.followBroadcasts();
+    await userSessions.follow();
     const refresh = backends.refreshPresence;
     if (refresh !== undefined) {
       node.presenceTimer = setInterval(() => {
@@ -200,6 +231,10 @@ export class PostofficeNode {
     while (this.registry.size > 0 && Date.now() < deadline) await sleep(20);
     const cut = this.registry.size;
     for (const session of [...this.registry.sessions()]) session.terminate();
+    // Backends' requests in flight get their answers (the store is still open) before the
+    // HTTP connections close; new ones have been answered 503 since the drain began.
+    const remaining = Math.max(0, deadline - Date.now());
+    await Promise.race([this.api.settled(), delay(remaining, undefined, { ref: false })]);
     const closedHttp = new Promise<void>((resolve) => this.http.close(() => resolve()));
     this.http.closeAllConnections();
     await closedHttp;

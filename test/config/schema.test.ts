@@ -65,6 +65,9 @@ function everyKey(): Config {
     properties: { text: { type: "string" } },
     required: ["text"],
   };
+  config.api.keys = [
+    { key: "api-key-0123456789abcdef", name: "billing", scopes: ["publish"], roles: [] },
+  ];
   return config;
 }
 
@@ -181,6 +184,7 @@ describe("configSchema", () => {
   it("gives list items no default: they are entries of a list, not sections", () => {
     const items = objectNodes(configSchemaNode).filter(([at]) => isListItem(at));
     expect(items.map(([at]) => at).sort()).toEqual([
+      "api.keys[]",
       "auth.tokens[]",
       "permissions.direct[]",
       "permissions.rooms[]",
@@ -227,9 +231,13 @@ describe("configSchema", () => {
     expect(algorithms?.items?.enum).not.toContain("none");
   });
 
-  it("marks the static tokens and the JWT secret as secrets", () => {
+  it("marks the static tokens, the JWT secret and the API keys as secrets", () => {
     const secrets = schemaLeaves(configSchemaNode).filter((leaf) => leaf.node.secret);
-    expect(secrets.map((leaf) => leaf.dotted)).toEqual(["auth.tokens[].token", "auth.jwt.secret"]);
+    expect(secrets.map((leaf) => leaf.dotted)).toEqual([
+      "auth.tokens[].token",
+      "auth.jwt.secret",
+      "api.keys[].key",
+    ]);
   });
 
   it("names each environment variable on one key only", () => {

@@ -1,4 +1,4 @@
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { WebSocketServer } from "ws";
 import type { Authenticator } from "../auth/authenticator.js";
 import type { Config } from "../config/config.js";
@@ -37,6 +37,8 @@ export interface GatewayParts {
   startedAt: number;
   /** For the dashboard: how many mailboxes wait for their owner. */
   mailboxesWaiting?: () => Promise<number>;
+  /** The server API, under /api/v1/. */
+  api?: (req: IncomingMessage, res: ServerResponse) => void;
 }
 
 /** The counter, wired from the configuration: HTTP server, WebSocket upgrade and admission. */
@@ -79,6 +81,7 @@ export function buildGateway(
         anonymous: config.auth.anonymous.enabled,
         chatRoom: config.chat.enabled ? config.chat.room : null,
       },
+      ...(parts.api === undefined ? {} : { api: parts.api }),
     }),
   );
   const throttle = new LogThrottle(log);

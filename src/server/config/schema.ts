@@ -15,6 +15,7 @@
  */
 
 import { Type } from "typebox";
+import { api } from "./schema/api.js";
 import { auth } from "./schema/auth.js";
 import { chat } from "./schema/chat.js";
 import { describeExpected } from "./schema/describe-expected.js";
@@ -50,6 +51,7 @@ const sections = {
   chat,
   redis,
   validation,
+  api,
   metrics,
   log,
 };

@@ -20,6 +20,8 @@ export interface HttpRouteDeps {
   web?: WebInfo;
   /** The built web page (default: `dist/web/`, read once here). */
   webDir?: string;
+  /** The server API, which answers everything under `/api/v1/` (api/api-handler.ts). */
+  api?: (req: IncomingMessage, res: ServerResponse) => void;
 }
 
 export type { WebInfo };
@@ -34,7 +36,8 @@ const PAGE_HEADERS = {
 
 /**
  * The node's HTTP endpoints: /health (liveness), /ready (readiness), /metrics, and the web
- * page: / (chat), /dashboard, /assets/* and the JSON they read, /api/info and /api/stats.
+ * page: / (chat), /dashboard, /assets/* and the JSON they read, /api/info and /api/stats; and
+ * the server API under /api/v1/, mounted from the composition root.
  */
 export function createHttpRoutes(
   deps: HttpRouteDeps,
@@ -42,6 +45,10 @@ export function createHttpRoutes(
   const assets = loadStaticAssets(deps.webDir);
   return (req, res) => {
     const path = (req.url ?? "/").split("?", 1)[0] ?? "/";
+    if (deps.api !== undefined && path.startsWith("/api/v1/")) {
+      deps.api(req, res);
+      return;
+    }
     if (req.method !== "GET" && req.method !== "HEAD") {
       sendJson(res, 405, {
         error: { code: "method_not_allowed", message: `${req.method} is not allowed here.` },

@@ -13,13 +13,16 @@ export type AcceptedItem =
  * - `schema_violation`: `data` fails the schema configured for mail (`validation.message`).
  * - `mailbox_full`: a recipient's mailbox is full and its policy is to refuse.
  * - `too_large`: `data` is larger or deeper than the limits allow.
+ * - `id_conflict`: the `id` was used by this service for a different request within the
+ *   idempotency window.
  */
 export type PublishRefusalCode =
   | "malformed"
   | "forbidden"
   | "schema_violation"
   | "mailbox_full"
-  | "too_large";
+  | "too_large"
+  | "id_conflict";
 
 /**
  * Why a request failed for now; sending it again later may succeed.
@@ -31,6 +34,7 @@ export type PublishFailureCode = "store_unavailable" | "unknown_outcome";
 
 export type PublishOutcome =
   | { status: "accepted"; accepted: AcceptedItem[] }
+  /** `pointer`: a JSON Pointer into the request to the value at fault (`/to/2`, `/data/text`). */
   | { status: "refused"; code: PublishRefusalCode; message: string; pointer?: string }
   | { status: "failed"; code: PublishFailureCode; message: string };
 

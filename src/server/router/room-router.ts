@@ -147,6 +147,18 @@ export class RoomRouter {
     if (!member.inRoom(room)) {
       return refuse("not_a_member", `Join ${room} before sending to it.`);
     }
+    return { ok: true, value: await this.publish(sender, room, body) };
+  }
+
+  /**
+   * A message to a room's members from a sender that is not one (a backend, through
+   * publish/): numbered, kept in the room's history and fanned out as a member's is.
+   */
+  async publish(
+    sender: Pick<Identity, "userId">,
+    room: string,
+    body: JsonObject,
+  ): Promise<Omit<RoomMessage, "body" | "from">> {
     const message = await this.log.append(
       { id: randomUUID(), room, from: sender.userId, ts: this.clock(), body },
       this.settingsOf(room).history,
@@ -156,7 +168,7 @@ export class RoomRouter {
       seq: message.seq,
       frame: encodeRoomMessage(message),
     });
-    return { ok: true, value: { id: message.id, room, seq: message.seq, ts: message.ts } };
+    return { id: message.id, room, seq: message.seq, ts: message.ts };
   }
 
   async members(room: string): Promise<string[]> {
@@ -164,7 +176,10 @@ export class RoomRouter {
   }
 
   /** To every authenticated session of every node. */
-  async broadcast(sender: Identity, body: JsonObject): Promise<{ id: string; ts: number }> {
+  async broadcast(
+    sender: Pick<Identity, "userId">,
+    body: JsonObject,
+  ): Promise<{ id: string; ts: number }> {
     const id = randomUUID();
     const ts = this.clock();
     this.metrics.routed.broadcast.inc();

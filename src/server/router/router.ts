@@ -26,19 +26,30 @@ export class Router {
    * `accepted` [DELIVERY-1]. The sender comes from the identity, never from the data
    * [SENDER-1]. A retry with the same `ref` is accepted again without storing twice [DELIVERY-4].
    */
-  async sendMail(
-    sender: Identity,
-    data: JsonObject & { to: string },
+  sendMail(sender: Identity, data: JsonObject & { to: string }, ref?: string): Promise<Acceptance> {
+    const body = bodyOf(data);
+    return this.sendBody(sender, data.to, body, JSON.stringify(body), ref);
+  }
+
+  /**
+   * Mail whose body is apart from its address already (a backend's publish, through
+   * publish/): `bodyJson` is its `JSON.stringify`, serialized once for every recipient.
+   * As `sendMail` otherwise.
+   */
+  async sendBody(
+    sender: Pick<Identity, "userId">,
+    to: string,
+    body: JsonObject,
+    bodyJson: string,
     ref?: string,
   ): Promise<Acceptance> {
-    const body = bodyOf(data);
     const result = await this.store.append({
       id: randomUUID(),
       from: sender.userId,
-      to: data.to,
+      to,
       ts: this.clock(),
       body,
-      bodyJson: JSON.stringify(body),
+      bodyJson,
       ...(ref === undefined ? {} : { ref }),
     });
     if (result.duplicate) {
