@@ -266,9 +266,5 @@ function where(error: ErrorObject | undefined): string {
     const extra = String((error.params as { additionalProperty: unknown }).additionalProperty);
     return `${error.instancePath}/${extra}`;
   }
-  if (error.keyword === "required") {
-    const missing = String((error.params as { missingProperty: unknown }).missingProperty);
-    return `${error.instancePath}/${missing}`;
-  }
   return error.instancePath;
 }

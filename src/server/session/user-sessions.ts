@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { type Broker, topics } from "../broker/broker.js";
 import type { Session } from "./session.js";
 import type { SessionRegistry } from "./session-registry.js";
@@ -26,7 +27,7 @@ export interface DisconnectOrder {
 }
 
 interface DisconnectMessage extends DisconnectOrder {
-  /** The node that took the order and closed its own sessions already. */
+  /** The UserSessions that took the order and closed its own sessions already. */
   origin: string;
 }
 
@@ -37,6 +38,9 @@ interface DisconnectMessage extends DisconnectOrder {
  * listens.
  */
 export class UserSessions {
+  /** Unique to this object: node ids repeat when several nodes share a process (tests). */
+  readonly #origin = randomUUID();
+
   constructor(
     private readonly registry: SessionRegistry,
     private readonly broker: Broker,
@@ -47,7 +51,7 @@ export class UserSessions {
   async follow(): Promise<void> {
     await this.broker.subscribe(topics.disconnect, (message) => {
       const order = parseOrder(message.frame);
-      if (order === undefined || order.origin === this.nodeId) return;
+      if (order === undefined || order.origin === this.#origin) return;
       this.closeHere(order);
     });
   }
@@ -70,7 +74,7 @@ export class UserSessions {
    */
   async disconnect(order: DisconnectOrder): Promise<number> {
     const closed = this.closeHere(order);
-    const message: DisconnectMessage = { ...order, origin: this.nodeId };
+    const message: DisconnectMessage = { ...order, origin: this.#origin };
     await this.broker.publish(topics.disconnect, { seq: 0, frame: JSON.stringify(message) });
     return closed;
   }
