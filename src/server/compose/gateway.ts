@@ -15,7 +15,7 @@ import { createStats } from "../gateway/stats.js";
 import { createUpgradeHandler } from "../gateway/upgrade-handler.js";
 import { LogThrottle } from "../log/log-throttle.js";
 import type { Logger } from "../log/logger.js";
-import type { Metrics } from "../metrics/metrics.js";
+import type { Metrics, MetricsReport } from "../metrics/metrics.js";
 import type { FrameHandler, Session } from "../session/session.js";
 import type { SessionLifecycle } from "../session/session-lifecycle.js";
 import type { SessionRegistry } from "../session/session-registry.js";
@@ -27,6 +27,8 @@ export interface GatewayParts {
   lifecycle: SessionLifecycle;
   registry: SessionRegistry;
   metrics: Metrics;
+  /** What `/metrics` and `/api/stats` read; undefined when metrics are off (both answer 404). */
+  report: MetricsReport | undefined;
   log: Logger;
   handleFrame: FrameHandler;
   /** Acknowledges a user's mailbox up to a sequence, for dialects whose clients never `ack`. */
@@ -68,10 +70,10 @@ export function buildGateway(
       startedAt: parts.startedAt,
       state: parts.state,
       connections: () => parts.registry.size,
-      metrics: config.metrics.enabled ? metrics : undefined,
-      stats: config.metrics.enabled
+      metrics: parts.report,
+      stats: parts.report
         ? createStats({
-            metrics,
+            metrics: parts.report,
             startedAt: parts.startedAt,
             mailboxesWaiting: parts.mailboxesWaiting,
           })
@@ -100,7 +102,7 @@ export function buildGateway(
     sessions: {
       dialect,
       batcher: new WriteBatcher(),
-      metrics,
+      metrics: metrics.connections(dialect.name),
       handle: parts.handleFrame,
       onTaskError: (session: Session, error: unknown) => {
         log.error({ err: error, session: session.id }, "frame handler failed");
@@ -118,7 +120,6 @@ export function buildGateway(
   };
   const open = createSessionSockets({
     lifecycle: parts.lifecycle,
-    metrics,
     log,
     intake: createFrameIntake({ binaryFrames: limits.binaryFrames }),
   });

@@ -2,14 +2,12 @@ import type { Duplex } from "node:stream";
 import type { RawData, WebSocket } from "ws";
 import type { Admission } from "../dialects/dialect.js";
 import type { Logger } from "../log/logger.js";
-import type { Metrics } from "../metrics/metrics.js";
 import { Session, type SessionContext } from "../session/session.js";
 import type { SessionLifecycle } from "../session/session-lifecycle.js";
 import type { createFrameIntake } from "./frame-intake.js";
 
 export interface SessionSocketDeps {
   lifecycle: SessionLifecycle;
-  metrics: Metrics;
   log: Logger;
   intake: ReturnType<typeof createFrameIntake>;
 }
@@ -28,7 +26,7 @@ export type OpenSession = (
  * its WebSocket: a closure per connection would cost memory on every idle connection.
  */
 export function createSessionSockets(deps: SessionSocketDeps): OpenSession {
-  const { lifecycle, metrics, log, intake } = deps;
+  const { lifecycle, log, intake } = deps;
   const sessionOf = new WeakMap<WebSocket, Session>();
 
   function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
@@ -57,8 +55,7 @@ export function createSessionSockets(deps: SessionSocketDeps): OpenSession {
   function onClose(this: WebSocket, code: number): void {
     const session = sessionOf.get(this);
     if (session === undefined) return;
-    metrics.disconnects.inc({ code: String(code) });
-    lifecycle.closed(session);
+    lifecycle.closed(session, code);
   }
 
   return (ws, socket, context, admission) => {

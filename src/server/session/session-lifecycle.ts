@@ -59,7 +59,7 @@ export class SessionLifecycle {
   /** A new connection, as its dialect admitted it (a refusal never gets this far). */
   opened(session: Session, admission: Exclude<Admission, { kind: "refused" }>): void {
     this.registry.add(session);
-    this.metrics.connections.inc();
+    session.metrics.connectionOpened();
     if (admission.since === null) {
       session.sendError(
         "invalid_field",
@@ -115,7 +115,7 @@ export class SessionLifecycle {
       // An anonymous session becoming a real user leaves its rooms under the old name.
       if (session.roomCount > 0) await this.rooms.leaveAll(session, previous);
     } else {
-      this.metrics.sessions.inc();
+      session.metrics.sessionStarted();
     }
     session.bind(identity);
     // Each device may resume from its own position [DELIVERY-3]; by default, from the last ack.
@@ -181,7 +181,7 @@ export class SessionLifecycle {
       this.refused(session, error, ref);
       return;
     }
-    this.metrics.authFailures.inc({ reason: error.reason });
+    this.metrics.authFailed(error.reason);
     this.log.debug({ session: session.id, reason: error.reason }, "authentication refused");
     session.inOrder(() =>
       session.sendError("unauthorized", this.refusalMessage(error), { ref, reason: error.reason }),
@@ -190,7 +190,7 @@ export class SessionLifecycle {
 
   /** A refused credential ends the session: the client must come back with another one. */
   refused(session: Session, error: AuthError, ref?: string): void {
-    this.metrics.authFailures.inc({ reason: error.reason });
+    this.metrics.authFailed(error.reason);
     this.log.debug({ session: session.id, reason: error.reason }, "authentication refused");
     session.sendError("unauthorized", this.refusalMessage(error), {
       ref,
@@ -208,10 +208,10 @@ export class SessionLifecycle {
     return "Credentials cannot be checked right now; retry with backoff.";
   }
 
-  closed(session: Session): void {
+  /** The socket closed with `code` (1006: without a close frame). */
+  closed(session: Session, code: number): void {
     const identity = session.identity;
-    if (identity) this.metrics.sessions.dec();
-    this.metrics.connections.dec();
+    session.metrics.connectionClosed(code, identity !== undefined);
     session.markClosed();
     this.registry.remove(session);
     if (identity && session.roomCount > 0) {
@@ -226,7 +226,7 @@ export class SessionLifecycle {
   /** No identity within auth.timeoutMs: closed with 4408. */
   private readonly authTimedOut = (session: Session): void => {
     if (session.identity) return;
-    this.metrics.authFailures.inc({ reason: "auth_timeout" });
+    this.metrics.authFailed("auth_timeout");
     session.sendError(
       "unauthorized",
       `No authentication within ${this.options.authTimeoutMs} ms.`,
