@@ -47,7 +47,7 @@ export function publishRoutes(deps: PublishRouteDeps): ApiRoute[] {
       "id_conflict",
       "mailbox_full",
       "store_unavailable",
-      "unknown_outcome",
+      "outcome_unknown",
     ],
     async handle({ caller, body, headers }) {
       const request = withKey(body, idempotencyKey(headers), "/id");

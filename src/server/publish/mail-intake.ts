@@ -27,10 +27,10 @@ export type PublishRefusalCode =
 /**
  * Why a request failed for now; sending it again later may succeed.
  * - `store_unavailable`: the store could not keep the mail; nothing of it was accepted.
- * - `unknown_outcome`: it failed midway (a crash, a timeout): some recipients may have it.
+ * - `outcome_unknown`: it failed midway (a crash, a timeout): some recipients may have it.
  *   A retry with the same `id` lands once.
  */
-export type PublishFailureCode = "store_unavailable" | "unknown_outcome";
+export type PublishFailureCode = "store_unavailable" | "outcome_unknown";
 
 export type PublishOutcome =
   | { status: "accepted"; accepted: AcceptedItem[] }
@@ -55,7 +55,7 @@ export type PublishOutcome =
  * - A refusal is final for that request; a failure is not: the caller may retry it. Mail
  *   to several users is refused when one recipient refuses (`mailbox_full`), though others
  *   may have it: with an `id`, the request sent again later lands once for those.
- *   It never rejects: an unexpected error resolves `failed` with `unknown_outcome`.
+ *   It never rejects: an unexpected error resolves `failed` with `outcome_unknown`.
  */
 export interface MailIntake {
   publish(service: string, request: PublishRequest): Promise<PublishOutcome>;

@@ -56,7 +56,7 @@ export class RouterMailIntake implements MailIntake {
     } catch (error) {
       // By contract the intake never rejects: what went wrong midway may have landed.
       this.#deps.log.error({ err: error, service }, "publishing for a service failed");
-      return failed("unknown_outcome", "The server failed midway; some recipients may have it.");
+      return failed("outcome_unknown", "The server failed midway; some recipients may have it.");
     }
   }
 
@@ -82,7 +82,7 @@ export class RouterMailIntake implements MailIntake {
         const outcome = await this.#run(actor, request, checked, id).catch(
           (error: unknown): PublishOutcome => {
             this.#deps.log.error({ err: error, service }, "publishing for a service failed");
-            return failed("unknown_outcome", "The server failed midway; some may have it.");
+            return failed("outcome_unknown", "The server failed midway; some may have it.");
           },
         );
         claim.settle(outcome);
@@ -204,7 +204,7 @@ function settle(
     return accepted.length === 0 && full === undefined
       ? failed("store_unavailable", "The mail could not be stored; nothing of it was accepted.")
       : failed(
-          "unknown_outcome",
+          "outcome_unknown",
           `The mail could not be stored for every recipient (${accepted.length} of ${recipients.length} have it); send it again with the same id.`,
         );
   }
