@@ -1,11 +1,9 @@
 import { Ajv, type ValidateFunction } from "ajv";
 import { describe, expect, it } from "vitest";
-import { createServerApi } from "../../src/server/api/server-api.js";
-import { LogThrottle } from "../../src/server/log/log-throttle.js";
-import { createLogger } from "../../src/server/log/logger.js";
 import { PUBLISH_REQUEST_SCHEMA } from "../../src/server/publish/publish-request.js";
 import { useTestServer } from "../support/use-test-server.js";
 import { API_CONFIG, api, errorOf, KEYS } from "./api-client.js";
+import { nodeRoutes } from "./node-routes.js";
 
 interface Operation {
   operationId: string;
@@ -27,34 +25,6 @@ const VALID_BODIES: Record<string, unknown> = {
   batch: { items: [{ to: "bob", data: { n: 1 } }] },
   disconnectUser: { code: 4000, reason: "bye" },
 };
-
-/** The routes the node builds, from the function it builds them with. */
-function nodeRoutes() {
-  const never = () => {
-    throw new Error("not called");
-  };
-  const log = createLogger({ level: "silent", format: "json" });
-  return createServerApi(
-    {
-      intake: { publish: never },
-      presence: { members: never, sessionCount: never },
-      roomLog: { after: never, position: never },
-      mailboxes: { position: never, readAfter: never },
-      sessions: { sessionsOf: never, disconnect: never },
-      nodeId: "n",
-      ready: () => true,
-      log,
-      throttle: new LogThrottle(log),
-    },
-    {
-      keys: [],
-      rate: { perSecond: 0, burst: 1 },
-      maxBodyBytes: 1024,
-      maxBatchItems: 100,
-      version: "0",
-    },
-  ).routes;
-}
 
 const operations = (doc: Document) =>
   Object.entries(doc.paths).flatMap(([path, methods]) =>
