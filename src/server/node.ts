@@ -4,6 +4,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import type { WebSocketServer } from "ws";
 import { CLOSE_CODES, type GoingAwayReason } from "../protocol/index.js";
 import type { ApiHandler } from "./api/api-handler.js";
+import { statsAccess } from "./api/stats-access.js";
 import type { Authenticator } from "./auth/authenticator.js";
 import { buildAuthenticator } from "./compose/authenticator.js";
 import { type Backends, buildBackends } from "./compose/backends.js";
@@ -152,6 +153,7 @@ export class PostofficeNode {
       startedAt,
       mailboxesWaiting: () => store.waitingMailboxes(),
       api: api.handle,
+      statsAccess: statsAccess(config.server.host, api),
     });
     node = new PostofficeNode(
       config,

@@ -30,6 +30,16 @@ export class ApiError extends Error {
     return API_ERRORS[this.code].status;
   }
 
+  /** The headers the answer carries besides its body: `Retry-After`, `Allow`, `WWW-Authenticate`. */
+  headers(): Record<string, string> {
+    const headers: Record<string, string> = {};
+    const { retryAfterMs, allow } = this.details;
+    if (retryAfterMs !== undefined) headers["retry-after"] = String(Math.ceil(retryAfterMs / 1000));
+    if (allow !== undefined) headers.allow = allow;
+    if (this.code === "unauthorized") headers["www-authenticate"] = 'Bearer realm="postoffice"';
+    return headers;
+  }
+
   body(): ApiErrorBody {
     const { pointer, retryAfterMs } = this.details;
     return {

@@ -8,7 +8,7 @@ import { monotonicNow } from "../session/rate-limiter.js";
 import { TokenBucket } from "../session/token-bucket.js";
 import { ApiError } from "./api-errors.js";
 import { hasBody, presentedKey, readJson, sendJson } from "./api-http.js";
-import { type ApiCaller, type ApiKeys, grants } from "./api-keys.js";
+import { type ApiCaller, type ApiKeys, type ApiScope, grants } from "./api-keys.js";
 import type { ApiRoute } from "./api-route.js";
 import { type RouteMatch, RouteTable } from "./route-table.js";
 
@@ -75,6 +75,11 @@ export class ApiHandler {
     }
   }
 
+  /** Whether a key is configured; without one the API is off. */
+  get enabled(): boolean {
+    return this.#options.keys.enabled;
+  }
+
   /** Answers one request under `/api/v1/`. */
   handle = (req: IncomingMessage, res: ServerResponse): void => {
     const done = this.#answer(req, res).catch((error: unknown) => {
@@ -120,7 +125,7 @@ export class ApiHandler {
       throw new ApiError("not_found", `No route for ${path.slice(0, 200)}.`);
     }
     const { route } = match;
-    const caller = route.scope === null ? undefined : this.#authorize(req, route);
+    const caller = route.scope === null ? undefined : this.authorize(req, route.scope);
     if (caller !== undefined) this.#spend(caller, 1);
     if (route.scope !== null && !this.#options.ready()) {
       throw new ApiError(
@@ -149,8 +154,12 @@ export class ApiHandler {
     });
   }
 
-  /** The caller of a route that needs a key: 401 without a valid one, 403 without the scope. */
-  #authorize(req: IncomingMessage, route: ApiRoute): ApiCaller {
+  /**
+   * The caller whose key the request presents, holding `scope`: 401 without a valid key (429
+   * for an address that keeps presenting wrong ones), 403 without the scope. The one key check
+   * of the node: the dashboard's data (/api/stats) is admitted by it too.
+   */
+  authorize(req: IncomingMessage, scope: ApiScope): ApiCaller {
     const caller = this.#options.keys.find(presentedKey(req));
     if (caller === undefined) {
       const address = req.socket.remoteAddress ?? "unknown";
@@ -166,10 +175,10 @@ export class ApiHandler {
         "A valid API key is needed: `Authorization: Bearer <key>` or `X-API-Key: <key>`.",
       );
     }
-    if (route.scope !== null && !grants(caller, route.scope)) {
+    if (!grants(caller, scope)) {
       throw new ApiError(
         "insufficient_scope",
-        `This route needs the \`${route.scope}\` scope; the key of ${caller.name} has ${[...caller.scopes].join(", ")}.`,
+        `This route needs the \`${scope}\` scope; the key of ${caller.name} has ${[...caller.scopes].join(", ")}.`,
       );
     }
     return caller;
@@ -220,12 +229,7 @@ export class ApiHandler {
   }
 
   #send(req: IncomingMessage, res: ServerResponse, error: ApiError): void {
-    const headers: Record<string, string> = {};
-    const { retryAfterMs, allow } = error.details;
-    if (retryAfterMs !== undefined) headers["retry-after"] = String(Math.ceil(retryAfterMs / 1000));
-    if (allow !== undefined) headers.allow = allow;
-    if (error.code === "unauthorized") headers["www-authenticate"] = 'Bearer realm="postoffice"';
-    sendJson(req, res, error.status, error.body(), headers);
+    sendJson(req, res, error.status, error.body(), error.headers());
   }
 }
 

@@ -8,7 +8,7 @@ import { createDialect } from "../dialects/registry.js";
 import { ConnectionCaps } from "../gateway/connection-caps.js";
 import type { Endpoint } from "../gateway/endpoint.js";
 import { createFrameIntake } from "../gateway/frame-intake.js";
-import { createHttpRoutes, type NodeState } from "../gateway/http-routes.js";
+import { createHttpRoutes, type HttpRouteDeps, type NodeState } from "../gateway/http-routes.js";
 import { createOriginPolicy } from "../gateway/origin-policy.js";
 import { createSessionSockets } from "../gateway/session-sockets.js";
 import { createStats } from "../gateway/stats.js";
@@ -41,6 +41,8 @@ export interface GatewayParts {
   mailboxesWaiting?: () => Promise<number>;
   /** The server API, under /api/v1/. */
   api?: (req: IncomingMessage, res: ServerResponse) => void;
+  /** Who may read `/api/stats` (api/stats-access.ts); absent: open. */
+  statsAccess?: HttpRouteDeps["statsAccess"];
 }
 
 /** The counter, wired from the configuration: HTTP server, WebSocket upgrade and admission. */
@@ -84,6 +86,7 @@ export function buildGateway(
         chatRoom: config.chat.enabled ? config.chat.room : null,
       },
       ...(parts.api === undefined ? {} : { api: parts.api }),
+      ...(parts.statsAccess === undefined ? {} : { statsAccess: parts.statsAccess }),
     }),
   );
   const throttle = new LogThrottle(log);

@@ -1,8 +1,8 @@
-import { isIPv4 } from "node:net";
 import { compileUserSchema } from "./compile-user-schema.js";
 import type { Config, JwtConfig } from "./config.js";
 import { ConfigError } from "./config-error.js";
 import type { ConfigSources } from "./config-sources.js";
+import { isLoopback } from "./loopback.js";
 import { describeExpectedAt } from "./schema.js";
 
 /**
@@ -34,13 +34,6 @@ function checkAnonymous(config: Config, sources: ConfigSources): void {
       source: sources.describe("/auth/anonymous/enabled"),
     },
   );
-}
-
-function isLoopback(host: string): boolean {
-  const name = host.toLowerCase();
-  if (name === "localhost" || name === "::1") return true;
-  const v4 = name.startsWith("::ffff:") ? name.slice("::ffff:".length) : name;
-  return isIPv4(v4) && v4.startsWith("127.");
 }
 
 const jwtKeys = ["secret", "publicKey", "publicKeyFile", "jwksUrl"] as const;

@@ -16,6 +16,11 @@ export interface HttpRouteDeps {
   metrics: MetricsReport | undefined;
   /** `GET /api/stats` for the dashboard; absent when metrics are off (404, like /metrics). */
   stats?: (() => Promise<Stats>) | undefined;
+  /**
+   * Who may read `/api/stats`: a refusal to answer with, or undefined to admit. Absent: open.
+   * The node's decides by `server.host` and the server API's keys (api/stats-access.ts).
+   */
+  statsAccess?: (req: IncomingMessage) => HttpRefusal | undefined;
   /** What the web page needs to know to connect (`GET /api/info`). */
   web?: WebInfo;
   /** The built web page (default: `dist/web/`, read once here). */
@@ -25,6 +30,13 @@ export interface HttpRouteDeps {
 }
 
 export type { WebInfo };
+
+/** A refused request's answer: a status, its JSON error body, headers (`WWW-Authenticate`). */
+export interface HttpRefusal {
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
+}
 
 /** Headers of the HTML pages: their scripts and styles come from this server only. */
 const PAGE_HEADERS = {
@@ -78,6 +90,7 @@ export function createHttpRoutes(
         break;
       case "/api/stats":
         if (deps.stats) {
+          if (refused(deps.statsAccess, req, res)) return;
           serveStats(deps.stats, res);
           return;
         }
@@ -126,6 +139,18 @@ function serveAsset(req: IncomingMessage, res: ServerResponse, asset: StaticAsse
   res.end(asset.body);
 }
 
+/** Whether the access check refused the request, and answered it. */
+function refused(
+  access: HttpRouteDeps["statsAccess"],
+  req: IncomingMessage,
+  res: ServerResponse,
+): boolean {
+  const refusal = access?.(req);
+  if (refusal === undefined) return false;
+  sendJson(res, refusal.status, refusal.body, refusal.headers);
+  return true;
+}
+
 function serveStats(stats: () => Promise<Stats>, res: ServerResponse): void {
   stats().then(
     (body) => sendJson(res, 200, body),
@@ -147,9 +172,15 @@ function serveMetrics(metrics: MetricsReport, res: ServerResponse): void {
   );
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
+    ...headers,
     "content-type": "application/json; charset=utf-8",
     "cache-control": "no-store",
   });
