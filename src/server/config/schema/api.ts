@@ -37,7 +37,7 @@ export const api = section(
       default: [],
       env: ["POSTOFFICE_API_KEYS"],
       description:
-        'API keys; none turns the API off. In the variable, as JSON: `[{"key":"…","name":"billing","scopes":["publish"]}]`.',
+        'API keys; none turns the API off (and, off loopback, the dashboard\'s data). In the variable, as JSON: `[{"key":"…","name":"billing","scopes":["publish"]}]`.',
     }),
     rate: section("Token bucket per API key: each publish (each item of a batch) takes a token.", {
       perSecond: Type.Integer({
