@@ -2,6 +2,7 @@ import type { ValidateFunction } from "ajv";
 import type { ApiHandler } from "../api/api-handler.js";
 import { createServerApi } from "../api/server-api.js";
 import type { Config } from "../config/config.js";
+import { isLoopback } from "../config/loopback.js";
 import { LogThrottle } from "../log/log-throttle.js";
 import type { Logger } from "../log/logger.js";
 import type { MessageStore } from "../mailbox/message-store.js";
@@ -87,6 +88,13 @@ export function buildServerApi(config: Config, parts: ServerApiParts): ApiHandle
   if (api.keys.length > 0) {
     const services = [...new Set(api.keys.map((key) => key.name))];
     parts.log.info({ keys: api.keys.length, services }, "server API on at /api/v1/");
+  }
+  const reader = api.keys.some((key) => key.scopes.some((scope) => scope !== "publish"));
+  if (config.metrics.enabled && !isLoopback(config.server.host) && !reader) {
+    parts.log.warn(
+      { host: config.server.host },
+      "the dashboard's data (/api/stats) needs an API key with scope read, as server.host is not loopback: add one to api.keys, or bind 127.0.0.1",
+    );
   }
   return handler;
 }
