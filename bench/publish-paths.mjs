@@ -108,7 +108,10 @@ async function wsPath(url) {
       const ws = /** @type {WebSocket} */ (senders[worker]);
       ws.send(JSON.stringify({ type: "message", id, data: { to, ...body } }));
     });
-  return { publish, close: () => senders.forEach((ws) => ws.terminate()) };
+  const close = () => {
+    for (const ws of senders) ws.terminate();
+  };
+  return { publish, close };
 }
 
 /**

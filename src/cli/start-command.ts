@@ -10,6 +10,7 @@ interface StartFlags {
   port?: string;
   host?: string;
   config?: string;
+  dialect?: string;
   workers?: number;
 }
 
@@ -20,6 +21,10 @@ export function registerStartCommand(program: Command): void {
     .option("-p, --port <port>", "port to listen on (env PORT / POSTOFFICE_PORT; default 8080)")
     .option("-H, --host <host>", "address to bind (env POSTOFFICE_HOST; default 0.0.0.0)")
     .option("-c, --config <file>", "configuration file, YAML or JSON (env POSTOFFICE_CONFIG)")
+    .option(
+      "-d, --dialect <name>",
+      "how the clients of server.path talk: native, broadcast, messagetransfer (env POSTOFFICE_DIALECT; default native)",
+    )
     .option(
       "-w, --workers <count>",
       "worker processes sharing the port: a number or auto (needs redis.url; default 1)",
@@ -44,6 +49,7 @@ async function start(flags: StartFlags): Promise<void> {
     import("../server/node.js"),
   ]);
   const { config, files } = await loadConfigOrExit(flags);
+  const loadOptions = { cwd: process.cwd(), env: process.env, flags };
   const log = createLogger(config.log);
   const workers = flags.workers ?? 1;
   if (workers > 1 && cluster.isPrimary) {
@@ -87,6 +93,22 @@ async function start(flags: StartFlags): Promise<void> {
   if (cluster.isPrimary) process.on("SIGINT", stop);
   else process.on("SIGINT", () => undefined);
   process.on("SIGTERM", stop);
+  // SIGHUP reloads the events, plug-ins and permissions, one reload after another.
+  let reloading: Promise<unknown> = Promise.resolve();
+  process.on("SIGHUP", () => {
+    if (node === undefined || stopping) return;
+    const running = node;
+    reloading = reloading.then(async () => {
+      const [{ reloadRules }, { loadNodeConfig }] = await Promise.all([
+        import("../server/compose/reload-rules.js"),
+        import("../server/compose/load-node-config.js"),
+      ]);
+      log.info({ signal: "SIGHUP" }, "reloading the rules");
+      await reloadRules(running, () => loadNodeConfig(loadOptions), log).catch((error: unknown) =>
+        log.error({ err: error }, "reload failed; the rules in force stay"),
+      );
+    });
+  });
   try {
     node = await PostofficeNode.start(config, log, buildInfo());
   } catch (error) {

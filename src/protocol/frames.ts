@@ -70,6 +70,17 @@ export interface ReadFrame {
   data: { seq: number };
 }
 
+/**
+ * A declared event (docs/rules.md#the-native-event-frame): its name, its target (a room,
+ * `user:<id>`, or none, as the event declares) and its payload (`{}` when absent). Answered
+ * with a `receipt` carrying the event's name, or an `error` with the refusal's code.
+ */
+export interface EventFrame {
+  type: "event";
+  id?: string;
+  data: { event: string; target?: string; payload?: JsonValue };
+}
+
 export interface PingFrame {
   type: "ping";
   id?: string;
@@ -85,6 +96,7 @@ export type ClientFrame =
   | LeaveFrame
   | WhoFrame
   | BroadcastFrame
+  | EventFrame
   | PingFrame;
 export type ClientFrameType = ClientFrame["type"];
 
@@ -105,6 +117,11 @@ export interface WelcomeFrame {
     mailbox: { after: number };
     /** In chat mode, the name asked for when it was taken and `user` is a variant of it. */
     requestedName?: string;
+    /**
+     * Rooms the server joins this session to right after this welcome (chat mode's room): the
+     * client is in them from now on, and each is confirmed by a `joined` with `by: "server"`.
+     */
+    rooms?: string[];
   };
 }
 
@@ -147,17 +164,21 @@ export interface DeliveredBroadcastFrame {
   data: { id: string; from: string; ts: number; body: JsonObject };
 }
 
-/** Reply to `join`: `position` is the room's latest sequence; `recovered: false` means a gap too old to fill. */
+/**
+ * Reply to `join`: `position` is the room's latest sequence; `recovered: false` means a gap too
+ * old to fill. Without `ref` and with `by: "server"`: a join the server made (chat mode's room).
+ */
 export interface JoinedFrame {
   type: "joined";
   ref?: string;
-  data: { room: string; position: number; recovered: boolean };
+  data: { room: string; position: number; recovered: boolean; by?: "server" };
 }
 
+/** Reply to `leave`; without `ref` and with `by: "server"`: a join the server named failed. */
 export interface LeftFrame {
   type: "left";
   ref?: string;
-  data: { room: string };
+  data: { room: string; by?: "server" };
 }
 
 /** A member joined or left a room (user level: a second device is not news), or the reply to `who`. */
@@ -190,7 +211,37 @@ export interface ReceiptFrame {
     ts: number;
     /** `delivered` and `read` receipts wait in the sender's mailbox: this is their position there, to `ack`. */
     seq?: number;
+    /** The receipt of an `event` frame: the event's name (`id` is the server's id for it). */
+    event?: string;
+    /** The event's answer to its sender (its `reply` action), if it has one. */
+    reply?: EventNoticeData;
+    /** The mail the event stored, in the order of its actions; receipts follow as for direct mail. */
+    mail?: EventMail[];
   };
+}
+
+/** What an event's notice carries, and an event's `reply`. */
+export interface EventNoticeData {
+  event: string;
+  payload: JsonValue;
+}
+
+/** A mail stored by an event, as its receipt lists it. */
+export interface EventMail {
+  id: string;
+  to: string;
+  seq: number;
+  ts: number;
+}
+
+/**
+ * A notice sent by a declared event's action (`notify_room`, `notify_user`, `broadcast`, ...):
+ * `from` is the event's sender, stamped by the server [SENDER-1]; `room` is set when it came
+ * through a room. Notices are live only: not in a mailbox or a room's history [EVENT-2].
+ */
+export interface EventNoticeFrame {
+  type: "event";
+  data: EventNoticeData & { from: string; room?: string; ts: number };
 }
 
 export interface ErrorFrame {
@@ -226,4 +277,5 @@ export type ServerFrame =
   | PresenceFrame
   | ReceiptFrame
   | ErrorFrame
+  | EventNoticeFrame
   | PongFrame;

@@ -6,16 +6,24 @@ import { CLOSE_CODES, type GoingAwayReason } from "../protocol/index.js";
 import type { ApiHandler } from "./api/api-handler.js";
 import { statsAccess } from "./api/stats-access.js";
 import type { Authenticator } from "./auth/authenticator.js";
+import { ANY_CLAIMED_USER } from "./auth/claimed-id.js";
 import { buildAuthenticator } from "./compose/authenticator.js";
 import { type Backends, buildBackends } from "./compose/backends.js";
 import { secureDataDir } from "./compose/data-dir.js";
+import { buildEndpointAuthenticators } from "./compose/endpoint-authenticators.js";
+import { buildEventEngine, eventsOptions } from "./compose/event-rules.js";
 import { buildGateway } from "./compose/gateway.js";
+import type { ReloadsRules, RulesReload } from "./compose/reload-rules.js";
 import { buildMailIntake, buildServerApi } from "./compose/server-api.js";
 import { compileUserSchema } from "./config/compile-user-schema.js";
 import type { Config } from "./config/config.js";
+import type { EventEngine } from "./events/event-engine.js";
+import type { EventCounters } from "./events/event-stats.js";
+import { tokenVerifierOf } from "./events/token-verifier.js";
 import { startHeartbeat } from "./gateway/heartbeat.js";
 import type { NodeState } from "./gateway/http-routes.js";
 import { createFrameHandler } from "./handlers/dispatch.js";
+import type { HandlerContext } from "./handlers/handler-context.js";
 import type { Logger } from "./log/logger.js";
 import type { Metrics } from "./metrics/metrics.js";
 import { NoMetrics } from "./metrics/no-metrics.js";
@@ -23,10 +31,11 @@ import { PromMetrics } from "./metrics/prom-metrics.js";
 import { publicUrls } from "./public-urls.js";
 import { LocalRooms } from "./rooms/local-rooms.js";
 import type { PresenceEntry } from "./rooms/redis-presence.js";
+import { NoticeRouter } from "./router/notice-router.js";
 import { RoomRouter } from "./router/room-router.js";
 import { Router } from "./router/router.js";
 import { Permissions } from "./rules/permissions.js";
-import { MemoryRoleDirectory } from "./rules/role-directory.js";
+import { MemoryRoleDirectory, type RoleDirectory } from "./rules/role-directory.js";
 import { SessionLifecycle } from "./session/session-lifecycle.js";
 import { SessionRegistry } from "./session/session-registry.js";
 import { UserSessions } from "./session/user-sessions.js";
@@ -34,7 +43,7 @@ import { WrittenAcks } from "./session/written-acks.js";
 import { VERSION } from "./version.js";
 
 /** A running Postoffice node: the one place where configuration becomes wired objects. */
-export class PostofficeNode {
+export class PostofficeNode implements ReloadsRules {
   private state: NodeState = "starting";
   private stopHeartbeat: () => void = () => {};
   private expiry: NodeJS.Timeout | undefined;
@@ -49,7 +58,9 @@ export class PostofficeNode {
     private readonly wss: WebSocketServer,
     private readonly registry: SessionRegistry,
     private readonly backends: Backends,
-    private readonly authenticator: Authenticator,
+    /** Every authenticator the node built (of `auth`, and of endpoints with their own). */
+    private readonly authenticators: readonly Authenticator[],
+    private readonly rules: { context: HandlerContext; directory: RoleDirectory },
     private readonly api: ApiHandler,
   ) {}
 
@@ -68,7 +79,12 @@ export class PostofficeNode {
         })
       : undefined;
     const metrics: Metrics = report ?? new NoMetrics();
-    const { authenticator } = await buildAuthenticator(config.auth, config.server.dataDir, log);
+    const { authenticator, jwt } = await buildAuthenticator(
+      config.auth,
+      config.server.dataDir,
+      log,
+    );
+    const endpointAuthenticators = await buildEndpointAuthenticators(config, log);
     let backendsUp = true;
     // Every Redis connection of a network node, not only some [NET-3].
     const backends = await buildBackends(config, log, metrics, (up) => {
@@ -90,8 +106,26 @@ export class PostofficeNode {
       metrics,
     );
     const directory = new MemoryRoleDirectory();
-    for (const { user, roles } of config.auth.tokens) directory.remember(user, roles);
+    const tokens = [config.auth, ...config.endpoints.map((endpoint) => endpoint.auth)].flatMap(
+      (auth) => auth?.tokens ?? [],
+    );
+    for (const { user, roles } of tokens) {
+      if (user !== ANY_CLAIMED_USER) directory.remember(user, roles);
+    }
     const permissions = new Permissions(config.permissions, directory);
+    const counters: EventCounters = {
+      accepted: (event) => metrics.eventAccepted(event),
+      refused: (event, code) => metrics.eventRefused(event, code),
+    };
+    const events = await buildEventEngine(
+      config,
+      {
+        rateLimits: backends.rateLimits,
+        tokens: jwt === undefined ? undefined : tokenVerifierOf(jwt),
+      },
+      { log, counters },
+    );
+    metrics.eventsDeclared(events.events);
     const lifecycle = new SessionLifecycle(
       { registry, router, rooms, directory, metrics, log },
       {
@@ -106,15 +140,17 @@ export class PostofficeNode {
       config.validation.message === undefined
         ? undefined
         : compileUserSchema(config.validation.message);
-    const handleFrame = createFrameHandler({
-      authenticator,
+    const context: HandlerContext = {
       router,
       rooms,
+      notices: new NoticeRouter(broker),
       permissions,
+      events,
       lifecycle,
       log,
       validateMessage,
-    });
+    };
+    const handleFrame = createFrameHandler(context);
     let node: PostofficeNode | undefined;
     // Ready only while the shared backends are reachable: a load balancer then sends new
     // clients to nodes that can keep their mail [NET-3].
@@ -137,6 +173,7 @@ export class PostofficeNode {
     });
     const { http, wss } = buildGateway(config, {
       authenticator,
+      endpointAuthenticators,
       lifecycle,
       registry,
       metrics,
@@ -163,7 +200,8 @@ export class PostofficeNode {
       wss,
       registry,
       backends,
-      authenticator,
+      [authenticator, ...endpointAuthenticators.filter((built) => built !== undefined)],
+      { context, directory },
       api,
     );
     await listen(http, config.server.port, config.server.host);
@@ -217,6 +255,39 @@ export class PostofficeNode {
     return this.registry.size;
   }
 
+  /** The declared events this node runs. */
+  get events(): EventEngine {
+    return this.rules.context.events;
+  }
+
+  /**
+   * Takes the events, plug-ins and permissions of a configuration loaded again (SIGHUP): all
+   * of them or, if any cannot be used, none (the old rules stay, and the problems are
+   * returned). Connections stay open; events in flight finish on the rules they started with,
+   * later frames meet the new ones. Other keys need a restart: those that changed are named.
+   */
+  async reload(next: Config): Promise<RulesReload> {
+    const built = await this.events.compile(eventsOptions(next));
+    if (!built.ok) {
+      return { ok: false, problems: built.problems.map((p) => `${p.pointer}: ${p.message}`) };
+    }
+    let permissions: Permissions;
+    try {
+      permissions = new Permissions(next.permissions, this.rules.directory);
+    } catch (error) {
+      return { ok: false, problems: [(error as Error).message] };
+    }
+    // One turn, no await: no frame can meet the new events with the old permissions.
+    this.events.use(built.rules);
+    this.rules.context.permissions = permissions;
+    this.metrics.eventsDeclared([...built.rules.events.keys()]);
+    return {
+      ok: true,
+      events: built.rules.events.size,
+      restartNeeded: changedSections(this.config, next),
+    };
+  }
+
   /**
    * Graceful stop [OPS-1]: refuse new connections, close every session with 1001 and the
    * reconnect window, let queued frames flush, cut what remains at the deadline.
@@ -255,9 +326,25 @@ export class PostofficeNode {
     this.http.closeAllConnections();
     await closedHttp;
     this.wss.close();
-    await Promise.all([this.authenticator.close?.(), this.backends.close()]);
+    await Promise.all([
+      ...this.authenticators.map((authenticator) => authenticator.close?.()),
+      this.backends.close(),
+    ]);
     this.log.info({ closed: open - cut, cut }, "drained");
   }
+}
+
+/** What a reload takes; every other top-level key is read once, at start. */
+const RELOADED: ReadonlySet<string> = new Set(["events", "plugins", "permissions"]);
+
+/** The top-level keys, other than the reloaded ones, whose value differs. */
+function changedSections(current: Config, next: Config): string[] {
+  const keys = new Set([...Object.keys(current), ...Object.keys(next)]);
+  return [...keys].filter(
+    (key) =>
+      !RELOADED.has(key) &&
+      JSON.stringify(current[key as keyof Config]) !== JSON.stringify(next[key as keyof Config]),
+  );
 }
 
 /** This node's sessions in their rooms, for the presence refresh. */

@@ -47,6 +47,13 @@ function everyKey(): Config {
   config.auth.tokens = [{ token: "static-token", user: "alice", roles: ["admin"] }];
   config.auth.jwt = jwt;
   config.auth.webhook = webhook;
+  config.endpoints = [
+    {
+      path: "/mt",
+      dialect: "messagetransfer",
+      auth: { tokens: [{ token: "valid-token", user: "*", roles: [] }], jwt, webhook },
+    },
+  ];
   config.rooms.settings = [
     { match: "support-*", presence: false, history: 50 },
     { match: "*", presence: true, history: 0 },
@@ -172,7 +179,14 @@ describe("configSchema", () => {
   });
 
   it("defaults every always-present section to {} so zero configuration fills it", () => {
-    const optional = new Set(["(root)", "auth.jwt", "auth.webhook"]);
+    const optional = new Set([
+      "(root)",
+      "auth.jwt",
+      "auth.webhook",
+      "endpoints[].auth",
+      "endpoints[].auth.jwt",
+      "endpoints[].auth.webhook",
+    ]);
     const sections = objectNodes(configSchemaNode).filter(
       ([at, node]) =>
         !isListItem(at) && !optional.has(at) && !node.userSchema && !node.namedEntries,
@@ -186,6 +200,8 @@ describe("configSchema", () => {
     expect(items.map(([at]) => at).sort()).toEqual([
       "api.keys[]",
       "auth.tokens[]",
+      "endpoints[]",
+      "endpoints[].auth.tokens[]",
       "permissions.direct[]",
       "permissions.rooms[]",
       "rooms.settings[]",
@@ -199,6 +215,7 @@ describe("configSchema", () => {
       rooms: [{ match: "*", join: ["*"], send: ["*"], history: ["*"] }],
       direct: [{ from: ["*"], to: ["*"] }],
       broadcast: ["admin"],
+      names: [],
     });
   });
 
@@ -234,6 +251,8 @@ describe("configSchema", () => {
   it("marks the static tokens, the JWT secret and the API keys as secrets", () => {
     const secrets = schemaLeaves(configSchemaNode).filter((leaf) => leaf.node.secret);
     expect(secrets.map((leaf) => leaf.dotted)).toEqual([
+      "endpoints[].auth.tokens[].token",
+      "endpoints[].auth.jwt.secret",
       "auth.tokens[].token",
       "auth.jwt.secret",
       "api.keys[].key",

@@ -3,6 +3,8 @@ import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CLOSE_CODES, ERROR_CODES, PROTOCOL_VERSION } from "../../src/protocol/index.js";
+import { connectAs, signToken } from "../support/test-client.js";
+import { startTestServer } from "../support/test-server.js";
 import { readDoc, root, section, sectionAt, tableKeys } from "./markdown.js";
 
 // The wire reference, and the delivery semantics split from it; rule ids are explained in
@@ -130,6 +132,21 @@ describe("docs/protocol.md", () => {
       if (!sectionAt(page, anchor)?.includes(`[${id}]`)) unexplained.push(`${id} → ${link}`);
     }
     expect(unexplained).toEqual([]);
+  });
+
+  it("has a row in the welcome table for every field of a real welcome", async () => {
+    const server = await startTestServer();
+    try {
+      const client = await connectAs(server.url, await signToken({ sub: "alice" }));
+      const welcome = client.frames.find((frame) => frame.type === "welcome");
+      await client.close();
+      const rows = tableKeys(section(doc, "### `welcome`"));
+      const fields = Object.keys(welcome?.data ?? {}).map((key) => `data.${key}`);
+      expect(fields.length).toBeGreaterThan(5);
+      expect(fields.filter((field) => !rows.includes(field))).toEqual([]);
+    } finally {
+      await server.stop();
+    }
   });
 
   it("names the protocol version the server speaks", () => {

@@ -187,6 +187,7 @@ describeWith("redis-server", "a network of nodes on one Redis", () => {
     expect(up.map((match) => match[1]).sort()).toEqual([
       "presence",
       "publish",
+      "rate-limits",
       "room-log",
       "store",
       "subscribe",

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import type { AuthWarnings } from "../auth/auth-warnings.js";
 import type { Authenticator } from "../auth/authenticator.js";
 import { ChainAuthenticator } from "../auth/chain-authenticator.js";
+import { ANY_CLAIMED_USER } from "../auth/claimed-id.js";
 import { loadOrCreateDevSecret } from "../auth/dev-secret.js";
 import { JwtAuthenticator, type JwtAuthenticatorOptions } from "../auth/jwt-authenticator.js";
 import { LoggedAuthenticator } from "../auth/logged-authenticator.js";
@@ -21,6 +22,11 @@ export interface AuthLog {
 
 export interface BuiltAuthenticator {
   authenticator: Authenticator;
+  /**
+   * The JWT authenticator alone (configured keys, or the development secret), for what checks
+   * a second token with the same settings (the events' `secure` modifier); undefined without.
+   */
+  jwt?: Authenticator;
   /** Set when no authentication was configured and the development secret is in use. */
   devSecretPath?: string;
 }
@@ -56,6 +62,7 @@ export async function buildAuthenticator(
     );
     return {
       authenticator: new ChainAuthenticator([logged("jwt", authenticator)]),
+      jwt: authenticator,
       devSecretPath: dev.path,
     };
   }
@@ -65,9 +72,17 @@ export async function buildAuthenticator(
   if (auth.tokens.length > 0) {
     chain.push(logged("static", new StaticTokenAuthenticator(auth.tokens.map(staticToken))));
     kinds.push("static");
+    if (auth.tokens.some((entry) => entry.user === ANY_CLAIMED_USER)) {
+      log.warn(
+        {},
+        'a static token for "*" is configured: whoever knows it may connect as any id they claim. Fine for a migration or a closed network; give each client its own token or a JWT otherwise',
+      );
+    }
   }
+  let jwt: Authenticator | undefined;
   if (auth.jwt !== undefined && hasKey(auth.jwt)) {
-    chain.push(logged("jwt", new JwtAuthenticator(await jwtOptions(auth.jwt))));
+    jwt = new JwtAuthenticator(await jwtOptions(auth.jwt));
+    chain.push(logged("jwt", jwt));
     kinds.push("jwt");
   }
   if (auth.webhook !== undefined) {
@@ -84,7 +99,7 @@ export async function buildAuthenticator(
     log.warn({}, "auth.jwt has no secret, publicKey, publicKeyFile or jwksUrl: JWT is off");
   }
   log.info({ authenticators: kinds }, "authentication configured");
-  return { authenticator: new ChainAuthenticator(chain) };
+  return { authenticator: new ChainAuthenticator(chain), ...(jwt === undefined ? {} : { jwt }) };
 }
 
 /** Whether a node with this configuration accepts tokens signed with the development secret. */
@@ -96,7 +111,8 @@ export function usesDevSecret(auth: AuthConfig): boolean {
   return !configured && !auth.anonymous.enabled;
 }
 
-function hasKey(jwt: JwtConfig): boolean {
+/** Whether `auth.jwt` has a key to check tokens with. */
+export function hasKey(jwt: JwtConfig): boolean {
   return Boolean(jwt.secret || jwt.publicKey || jwt.publicKeyFile || jwt.jwksUrl);
 }
 

@@ -2,6 +2,8 @@ import { isAbsolute, join } from "node:path";
 import type { Broker } from "../broker/broker.js";
 import { MemoryBroker } from "../broker/memory-broker.js";
 import type { Config } from "../config/config.js";
+import { MemoryRateLimitStore } from "../events/memory-rate-limit-store.js";
+import type { RateLimitStore } from "../events/rate-limit-store.js";
 import type { Logger } from "../log/logger.js";
 import { MemoryMessageStore } from "../mailbox/memory-message-store.js";
 import type { MessageStore } from "../mailbox/message-store.js";
@@ -26,6 +28,8 @@ export interface Backends {
   broker: Broker;
   presence: Presence;
   roomLog: RoomLog;
+  /** The declared events' `rate_limit` counts: shared by the nodes of a network. */
+  rateLimits: RateLimitStore;
   /** Renews this node's presence entries (Redis only); undefined when presence cannot expire. */
   refreshPresence: ((entries: Iterable<PresenceEntry>) => Promise<void>) | undefined;
   presenceTtlMs: number;
@@ -58,6 +62,7 @@ export async function buildBackends(
       broker: new MemoryBroker(onHandlerError),
       presence: new MemoryPresence(),
       roomLog: new MemoryRoomLog(),
+      rateLimits: new MemoryRateLimitStore(),
       refreshPresence: undefined,
       presenceTtlMs,
       ready: async () => undefined,
@@ -65,13 +70,19 @@ export async function buildBackends(
     };
   }
   // Loaded only for a network of nodes: the Redis client alone costs a single node ~25 MiB.
-  const [{ RedisClients }, { RedisBroker }, { RedisPresence }, { RedisRoomLog }] =
-    await Promise.all([
-      import("./redis-clients.js"),
-      import("../broker/redis-broker.js"),
-      import("../rooms/redis-presence.js"),
-      import("../rooms/redis-room-log.js"),
-    ]);
+  const [
+    { RedisClients },
+    { RedisBroker },
+    { RedisPresence },
+    { RedisRoomLog },
+    { RedisRateLimitStore },
+  ] = await Promise.all([
+    import("./redis-clients.js"),
+    import("../broker/redis-broker.js"),
+    import("../rooms/redis-presence.js"),
+    import("../rooms/redis-room-log.js"),
+    import("../events/redis-rate-limit-store.js"),
+  ]);
   const clients = new RedisClients({ url, log, metrics });
   clients.onChange(onRedisStatus);
   const { connect } = clients;
@@ -79,16 +90,24 @@ export async function buildBackends(
   const broker = new RedisBroker({ connect, keyPrefix, onHandlerError });
   const presence = new RedisPresence({ connect, keyPrefix, ttlMs: presenceTtlMs });
   const roomLog = new RedisRoomLog({ connect, keyPrefix, idleTtlMs: ROOM_IDLE_TTL_MS });
+  const rateLimits = new RedisRateLimitStore({ connect, keyPrefix });
   return {
     store,
     broker,
     presence,
     roomLog,
+    rateLimits,
     refreshPresence: (entries) => presence.refresh(entries),
     presenceTtlMs,
     ready: () => clients.whenUp(),
     close: async () => {
-      await Promise.all([broker.close(), presence.close(), roomLog.close(), store.close()]);
+      await Promise.all([
+        broker.close(),
+        presence.close(),
+        roomLog.close(),
+        rateLimits.close(),
+        store.close(),
+      ]);
       await clients.close();
     },
   };

@@ -17,7 +17,7 @@ export async function handleAuth(
   const ref = frame.id;
   let identity: Identity;
   try {
-    identity = await ctx.authenticator.authenticate({ token: frame.data.token });
+    identity = await session.authenticator.authenticate(session.credentials(frame.data.token));
   } catch (error) {
     if (!(error instanceof AuthError)) ctx.log.error({ err: error }, "authenticator failed");
     ctx.lifecycle.refusedInBand(session, toAuthError(error), ref);

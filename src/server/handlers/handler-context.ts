@@ -1,6 +1,7 @@
 import type { ValidateFunction } from "ajv";
-import type { Authenticator } from "../auth/authenticator.js";
+import type { EventEngine } from "../events/event-engine.js";
 import type { Logger } from "../log/logger.js";
+import type { NoticeRouter } from "../router/notice-router.js";
 import type { RoomRouter } from "../router/room-router.js";
 import type { Router } from "../router/router.js";
 import type { Permissions } from "../rules/permissions.js";
@@ -8,10 +9,16 @@ import type { SessionLifecycle } from "../session/session-lifecycle.js";
 
 /** What frame handlers may use. Handlers know sessions, not sockets or HTTP. */
 export interface HandlerContext {
-  authenticator: Authenticator;
   router: Router;
   rooms: RoomRouter;
+  notices: NoticeRouter;
+  /**
+   * Read per frame: a reload (SIGHUP) puts new permissions here, in the same turn as the
+   * engine takes its new events.
+   */
   permissions: Permissions;
+  /** The declared events; reloaded in place. */
+  events: EventEngine;
   lifecycle: SessionLifecycle;
   log: Logger;
   /** The configured schema for `message` data (validation.message), compiled once. */

@@ -26,6 +26,7 @@ const FRAME_IN_TYPES: Record<FrameInType, true> = {
   leave: true,
   who: true,
   broadcast: true,
+  event: true,
   ping: true,
   invalid: true,
   /** A frame the dialect chose to say nothing about. */
@@ -34,7 +35,11 @@ const FRAME_IN_TYPES: Record<FrameInType, true> = {
   reply: true,
 };
 
-const DIALECT_NAMES: Record<DialectName, true> = { native: true, broadcast: true };
+const DIALECT_NAMES: Record<DialectName, true> = {
+  native: true,
+  broadcast: true,
+  messagetransfer: true,
+};
 
 const AUTH_FAILURE_REASONS: Record<AuthFailureReason, true> = {
   token_missing: true,

@@ -65,6 +65,11 @@ export class MailboxFeed {
     return this.cursor;
   }
 
+  /** The first replay has begun: the session was greeted, and may be sent what is live. */
+  get started(): boolean {
+    return this.state === "replaying" || this.state === "live";
+  }
+
   offer(message: BrokerMessage): void {
     if (this.state === "closed") return;
     if (this.state !== "live") {

@@ -13,6 +13,12 @@ export class SessionRegistry {
 
   constructor(private readonly broker: Broker) {
     this.users = new TopicMembers(broker, topics.mailbox, (sessions, _userId, message) => {
+      if (message.seq === 0) {
+        // An event's notice to the user: live, outside the mailbox's numbering [EVENT-2].
+        const frame = new PreparedFrame(message.frame);
+        for (const session of sessions) session.deliverNotice(frame);
+        return;
+      }
       for (const session of sessions) session.offerMail(message);
     });
   }

@@ -7,6 +7,7 @@ import {
   type ErrorCode,
   type ServerFrame,
 } from "../../protocol/index.js";
+import type { Authenticator, Credentials } from "../auth/authenticator.js";
 import type { Identity } from "../auth/identity.js";
 import type { BrokerMessage } from "../broker/broker.js";
 import type { Decoded, Dialect, DialectClient } from "../dialects/dialect.js";
@@ -36,6 +37,8 @@ export type FrameHandler = (
 /** What every session of an endpoint shares: one object, not one field each per session. */
 export interface SessionContext {
   dialect: Dialect;
+  /** The endpoint's authenticators, for credentials sent in band (`auth`). */
+  authenticator: Authenticator;
   batcher: WriteBatcher;
   /** The metrics of this endpoint's connections (labelled with its dialect). */
   metrics: ConnectionMetrics;
@@ -83,17 +86,20 @@ export class Session
   private readonly encoder: FrameEncoder | undefined;
   /** The dialect's record of this connection, given back to it on close. */
   readonly dialectState: unknown;
+  /** The user id the client claimed in its handshake (Admission.claimedId). */
+  private readonly claimedId: string | undefined;
 
   constructor(
     private readonly ws: WebSocket,
     private readonly socket: Duplex,
     private readonly context: SessionContext,
-    admitted: { state?: unknown; readsNative: boolean },
+    admitted: { state?: unknown; readsNative: boolean; claimedId?: string },
   ) {
     super();
     this.rateLimiter = new RateLimiter(context.rate);
     this.encoder = admitted.readsNative ? undefined : context.dialect;
     this.dialectState = admitted.state;
+    this.claimedId = admitted.claimedId;
   }
 
   get identity(): Identity | undefined {
@@ -102,6 +108,15 @@ export class Session
 
   get dialect(): Dialect {
     return this.context.dialect;
+  }
+
+  get authenticator(): Authenticator {
+    return this.context.authenticator;
+  }
+
+  /** A token this client sent, with what the session knows of who it may be. */
+  credentials(token: string): Credentials {
+    return this.claimedId === undefined ? { token } : { token, claimedUserId: this.claimedId };
   }
 
   get isOpen(): boolean {
@@ -139,6 +154,11 @@ export class Session
   /** Live mail (or a receipt) of this session's user, from the broker. */
   offerMail(message: BrokerMessage): void {
     this.feed?.offer(message);
+  }
+
+  /** An event's notice to this session's user; none before the welcome has gone out. */
+  deliverNotice(frame: PreparedFrame): void {
+    if (this.feed?.started) this.sendPrepared(frame);
   }
 
   /** Calls `expire(this, arg)` after `delayMs` unless re-armed or cleared first. */
@@ -212,7 +232,12 @@ export class Session
     if (decoded === undefined) return;
     if ("reply" in decoded) {
       const { reply } = decoded;
-      this.enqueue(() => this.inOrder(() => this.sendReply(reply)));
+      this.enqueue(() =>
+        this.inOrder(() => {
+          const text = typeof reply === "string" ? reply : reply(this);
+          if (text !== undefined) this.sendReply(text);
+        }),
+      );
       return;
     }
     // The one clock read of a frame, for `message` only (no new closure: the task captures it).

@@ -9,10 +9,15 @@ import type { Admission, DialectContext, HandshakeCredential } from "../dialect.
 export async function checkCredential(
   context: DialectContext,
   credential: HandshakeCredential,
-  admitted: { readsNative: boolean; since: number | undefined | null },
+  admitted: { readsNative: boolean; since: number | undefined | null; claimedId?: string },
 ): Promise<Admission<never>> {
+  const claimed = admitted.claimedId;
   try {
-    const identity = await context.authenticator.authenticate({ token: credential.token });
+    const identity = await context.authenticator.authenticate(
+      claimed === undefined
+        ? { token: credential.token }
+        : { token: credential.token, claimedUserId: claimed },
+    );
     return { ...admitted, kind: "identified", identity };
   } catch (error) {
     if (!(error instanceof AuthError)) context.log.error({ err: error }, "authenticator failed");
