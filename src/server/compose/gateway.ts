@@ -43,6 +43,8 @@ export interface GatewayParts {
   startedAt: number;
   /** For the dashboard: how many mailboxes wait for their owner. */
   mailboxesWaiting?: () => Promise<number>;
+  /** More of `/ready`'s body (http-routes.ts). */
+  readyDetails?: () => Record<string, string>;
   /** The server API, under /api/v1/. */
   api?: (req: IncomingMessage, res: ServerResponse) => void;
 }
@@ -90,6 +92,7 @@ export function buildGateway(
         chatRoom: defaultDialect(config) === "broadcast" ? config.chat.room : null,
       },
       ...(parts.api === undefined ? {} : { api: parts.api }),
+      ...(parts.readyDetails === undefined ? {} : { readyDetails: parts.readyDetails }),
     }),
   );
   const throttle = new LogThrottle(log);
