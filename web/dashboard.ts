@@ -25,6 +25,9 @@ const ui = {
   routed: byId("routed"),
   routedKinds: byId("routed-kinds"),
   waiting: byId("waiting"),
+  amqpTile: byId("amqp-tile"),
+  amqp: byId("amqp"),
+  amqpCounts: byId("amqp-counts"),
   errors: byId("errors"),
   rateChart: byId<HTMLCanvasElement>("rate-chart"),
   connectionsChart: byId<HTMLCanvasElement>("connections-chart"),
@@ -105,6 +108,13 @@ function show(stats: Stats, at: number): void {
   ui.routedKinds.textContent = `direct ${direct} · room ${room} · broadcast ${broadcast}`;
   ui.waiting.textContent = stats.mailboxesWaiting === null ? "?" : String(stats.mailboxesWaiting);
   ui.uptime.textContent = `up ${duration(stats.uptimeSeconds)}`;
+  // Shown only on a node with a bridge (amqp.url).
+  ui.amqpTile.hidden = stats.amqp === undefined;
+  if (stats.amqp !== undefined) {
+    const { status, mailAccepted, mailDeadLettered, eventsPublished, eventsWaiting } = stats.amqp;
+    ui.amqp.textContent = status;
+    ui.amqpCounts.textContent = `mail in ${mailAccepted} · dead ${mailDeadLettered} · events out ${eventsPublished} · waiting ${eventsWaiting}`;
+  }
 
   const codes = Object.entries(stats.errors).sort((a, b) => b[1] - a[1]);
   if (codes.length === 0) {

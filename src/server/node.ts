@@ -3,10 +3,13 @@ import { hostname } from "node:os";
 import { setTimeout as delay } from "node:timers/promises";
 import type { WebSocketServer } from "ws";
 import { CLOSE_CODES, type GoingAwayReason } from "../protocol/index.js";
+import { LocalActivityFeed } from "./activity/local-activity-feed.js";
+import type { AmqpBridge } from "./amqp/amqp-bridge.js";
 import type { ApiHandler } from "./api/api-handler.js";
 import { statsAccess } from "./api/stats-access.js";
 import type { Authenticator } from "./auth/authenticator.js";
 import { ANY_CLAIMED_USER } from "./auth/claimed-id.js";
+import { buildAmqpBridge } from "./compose/amqp-bridge.js";
 import { buildAuthenticator } from "./compose/authenticator.js";
 import { type Backends, buildBackends } from "./compose/backends.js";
 import { secureDataDir } from "./compose/data-dir.js";
@@ -62,6 +65,7 @@ export class PostofficeNode implements ReloadsRules {
     private readonly authenticators: readonly Authenticator[],
     private readonly rules: { context: HandlerContext; directory: RoleDirectory },
     private readonly api: ApiHandler,
+    private readonly amqp: AmqpBridge | undefined,
   ) {}
 
   /** `build.commit`: the git commit of this build (the CLI reads dist/build-info.json). */
@@ -93,8 +97,18 @@ export class PostofficeNode implements ReloadsRules {
     const { store, broker } = backends;
     secureDataDir(config.server.dataDir, config.mailbox.sqlite.file, log);
     const registry = new SessionRegistry(broker);
-    const router = new Router(store, broker, metrics, (error, user) =>
-      log.error({ err: error, user }, "live delivery failed; the mail waits in the mailbox"),
+    // What happens here, for exporters (the AMQP bridge); a listener that throws is a bug.
+    const activity = new LocalActivityFeed((error, event) =>
+      log.error({ err: error, kind: event.kind }, "an activity listener failed"),
+    );
+    const router = new Router(
+      store,
+      broker,
+      metrics,
+      (error, user) =>
+        log.error({ err: error, user }, "live delivery failed; the mail waits in the mailbox"),
+      Date.now,
+      activity,
     );
     const rooms = new RoomRouter(
       broker,
@@ -104,6 +118,8 @@ export class PostofficeNode implements ReloadsRules {
       config.rooms.settings,
       config.rooms,
       metrics,
+      Date.now,
+      activity,
     );
     const directory = new MemoryRoleDirectory();
     const tokens = [config.auth, ...config.endpoints.map((endpoint) => endpoint.auth)].flatMap(
@@ -159,6 +175,8 @@ export class PostofficeNode implements ReloadsRules {
       return own === "ready" && !backendsUp ? "unavailable" : own;
     };
     const intake = buildMailIntake(config, { router, rooms, permissions, validateMessage, log });
+    const amqp = buildAmqpBridge(config, { intake, feed: activity, log });
+    if (amqp !== undefined) metrics.amqpBridge(() => amqp.stats());
     const userSessions = new UserSessions(registry, broker, nodeId);
     const api = buildServerApi(config, {
       intake,
@@ -191,6 +209,7 @@ export class PostofficeNode implements ReloadsRules {
       mailboxesWaiting: () => store.waitingMailboxes(),
       api: api.handle,
       statsAccess: statsAccess(config.server.host, api),
+      ...(amqp === undefined ? {} : { readyDetails: () => ({ amqp: amqp.status }) }),
     });
     node = new PostofficeNode(
       config,
@@ -203,6 +222,7 @@ export class PostofficeNode implements ReloadsRules {
       [authenticator, ...endpointAuthenticators.filter((built) => built !== undefined)],
       { context, directory },
       api,
+      amqp,
     );
     await listen(http, config.server.port, config.server.host);
     if (config.redis.url !== "") log.info("waiting for redis");
@@ -224,6 +244,9 @@ export class PostofficeNode implements ReloadsRules {
     }, config.mailbox.expireIntervalMs);
     node.expiry.unref();
     node.state = "ready";
+    // After ready: mail from the queue meets a node that takes it. Connecting goes on in the
+    // background, for ever, with backoff.
+    await amqp?.start();
     if (config.auth.anonymous.enabled) {
       log.warn(
         "ANONYMOUS MODE IS ON: anyone can connect and pick any user name. Development only; never expose this server.",
@@ -322,6 +345,9 @@ export class PostofficeNode implements ReloadsRules {
     // HTTP connections close; new ones have been answered 503 since the drain began.
     const remaining = Math.max(0, deadline - Date.now());
     await Promise.race([this.api.settled(), delay(remaining, undefined, { ref: false })]);
+    // Before the store closes: mail it is taking is accepted and acknowledged, the rest goes
+    // back to the queue; events so far (the sessions' leaves included) wait in its outbox.
+    await this.amqp?.close();
     const closedHttp = new Promise<void>((resolve) => this.http.close(() => resolve()));
     this.http.closeAllConnections();
     await closedHttp;

@@ -256,6 +256,7 @@ describe("configSchema", () => {
       "auth.tokens[].token",
       "auth.jwt.secret",
       "api.keys[].key",
+      "amqp.url",
     ]);
   });
 

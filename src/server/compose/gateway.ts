@@ -48,6 +48,8 @@ export interface GatewayParts {
   startedAt: number;
   /** For the dashboard: how many mailboxes wait for their owner. */
   mailboxesWaiting?: () => Promise<number>;
+  /** More of `/ready`'s body (http-routes.ts). */
+  readyDetails?: () => Record<string, string>;
   /** The server API, under /api/v1/. */
   api?: (req: IncomingMessage, res: ServerResponse) => void;
   /** Who may read `/api/stats` (api/stats-access.ts); absent: open. */
@@ -98,6 +100,7 @@ export function buildGateway(
       },
       ...(parts.api === undefined ? {} : { api: parts.api }),
       ...(parts.statsAccess === undefined ? {} : { statsAccess: parts.statsAccess }),
+      ...(parts.readyDetails === undefined ? {} : { readyDetails: parts.readyDetails }),
     }),
   );
   const throttle = new LogThrottle(log);

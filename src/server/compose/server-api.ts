@@ -29,11 +29,16 @@ export interface IntakeParts {
 
 /**
  * Where backends' mail enters (the server API, the AMQP bridge): the router's intake, with
- * the client's limits and schema, and the roles of the services named by `api.keys`.
+ * the client's limits and schema, and the roles of the services named by `api.keys` and
+ * `amqp.service`.
  */
 export function buildMailIntake(config: Config, parts: IntakeParts): MailIntake {
   const roles = new Map<string, readonly string[]>();
   for (const key of config.api.keys) roles.set(key.name, key.roles);
+  // The bridge's service, unless an API key of the same name gives its roles already.
+  if (config.amqp.url !== "" && !roles.has(config.amqp.service)) {
+    roles.set(config.amqp.service, config.amqp.roles);
+  }
   const { limits } = config;
   return new RouterMailIntake({
     ...parts,

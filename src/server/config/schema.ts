@@ -15,6 +15,7 @@
  */
 
 import { Type } from "typebox";
+import { amqp } from "./schema/amqp.js";
 import { api } from "./schema/api.js";
 import { auth } from "./schema/auth.js";
 import { chat } from "./schema/chat.js";
@@ -54,6 +55,7 @@ const sections = {
   redis,
   validation,
   api,
+  amqp,
   metrics,
   log,
 };

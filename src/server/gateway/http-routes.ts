@@ -25,6 +25,11 @@ export interface HttpRouteDeps {
   web?: WebInfo;
   /** The built web page (default: `dist/web/`, read once here). */
   webDir?: string;
+  /**
+   * More of `/ready`'s body: links that do not decide readiness (the AMQP bridge: mail waits
+   * in RabbitMQ and events in the outbox while it is down, and clients are served).
+   */
+  readyDetails?: () => Record<string, string>;
   /** The server API, which answers everything under `/api/v1/` (api/api-handler.ts). */
   api?: (req: IncomingMessage, res: ServerResponse) => void;
 }
@@ -79,7 +84,11 @@ export function createHttpRoutes(
         return;
       case "/ready": {
         const state = deps.state();
-        sendJson(res, state === "ready" ? 200 : 503, { ready: state === "ready", state });
+        sendJson(res, state === "ready" ? 200 : 503, {
+          ready: state === "ready",
+          state,
+          ...deps.readyDetails?.(),
+        });
         return;
       }
       case "/metrics":

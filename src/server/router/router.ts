@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { JsonObject } from "../../protocol/index.js";
+import { type ActivitySink, NO_ACTIVITY } from "../activity/activity-feed.js";
 import type { Identity } from "../auth/identity.js";
 import { type Broker, topics } from "../broker/broker.js";
 import type { Acceptance, MailboxEntry, MessageStore } from "../mailbox/message-store.js";
@@ -19,6 +20,8 @@ export class Router {
     /** A stored entry that could not be published live; its recipient gets it on replay. */
     private readonly onPublishError: (error: unknown, userId: string) => void,
     private readonly clock: () => number = Date.now,
+    /** Told of each mail stored and each receipt made here, after the fact (the AMQP bridge). */
+    private readonly activity: ActivitySink = NO_ACTIVITY,
   ) {}
 
   /**
@@ -59,6 +62,8 @@ export class Router {
     const { mail, dropped } = result;
     this.metrics.mailRouted("direct");
     if (dropped > 0) this.metrics.mailDropped(dropped);
+    const { id, from, seq, ts } = mail;
+    this.activity.emit({ kind: "mail.accepted", id, from, to: mail.to, seq, ts, body: mail.body });
     await this.publish(mail.to, mail);
     return { id: mail.id, to: mail.to, seq: mail.seq, ts: mail.ts };
   }
@@ -74,6 +79,13 @@ export class Router {
     await Promise.all(
       receipts.map((receipt) => {
         this.metrics.receiptMade(receipt.status);
+        this.activity.emit({
+          kind: `mail.${receipt.status}`,
+          id: receipt.mailId,
+          from: receipt.owner,
+          to: receipt.to,
+          ts: receipt.ts,
+        });
         return this.publish(receipt.owner, receipt);
       }),
     );
