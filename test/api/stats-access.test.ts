@@ -65,6 +65,15 @@ describe("who may read the dashboard's data (/api/stats)", () => {
     }
   });
 
+  it("admits without a key what another configured way in admits, and only that", () => {
+    const fromOps = (req: IncomingMessage) => req.headers["x-from"] === "ops";
+    const access = statsAccess("0.0.0.0", keyCheck([]), fromOps);
+    const ops = { ...request(), headers: { "x-from": "ops" } } as unknown as IncomingMessage;
+    expect(access(ops)).toBeUndefined();
+    expect(access(request())?.status).toBe(401);
+    expect(statsAccess("0.0.0.0", keyCheck(), fromOps)(request(KEYS.reader))).toBeUndefined();
+  });
+
   it("says to configure api.keys when none is configured off loopback", () => {
     const refusal = statsAccess("0.0.0.0", keyCheck([]))(request(KEYS.reader));
     expect(refusal?.status).toBe(401);

@@ -24,9 +24,14 @@ export type StatsAccess = (req: IncomingMessage) => AccessRefusal | undefined;
  * Who may read `/api/stats`, the dashboard's data. On a loopback `server.host` only this
  * machine can ask, so it stays open; on any other host it takes an API key with the `read`
  * scope (`admin` holds it), checked by the server API's own check: constant time, wrong keys
- * budgeted per address.
+ * budgeted per address. `alsoAdmits` is another way in that the operator configured (a
+ * metrics token or address list): a request it admits needs no key.
  */
-export function statsAccess(host: string, keys: KeyCheck): StatsAccess {
+export function statsAccess(
+  host: string,
+  keys: KeyCheck,
+  alsoAdmits?: (req: IncomingMessage) => boolean,
+): StatsAccess {
   if (isLoopback(host)) return () => undefined;
   const unconfigured = new ApiError(
     "unauthorized",
@@ -34,6 +39,7 @@ export function statsAccess(host: string, keys: KeyCheck): StatsAccess {
       "and none is configured: add a key with scope read to api.keys (or POSTOFFICE_API_KEYS), then paste it on the dashboard.",
   );
   return (req) => {
+    if (alsoAdmits?.(req)) return undefined;
     if (!keys.enabled) return refusal(unconfigured);
     try {
       keys.authorize(req, "read");
