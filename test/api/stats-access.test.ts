@@ -1,10 +1,15 @@
+import { mkdtemp, rm } from "node:fs/promises";
 import type { IncomingMessage } from "node:http";
-import { describe, expect, it } from "vitest";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ApiHandler } from "../../src/server/api/api-handler.js";
 import { ApiKeys, type ApiScope } from "../../src/server/api/api-keys.js";
 import { statsAccess } from "../../src/server/api/stats-access.js";
 import { LogThrottle } from "../../src/server/log/log-throttle.js";
 import { createLogger } from "../../src/server/log/logger.js";
+import { type ChildServer, freePort, runCli, waitForLog } from "../support/child-server.js";
+import { JWT_SECRET } from "../support/test-server.js";
 import { useTestServer } from "../support/use-test-server.js";
 import { API_CONFIG, api, errorOf, KEYS } from "./api-client.js";
 
@@ -117,4 +122,38 @@ describe("the dashboard's data on a real node", () => {
     expect(answer.status).toBe(401);
     expect(errorOf(answer).message).toContain("api.keys");
   });
+});
+
+describe("the start of a node whose dashboard data needs a key", () => {
+  let dir: string;
+  let running: ChildServer | undefined;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "postoffice-stats-"));
+  });
+  afterEach(async () => {
+    running?.child.kill("SIGKILL");
+    running = undefined;
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const WARNING = /dashboard's data \(\/api\/stats\) needs an API key with scope read/;
+
+  const start = async (env: Record<string, string>) => {
+    const port = await freePort();
+    running = runCli(["start", "--port", String(port), "--host", "127.1"], {
+      cwd: dir,
+      env: { POSTOFFICE_JWT_SECRET: JWT_SECRET, ...env },
+    });
+    await waitForLog(running, "postoffice is ready");
+    return running.logs.filter((entry) => WARNING.test(String(entry.msg)));
+  };
+
+  it("warns off loopback when no API key could read it, and not once one can", async () => {
+    const warned = await start({});
+    expect(warned).toHaveLength(1);
+    expect(warned[0]).toMatchObject({ level: 40, host: "127.1" });
+    running?.child.kill("SIGKILL");
+    const keys = JSON.stringify([{ key: KEYS.reader, name: "support", scopes: ["read"] }]);
+    expect(await start({ POSTOFFICE_API_KEYS: keys })).toEqual([]);
+  }, 40_000);
 });
