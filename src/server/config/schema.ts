@@ -15,6 +15,7 @@
  */
 
 import { Type } from "typebox";
+import { amqpchat } from "./schema/amqpchat.js";
 import { amqp } from "./schema/amqp.js";
 import { api } from "./schema/api.js";
 import { auth } from "./schema/auth.js";
@@ -52,6 +53,7 @@ const sections = {
   events,
   plugins,
   chat,
+  amqpchat,
   redis,
   validation,
   api,
