@@ -222,6 +222,10 @@ export class PostofficeNode implements ReloadsRules {
       startedAt,
       mailboxesWaiting: () => store.waitingMailboxes(),
       api: api.handle,
+      // AMQP chat's waiting mail, also to the seed's durable queue `chat` (docs/migrating.md).
+      ...(amqp !== undefined && speaksAmqpChat(config)
+        ? { chatQueue: amqp.queue("chat", "text/plain") }
+        : {}),
       ...(amqp === undefined ? {} : { readyDetails: () => ({ amqp: amqp.status }) }),
     });
     node = new PostofficeNode(
@@ -385,6 +389,11 @@ function changedSections(current: Config, next: Config): string[] {
       !RELOADED.has(key) &&
       JSON.stringify(current[key as keyof Config]) !== JSON.stringify(next[key as keyof Config]),
   );
+}
+
+/** Whether `server.path` or an endpoint speaks the AMQP chat dialect. */
+function speaksAmqpChat(config: Config): boolean {
+  return [config.server, ...config.endpoints].some((endpoint) => endpoint.dialect === "amqpchat");
 }
 
 /** This node's sessions in their rooms, for the presence refresh. */

@@ -15,8 +15,8 @@
  */
 
 import { Type } from "typebox";
-import { amqpchat } from "./schema/amqpchat.js";
 import { amqp } from "./schema/amqp.js";
+import { amqpchat } from "./schema/amqpchat.js";
 import { api } from "./schema/api.js";
 import { auth } from "./schema/auth.js";
 import { chat } from "./schema/chat.js";
