@@ -6,13 +6,19 @@ import { writeFile } from "node:fs/promises";
 // the same kind of server (the SQLite store as shipped), in one run.
 //
 //   npm run bench:publish -- [--count 20000] [--concurrency 64] [--users 64] [--paths ws,http]
-//                            [--store sqlite|memory] [--json out.json]
+//                            [--store sqlite|memory] [--amqp-url URL] [--json out.json]
+//
+// With --amqp-url (a RabbitMQ to use; its queue `bench.mail.<pid>` is declared), the path
+// `amqp` is measured too (and is in the default --paths): mail published to the bridge's
+// queue with publisher confirms, `--concurrency` unconfirmed at most; a publish counts once
+// RabbitMQ confirms it, and the run ends when every mail has reached its recipient.
 //
 // A publish counts once it is `accepted` (the HTTP 202, or the `accepted` receipt); the run of a
 // path ends when every mail has reached its recipient. Recipients acknowledge every 50 mails.
 // The figures: publishes per second over the whole run, accepted and delivered latency.
 /** @import WebSocket from "ws" */
 import { Agent, request } from "node:http";
+import amqplib from "amqplib";
 import { ackEvery, connect, markdownTable, round, scriptOptions } from "./lib.mjs";
 import { startServer } from "./side-by-side/servers.mjs";
 
@@ -20,7 +26,8 @@ const { args, log } = scriptOptions({
   count: { type: "string", default: "20000" },
   concurrency: { type: "string", default: "64" },
   users: { type: "string", default: "64" },
-  paths: { type: "string", default: "ws,http" },
+  paths: { type: "string" },
+  "amqp-url": { type: "string" },
   store: { type: "string", default: "sqlite" },
 });
 const COUNT = Number(args.count);
@@ -29,7 +36,11 @@ const USERS = Number(args.users);
 const TIMEOUT_MS = 120_000;
 const API_KEY = "bench-api-key-0123456789abcdef";
 
-/** @typedef {"ws" | "http"} PathName */
+const AMQP_URL = args["amqp-url"];
+const AMQP_QUEUE = `bench.mail.${process.pid}`;
+const PATHS = String(args.paths ?? (AMQP_URL ? "ws,http,amqp" : "ws,http")).split(",");
+
+/** @typedef {"ws" | "http" | "amqp"} PathName */
 /** @typedef {(worker: number, to: string, body: object) => Promise<void>} Publish */
 
 /**
@@ -115,6 +126,25 @@ async function wsPath(url) {
 }
 
 /**
+ * Mail to the bridge's queue on a confirm channel; resolves on RabbitMQ's confirm.
+ * @param {string} url
+ * @returns {Promise<{ publish: Publish, close: () => void }>}
+ */
+async function amqpPath(url) {
+  const connection = await amqplib.connect(url);
+  const channel = await connection.createConfirmChannel();
+  /** @type {Publish} */
+  const publish = (_worker, to, body) =>
+    new Promise((resolve, reject) => {
+      const content = Buffer.from(JSON.stringify({ to, data: body }));
+      channel.sendToQueue(AMQP_QUEUE, content, { persistent: true }, (error) =>
+        error ? reject(error) : resolve(),
+      );
+    });
+  return { publish, close: () => void connection.close() };
+}
+
+/**
  * @param {PathName} name
  * @param {{ host: string, url: string }} server
  */
@@ -122,7 +152,12 @@ async function measure(name, server) {
   const recipients = await Promise.all(
     Array.from({ length: USERS }, (_, i) => connect(server.url, `${name}-r${i}`)),
   );
-  const path = name === "http" ? httpPath(server.host) : await wsPath(server.url);
+  const path =
+    name === "http"
+      ? httpPath(server.host)
+      : name === "amqp"
+        ? await amqpPath(String(AMQP_URL))
+        : await wsPath(server.url);
   /** @type {number[]} */
   const accepted = [];
   /** @type {number[]} */
@@ -164,7 +199,7 @@ async function measure(name, server) {
   accepted.sort((a, b) => a - b);
   delivered.sort((a, b) => a - b);
   return {
-    path: name === "http" ? "HTTP API" : "WebSocket",
+    path: { http: "HTTP API", amqp: "AMQP bridge", ws: "WebSocket" }[name],
     publishes: COUNT,
     publishesPerSecond: Math.round(COUNT / seconds),
     acceptedP50Ms: round(percentile(accepted, 50), 2),
@@ -174,21 +209,43 @@ async function measure(name, server) {
   };
 }
 
+/**
+ * Waits (bounded) until the node's bridge is connected, as /ready says.
+ * @param {string} host
+ */
+async function bridgeUp(host) {
+  for (let i = 0; i < 300; i++) {
+    const ready = /** @type {{ amqp?: string }} */ (
+      await (await fetch(`http://${host}/ready`)).json()
+    );
+    if (ready.amqp === "up") return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error("the AMQP bridge did not come up");
+}
+
 const store = args.store === "memory" ? "memory" : "sqlite";
 log(
   `publish paths: ${COUNT} mails to ${USERS} online users, ${CONCURRENCY} in flight, ${store} store`,
 );
 const results = [];
-for (const name of String(args.paths).split(",")) {
-  if (name !== "ws" && name !== "http") throw new Error(`--paths: unknown "${name}" (ws, http)`);
+for (const name of PATHS) {
+  if (name !== "ws" && name !== "http" && name !== "amqp")
+    throw new Error(`--paths: unknown "${name}" (ws, http, amqp)`);
+  if (name === "amqp" && AMQP_URL === undefined) throw new Error("--paths amqp needs --amqp-url");
+  const amqp =
+    name === "amqp"
+      ? `amqp:\n  url: "${AMQP_URL}"\n  mailQueue: ${AMQP_QUEUE}\n`
+      : "";
   // A fresh server per path, so that one's mailboxes do not weigh on the other's.
   const server = await startServer("postoffice", {
     store,
-    config: `api:\n  keys:\n    - { key: ${API_KEY}, name: bench, scopes: [publish] }\n  rate: { perSecond: 0 }\n`,
+    config: `api:\n  keys:\n    - { key: ${API_KEY}, name: bench, scopes: [publish] }\n  rate: { perSecond: 0 }\n${amqp}`,
     env: { POSTOFFICE_MAILBOX_MAX_MESSAGES: String(COUNT + 10) },
   });
   try {
     log(`  measuring ${name}...`);
+    if (name === "amqp") await bridgeUp(server.host);
     results.push(await measure(name, { host: server.host, url: String(server.url) }));
   } finally {
     await server.stop();

@@ -1,5 +1,6 @@
 import cluster from "node:cluster";
 import { type Command, InvalidArgumentError } from "commander";
+import { dialectNames } from "../server/config/schema/dialect-names.js";
 import type { PostofficeNode } from "../server/node.js";
 import { buildInfo } from "./build-info.js";
 import { EXIT, exitWith } from "./exit-codes.js";
@@ -23,7 +24,7 @@ export function registerStartCommand(program: Command): void {
     .option("-c, --config <file>", "configuration file, YAML or JSON (env POSTOFFICE_CONFIG)")
     .option(
       "-d, --dialect <name>",
-      "how the clients of server.path talk: native, broadcast, messagetransfer (env POSTOFFICE_DIALECT; default native)",
+      `how the clients of server.path talk: ${dialectNames.join(", ")} (env POSTOFFICE_DIALECT; default native)`,
     )
     .option(
       "-w, --workers <count>",

@@ -29,7 +29,12 @@ export const ERROR_CODES = {
   room_limit: "The connection is in as many rooms as allowed (rooms.maxPerConnection).",
   room_full: "The room holds as many connections on this node as allowed (rooms.maxMembers).",
   mailbox_full: "The recipient's mailbox holds as many messages as it may; try again later.",
-  store_unavailable: "The message or acknowledgement could not be stored; it was not accepted.",
+  store_unavailable:
+    "The message or acknowledgement could not be stored; nothing of it was kept. Retry later with the same `id`.",
+  outcome_unknown:
+    "The store may or may not have kept the message or acknowledgement (it failed or timed out after the write was sent). Send the same frame again, with the same `id`: it lands once.",
+  server_shutdown:
+    "The server is shutting down and did not handle this frame. Send it again, with the same `id`, after reconnecting.",
   internal_error: "The server failed while handling the frame; it was not accepted.",
   unknown_event: "No event of that name is declared under `events:`.",
   invalid_target:

@@ -208,6 +208,11 @@ export interface ReceiptFrame {
     to?: string;
     /** The room it was sent to (room messages and broadcasts get only `accepted`). */
     room?: string;
+    /**
+     * On `accepted` of direct mail, for the dialects that tell it (AMQP chat), never native
+     * clients: whether a session of the recipient was connected, on any node, when it was stored.
+     */
+    online?: boolean;
     ts: number;
     /** `delivered` and `read` receipts wait in the sender's mailbox: this is their position there, to `ack`. */
     seq?: number;

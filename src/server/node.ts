@@ -27,6 +27,7 @@ import { startHeartbeat } from "./gateway/heartbeat.js";
 import type { NodeState } from "./gateway/http-routes.js";
 import { createFrameHandler } from "./handlers/dispatch.js";
 import type { HandlerContext } from "./handlers/handler-context.js";
+import { LogThrottle } from "./log/log-throttle.js";
 import type { Logger } from "./log/logger.js";
 import type { Metrics } from "./metrics/metrics.js";
 import { NoMetrics } from "./metrics/no-metrics.js";
@@ -101,12 +102,18 @@ export class PostofficeNode implements ReloadsRules {
     const activity = new LocalActivityFeed((error, event) =>
       log.error({ err: error, kind: event.kind }, "an activity listener failed"),
     );
+    // Per mail or per frame, so a client can cause them again and again [LIMIT-4].
+    const throttle = new LogThrottle(log);
     const router = new Router(
       store,
       broker,
       metrics,
       (error, user) =>
-        log.error({ err: error, user }, "live delivery failed; the mail waits in the mailbox"),
+        throttle.warn(
+          "live_delivery_failed",
+          { err: String(error), user },
+          "live delivery failed; the mail waits in the mailbox",
+        ),
       Date.now,
       activity,
     );
@@ -164,12 +171,14 @@ export class PostofficeNode implements ReloadsRules {
       events,
       lifecycle,
       log,
+      throttle,
       validateMessage,
     };
     const handleFrame = createFrameHandler(context);
     let node: PostofficeNode | undefined;
     // Ready only while the shared backends are reachable: a load balancer then sends new
-    // clients to nodes that can keep their mail [NET-3].
+    // clients to nodes that can keep their mail [NET-3]. /ready also follows the mailbox store's
+    // writes [OPS-2], but a node whose disk is full still lets clients in to read their mail.
     const state = (): NodeState => {
       const own = node?.state ?? "starting";
       return own === "ready" && !backendsUp ? "unavailable" : own;
@@ -200,15 +209,25 @@ export class PostofficeNode implements ReloadsRules {
       handleFrame,
       acknowledge: new WrittenAcks(
         (userId, seq) => router.ack(userId, seq, "delivered"),
-        (error, user) => log.error({ err: error, user }, "acknowledging written mail failed"),
+        (error, user) =>
+          throttle.warn(
+            "ack_on_write_failed",
+            { err: String(error), user },
+            "acknowledging written mail failed",
+          ),
       ).written,
       state,
+      storeWrites: () => store.accepting,
       version: VERSION,
       nodeId,
       startedAt,
       mailboxesWaiting: () => store.waitingMailboxes(),
       api: api.handle,
       statsAccess: statsAccess(config.server.host, api),
+      // AMQP chat's waiting mail, also to the seed's durable queue `chat` (docs/migrating.md).
+      ...(amqp !== undefined && speaksAmqpChat(config)
+        ? { chatQueue: amqp.queue("chat", "text/plain") }
+        : {}),
       ...(amqp === undefined ? {} : { readyDetails: () => ({ amqp: amqp.status }) }),
     });
     node = new PostofficeNode(
@@ -312,8 +331,9 @@ export class PostofficeNode implements ReloadsRules {
   }
 
   /**
-   * Graceful stop [OPS-1]: refuse new connections, close every session with 1001 and the
-   * reconnect window, let queued frames flush, cut what remains at the deadline.
+   * Graceful stop [OPS-1]: refuse new connections, answer every frame the sessions have read
+   * (frames read after this are refused `server_shutdown`), then close each with 1001 and the
+   * reconnect window; cut what remains at the deadline.
    */
   drain(): Promise<void> {
     this.drained ??= this.runDrain();
@@ -337,7 +357,7 @@ export class PostofficeNode implements ReloadsRules {
     };
     const reasonText = JSON.stringify(reason);
     for (const session of [...this.registry.sessions()])
-      session.close(CLOSE_CODES.goingAway, reasonText);
+      session.closeAfterReplies(CLOSE_CODES.goingAway, reasonText);
     while (this.registry.size > 0 && Date.now() < deadline) await sleep(20);
     const cut = this.registry.size;
     for (const session of [...this.registry.sessions()]) session.terminate();
@@ -371,6 +391,11 @@ function changedSections(current: Config, next: Config): string[] {
       !RELOADED.has(key) &&
       JSON.stringify(current[key as keyof Config]) !== JSON.stringify(next[key as keyof Config]),
   );
+}
+
+/** Whether `server.path` or an endpoint speaks the AMQP chat dialect. */
+function speaksAmqpChat(config: Config): boolean {
+  return [config.server, ...config.endpoints].some((endpoint) => endpoint.dialect === "amqpchat");
 }
 
 /** This node's sessions in their rooms, for the presence refresh. */

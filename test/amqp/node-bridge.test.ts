@@ -2,12 +2,15 @@ import type { Message } from "amqplib";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { metricValue } from "../support/metrics.js";
 import { startRabbit, type TestRabbit } from "../support/rabbitmq-server.js";
+import { SeedClient } from "../support/seed-client.js";
 import { describeWith } from "../support/system-programs.js";
 import { until } from "../support/until.js";
 import { useTestServer } from "../support/use-test-server.js";
 import { openClient, type TestClient } from "./bridge-fixture.js";
 
 let nodes = 0;
+/** The AMQP chat seed's shared header (its AUTHHEADER). */
+const AUTHHEADER = "Basic c2VlZDpjaGF0LXNlY3JldA==";
 
 describeWith("rabbitmq-server", "the AMQP bridge in a node (amqp: configured)", () => {
   const t = useTestServer();
@@ -111,5 +114,37 @@ describeWith("rabbitmq-server", "the AMQP bridge in a node (amqp: configured)", 
       async () => (await client.channel.checkQueue(amqp.mailQueue)).consumerCount === 0,
       "no consumer left",
     );
+  });
+
+  it("copies AMQP chat's waiting mail to the seed's durable queue chat, as the seed wrote it", async () => {
+    nodes += 1;
+    const server = await t.start({
+      server: { dialect: "amqpchat" },
+      amqpchat: { authHeader: AUTHHEADER },
+      amqp: { url: rabbit.url, mailQueue: `chat-mail-${process.pid}-${nodes}` },
+    });
+    await until(
+      async () => (await ready(server.httpUrl)).amqp === "up",
+      "the bridge is up",
+      30_000,
+    );
+    await client.channel.purgeQueue("chat");
+    const alice = new SeedClient(`${server.url}?id=alice`, {
+      headers: { Authorization: AUTHHEADER },
+    });
+    try {
+      await alice.opened;
+      expect(await alice.next()).toBe("Connected");
+      alice.send({ sender_id: "alice", target_id: "zed", message: "are you there?" });
+      await until(async () => (await client.ready("chat")) === 1, "one message in chat");
+    } finally {
+      alice.ws.terminate();
+    }
+    const [message] = await client.drain("chat");
+    expect(message?.properties.contentType).toBe("text/plain");
+    expect(JSON.parse(String(message?.content))).toMatchObject({
+      sender_id: "alice",
+      target_id: "zed",
+    });
   });
 });

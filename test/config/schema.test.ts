@@ -64,6 +64,7 @@ function everyKey(): Config {
   ];
   config.permissions.direct = [{ from: ["*"], to: ["self", "role:support"] }];
   config.chat = { enabled: true, room: "lobby" };
+  config.amqpchat = { authHeader: "Basic c2VlZA==" };
   config.redis = { url: "redis://127.0.0.1:6379", keyPrefix: "po:", presenceTtlMs: 30000 };
   config.events = { ping: { target: "none", actions: ["log"] } };
   config.plugins = ["./plugins/shout.mjs"];
@@ -255,6 +256,7 @@ describe("configSchema", () => {
       "endpoints[].auth.jwt.secret",
       "auth.tokens[].token",
       "auth.jwt.secret",
+      "amqpchat.authHeader",
       "api.keys[].key",
       "amqp.url",
     ]);

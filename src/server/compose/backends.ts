@@ -8,6 +8,7 @@ import type { Logger } from "../log/logger.js";
 import { MemoryMessageStore } from "../mailbox/memory-message-store.js";
 import type { MessageStore } from "../mailbox/message-store.js";
 import { SqliteMessageStore } from "../mailbox/sqlite-message-store.js";
+import type { WriteState } from "../mailbox/write-health.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { RedisConnector } from "../redis/redis-connection.js";
 import { MemoryPresence } from "../rooms/memory-presence.js";
@@ -56,7 +57,7 @@ export async function buildBackends(
   };
   const { url, keyPrefix, presenceTtlMs } = config.redis;
   if (url === "") {
-    const store = await pickStore(config, undefined, metrics);
+    const store = await pickStore(config, undefined, metrics, log);
     return {
       store,
       broker: new MemoryBroker(onHandlerError),
@@ -86,7 +87,7 @@ export async function buildBackends(
   const clients = new RedisClients({ url, log, metrics });
   clients.onChange(onRedisStatus);
   const { connect } = clients;
-  const store = await pickStore(config, connect, metrics);
+  const store = await pickStore(config, connect, metrics, log);
   const broker = new RedisBroker({ connect, keyPrefix, onHandlerError });
   const presence = new RedisPresence({ connect, keyPrefix, ttlMs: presenceTtlMs });
   const roomLog = new RedisRoomLog({ connect, keyPrefix, idleTtlMs: ROOM_IDLE_TTL_MS });
@@ -113,10 +114,36 @@ export async function buildBackends(
   };
 }
 
+/** Once per change, so that a full disk is one line, not one per refused mail [OPS-2]. */
+function logWriteState(log: Logger, file: string, state: WriteState, error: unknown): void {
+  switch (state) {
+    case "accepting":
+      log.info({ file }, "the mailbox database writes again: accepting mail, ready");
+      return;
+    case "failing":
+      log.error(
+        { file, err: error },
+        "the mailbox database cannot write: refusing mail (store_unavailable) and not ready until a write succeeds; probing every second",
+      );
+      return;
+    case "stopped":
+      log.error(
+        { file, err: error },
+        "the mailbox database could not be synced to disk: it takes no more writes and the node is not ready; fix the disk and restart the node",
+      );
+      return;
+    default: {
+      const unknown: never = state;
+      throw new Error(`unknown write state ${String(unknown)}`);
+    }
+  }
+}
+
 async function pickStore(
   config: Config,
   connect: RedisConnector | undefined,
   metrics: StoreMetrics,
+  log: Logger,
 ): Promise<MessageStore> {
   const { store: kind, maxMessages, overflow, ttlMs, idempotencyWindowMs, sqlite } = config.mailbox;
   const retention = { maxMessages, overflow, ttlMs, idempotencyWindowMs };
@@ -127,7 +154,13 @@ async function pickStore(
       const file = isAbsolute(sqlite.file) ? sqlite.file : join(config.server.dataDir, sqlite.file);
       const onCommit = (writes: number, synced: boolean, seconds: number) =>
         metrics.mailboxCommit(writes, synced, seconds);
-      return new SqliteMessageStore({ ...retention, ...sqlite, file, onCommit });
+      return new SqliteMessageStore({
+        ...retention,
+        ...sqlite,
+        file,
+        onCommit,
+        onWriteState: (state, error) => logWriteState(log, file, state, error),
+      });
     }
     case "redis": {
       if (connect === undefined) throw new Error('mailbox.store "redis" needs redis.url');

@@ -16,6 +16,7 @@
 
 import { Type } from "typebox";
 import { amqp } from "./schema/amqp.js";
+import { amqpchat } from "./schema/amqpchat.js";
 import { api } from "./schema/api.js";
 import { auth } from "./schema/auth.js";
 import { chat } from "./schema/chat.js";
@@ -52,6 +53,7 @@ const sections = {
   events,
   plugins,
   chat,
+  amqpchat,
   redis,
   validation,
   api,

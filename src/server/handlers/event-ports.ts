@@ -97,8 +97,9 @@ export class SessionEventPorts implements EventPorts {
     const decision = this.permissions.direct(this.identity, to);
     if (!decision.allowed) return forbidden(decision);
     try {
-      const accepted = await this.deps.router.sendMail(this.identity, { ...body, to }, ref);
-      return { ok: true, value: accepted };
+      const sent = await this.deps.router.sendMail(this.identity, { ...body, to }, ref);
+      // What an event's receipt lists, without `online` (the native receipt never says it).
+      return { ok: true, value: { id: sent.id, to: sent.to, seq: sent.seq, ts: sent.ts } };
     } catch (error) {
       if (error instanceof MailboxFullError) return refused("mailbox_full", error.message);
       if (error instanceof StoreError) {

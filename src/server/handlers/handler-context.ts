@@ -1,5 +1,6 @@
 import type { ValidateFunction } from "ajv";
 import type { EventEngine } from "../events/event-engine.js";
+import type { LogThrottle } from "../log/log-throttle.js";
 import type { Logger } from "../log/logger.js";
 import type { NoticeRouter } from "../router/notice-router.js";
 import type { RoomRouter } from "../router/room-router.js";
@@ -21,6 +22,8 @@ export interface HandlerContext {
   events: EventEngine;
   lifecycle: SessionLifecycle;
   log: Logger;
+  /** For what a client can cause again and again, such as a store refusing its mail [LIMIT-4]. */
+  throttle: LogThrottle;
   /** The configured schema for `message` data (validation.message), compiled once. */
   validateMessage: ValidateFunction | undefined;
 }

@@ -39,6 +39,7 @@ const DIALECT_NAMES: Record<DialectName, true> = {
   native: true,
   broadcast: true,
   messagetransfer: true,
+  amqpchat: true,
 };
 
 const AUTH_FAILURE_REASONS: Record<AuthFailureReason, true> = {

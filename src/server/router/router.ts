@@ -9,6 +9,16 @@ import { bodyOf } from "./body-of.js";
 import { encodeEntry } from "./encode-entry.js";
 
 /**
+ * The sender's `accepted`, and whether the mail was handed to a session of its recipient
+ * (`online`: one was connected, on this node or another, when it was published) or waits in
+ * the mailbox. A retry answered from the idempotency window says `online: false`: it was not
+ * published again.
+ */
+export interface SentMail extends Acceptance {
+  online: boolean;
+}
+
+/**
  * Turns commands into deliveries. Knows no sockets: it stores mail, then publishes it on the
  * broker, where the recipient's sessions (on this node or another) pick it up.
  */
@@ -29,7 +39,7 @@ export class Router {
    * `accepted` [DELIVERY-1]. The sender comes from the identity, never from the data
    * [SENDER-1]. A retry with the same `ref` is accepted again without storing twice [DELIVERY-4].
    */
-  sendMail(sender: Identity, data: JsonObject & { to: string }, ref?: string): Promise<Acceptance> {
+  sendMail(sender: Identity, data: JsonObject & { to: string }, ref?: string): Promise<SentMail> {
     const body = bodyOf(data);
     return this.sendBody(sender, data.to, body, JSON.stringify(body), ref);
   }
@@ -45,7 +55,7 @@ export class Router {
     body: JsonObject,
     bodyJson: string,
     ref?: string,
-  ): Promise<Acceptance> {
+  ): Promise<SentMail> {
     const result = await this.store.append({
       id: randomUUID(),
       from: sender.userId,
@@ -57,15 +67,15 @@ export class Router {
     });
     if (result.duplicate) {
       this.metrics.duplicateSend();
-      return result.accepted;
+      return { ...result.accepted, online: false };
     }
     const { mail, dropped } = result;
     this.metrics.mailRouted("direct");
     if (dropped > 0) this.metrics.mailDropped(dropped);
     const { id, from, seq, ts } = mail;
     this.activity.emit({ kind: "mail.accepted", id, from, to: mail.to, seq, ts, body: mail.body });
-    await this.publish(mail.to, mail);
-    return { id: mail.id, to: mail.to, seq: mail.seq, ts: mail.ts };
+    const online = await this.publish(mail.to, mail);
+    return { id, to: mail.to, seq, ts, online };
   }
 
   /**
@@ -108,15 +118,17 @@ export class Router {
   }
 
   /**
-   * Live delivery of what is already stored. It cannot fail the command: the entry is kept,
-   * and a session that misses it reads it from the store on its next replay or gap.
+   * Live delivery of what is already stored; true if a session of the user was there to take
+   * it. It cannot fail the command: the entry is kept, and a session that misses it reads it
+   * from the store on its next replay or gap.
    */
-  private async publish(userId: string, entry: MailboxEntry): Promise<void> {
+  private async publish(userId: string, entry: MailboxEntry): Promise<boolean> {
     try {
       const frame = encodeEntry(entry);
-      await this.broker.publish(topics.mailbox(userId), { seq: entry.seq, frame });
+      return await this.broker.publish(topics.mailbox(userId), { seq: entry.seq, frame });
     } catch (error) {
       this.onPublishError(error, userId);
+      return false;
     }
   }
 }

@@ -19,7 +19,13 @@ export class SessionRegistry {
         for (const session of sessions) session.deliverNotice(frame);
         return;
       }
-      for (const session of sessions) session.offerMail(message);
+      if (sessions.size === 1) {
+        for (const session of sessions) session.offerMail(message);
+        return;
+      }
+      // Every device of the user gets the same bytes: framed once, not once per device.
+      const frame = new PreparedFrame(message.frame);
+      for (const session of sessions) session.offerMail(message, frame);
     });
   }
 

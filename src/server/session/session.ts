@@ -79,6 +79,8 @@ export class Session
   private closed = false;
   /** Set when the session is being closed for what it sent: later frames are ignored. */
   private inputClosed = false;
+  /** Set by a drain: the close waits for the answers owed (closeAfterReplies). */
+  private closing: { code: number; reason: string; turn: number } | undefined;
   /** Set by the heartbeat's ping, cleared by any sign of life. */
   private awaitingPong = false;
   private readonly rateLimiter: RateLimiter;
@@ -152,8 +154,8 @@ export class Session
   }
 
   /** Live mail (or a receipt) of this session's user, from the broker. */
-  offerMail(message: BrokerMessage): void {
-    this.feed?.offer(message);
+  offerMail(message: BrokerMessage, prepared?: PreparedFrame): void {
+    this.feed?.offer(message, prepared);
   }
 
   /** An event's notice to this session's user; none before the welcome has gone out. */
@@ -198,10 +200,16 @@ export class Session
             : "invalid";
     const { metrics, userLimits, throttle } = this.context;
     metrics.frameIn(type);
+    if (this.closing !== undefined) {
+      this.refuseWhileClosing(decoded);
+      return;
+    }
     const userId = this.user?.userId;
+    const ref = decoded === undefined || "reply" in decoded ? undefined : refOf(decoded);
     const rate = this.rateLimiter.check(
       type,
       userId === undefined ? undefined : userLimits.for(userId),
+      ref,
     );
     if (!rate.ok) {
       throttle.warn("rate_limited", { session: this.id, user: userId }, "frames refused for rate");
@@ -218,11 +226,13 @@ export class Session
         );
         return;
       }
-      const ref = decoded === undefined || "reply" in decoded ? undefined : refOf(decoded);
       const refused: DecodeResult = {
         ok: false,
         code: "rate_limited",
-        message: `Too many frames; retry after ${rate.retryAfterMs} ms.`,
+        message:
+          rate.heldBehind === undefined
+            ? `Too many frames; retry after ${rate.retryAfterMs} ms.`
+            : `Not handled: the send ${rate.heldBehind} was refused for rate before it; send that one again first, then this one.`,
         retryAfterMs: rate.retryAfterMs,
         ref,
       };
@@ -267,10 +277,10 @@ export class Session
    * An entry of the user's mailbox, from its feed (`live`: just sent, not replayed);
    * acknowledged at once where the dialect says so.
    */
-  deliverMail(seq: number, frame: string, live: boolean): void {
-    const handed = this.handOver(frame);
+  deliverMail(seq: number, frame: PreparedFrame | string, live: boolean): void {
+    const handed = typeof frame === "string" ? this.handOver(frame) : this.handOverPrepared(frame);
     if (live && handed) {
-      const acceptedAt = mailTsOf(frame);
+      const acceptedAt = mailTsOf(typeof frame === "string" ? frame : frame.text);
       if (acceptedAt !== undefined) this.context.metrics.mailDelivered(acceptedAt);
     }
     const user = this.user;
@@ -290,13 +300,15 @@ export class Session
 
   /** A frame shared by many sessions (fan-out): framed once, the same bytes for all. */
   sendPrepared(frame: PreparedFrame): void {
-    if (this.closed) return;
-    if (this.encoder === undefined) {
-      this.write(frame);
-      return;
-    }
+    this.handOverPrepared(frame);
+  }
+
+  /** handOver for a shared frame: translated once per dialect, not once per session. */
+  private handOverPrepared(frame: PreparedFrame): boolean {
+    if (this.closed) return false;
+    if (this.encoder === undefined) return this.write(frame);
     const translated = frame.in(this.encoder);
-    if (translated !== undefined) this.write(translated);
+    return translated === undefined || this.write(translated);
   }
 
   /** The dialect's own words (a reply of its own), written as they are. */
@@ -394,6 +406,46 @@ export class Session
   /** Cuts the connection at once (no close handshake): a dead peer, or a drain's deadline. */
   terminate(): void {
     this.ws.terminate();
+  }
+
+  /**
+   * A drain's close [OPS-1]: every frame read so far is handled and answered first (a send
+   * waiting for the store gets its receipt or its error), then the close. Frames read meanwhile
+   * are not handled: each is answered `server_shutdown`, to be sent again after reconnecting.
+   * So no send is left without an answer, unless the drain's deadline cuts the connection.
+   */
+  closeAfterReplies(code: number, reason: string): void {
+    if (this.closed || this.closing !== undefined) return;
+    this.closing = { code, reason, turn: 0 };
+    this.closeInTurn();
+  }
+
+  /** Queues the close behind every frame queued so far; a later call supersedes it. */
+  private closeInTurn(): void {
+    const closing = this.closing;
+    if (closing === undefined) return;
+    closing.turn += 1;
+    const turn = closing.turn;
+    this.enqueue(() =>
+      this.inOrder(() => {
+        if (closing.turn === turn) this.close(closing.code, closing.reason);
+      }),
+    );
+  }
+
+  private refuseWhileClosing(decoded: Decoded): void {
+    if (decoded === undefined || "reply" in decoded) return;
+    const ref = refOf(decoded);
+    this.enqueue(() =>
+      this.inOrder(() =>
+        this.sendError(
+          "server_shutdown",
+          "The server is shutting down and did not handle this frame: send it again, with the same id, after reconnecting.",
+          { ref },
+        ),
+      ),
+    );
+    this.closeInTurn();
   }
 
   /** Closes with a code; frames already sent are written first. */
