@@ -233,10 +233,7 @@ for (const name of PATHS) {
   if (name !== "ws" && name !== "http" && name !== "amqp")
     throw new Error(`--paths: unknown "${name}" (ws, http, amqp)`);
   if (name === "amqp" && AMQP_URL === undefined) throw new Error("--paths amqp needs --amqp-url");
-  const amqp =
-    name === "amqp"
-      ? `amqp:\n  url: "${AMQP_URL}"\n  mailQueue: ${AMQP_QUEUE}\n`
-      : "";
+  const amqp = name === "amqp" ? `amqp:\n  url: "${AMQP_URL}"\n  mailQueue: ${AMQP_QUEUE}\n` : "";
   // A fresh server per path, so that one's mailboxes do not weigh on the other's.
   const server = await startServer("postoffice", {
     store,

@@ -62,7 +62,10 @@ describe("PostofficeClient against a real server", () => {
     await bob.connect();
     await delivered;
     expect(seen).toEqual(Array.from({ length: count + 1 }, (_, i) => i));
-    const acks = tap.sentOn().filter((f) => f.type === "ack").map((f) => f.data?.seq as number);
+    const acks = tap
+      .sentOn()
+      .filter((f) => f.type === "ack")
+      .map((f) => f.data?.seq as number);
     expect(acks.at(-1)).toBe(count + 1);
     // Cumulative and increasing; at most one per ACK_EVERY (256) entries, plus a burst's end.
     expect([...acks].sort((a, b) => a - b)).toEqual(acks);
