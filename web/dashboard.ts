@@ -1,15 +1,22 @@
 /**
  * The dashboard: polls GET /api/stats every second and shows the node live. Messages per
- * second are the change in messages routed between two polls.
+ * second are the change in messages routed between two polls. Off loopback the server wants
+ * an API key (scope read): a refused poll says why and waits for a key before asking again.
  */
 import type { Stats } from "../src/protocol/index.js";
+import { call, refusal, storedKey, storeKey } from "./api-key.js";
 import { drawChart } from "./chart.js";
 import { byId, el } from "./dom.js";
+import { startOperatorActions } from "./operator.js";
 
 const INTERVAL_MS = 1000;
 const CAPACITY = 121; // two minutes of samples, both ends included
 
 const ui = {
+  keyForm: byId<HTMLFormElement>("key-form"),
+  apiKey: byId<HTMLInputElement>("api-key"),
+  forgetKey: byId<HTMLButtonElement>("forget-key"),
+  keyResult: byId("key-result"),
   status: byId("status"),
   uptime: byId("uptime"),
   connections: byId("connections"),
@@ -18,6 +25,9 @@ const ui = {
   routed: byId("routed"),
   routedKinds: byId("routed-kinds"),
   waiting: byId("waiting"),
+  amqpTile: byId("amqp-tile"),
+  amqp: byId("amqp"),
+  amqpCounts: byId("amqp-counts"),
   errors: byId("errors"),
   rateChart: byId<HTMLCanvasElement>("rate-chart"),
   connectionsChart: byId<HTMLCanvasElement>("connections-chart"),
@@ -26,20 +36,57 @@ const ui = {
 const rates: number[] = [];
 const connections: number[] = [];
 let previous: { routed: number; at: number } | undefined;
+let key = storedKey();
+let timer: ReturnType<typeof setTimeout> | undefined;
+/** Counts the keys used: a poll of an earlier one ends without asking again. */
+let generation = 0;
 
 async function poll(): Promise<void> {
+  timer = undefined;
+  const mine = generation;
   try {
-    const response = await fetch("api/stats", { cache: "no-store" });
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    show((await response.json()) as Stats, performance.now());
+    const answer = await call<Stats>(key, "GET", "api/stats");
+    if (mine !== generation) return; // a new key's own poll is on its way
+    if (answer.status === 401 || answer.status === 403) {
+      // Asking again with the same key would only be refused again (and spend the
+      // address's budget of wrong keys): wait for another key.
+      ui.status.dataset.state = "offline";
+      ui.status.textContent = answer.status === 401 ? "API key needed" : "API key refused";
+      sayKey("error", refusal(answer));
+      previous = undefined;
+      return;
+    }
+    if (!answer.ok || answer.body === undefined) throw new Error(`HTTP ${answer.status}`);
+    show(answer.body, performance.now());
     ui.status.dataset.state = "open";
     ui.status.textContent = "live";
+    if (ui.keyResult.dataset.state === "error") sayKey("ok", "");
   } catch (error) {
+    if (mine !== generation) return;
     ui.status.dataset.state = "offline";
     ui.status.textContent = `offline (${(error as Error).message})`;
     previous = undefined;
   }
-  setTimeout(() => void poll(), INTERVAL_MS);
+  timer = setTimeout(() => void poll(), INTERVAL_MS);
+}
+
+/** A new key (or none): kept for this tab, and the polls start again with it. */
+function useKey(next: string): void {
+  key = next;
+  generation++;
+  storeKey(next);
+  ui.apiKey.value = next;
+  sayKey(
+    "ok",
+    next === "" ? "No key: the dashboard asks without one." : "Key in use for this tab.",
+  );
+  if (timer !== undefined) clearTimeout(timer);
+  void poll();
+}
+
+function sayKey(state: "ok" | "error", text: string): void {
+  ui.keyResult.dataset.state = state;
+  ui.keyResult.textContent = text;
 }
 
 function show(stats: Stats, at: number): void {
@@ -61,6 +108,13 @@ function show(stats: Stats, at: number): void {
   ui.routedKinds.textContent = `direct ${direct} · room ${room} · broadcast ${broadcast}`;
   ui.waiting.textContent = stats.mailboxesWaiting === null ? "?" : String(stats.mailboxesWaiting);
   ui.uptime.textContent = `up ${duration(stats.uptimeSeconds)}`;
+  // Shown only on a node with a bridge (amqp.url).
+  ui.amqpTile.hidden = stats.amqp === undefined;
+  if (stats.amqp !== undefined) {
+    const { status, mailAccepted, mailDeadLettered, eventsPublished, eventsWaiting } = stats.amqp;
+    ui.amqp.textContent = status;
+    ui.amqpCounts.textContent = `mail in ${mailAccepted} · dead ${mailDeadLettered} · events out ${eventsPublished} · waiting ${eventsWaiting}`;
+  }
 
   const codes = Object.entries(stats.errors).sort((a, b) => b[1] - a[1]);
   if (codes.length === 0) {
@@ -108,5 +162,12 @@ function duration(seconds: number): string {
   return h > 0 ? `${h}h ${m}m` : m > 0 ? `${m}m ${s}s` : `${s}s`;
 }
 
+ui.keyForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  useKey(ui.apiKey.value.trim());
+});
+ui.forgetKey.addEventListener("click", () => useKey(""));
+ui.apiKey.value = key;
+startOperatorActions(() => key);
 window.addEventListener("resize", draw);
 void poll();

@@ -5,6 +5,7 @@ import { registerConfigCommand } from "./config-command.js";
 import { registerConnectCommand } from "./connect-command.js";
 import { EXIT } from "./exit-codes.js";
 import { registerGenconfigCommand } from "./genconfig-command.js";
+import { registerPublishCommand } from "./publish-command.js";
 import { registerStartCommand } from "./start-command.js";
 import { registerTokenCommand } from "./token-command.js";
 import { registerVersionCommand, versionLine } from "./version-command.js";
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerStartCommand(program);
   registerTokenCommand(program);
   registerConnectCommand(program);
+  registerPublishCommand(program);
   registerConfigCommand(program);
   registerCheckCommand(program);
   registerGenconfigCommand(program);

@@ -12,6 +12,12 @@ export const CLOSE_CODES = {
   unauthorized: 4401,
   /** The user already has limits.maxSessionsPerUser connections. Close another first. */
   tooManySessions: 4409,
+  /**
+   * Closed through the server API (`POST /api/v1/users/{user}/disconnect`), which may name
+   * another 4000–4999 code; the reason is the caller's. Reconnecting works unless the
+   * credentials are refused.
+   */
+  disconnected: 4403,
   /** The client kept sending over its rate limit after being refused. Slow down before reconnecting. */
   flooding: 4429,
   /** No authentication within auth.timeoutMs. Reconnect and authenticate sooner. */

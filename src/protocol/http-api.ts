@@ -16,6 +16,24 @@ export interface Stats {
   /** Mailboxes with entries not yet acknowledged; `null` when the store could not say. */
   mailboxesWaiting: number | null;
   uptimeSeconds: number;
+  /** The AMQP bridge, when the node has one (`amqp.url`). */
+  amqp?: AmqpStats;
+}
+
+/** The AMQP bridge at a glance: its link to RabbitMQ and its counts since the node started. */
+export interface AmqpStats {
+  /** `up`: connected, consuming and publishing; `down`: reconnecting; `closed`: stopped. */
+  status: "up" | "down" | "closed";
+  /** Mail taken from the queue, accepted and acknowledged. */
+  mailAccepted: number;
+  /** Mail moved to the dead-letter queue, every reason together. */
+  mailDeadLettered: number;
+  /** Events published to the exchange and confirmed. */
+  eventsPublished: number;
+  /** Events in the outbox, waiting for RabbitMQ. */
+  eventsWaiting: number;
+  /** Events dropped from a full outbox. */
+  eventsDropped: number;
 }
 
 /** `GET /api/info`: what the web page needs to know to connect. */

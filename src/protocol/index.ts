@@ -1,3 +1,4 @@
+export * from "./api-error-codes.js";
 export * from "./close-codes.js";
 export * from "./decode-client-frame.js";
 export * from "./error-codes.js";

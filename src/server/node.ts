@@ -1,9 +1,15 @@
 import type { Server } from "node:http";
 import { hostname } from "node:os";
+import { setTimeout as delay } from "node:timers/promises";
 import type { WebSocketServer } from "ws";
 import { CLOSE_CODES, type GoingAwayReason } from "../protocol/index.js";
+import { LocalActivityFeed } from "./activity/local-activity-feed.js";
+import type { AmqpBridge } from "./amqp/amqp-bridge.js";
+import type { ApiHandler } from "./api/api-handler.js";
+import { statsAccess } from "./api/stats-access.js";
 import type { Authenticator } from "./auth/authenticator.js";
 import { ANY_CLAIMED_USER } from "./auth/claimed-id.js";
+import { buildAmqpBridge } from "./compose/amqp-bridge.js";
 import { buildAuthenticator } from "./compose/authenticator.js";
 import { type Backends, buildBackends } from "./compose/backends.js";
 import { secureDataDir } from "./compose/data-dir.js";
@@ -11,6 +17,7 @@ import { buildEndpointAuthenticators } from "./compose/endpoint-authenticators.j
 import { buildEventEngine, eventsOptions } from "./compose/event-rules.js";
 import { buildGateway } from "./compose/gateway.js";
 import type { ReloadsRules, RulesReload } from "./compose/reload-rules.js";
+import { buildMailIntake, buildServerApi } from "./compose/server-api.js";
 import { compileUserSchema } from "./config/compile-user-schema.js";
 import type { Config } from "./config/config.js";
 import type { EventEngine } from "./events/event-engine.js";
@@ -35,6 +42,7 @@ import { Permissions } from "./rules/permissions.js";
 import { MemoryRoleDirectory, type RoleDirectory } from "./rules/role-directory.js";
 import { SessionLifecycle } from "./session/session-lifecycle.js";
 import { SessionRegistry } from "./session/session-registry.js";
+import { UserSessions } from "./session/user-sessions.js";
 import { WrittenAcks } from "./session/written-acks.js";
 import { VERSION } from "./version.js";
 
@@ -57,6 +65,8 @@ export class PostofficeNode implements ReloadsRules {
     /** Every authenticator the node built (of `auth`, and of endpoints with their own). */
     private readonly authenticators: readonly Authenticator[],
     private readonly rules: { context: HandlerContext; directory: RoleDirectory },
+    private readonly api: ApiHandler,
+    private readonly amqp: AmqpBridge | undefined,
   ) {}
 
   /** `build.commit`: the git commit of this build (the CLI reads dist/build-info.json). */
@@ -88,14 +98,24 @@ export class PostofficeNode implements ReloadsRules {
     const { store, broker } = backends;
     secureDataDir(config.server.dataDir, config.mailbox.sqlite.file, log);
     const registry = new SessionRegistry(broker);
+    // What happens here, for exporters (the AMQP bridge); a listener that throws is a bug.
+    const activity = new LocalActivityFeed((error, event) =>
+      log.error({ err: error, kind: event.kind }, "an activity listener failed"),
+    );
     // Per mail or per frame, so a client can cause them again and again [LIMIT-4].
     const throttle = new LogThrottle(log);
-    const router = new Router(store, broker, metrics, (error, user) =>
-      throttle.warn(
-        "live_delivery_failed",
-        { err: String(error), user },
-        "live delivery failed; the mail waits in the mailbox",
-      ),
+    const router = new Router(
+      store,
+      broker,
+      metrics,
+      (error, user) =>
+        throttle.warn(
+          "live_delivery_failed",
+          { err: String(error), user },
+          "live delivery failed; the mail waits in the mailbox",
+        ),
+      Date.now,
+      activity,
     );
     const rooms = new RoomRouter(
       broker,
@@ -105,6 +125,8 @@ export class PostofficeNode implements ReloadsRules {
       config.rooms.settings,
       config.rooms,
       metrics,
+      Date.now,
+      activity,
     );
     const directory = new MemoryRoleDirectory();
     const tokens = [config.auth, ...config.endpoints.map((endpoint) => endpoint.auth)].flatMap(
@@ -137,6 +159,10 @@ export class PostofficeNode implements ReloadsRules {
         heartbeatMs: config.server.heartbeat.intervalMs,
       },
     );
+    const validateMessage =
+      config.validation.message === undefined
+        ? undefined
+        : compileUserSchema(config.validation.message);
     const context: HandlerContext = {
       router,
       rooms,
@@ -146,10 +172,7 @@ export class PostofficeNode implements ReloadsRules {
       lifecycle,
       log,
       throttle,
-      validateMessage:
-        config.validation.message === undefined
-          ? undefined
-          : compileUserSchema(config.validation.message),
+      validateMessage,
     };
     const handleFrame = createFrameHandler(context);
     let node: PostofficeNode | undefined;
@@ -160,6 +183,21 @@ export class PostofficeNode implements ReloadsRules {
       const own = node?.state ?? "starting";
       return own === "ready" && !backendsUp ? "unavailable" : own;
     };
+    const intake = buildMailIntake(config, { router, rooms, permissions, validateMessage, log });
+    const amqp = buildAmqpBridge(config, { intake, feed: activity, log });
+    if (amqp !== undefined) metrics.amqpBridge(() => amqp.stats());
+    const userSessions = new UserSessions(registry, broker, nodeId);
+    const api = buildServerApi(config, {
+      intake,
+      presence: backends.presence,
+      roomLog: backends.roomLog,
+      store,
+      sessions: userSessions,
+      nodeId,
+      version: VERSION,
+      ready: () => state() === "ready",
+      log,
+    });
     const { http, wss } = buildGateway(config, {
       authenticator,
       endpointAuthenticators,
@@ -184,6 +222,13 @@ export class PostofficeNode implements ReloadsRules {
       nodeId,
       startedAt,
       mailboxesWaiting: () => store.waitingMailboxes(),
+      api: api.handle,
+      statsAccess: statsAccess(config.server.host, api),
+      // AMQP chat's waiting mail, also to the seed's durable queue `chat` (docs/migrating.md).
+      ...(amqp !== undefined && speaksAmqpChat(config)
+        ? { chatQueue: amqp.queue("chat", "text/plain") }
+        : {}),
+      ...(amqp === undefined ? {} : { readyDetails: () => ({ amqp: amqp.status }) }),
     });
     node = new PostofficeNode(
       config,
@@ -195,11 +240,14 @@ export class PostofficeNode implements ReloadsRules {
       backends,
       [authenticator, ...endpointAuthenticators.filter((built) => built !== undefined)],
       { context, directory },
+      api,
+      amqp,
     );
     await listen(http, config.server.port, config.server.host);
     if (config.redis.url !== "") log.info("waiting for redis");
     await backends.ready();
     await registry.followBroadcasts();
+    await userSessions.follow();
     const refresh = backends.refreshPresence;
     if (refresh !== undefined) {
       node.presenceTimer = setInterval(() => {
@@ -215,6 +263,9 @@ export class PostofficeNode implements ReloadsRules {
     }, config.mailbox.expireIntervalMs);
     node.expiry.unref();
     node.state = "ready";
+    // After ready: mail from the queue meets a node that takes it. Connecting goes on in the
+    // background, for ever, with backoff.
+    await amqp?.start();
     if (config.auth.anonymous.enabled) {
       log.warn(
         "ANONYMOUS MODE IS ON: anyone can connect and pick any user name. Development only; never expose this server.",
@@ -310,6 +361,13 @@ export class PostofficeNode implements ReloadsRules {
     while (this.registry.size > 0 && Date.now() < deadline) await sleep(20);
     const cut = this.registry.size;
     for (const session of [...this.registry.sessions()]) session.terminate();
+    // Backends' requests in flight get their answers (the store is still open) before the
+    // HTTP connections close; new ones have been answered 503 since the drain began.
+    const remaining = Math.max(0, deadline - Date.now());
+    await Promise.race([this.api.settled(), delay(remaining, undefined, { ref: false })]);
+    // Before the store closes: mail it is taking is accepted and acknowledged, the rest goes
+    // back to the queue; events so far (the sessions' leaves included) wait in its outbox.
+    await this.amqp?.close();
     const closedHttp = new Promise<void>((resolve) => this.http.close(() => resolve()));
     this.http.closeAllConnections();
     await closedHttp;
@@ -333,6 +391,11 @@ function changedSections(current: Config, next: Config): string[] {
       !RELOADED.has(key) &&
       JSON.stringify(current[key as keyof Config]) !== JSON.stringify(next[key as keyof Config]),
   );
+}
+
+/** Whether `server.path` or an endpoint speaks the AMQP chat dialect. */
+function speaksAmqpChat(config: Config): boolean {
+  return [config.server, ...config.endpoints].some((endpoint) => endpoint.dialect === "amqpchat");
 }
 
 /** This node's sessions in their rooms, for the presence refresh. */

@@ -76,6 +76,12 @@ const samples: Record<string, Sample> = {
   POSTOFFICE_MAILBOX_OVERFLOW: { value: "dropOldest", expected: "dropOldest" },
   POSTOFFICE_MAILBOX_TTL_MS: { value: "60000", expected: 60000 },
   POSTOFFICE_SQLITE_SYNCHRONOUS: { value: "normal", expected: "normal" },
+  POSTOFFICE_API_KEYS: {
+    value: '[{"key":"billing-key-0123456789","name":"billing","scopes":["publish"]}]',
+    expected: [{ key: "billing-key-0123456789", name: "billing", scopes: ["publish"], roles: [] }],
+  },
+  POSTOFFICE_AMQP_URL: { value: "amqp://u:p@rabbit:5672/", expected: "amqp://u:p@rabbit:5672/" },
+  AMPQURI: { value: "amqp://chat:p@rabbit:5672/", expected: "amqp://chat:p@rabbit:5672/" },
   POSTOFFICE_METRICS_ENABLED: { value: "false", expected: false },
   POSTOFFICE_LOG_LEVEL: { value: "debug", expected: "debug" },
   POSTOFFICE_LOG_FORMAT: { value: "json", expected: "json" },

@@ -75,6 +75,9 @@ function everyKey(): Config {
     properties: { text: { type: "string" } },
     required: ["text"],
   };
+  config.api.keys = [
+    { key: "api-key-0123456789abcdef", name: "billing", scopes: ["publish"], roles: [] },
+  ];
   return config;
 }
 
@@ -198,6 +201,7 @@ describe("configSchema", () => {
   it("gives list items no default: they are entries of a list, not sections", () => {
     const items = objectNodes(configSchemaNode).filter(([at]) => isListItem(at));
     expect(items.map(([at]) => at).sort()).toEqual([
+      "api.keys[]",
       "auth.tokens[]",
       "endpoints[]",
       "endpoints[].auth.tokens[]",
@@ -247,7 +251,7 @@ describe("configSchema", () => {
     expect(algorithms?.items?.enum).not.toContain("none");
   });
 
-  it("marks the static tokens and the JWT secret as secrets", () => {
+  it("marks the static tokens, the JWT secret and the API keys as secrets", () => {
     const secrets = schemaLeaves(configSchemaNode).filter((leaf) => leaf.node.secret);
     expect(secrets.map((leaf) => leaf.dotted)).toEqual([
       "endpoints[].auth.tokens[].token",
@@ -256,6 +260,8 @@ describe("configSchema", () => {
       "auth.jwt.secret",
       "amqpchat.authHeader",
       "godispatch.jwtSecret",
+      "api.keys[].key",
+      "amqp.url",
     ]);
   });
 

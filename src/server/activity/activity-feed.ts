@@ -24,3 +24,6 @@ export interface ActivityFeed {
 export interface ActivitySink {
   emit(event: ActivityEvent): void;
 }
+
+/** A sink nobody listens to: a node without exporters. */
+export const NO_ACTIVITY: ActivitySink = { emit: () => undefined };

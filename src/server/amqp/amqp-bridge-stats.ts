@@ -34,6 +34,7 @@ export function zeroCounters(): AmqpBridgeCounters {
       schema_violation: 0,
       mailbox_full: 0,
       too_large: 0,
+      id_conflict: 0,
       retries_exhausted: 0,
     },
     eventsPublished: 0,

@@ -38,6 +38,9 @@ export class AmqpBridge {
   private readonly publisher: EventPublisher;
   private readonly link: AmqpLink;
   private closing = false;
+  /** Queues written besides the events (`queue`), declared on each connection. */
+  private readonly extraQueues = new Set<string>();
+  private outbound: Channel | undefined;
 
   /** Opens the outbox (throws if its file is not an outbox); connects on `start`. */
   constructor(
@@ -75,6 +78,21 @@ export class AmqpBridge {
     return this.link.onStatus(listener);
   }
 
+  /**
+   * A durable queue the node also writes to, fire and forget (AMQP chat's `chat`, as its seed
+   * wrote it): a message sent while RabbitMQ is away is dropped, since the mailbox, not this
+   * queue, delivers the mail. Call before `start`, so that it is declared on connecting.
+   */
+  queue(name: string, contentType: string): { publish(body: string): void } {
+    this.extraQueues.add(name);
+    return {
+      publish: (body) => {
+        const channel = this.link.status === "up" ? this.outbound : undefined;
+        channel?.sendToQueue(name, Buffer.from(body), { persistent: true, contentType });
+      },
+    };
+  }
+
   stats(): AmqpBridgeStats {
     return {
       ...this.counters,
@@ -103,7 +121,9 @@ export class AmqpBridge {
     const inbound = this.watch(await connection.createConfirmChannel(), "mail");
     await this.consumer.attach(inbound);
     const outbound = this.watch(await connection.createConfirmChannel(), "events");
+    for (const name of this.extraQueues) await outbound.assertQueue(name, { durable: true });
     await this.publisher.attach(outbound);
+    this.outbound = outbound;
   }
 
   /** A channel RabbitMQ closes (an error on it) while the connection stays is renewed with it. */

@@ -141,7 +141,7 @@ export class MailConsumer {
       return await this.intake.publish(this.options.service, request);
     } catch (error) {
       this.log.error({ err: error }, "the mail intake threw; the AMQP message will be retried");
-      return { status: "failed", code: "unknown_outcome", message: "the intake failed" };
+      return { status: "failed", code: "outcome_unknown", message: "the intake failed" };
     }
   }
 

@@ -30,4 +30,6 @@ export const topics = {
   mailbox: (userId: string): string => `mailbox:${userId}`,
   room: (room: string): string => `room:${room}`,
   broadcast: "broadcast",
+  /** Orders to close a user's sessions, wherever they are (the HTTP API's disconnect). */
+  disconnect: "sessions:disconnect",
 } as const;

@@ -1,4 +1,4 @@
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { WebSocketServer } from "ws";
 import type { Authenticator } from "../auth/authenticator.js";
 import type { Config } from "../config/config.js";
@@ -8,7 +8,12 @@ import { ConnectionCaps } from "../gateway/connection-caps.js";
 import type { Endpoint } from "../gateway/endpoint.js";
 import { EndpointTable } from "../gateway/endpoint-table.js";
 import { createFrameIntake } from "../gateway/frame-intake.js";
-import { createHttpRoutes, isHttpRoute, type NodeState } from "../gateway/http-routes.js";
+import {
+  createHttpRoutes,
+  type HttpRouteDeps,
+  isHttpRoute,
+  type NodeState,
+} from "../gateway/http-routes.js";
 import { createOriginPolicy } from "../gateway/origin-policy.js";
 import { createSessionSockets } from "../gateway/session-sockets.js";
 import { createStats } from "../gateway/stats.js";
@@ -45,6 +50,12 @@ export interface GatewayParts {
   startedAt: number;
   /** For the dashboard: how many mailboxes wait for their owner. */
   mailboxesWaiting?: () => Promise<number>;
+  /** More of `/ready`'s body (http-routes.ts). */
+  readyDetails?: () => Record<string, string>;
+  /** The server API, under /api/v1/. */
+  api?: (req: IncomingMessage, res: ServerResponse) => void;
+  /** Who may read `/api/stats` (api/stats-access.ts); absent: open. */
+  statsAccess?: HttpRouteDeps["statsAccess"];
   /** AMQP chat's queue `chat` on the AMQP bridge, when one is configured. */
   chatQueue?: ChatQueue;
 }
@@ -92,6 +103,9 @@ export function buildGateway(
         anonymous: config.auth.anonymous.enabled,
         chatRoom: defaultDialect(config) === "broadcast" ? config.chat.room : null,
       },
+      ...(parts.api === undefined ? {} : { api: parts.api }),
+      ...(parts.statsAccess === undefined ? {} : { statsAccess: parts.statsAccess }),
+      ...(parts.readyDetails === undefined ? {} : { readyDetails: parts.readyDetails }),
     }),
   );
   const throttle = new LogThrottle(log);

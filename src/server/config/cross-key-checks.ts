@@ -1,8 +1,8 @@
-import { isIPv4 } from "node:net";
 import { compileUserSchema } from "./compile-user-schema.js";
 import type { Config, JwtConfig } from "./config.js";
 import { ConfigError } from "./config-error.js";
 import type { ConfigSources } from "./config-sources.js";
+import { isLoopback } from "./loopback.js";
 import { describeExpectedAt } from "./schema.js";
 
 /**
@@ -18,6 +18,7 @@ export function checkAcrossKeys(config: Config, sources: ConfigSources): void {
   checkLimits(config, sources);
   checkUserSchemas(config, sources);
   checkTopology(config, sources);
+  checkApiKeys(config, sources);
   checkEndpoints(config, sources);
 }
 
@@ -37,13 +38,6 @@ function checkAnonymous(config: Config, sources: ConfigSources): void {
       source: sources.describe("/auth/anonymous/enabled"),
     },
   );
-}
-
-function isLoopback(host: string): boolean {
-  const name = host.toLowerCase();
-  if (name === "localhost" || name === "::1") return true;
-  const v4 = name.startsWith("::ffff:") ? name.slice("::ffff:".length) : name;
-  return isIPv4(v4) && v4.startsWith("127.");
 }
 
 const jwtKeys = ["secret", "publicKey", "publicKeyFile", "jwksUrl"] as const;
@@ -133,6 +127,43 @@ function checkTopology(config: Config, sources: ConfigSources): void {
       expected: "redis://host:port",
       source: sources.describe("/redis/url"),
     });
+  }
+}
+
+/**
+ * API keys: one secret names one service (two entries with the same key could not be told
+ * apart), and the keys of one service (a rotation) publish with the same roles, since the
+ * roles are the service's. The keys themselves are never echoed.
+ */
+function checkApiKeys(config: Config, sources: ConfigSources): void {
+  const byKey = new Map<string, number>();
+  const rolesByName = new Map<string, { index: number; roles: string }>();
+  for (const [index, entry] of config.api.keys.entries()) {
+    if (entry.scopes.length === 0) {
+      throw ConfigError.at(`/api/keys/${index}/scopes`, "is empty: the key could do nothing", {
+        expected: "at least one of publish, read, admin",
+        source: sources.describe("/api/keys"),
+      });
+    }
+    const first = byKey.get(entry.key);
+    if (first !== undefined) {
+      throw ConfigError.at(
+        `/api/keys/${index}/key`,
+        `is the same secret as api.keys[${first}].key: give each entry its own key`,
+        { expected: "a key used once", source: sources.describe("/api/keys") },
+      );
+    }
+    byKey.set(entry.key, index);
+    const roles = JSON.stringify([...entry.roles].sort());
+    const named = rolesByName.get(entry.name);
+    if (named !== undefined && named.roles !== roles) {
+      throw ConfigError.at(
+        `/api/keys/${index}/roles`,
+        `differs from the roles of api.keys[${named.index}], a key of the same service ${JSON.stringify(entry.name)}: a service publishes with one set of roles`,
+        { expected: named.roles, source: sources.describe("/api/keys") },
+      );
+    }
+    rolesByName.set(entry.name, { index, roles });
   }
 }
 

@@ -15,7 +15,9 @@
  */
 
 import { Type } from "typebox";
+import { amqp } from "./schema/amqp.js";
 import { amqpchat } from "./schema/amqpchat.js";
+import { api } from "./schema/api.js";
 import { auth } from "./schema/auth.js";
 import { chat } from "./schema/chat.js";
 import { describeExpected } from "./schema/describe-expected.js";
@@ -58,6 +60,8 @@ const sections = {
   gopostoffice,
   redis,
   validation,
+  api,
+  amqp,
   metrics,
   log,
 };

@@ -21,13 +21,32 @@ export interface HttpRouteDeps {
   metrics: MetricsReport | undefined;
   /** `GET /api/stats` for the dashboard; absent when metrics are off (404, like /metrics). */
   stats?: (() => Promise<Stats>) | undefined;
+  /**
+   * Who may read `/api/stats`: a refusal to answer with, or undefined to admit. Absent: open.
+   * The node's decides by `server.host` and the server API's keys (api/stats-access.ts).
+   */
+  statsAccess?: (req: IncomingMessage) => HttpRefusal | undefined;
   /** What the web page needs to know to connect (`GET /api/info`). */
   web?: WebInfo;
   /** The built web page (default: `dist/web/`, read once here). */
   webDir?: string;
+  /**
+   * More of `/ready`'s body: links that do not decide readiness (the AMQP bridge: mail waits
+   * in RabbitMQ and events in the outbox while it is down, and clients are served).
+   */
+  readyDetails?: () => Record<string, string>;
+  /** The server API, which answers everything under `/api/v1/` (api/api-handler.ts). */
+  api?: (req: IncomingMessage, res: ServerResponse) => void;
 }
 
 export type { WebInfo };
+
+/** A refused request's answer: a status, its JSON error body, headers (`WWW-Authenticate`). */
+export interface HttpRefusal {
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
+}
 
 /** Headers of the HTML pages: their scripts and styles come from this server only. */
 const PAGE_HEADERS = {
@@ -39,7 +58,8 @@ const PAGE_HEADERS = {
 
 /**
  * The node's HTTP endpoints: /health (liveness), /ready (readiness), /metrics, and the web
- * page: / (chat), /dashboard, /assets/* and the JSON they read, /api/info and /api/stats.
+ * page: / (chat), /dashboard, /assets/* and the JSON they read, /api/info and /api/stats; and
+ * the server API under /api/v1/, mounted from the composition root.
  */
 export function createHttpRoutes(
   deps: HttpRouteDeps,
@@ -47,6 +67,10 @@ export function createHttpRoutes(
   const assets = loadStaticAssets(deps.webDir);
   return (req, res) => {
     const path = (req.url ?? "/").split("?", 1)[0] ?? "/";
+    if (deps.api !== undefined && path.startsWith("/api/v1/")) {
+      deps.api(req, res);
+      return;
+    }
     if (req.method !== "GET" && req.method !== "HEAD") {
       sendJson(res, 405, {
         error: { code: "method_not_allowed", message: `${req.method} is not allowed here.` },
@@ -66,7 +90,11 @@ export function createHttpRoutes(
       case "/ready": {
         const own = deps.state();
         const state = own === "ready" && deps.storeWrites?.() === false ? "unavailable" : own;
-        sendJson(res, state === "ready" ? 200 : 503, { ready: state === "ready", state });
+        sendJson(res, state === "ready" ? 200 : 503, {
+          ready: state === "ready",
+          state,
+          ...deps.readyDetails?.(),
+        });
         return;
       }
       case "/metrics":
@@ -77,6 +105,7 @@ export function createHttpRoutes(
         break;
       case "/api/stats":
         if (deps.stats) {
+          if (refused(deps.statsAccess, req, res)) return;
           serveStats(deps.stats, res);
           return;
         }
@@ -137,6 +166,18 @@ function serveAsset(req: IncomingMessage, res: ServerResponse, asset: StaticAsse
   res.end(asset.body);
 }
 
+/** Whether the access check refused the request, and answered it. */
+function refused(
+  access: HttpRouteDeps["statsAccess"],
+  req: IncomingMessage,
+  res: ServerResponse,
+): boolean {
+  const refusal = access?.(req);
+  if (refusal === undefined) return false;
+  sendJson(res, refusal.status, refusal.body, refusal.headers);
+  return true;
+}
+
 function serveStats(stats: () => Promise<Stats>, res: ServerResponse): void {
   stats().then(
     (body) => sendJson(res, 200, body),
@@ -158,9 +199,15 @@ function serveMetrics(metrics: MetricsReport, res: ServerResponse): void {
   );
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
+    ...headers,
     "content-type": "application/json; charset=utf-8",
     "cache-control": "no-store",
   });

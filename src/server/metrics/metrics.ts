@@ -1,4 +1,4 @@
-import type { ErrorCode } from "../../protocol/index.js";
+import type { AmqpStats, ErrorCode } from "../../protocol/index.js";
 import type { AuthFailureReason } from "../auth/authenticator.js";
 import type { DialectName } from "../dialects/dialect.js";
 import type { AcceptKind, FrameInType, ReceiptStatus, RouteKind } from "./labels.js";
@@ -46,6 +46,19 @@ export interface Metrics {
   mailboxCommit(writes: number, synced: boolean, seconds: number): void;
   redisConnectionError(connection: string): void;
   redisConnectionUp(connection: string, up: boolean): void;
+  /** The node's AMQP bridge, read at each scrape (and for the dashboard) from now on. */
+  amqpBridge(read: () => AmqpBridgeReading): void;
+}
+
+/** What the AMQP bridge says of itself (amqp/amqp-bridge-stats.ts has the same shape). */
+export interface AmqpBridgeReading {
+  status: "up" | "down" | "closed";
+  mailAccepted: number;
+  mailRetries: number;
+  mailDeadLettered: Readonly<Record<string, number>>;
+  eventsPublished: number;
+  eventsDropped: number;
+  eventsWaiting: number;
 }
 
 /** What a connection (a session) reports, with its dialect already in the labels. */
@@ -76,6 +89,8 @@ export interface MetricTotals {
   messagesRouted: Record<RouteKind, number>;
   /** Error frames sent, by code; codes never sent are left out. */
   errors: Record<string, number>;
+  /** The AMQP bridge, when there is one. */
+  amqp?: AmqpStats;
 }
 
 /** What the HTTP routes read from the metrics. */

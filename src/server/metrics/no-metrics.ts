@@ -35,4 +35,5 @@ export class NoMetrics implements Metrics {
   mailboxCommit(): void {}
   redisConnectionError(): void {}
   redisConnectionUp(): void {}
+  amqpBridge(): void {}
 }

@@ -5,12 +5,14 @@ import type { DialectName } from "../dialects/dialect.js";
 import { BucketHistogram, type Buckets } from "./bucket-histogram.js";
 import { LABELS, type ReceiptStatus, type RouteKind } from "./labels.js";
 import type {
+  AmqpBridgeReading,
   BuildLabels,
   ConnectionMetrics,
   Metrics,
   MetricsReport,
   MetricTotals,
 } from "./metrics.js";
+import { amqpStats, registerAmqpMetrics } from "./prom-amqp-metrics.js";
 import {
   type ConnectionFamilies,
   PromConnectionMetrics,
@@ -61,6 +63,7 @@ export class PromMetrics implements Metrics, MetricsReport {
   private readonly eventsAccepted: TallyByLabel<string>;
   private readonly eventsRefusedCounter: TallyCounter<"event" | "code">;
   private readonly eventsRefused = new Map<string, Tally>();
+  private amqp: (() => AmqpBridgeReading) | undefined;
 
   constructor(options: PromMetricsOptions) {
     const registry = this.registry;
@@ -243,6 +246,7 @@ export class PromMetrics implements Metrics, MetricsReport {
       delivered: delivered.series({}),
     };
     for (const dialect of LABELS.dialects) this.connections(dialect);
+    registerAmqpMetrics(registry, () => this.amqp?.());
     if (options.processMetrics) collectDefaultMetrics({ register: registry });
   }
 
@@ -325,6 +329,10 @@ export class PromMetrics implements Metrics, MetricsReport {
     this.redisErrors.inc({ connection }, 0);
   }
 
+  amqpBridge(read: () => AmqpBridgeReading): void {
+    this.amqp = read;
+  }
+
   async exposition(): Promise<{ contentType: string; text: string }> {
     return { contentType: this.registry.contentType, text: await this.registry.metrics() };
   }
@@ -349,6 +357,7 @@ export class PromMetrics implements Metrics, MetricsReport {
         broadcast: this.routed.broadcast.n,
       },
       errors,
+      ...(this.amqp === undefined ? {} : { amqp: amqpStats(this.amqp()) }),
     };
   }
 }

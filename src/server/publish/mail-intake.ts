@@ -13,24 +13,28 @@ export type AcceptedItem =
  * - `schema_violation`: `data` fails the schema configured for mail (`validation.message`).
  * - `mailbox_full`: a recipient's mailbox is full and its policy is to refuse.
  * - `too_large`: `data` is larger or deeper than the limits allow.
+ * - `id_conflict`: the `id` was used by this service for a different request within the
+ *   idempotency window.
  */
 export type PublishRefusalCode =
   | "malformed"
   | "forbidden"
   | "schema_violation"
   | "mailbox_full"
-  | "too_large";
+  | "too_large"
+  | "id_conflict";
 
 /**
  * Why a request failed for now; sending it again later may succeed.
  * - `store_unavailable`: the store could not keep the mail; nothing of it was accepted.
- * - `unknown_outcome`: it failed midway (a crash, a timeout): some recipients may have it.
+ * - `outcome_unknown`: it failed midway (a crash, a timeout): some recipients may have it.
  *   A retry with the same `id` lands once.
  */
-export type PublishFailureCode = "store_unavailable" | "unknown_outcome";
+export type PublishFailureCode = "store_unavailable" | "outcome_unknown";
 
 export type PublishOutcome =
   | { status: "accepted"; accepted: AcceptedItem[] }
+  /** `pointer`: a JSON Pointer into the request to the value at fault (`/to/2`, `/data/text`). */
   | { status: "refused"; code: PublishRefusalCode; message: string; pointer?: string }
   | { status: "failed"; code: PublishFailureCode; message: string };
 
@@ -51,7 +55,7 @@ export type PublishOutcome =
  * - A refusal is final for that request; a failure is not: the caller may retry it. Mail
  *   to several users is refused when one recipient refuses (`mailbox_full`), though others
  *   may have it: with an `id`, the request sent again later lands once for those.
- *   It never rejects: an unexpected error resolves `failed` with `unknown_outcome`.
+ *   It never rejects: an unexpected error resolves `failed` with `outcome_unknown`.
  */
 export interface MailIntake {
   publish(service: string, request: PublishRequest): Promise<PublishOutcome>;

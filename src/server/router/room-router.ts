@@ -6,6 +6,7 @@ import type {
   PresenceFrame,
   RoomMessage,
 } from "../../protocol/index.js";
+import { type ActivitySink, NO_ACTIVITY } from "../activity/activity-feed.js";
 import type { Identity } from "../auth/identity.js";
 import { type Broker, topics } from "../broker/broker.js";
 import type { Metrics } from "../metrics/metrics.js";
@@ -54,6 +55,8 @@ export class RoomRouter {
     private readonly limits: RoomLimits,
     private readonly metrics: Metrics,
     private readonly clock: () => number = Date.now,
+    /** Told of each user's first join to a room and last leave, here (the AMQP bridge). */
+    private readonly activity: ActivitySink = NO_ACTIVITY,
   ) {
     this.settings = settings.map((entry) => ({ ...entry, match: globToRegExp(entry.match) }));
   }
@@ -102,6 +105,7 @@ export class RoomRouter {
       recovered = await this.catchUp(member, room, since);
     }
     const firstDevice = await this.presence.join(room, identity.userId, member.id);
+    if (firstDevice) this.joinedOrLeft("presence.join", room, identity.userId);
     if (firstDevice && this.settingsOf(room).presence)
       await this.announce(room, "join", identity.userId);
     this.metrics.roomJoined();
@@ -127,6 +131,7 @@ export class RoomRouter {
     member.leaveRoom(room);
     this.local.exit(member, room);
     const lastDevice = await this.presence.leave(room, identity.userId, member.id);
+    if (lastDevice) this.joinedOrLeft("presence.leave", room, identity.userId);
     if (lastDevice && this.settingsOf(room).presence)
       await this.announce(room, "leave", identity.userId);
     if ((await this.presence.sessionCount(room)) === 0) await this.log.forget(room);
@@ -147,6 +152,18 @@ export class RoomRouter {
     if (!member.inRoom(room)) {
       return refuse("not_a_member", `Join ${room} before sending to it.`);
     }
+    return { ok: true, value: await this.publish(sender, room, body) };
+  }
+
+  /**
+   * A message to a room's members from a sender that is not one (a backend, through
+   * publish/): numbered, kept in the room's history and fanned out as a member's is.
+   */
+  async publish(
+    sender: Pick<Identity, "userId">,
+    room: string,
+    body: JsonObject,
+  ): Promise<Omit<RoomMessage, "body" | "from">> {
     const message = await this.log.append(
       { id: randomUUID(), room, from: sender.userId, ts: this.clock(), body },
       this.settingsOf(room).history,
@@ -156,7 +173,7 @@ export class RoomRouter {
       seq: message.seq,
       frame: encodeRoomMessage(message),
     });
-    return { ok: true, value: { id: message.id, room, seq: message.seq, ts: message.ts } };
+    return { id: message.id, room, seq: message.seq, ts: message.ts };
   }
 
   async members(room: string): Promise<string[]> {
@@ -164,7 +181,10 @@ export class RoomRouter {
   }
 
   /** To every authenticated session of every node. */
-  async broadcast(sender: Identity, body: JsonObject): Promise<{ id: string; ts: number }> {
+  async broadcast(
+    sender: Pick<Identity, "userId">,
+    body: JsonObject,
+  ): Promise<{ id: string; ts: number }> {
     const id = randomUUID();
     const ts = this.clock();
     this.metrics.mailRouted("broadcast");
@@ -174,6 +194,10 @@ export class RoomRouter {
     };
     await this.broker.publish(topics.broadcast, { seq: 0, frame: JSON.stringify(frame) });
     return { id, ts };
+  }
+
+  private joinedOrLeft(kind: "presence.join" | "presence.leave", room: string, user: string): void {
+    this.activity.emit({ kind, room, user, ts: this.clock() });
   }
 
   private async announce(room: string, event: "join" | "leave", user: string): Promise<void> {

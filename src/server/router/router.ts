@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { JsonObject } from "../../protocol/index.js";
+import { type ActivitySink, NO_ACTIVITY } from "../activity/activity-feed.js";
 import type { Identity } from "../auth/identity.js";
 import { type Broker, topics } from "../broker/broker.js";
 import type { Acceptance, MailboxEntry, MessageStore } from "../mailbox/message-store.js";
@@ -29,6 +30,8 @@ export class Router {
     /** A stored entry that could not be published live; its recipient gets it on replay. */
     private readonly onPublishError: (error: unknown, userId: string) => void,
     private readonly clock: () => number = Date.now,
+    /** Told of each mail stored and each receipt made here, after the fact (the AMQP bridge). */
+    private readonly activity: ActivitySink = NO_ACTIVITY,
   ) {}
 
   /**
@@ -36,19 +39,30 @@ export class Router {
    * `accepted` [DELIVERY-1]. The sender comes from the identity, never from the data
    * [SENDER-1]. A retry with the same `ref` is accepted again without storing twice [DELIVERY-4].
    */
-  async sendMail(
-    sender: Identity,
-    data: JsonObject & { to: string },
+  sendMail(sender: Identity, data: JsonObject & { to: string }, ref?: string): Promise<SentMail> {
+    const body = bodyOf(data);
+    return this.sendBody(sender, data.to, body, JSON.stringify(body), ref);
+  }
+
+  /**
+   * Mail whose body is apart from its address already (a backend's publish, through
+   * publish/): `bodyJson` is its `JSON.stringify`, serialized once for every recipient.
+   * As `sendMail` otherwise.
+   */
+  async sendBody(
+    sender: Pick<Identity, "userId">,
+    to: string,
+    body: JsonObject,
+    bodyJson: string,
     ref?: string,
   ): Promise<SentMail> {
-    const body = bodyOf(data);
     const result = await this.store.append({
       id: randomUUID(),
       from: sender.userId,
-      to: data.to,
+      to,
       ts: this.clock(),
       body,
-      bodyJson: JSON.stringify(body),
+      bodyJson,
       ...(ref === undefined ? {} : { ref }),
     });
     if (result.duplicate) {
@@ -58,8 +72,10 @@ export class Router {
     const { mail, dropped } = result;
     this.metrics.mailRouted("direct");
     if (dropped > 0) this.metrics.mailDropped(dropped);
+    const { id, from, seq, ts } = mail;
+    this.activity.emit({ kind: "mail.accepted", id, from, to: mail.to, seq, ts, body: mail.body });
     const online = await this.publish(mail.to, mail);
-    return { id: mail.id, to: mail.to, seq: mail.seq, ts: mail.ts, online };
+    return { id, to: mail.to, seq, ts, online };
   }
 
   /**
@@ -73,6 +89,13 @@ export class Router {
     await Promise.all(
       receipts.map((receipt) => {
         this.metrics.receiptMade(receipt.status);
+        this.activity.emit({
+          kind: `mail.${receipt.status}`,
+          id: receipt.mailId,
+          from: receipt.owner,
+          to: receipt.to,
+          ts: receipt.ts,
+        });
         return this.publish(receipt.owner, receipt);
       }),
     );

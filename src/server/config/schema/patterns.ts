@@ -48,7 +48,15 @@ export const roomName: Pattern = {
   docType: { one: "room name", many: "room names" },
 };
 
-const all = [httpUrl, urlPath, endpointPath, originPattern, roomName];
+/** A service's name (`api.keys[].name`): the `from` of its mail, a tame user id. */
+export const serviceName: Pattern = {
+  pattern: "^[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}$",
+  expected:
+    "a service name: 1 to 64 letters, digits, '.', '_', ':', '@' or '-', starting with a letter or digit",
+  docType: { one: "service name", many: "service names" },
+};
+
+const all = [httpUrl, urlPath, endpointPath, originPattern, roomName, serviceName];
 
 /** What a pattern of the schema means; undefined for one not listed here. */
 export function patternOf(source: string): Pattern | undefined {
