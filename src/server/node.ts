@@ -12,6 +12,7 @@ import type { Config } from "./config/config.js";
 import { startHeartbeat } from "./gateway/heartbeat.js";
 import type { NodeState } from "./gateway/http-routes.js";
 import { createFrameHandler } from "./handlers/dispatch.js";
+import { LogThrottle } from "./log/log-throttle.js";
 import type { Logger } from "./log/logger.js";
 import { Metrics } from "./metrics/metrics.js";
 import { publicUrls } from "./public-urls.js";
@@ -58,8 +59,14 @@ export class PostofficeNode {
     const { store, broker } = backends;
     secureDataDir(config.server.dataDir, config.mailbox.sqlite.file, log);
     const registry = new SessionRegistry(broker);
+    // The log lines that clients can cause, at most one per kind per interval [LIMIT-4].
+    const throttle = new LogThrottle(log);
     const router = new Router(store, broker, metrics, (error, user) =>
-      log.error({ err: error, user }, "live delivery failed; the mail waits in the mailbox"),
+      throttle.error(
+        "live_delivery_failed",
+        { err: error, user },
+        "live delivery failed; the mail waits in the mailbox",
+      ),
     );
     const rooms = new RoomRouter(
       broker,
@@ -74,7 +81,7 @@ export class PostofficeNode {
     for (const { user, roles } of config.auth.tokens) directory.remember(user, roles);
     const permissions = new Permissions(config.permissions, directory);
     const lifecycle = new SessionLifecycle(
-      { registry, router, rooms, directory, metrics, log },
+      { registry, router, rooms, directory, metrics, throttle },
       {
         maxSessionsPerUser: config.limits.maxSessionsPerUser,
         authTimeoutMs: config.auth.timeoutMs,
@@ -89,7 +96,7 @@ export class PostofficeNode {
       rooms,
       permissions,
       lifecycle,
-      log,
+      throttle,
       validateMessage:
         config.validation.message === undefined
           ? undefined
@@ -108,10 +115,16 @@ export class PostofficeNode {
       registry,
       metrics,
       log,
+      throttle,
       handleFrame,
       acknowledge: new WrittenAcks(
         (userId, seq) => router.ack(userId, seq, "delivered"),
-        (error, user) => log.error({ err: error, user }, "acknowledging written mail failed"),
+        (error, user) =>
+          throttle.error(
+            "written_ack_failed",
+            { err: error, user },
+            "acknowledging written mail failed",
+          ),
       ).written,
       state,
       version: VERSION,

@@ -2,6 +2,7 @@ import { isAbsolute, join } from "node:path";
 import type { Broker } from "../broker/broker.js";
 import { MemoryBroker } from "../broker/memory-broker.js";
 import type { Config } from "../config/config.js";
+import { LogThrottle } from "../log/log-throttle.js";
 import type { Logger } from "../log/logger.js";
 import { MemoryMessageStore } from "../mailbox/memory-message-store.js";
 import type { MessageStore } from "../mailbox/message-store.js";
@@ -48,8 +49,10 @@ export async function buildBackends(
   metrics: RedisMetrics & StoreMetrics,
   onRedisStatus: (up: boolean) => void,
 ): Promise<Backends> {
+  // Once per mail when it fails: throttled, as a client's sends set it off [LIMIT-4].
+  const deliveryLog = new LogThrottle(log);
   const onHandlerError = (error: unknown, topic: string): void => {
-    log.error({ err: error, topic }, "delivery failed");
+    deliveryLog.error("delivery_failed", { err: error, topic }, "delivery failed");
   };
   const { url, keyPrefix, presenceTtlMs } = config.redis;
   if (url === "") {

@@ -10,10 +10,12 @@ import type { Endpoint } from "../gateway/endpoint.js";
 import { createFrameIntake } from "../gateway/frame-intake.js";
 import { createHttpRoutes, type NodeState } from "../gateway/http-routes.js";
 import { createOriginPolicy } from "../gateway/origin-policy.js";
+import { readLimits } from "../gateway/read-limits.js";
 import { createSessionSockets } from "../gateway/session-sockets.js";
 import { createStats } from "../gateway/stats.js";
+import { UnauthenticatedConnections } from "../gateway/unauthenticated-connections.js";
 import { createUpgradeHandler } from "../gateway/upgrade-handler.js";
-import { LogThrottle } from "../log/log-throttle.js";
+import type { LogThrottle } from "../log/log-throttle.js";
 import type { Logger } from "../log/logger.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { FrameHandler, Session } from "../session/session.js";
@@ -28,6 +30,8 @@ export interface GatewayParts {
   registry: SessionRegistry;
   metrics: Metrics;
   log: Logger;
+  /** Every line a client can cause goes through it [LIMIT-4]. */
+  throttle: LogThrottle;
   handleFrame: FrameHandler;
   /** Acknowledges a user's mailbox up to a sequence, for dialects whose clients never `ack`. */
   acknowledge: (userId: string, seq: number) => void;
@@ -45,12 +49,12 @@ export function buildGateway(
   parts: GatewayParts,
 ): { http: Server; wss: WebSocketServer } {
   const { limits } = config;
-  const { log, metrics } = parts;
+  const { log, metrics, throttle } = parts;
   const wss = new WebSocketServer({
     noServer: true,
     clientTracking: false,
     perMessageDeflate: false,
-    maxPayload: limits.maxFrameBytes,
+    ...readLimits(limits),
     handleProtocols: (offered) => selectSubprotocol(offered),
   });
   const http = createServer(
@@ -81,7 +85,6 @@ export function buildGateway(
       },
     }),
   );
-  const throttle = new LogThrottle(log);
   // The chat preset's clients speak the Broadcast Server's dialect; everyone else the native one.
   const dialectName: DialectName = config.chat.enabled ? "broadcast" : "native";
   const dialect = createDialect(dialectName, {
@@ -100,7 +103,8 @@ export function buildGateway(
       metrics,
       handle: parts.handleFrame,
       onTaskError: (session: Session, error: unknown) => {
-        log.error({ err: error, session: session.id }, "frame handler failed");
+        const details = { err: error, session: session.id };
+        throttle.error("frame_handler_failed", details, "frame handler failed");
         session.sendError(
           "internal_error",
           "The server failed while handling a frame; it was not accepted.",
@@ -116,7 +120,7 @@ export function buildGateway(
   const open = createSessionSockets({
     lifecycle: parts.lifecycle,
     metrics,
-    log,
+    throttle,
     intake: createFrameIntake({ binaryFrames: limits.binaryFrames }),
   });
   http.on(
@@ -126,10 +130,10 @@ export function buildGateway(
       endpoints: [endpoint],
       open,
       metrics,
-      log,
       throttle,
       originPolicy: createOriginPolicy(config.server.allowedOrigins),
       caps: new ConnectionCaps(limits),
+      unauthenticated: new UnauthenticatedConnections(limits.unauthenticated, throttle),
       state: parts.state,
     }),
   );

@@ -35,7 +35,8 @@ export function createFrameIntake(options: { binaryFrames: boolean }) {
   }
 
   return (session: Session, data: RawData, isBinary: boolean): void => {
-    if (!session.noteInput()) return;
+    // Before authentication, a frame past the budget closes the connection unread [LIMIT-6].
+    if (!session.noteInput() || !session.admitFrame()) return;
     session.receive(decode(session, data, isBinary));
   };
 }

@@ -23,7 +23,11 @@ export async function handleAck(
     );
   } catch (error) {
     if (!(error instanceof StoreError)) throw error;
-    ctx.log.error({ err: error }, "message store refused an acknowledgement");
+    ctx.throttle.error(
+      "store_refused_ack",
+      { err: error },
+      "message store refused an acknowledgement",
+    );
     session.inOrder(() =>
       session.sendError(
         "store_unavailable",

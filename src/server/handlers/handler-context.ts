@@ -1,6 +1,6 @@
 import type { ValidateFunction } from "ajv";
 import type { Authenticator } from "../auth/authenticator.js";
-import type { Logger } from "../log/logger.js";
+import type { LogThrottle } from "../log/log-throttle.js";
 import type { RoomRouter } from "../router/room-router.js";
 import type { Router } from "../router/router.js";
 import type { Permissions } from "../rules/permissions.js";
@@ -13,7 +13,8 @@ export interface HandlerContext {
   rooms: RoomRouter;
   permissions: Permissions;
   lifecycle: SessionLifecycle;
-  log: Logger;
+  /** Every line a client can cause goes through it [LIMIT-4]. */
+  throttle: LogThrottle;
   /** The configured schema for `message` data (validation.message), compiled once. */
   validateMessage: ValidateFunction | undefined;
 }

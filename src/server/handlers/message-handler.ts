@@ -95,14 +95,14 @@ function answer(
   if (error instanceof MailboxFullError) {
     session.sendError("mailbox_full", error.message, { ref });
   } else if (error instanceof StoreError) {
-    ctx.log.error({ err: error }, "message store refused mail");
+    ctx.throttle.error("store_refused_mail", { err: error }, "message store refused mail");
     session.sendError(
       "store_unavailable",
       "The message could not be stored; it was not accepted.",
       { ref },
     );
   } else {
-    ctx.log.error({ err: error, session: session.id }, "sending failed");
+    ctx.throttle.error("sending_failed", { err: error, session: session.id }, "sending failed");
     session.sendError(
       "internal_error",
       "The server failed while handling this frame; it was not accepted.",

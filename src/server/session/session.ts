@@ -40,6 +40,25 @@ export interface SessionContext {
   acknowledge: (userId: string, seq: number) => void;
 }
 
+/**
+ * What a connection holds while it has not authenticated: its place among the unauthenticated
+ * and its budget of frames and bytes [LIMIT-6] (gateway/unauthenticated-connections.ts).
+ */
+export interface Probation {
+  /** One more frame before authentication; false when it is one too many (the connection is closing). */
+  frame(): boolean;
+  /** The connection authenticated or closed: gives back what it held. Called once. */
+  end(): void;
+}
+
+/** Where a connection comes from, as the gateway saw it at the upgrade. */
+export interface Arrival {
+  /** The client's address, for authenticators that ration by address; never an identity. */
+  address: string;
+  /** Set while the connection has not authenticated (not for one identified in its handshake). */
+  probation?: Probation | undefined;
+}
+
 export interface ErrorDetails {
   ref?: string | undefined;
   reason?: string;
@@ -73,17 +92,23 @@ export class Session
   private readonly encoder: FrameEncoder | undefined;
   /** The dialect's record of this connection, given back to it on close. */
   readonly dialectState: unknown;
+  /** The client's address as the gateway saw it (for authenticators; never an identity). */
+  readonly address: string;
+  private probation: Probation | undefined;
 
   constructor(
     private readonly ws: WebSocket,
     private readonly socket: Duplex,
     private readonly context: SessionContext,
     admitted: { state?: unknown; readsNative: boolean },
+    arrival: Arrival,
   ) {
     super();
     this.rateLimiter = new RateLimiter(context.rate);
     this.encoder = admitted.readsNative ? undefined : context.dialect;
     this.dialectState = admitted.state;
+    this.address = arrival.address;
+    this.probation = arrival.probation;
   }
 
   get identity(): Identity | undefined {
@@ -104,6 +129,7 @@ export class Session
   bind(identity: Identity): void {
     this.feed?.close();
     this.user = identity;
+    this.endProbation();
   }
 
   /** A fresh token of the same user: new claims and expiry, the same mailbox feed. */
@@ -146,6 +172,11 @@ export class Session
   noteInput(): boolean {
     this.awaitingPong = false;
     return !this.inputClosed;
+  }
+
+  /** A data frame, counted against the budget of a connection not yet authenticated [LIMIT-6]. */
+  admitFrame(): boolean {
+    return this.probation?.frame() ?? true;
   }
 
   /**
@@ -348,6 +379,12 @@ export class Session
     this.ws.terminate();
   }
 
+  /** Closes for what the client sent: what it sent after is not read, let alone handled. */
+  stopReading(code: number, reason: string): void {
+    this.inputClosed = true;
+    this.close(code, reason);
+  }
+
   /** Closes with a code; frames already sent are written first. */
   close(code: number, reason: string): void {
     if (this.closed) return;
@@ -355,6 +392,9 @@ export class Session
     this.dropQueued();
     this.context.batcher.flush();
     this.ws.close(code, reason);
+    // ws would wait 30 s for the client to answer the close; a connection that never
+    // authenticated holds a place others need, so it gets a second [LIMIT-6].
+    if (this.user === undefined) this.setDeadline(UNAUTHENTICATED_CLOSE_MS, cut, undefined);
   }
 
   /** The socket is closed (or was terminated): delivery stops, the dialect frees its part. */
@@ -364,6 +404,13 @@ export class Session
     this.clearDeadline();
     this.feed?.close();
     this.context.dialect.release(this.dialectState);
+    this.endProbation();
+  }
+
+  private endProbation(): void {
+    const probation = this.probation;
+    this.probation = undefined;
+    probation?.end();
   }
 
   protected get stopped(): boolean {
@@ -373,6 +420,13 @@ export class Session
   protected taskFailed(error: unknown): void {
     this.context.onTaskError(this, error);
   }
+}
+
+/** How long a connection that never authenticated may take to answer a close. */
+const UNAUTHENTICATED_CLOSE_MS = 1000;
+
+function cut(session: Session): void {
+  session.terminate();
 }
 
 function refOf(decoded: DecodeResult): string | undefined {
