@@ -73,6 +73,14 @@ module.exports = {
       to: { path: "node_modules/prom-client/" },
     },
     {
+      name: "metrics-through-their-interface",
+      comment:
+        "Callers say what happened through metrics/metrics.ts; only the composition root picks the implementation.",
+      severity: "error",
+      from: { path: "^src/", pathNot: "^src/server/metrics/|^src/server/node[.]ts$" },
+      to: { path: "^src/server/metrics/", pathNot: "^src/server/metrics/metrics[.]ts$" },
+    },
+    {
       name: "sdk-imports-no-server",
       comment:
         "The client SDK runs in browsers: it shares protocol/ with the server, nothing else.",

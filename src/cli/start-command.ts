@@ -1,6 +1,7 @@
 import cluster from "node:cluster";
 import { type Command, InvalidArgumentError } from "commander";
 import type { PostofficeNode } from "../server/node.js";
+import { buildInfo } from "./build-info.js";
 import { EXIT, exitWith } from "./exit-codes.js";
 import { listenFailure } from "./listen-failure.js";
 import { parseWorkers, runPrimary } from "./workers.js";
@@ -87,7 +88,7 @@ async function start(flags: StartFlags): Promise<void> {
   else process.on("SIGINT", () => undefined);
   process.on("SIGTERM", stop);
   try {
-    node = await PostofficeNode.start(config, log);
+    node = await PostofficeNode.start(config, log, buildInfo());
   } catch (error) {
     // The port or address cannot be had: one line on stderr that says which and what to do,
     // as for a configuration error, rather than a stack.

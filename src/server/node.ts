@@ -14,7 +14,9 @@ import type { NodeState } from "./gateway/http-routes.js";
 import { createFrameHandler } from "./handlers/dispatch.js";
 import { LogThrottle } from "./log/log-throttle.js";
 import type { Logger } from "./log/logger.js";
-import { Metrics } from "./metrics/metrics.js";
+import type { Metrics } from "./metrics/metrics.js";
+import { NoMetrics } from "./metrics/no-metrics.js";
+import { PromMetrics } from "./metrics/prom-metrics.js";
 import { publicUrls } from "./public-urls.js";
 import { LocalRooms } from "./rooms/local-rooms.js";
 import type { PresenceEntry } from "./rooms/redis-presence.js";
@@ -46,10 +48,21 @@ export class PostofficeNode {
     private readonly authenticator: Authenticator,
   ) {}
 
-  static async start(config: Config, log: Logger): Promise<PostofficeNode> {
+  /** `build.commit`: the git commit of this build (the CLI reads dist/build-info.json). */
+  static async start(
+    config: Config,
+    log: Logger,
+    build: { commit: string | null } = { commit: null },
+  ): Promise<PostofficeNode> {
     const startedAt = Date.now();
     const nodeId = `${hostname()}-${process.pid}`;
-    const metrics = new Metrics({ processMetrics: config.metrics.processMetrics });
+    const report = config.metrics.enabled
+      ? new PromMetrics({
+          processMetrics: config.metrics.processMetrics,
+          build: { version: VERSION, commit: build.commit ?? "unknown", node: process.version },
+        })
+      : undefined;
+    const metrics: Metrics = report ?? new NoMetrics();
     const { authenticator } = await buildAuthenticator(config.auth, config.server.dataDir, log);
     let backendsUp = true;
     // Every Redis connection of a network node, not only some [NET-3].
@@ -114,6 +127,7 @@ export class PostofficeNode {
       lifecycle,
       registry,
       metrics,
+      report,
       log,
       throttle,
       handleFrame,

@@ -1,11 +1,17 @@
+import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { CLOSE_CODES, ERROR_CODES, PROTOCOL_VERSION } from "../../src/protocol/index.js";
+import { connectAs, signToken } from "../support/test-client.js";
+import { startTestServer } from "../support/test-server.js";
+import { readDoc, root, section, sectionAt, tableKeys } from "./markdown.js";
 
-const root = fileURLToPath(new URL("../../", import.meta.url));
-const doc = await readFile(join(root, "docs/protocol.md"), "utf8");
+// The wire reference, and the delivery semantics split from it; rule ids are explained in
+// both, and listed in protocol.md's rule index.
+const doc = await readDoc("docs/protocol.md");
+const delivery = await readDoc("docs/delivery.md");
+const ruleIndex = section(doc, "## Rule index");
 
 /**
  * The members of the AuthFailureReason union, read from the source text: a type does not
@@ -41,18 +47,14 @@ async function ruleIdsInSource(): Promise<Map<string, string[]>> {
   return ids;
 }
 
-/** The lines under a heading, up to the next heading of any level; empty if there is none. */
-function section(markdown: string, heading: string): string {
-  const lines = markdown.split("\n");
-  const start = lines.findIndex((line) => line.trim() === heading);
-  if (start < 0) return "";
-  const end = lines.findIndex((line, index) => index > start && /^#{1,6} /.test(line));
-  return lines.slice(start + 1, end < 0 ? undefined : end).join("\n");
-}
-
-/** The backticked first cells of a section's table rows: what the table documents. */
-function tableKeys(markdown: string): string[] {
-  return markdown.split("\n").flatMap((line) => /^\|\s*`([^`]+)`\s*\|/.exec(line)?.[1] ?? []);
+/** The rows of the rule index: the rule id, and the paths under src/ of its last cell. */
+function ruleRows(): Array<{ id: string; link: string; paths: string[] }> {
+  return ruleIndex.split("\n").flatMap((line) => {
+    const [, id, link] = /^\|\s*\[\[([A-Z]+-[0-9]+)\]\]\(([^)]+)\)/.exec(line) ?? [];
+    if (id === undefined || link === undefined) return [];
+    const last = line.split("|").at(-2) ?? "";
+    return [{ id, link, paths: [...last.matchAll(/`([^`]+)`/g)].flatMap((m) => m[1] ?? []) }];
+  });
 }
 
 describe("docs/protocol.md", () => {
@@ -89,26 +91,72 @@ describe("docs/protocol.md", () => {
     expect(unknown).toEqual([]);
   });
 
-  it("anchors every rule id that a comment in src uses", async () => {
+  it("has a row in the rule index for every rule id that a comment in src uses", async () => {
     const ids = await ruleIdsInSource();
+    const rows = ruleRows().map((row) => row.id);
     const missing = [...ids]
-      .filter(([id]) => !doc.includes(`[${id}]`))
+      .filter(([id]) => !rows.includes(id))
       .map(([id, files]) => `[${id}] (${files.join(", ")})`);
     expect(missing).toEqual([]);
   });
 
-  it("names no rule id that the source does not use", async () => {
+  it("names no rule id, here or in docs/delivery.md, that the source does not use", async () => {
     const ids = await ruleIdsInSource();
-    const named = new Set([...doc.matchAll(/\[([A-Z]+-[0-9]+)\]/g)].flatMap((m) => m[1] ?? []));
+    const named = new Set(
+      [...`${doc}\n${delivery}`.matchAll(/\[([A-Z]+-[0-9]+)\]/g)].flatMap((m) => m[1] ?? []),
+    );
     expect([...named].filter((id) => !ids.has(id))).toEqual([]);
+  });
+
+  it("names in the rule index only files that exist, each carrying its rule id", async () => {
+    const rows = ruleRows();
+    expect(rows.length).toBeGreaterThan(20);
+    const wrong: string[] = [];
+    for (const { id, paths } of rows) {
+      expect(paths.length, id).toBeGreaterThan(0);
+      for (const path of paths) {
+        const file = join(root, "src", path);
+        if (!existsSync(file)) wrong.push(`${id}: ${path} does not exist`);
+        else if (!(await readFile(file, "utf8")).includes(`[${id}]`))
+          wrong.push(`${id}: ${path} does not mention it`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it("links each rule id of the index to a section of the docs that names it", async () => {
+    const unexplained: string[] = [];
+    for (const { id, link } of ruleRows()) {
+      const [file = "", anchor = ""] = link.split("#");
+      const page = file === "" ? doc : await readDoc(`docs/${file}`);
+      if (!sectionAt(page, anchor)?.includes(`[${id}]`)) unexplained.push(`${id} → ${link}`);
+    }
+    expect(unexplained).toEqual([]);
+  });
+
+  it("has a row in the welcome table for every field of a real welcome", async () => {
+    const server = await startTestServer();
+    try {
+      const client = await connectAs(server.url, await signToken({ sub: "alice" }));
+      const welcome = client.frames.find((frame) => frame.type === "welcome");
+      await client.close();
+      const rows = tableKeys(section(doc, "### `welcome`"));
+      const fields = Object.keys(welcome?.data ?? {}).map((key) => `data.${key}`);
+      expect(fields.length).toBeGreaterThan(5);
+      expect(fields.filter((field) => !rows.includes(field))).toEqual([]);
+    } finally {
+      await server.stop();
+    }
   });
 
   it("names the protocol version the server speaks", () => {
     expect(doc).toContain(`\`${PROTOCOL_VERSION}\``);
   });
 
-  it("has JSON examples that parse", () => {
-    const blocks = [...doc.matchAll(/```json\n([\s\S]*?)```/g)].map((match) => match[1] ?? "");
+  it("has JSON examples that parse, in protocol.md and delivery.md", () => {
+    const blocks = [...`${doc}\n${delivery}`.matchAll(/```json\n([\s\S]*?)```/g)].map(
+      (match) => match[1] ?? "",
+    );
     expect(blocks.length).toBeGreaterThan(0);
     for (const block of blocks) expect(() => JSON.parse(block), block).not.toThrow();
   });

@@ -6,6 +6,9 @@ import { output, requireBuiltClient, runExample } from "./run-example.js";
 
 const SCRIPT = "examples/node-client/send.mjs";
 
+const bodyText = (frame: Frame): unknown =>
+  (frame.data?.body as { text?: unknown } | undefined)?.text;
+
 describe("examples/node-client (the SDK from the built package)", () => {
   let server: TestServer | undefined;
   const clients: TestClient[] = [];
@@ -48,6 +51,59 @@ describe("examples/node-client (the SDK from the built package)", () => {
     expect(result.stdout).toContain(`receipt delivered: mail ${String(mail.data?.id)} to bob`);
     // The SDK acknowledged bob's mail once the example had printed it.
     await until(() => bob.frames.some(isDeliveredReceipt("b1")), "bob's delivered receipt");
+  });
+
+  it("runs docs/client.md's tour (tour.mjs): mail accepted, then delivered once bob acks, a room, a clean exit", async () => {
+    server = await startTestServer();
+    const bob = await as("bob", server.url);
+    const run = runExample(
+      "node",
+      ["examples/node-client/tour.mjs"],
+      { POSTOFFICE_URL: server.url, POSTOFFICE_TOKEN: await signToken({ sub: "alice" }) },
+      20_000,
+    );
+    for (const text of ["Hello", "Read this"]) {
+      const mail = await bob.next((f) => f.type === "message" && bodyText(f) === text, 15_000);
+      expect(mail.data).toMatchObject({ from: "alice", to: "bob" });
+      bob.send({ type: "ack", data: { seq: mail.data?.seq } });
+    }
+    const result = await run;
+    expect(result.code, output(result)).toBe(0);
+    const lines = result.stdout.trim().split("\n");
+    expect(lines[0]).toBe("(connecting)");
+    expect(lines).toContain("(open)");
+    expect(lines.find((line) => line.startsWith("accepted: mail "))).toBeDefined();
+    expect(lines.filter((line) => line.startsWith("delivered: bob ("))).toHaveLength(2);
+    expect(lines.indexOf("bob has it")).toBeGreaterThan(lines.indexOf("(open)"));
+    expect(lines.at(-1)).toBe("(closed)");
+  });
+
+  it("does not print again, on a second run, the mail and receipts that the first acknowledged", async () => {
+    server = await startTestServer();
+    const bob = await as("bob", server.url);
+    bob.send({ type: "message", id: "b1", data: { to: "alice", text: "Hello from bob" } });
+    await bob.next((f) => f.type === "receipt" && f.ref === "b1");
+    const env = { POSTOFFICE_URL: server.url, POSTOFFICE_TOKEN: await signToken({ sub: "alice" }) };
+    const runs: string[] = [];
+    for (const text of ["first", "second"]) {
+      const run = runExample(
+        "node",
+        [SCRIPT, "bob", text, "--once", "--timeout", "15"],
+        env,
+        20_000,
+      );
+      const mail = await bob.next((f) => f.type === "message" && bodyText(f) === text, 15_000);
+      bob.send({ type: "ack", data: { seq: mail.data?.seq } });
+      const result = await run;
+      expect(result.code, output(result)).toBe(0);
+      runs.push(result.stdout);
+    }
+    expect(runs[0]).toContain("mail #1 from bob: Hello from bob");
+    // Alice's mailbox is delivered in order: bob's mail (seq 1) would come before the receipt
+    // that ended the second run (seq 3), had it not been acknowledged.
+    const [, second = ""] = runs;
+    expect(second).not.toContain("Hello from bob");
+    expect(second.match(/^receipt delivered/gm)).toHaveLength(1);
   });
 
   it("exits 1 when --once sees no delivered receipt in time", async () => {

@@ -82,7 +82,7 @@ describe("admission at the counter", () => {
     });
     held.pop()?.ws.terminate();
     await until(
-      async () => (await metricValue(server, "postoffice_connections")) === 1,
+      async () => (await metricValue(server, 'postoffice_connections{dialect="native"}')) === 1,
       "the node to count the closed connection out",
     );
     expect((await upgradeStatus(`${server.url}?token=bob-static-token`)).status).toBe(101);

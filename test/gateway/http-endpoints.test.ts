@@ -41,13 +41,13 @@ describe("operator endpoints", () => {
     const response = await fetch(`${server.httpUrl}/metrics`);
     expect(response.headers.get("content-type")).toMatch(/^text\/plain/);
     const text = await response.text();
-    expect(text).toMatch(/^postoffice_connections 1$/m);
-    expect(text).toMatch(/^postoffice_sessions_authenticated 1$/m);
-    expect(text).toMatch(/^postoffice_frames_in_total\{type="message"\} 1$/m);
-    expect(text).toMatch(/^postoffice_frames_in_total\{type="invalid"\} 1$/m);
+    expect(text).toMatch(/^postoffice_connections\{dialect="native"\} 1$/m);
+    expect(text).toMatch(/^postoffice_sessions_authenticated\{dialect="native"\} 1$/m);
+    expect(text).toMatch(/^postoffice_frames_in_total\{type="message",dialect="native"\} 1$/m);
+    expect(text).toMatch(/^postoffice_frames_in_total\{type="invalid",dialect="native"\} 1$/m);
     expect(text).toMatch(/^postoffice_messages_routed_total\{kind="direct"\} 1$/m);
     expect(text).toMatch(/^postoffice_errors_total\{code="invalid_json"\} 1$/m);
-    expect(text).toMatch(/^postoffice_frames_out_total 3$/m);
+    expect(text).toMatch(/^postoffice_frames_out_total\{dialect="native"\} 3$/m);
     alice.ws.terminate();
   });
 
@@ -101,7 +101,7 @@ describe("heartbeat", () => {
     expect(lively.ws.readyState).toBe(WebSocket.OPEN);
     const text = await (await fetch(`${server.httpUrl}/metrics`)).text();
     expect(text).toMatch(/^postoffice_heartbeat_timeouts_total 1$/m);
-    expect(text).toMatch(/^postoffice_connections 1$/m);
+    expect(text).toMatch(/^postoffice_connections\{dialect="native"\} 1$/m);
     lively.ws.terminate();
   });
 });

@@ -17,8 +17,8 @@ describe("mail acknowledged once written, for dialects whose clients never ack",
     const dialect = { ...createNativeDialect(dialectContext()), acksOnWrite: true };
     const { session, acks, received } = await pairs.open(dialect);
     session.bind(bob);
-    session.deliverMail(1, mail(1));
-    session.deliverMail(2, mail(2));
+    session.deliverMail(1, mail(1), false);
+    session.deliverMail(2, mail(2), false);
     expect(acks).toEqual([
       ["bob", 1],
       ["bob", 2],
@@ -29,7 +29,7 @@ describe("mail acknowledged once written, for dialects whose clients never ack",
   it("leaves acknowledging to the client in the native dialect", async () => {
     const { session, acks, received } = await pairs.open(createNativeDialect(dialectContext()));
     session.bind(bob);
-    session.deliverMail(1, mail(1));
+    session.deliverMail(1, mail(1), false);
     await expect.poll(() => received).toEqual([mail(1)]);
     expect(acks).toEqual([]);
   });
@@ -39,7 +39,7 @@ describe("mail acknowledged once written, for dialects whose clients never ack",
     const { session, acks } = await pairs.open(dialect);
     session.bind(bob);
     session.close(1000, "bye");
-    session.deliverMail(1, mail(1));
+    session.deliverMail(1, mail(1), false);
     expect(acks).toEqual([]);
   });
 });

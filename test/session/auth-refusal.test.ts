@@ -5,7 +5,7 @@ import { createNativeDialect } from "../../src/server/dialects/native/native-dia
 import { LogThrottle } from "../../src/server/log/log-throttle.js";
 import { createLogger } from "../../src/server/log/logger.js";
 import { MemoryMessageStore } from "../../src/server/mailbox/memory-message-store.js";
-import { Metrics } from "../../src/server/metrics/metrics.js";
+import { NoMetrics } from "../../src/server/metrics/no-metrics.js";
 import { LocalRooms } from "../../src/server/rooms/local-rooms.js";
 import { MemoryPresence } from "../../src/server/rooms/memory-presence.js";
 import { MemoryRoomLog } from "../../src/server/rooms/memory-room-log.js";
@@ -22,7 +22,7 @@ afterEach(() => pairs.close());
 
 /** A node's lifecycle on in-memory backends. */
 function lifecycle(): SessionLifecycle {
-  const metrics = new Metrics({ processMetrics: false });
+  const metrics = new NoMetrics();
   const broker = new MemoryBroker(() => undefined);
   const store = new MemoryMessageStore({
     maxMessages: 100,

@@ -3,7 +3,7 @@ import { WebSocket, WebSocketServer } from "ws";
 import type { Dialect } from "../../src/server/dialects/dialect.js";
 import { LogThrottle } from "../../src/server/log/log-throttle.js";
 import { createLogger } from "../../src/server/log/logger.js";
-import { Metrics } from "../../src/server/metrics/metrics.js";
+import { NoMetrics } from "../../src/server/metrics/no-metrics.js";
 import { type FrameHandler, Session } from "../../src/server/session/session.js";
 import { UserRateLimits } from "../../src/server/session/user-rate-limits.js";
 import { WriteBatcher } from "../../src/server/wire/write-batcher.js";
@@ -39,7 +39,7 @@ export function sessionPairs() {
         const context = {
           dialect,
           batcher: new WriteBatcher(),
-          metrics: new Metrics({ processMetrics: false }),
+          metrics: new NoMetrics().connections(),
           handle,
           onTaskError: () => undefined,
           outboundLimit: 1 << 20,

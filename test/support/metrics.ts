@@ -2,7 +2,7 @@ import type { TestServer } from "./test-server.js";
 
 /**
  * The value of one sample of the node's `/metrics` (Prometheus text), e.g.
- * `metricValue(server, "postoffice_connections")` or, with labels,
+ * `metricValue(server, "postoffice_slow_readers_total")` or, with labels,
  * `metricValue(server, 'postoffice_errors_total{code="rate_limited"}')`; undefined if absent.
  */
 export async function metricValue(

@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createHttpRoutes } from "../../src/server/gateway/http-routes.js";
 import { loadStaticAssets } from "../../src/server/gateway/static-assets.js";
 import { createStats } from "../../src/server/gateway/stats.js";
-import { Metrics } from "../../src/server/metrics/metrics.js";
+import { testMetrics } from "../metrics/test-metrics.js";
 import { TestClient } from "../support/test-client.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 
@@ -210,7 +210,7 @@ describe("GET /api/stats and /api/info", () => {
     let now = 0;
     let asked = 0;
     const stats = createStats({
-      metrics: new Metrics({ processMetrics: false }),
+      metrics: testMetrics(),
       startedAt: 0,
       clock: () => now,
       mailboxesCacheMs: 2000,
@@ -232,7 +232,7 @@ describe("GET /api/stats and /api/info", () => {
 
   it("reports an unknown mailbox count as null when the store fails", async () => {
     const stats = createStats({
-      metrics: new Metrics({ processMetrics: false }),
+      metrics: testMetrics(),
       startedAt: Date.now(),
       mailboxesWaiting: () => Promise.reject(new Error("database is locked")),
     });

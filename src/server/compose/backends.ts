@@ -7,6 +7,7 @@ import type { Logger } from "../log/logger.js";
 import { MemoryMessageStore } from "../mailbox/memory-message-store.js";
 import type { MessageStore } from "../mailbox/message-store.js";
 import { SqliteMessageStore } from "../mailbox/sqlite-message-store.js";
+import type { Metrics } from "../metrics/metrics.js";
 import type { RedisConnector } from "../redis/redis-connection.js";
 import { MemoryPresence } from "../rooms/memory-presence.js";
 import { MemoryRoomLog } from "../rooms/memory-room-log.js";
@@ -16,9 +17,7 @@ import type { RoomLog } from "../rooms/room-log.js";
 import type { RedisMetrics } from "./redis-clients.js";
 
 /** What the mailbox store reports (SQLite: each group commit). */
-export interface StoreMetrics {
-  mailboxCommit(writes: number, synced: boolean): void;
-}
+export type StoreMetrics = Pick<Metrics, "mailboxCommit">;
 
 /** A room that has said nothing for this long is forgotten in Redis (its numbering restarts). */
 const ROOM_IDLE_TTL_MS = 7 * 24 * 3600 * 1000;
@@ -110,7 +109,8 @@ async function pickStore(
       return new MemoryMessageStore(retention);
     case "sqlite": {
       const file = isAbsolute(sqlite.file) ? sqlite.file : join(config.server.dataDir, sqlite.file);
-      const onCommit = (writes: number, synced: boolean) => metrics.mailboxCommit(writes, synced);
+      const onCommit = (writes: number, synced: boolean, seconds: number) =>
+        metrics.mailboxCommit(writes, synced, seconds);
       return new SqliteMessageStore({ ...retention, ...sqlite, file, onCommit });
     }
     case "redis": {

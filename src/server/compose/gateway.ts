@@ -17,7 +17,7 @@ import { UnauthenticatedConnections } from "../gateway/unauthenticated-connectio
 import { createUpgradeHandler } from "../gateway/upgrade-handler.js";
 import type { LogThrottle } from "../log/log-throttle.js";
 import type { Logger } from "../log/logger.js";
-import type { Metrics } from "../metrics/metrics.js";
+import type { Metrics, MetricsReport } from "../metrics/metrics.js";
 import type { FrameHandler, Session } from "../session/session.js";
 import type { SessionLifecycle } from "../session/session-lifecycle.js";
 import type { SessionRegistry } from "../session/session-registry.js";
@@ -29,6 +29,8 @@ export interface GatewayParts {
   lifecycle: SessionLifecycle;
   registry: SessionRegistry;
   metrics: Metrics;
+  /** What `/metrics` and `/api/stats` read; undefined when metrics are off (both answer 404). */
+  report: MetricsReport | undefined;
   log: Logger;
   /** Every line a client can cause goes through it [LIMIT-4]. */
   throttle: LogThrottle;
@@ -70,10 +72,10 @@ export function buildGateway(
       startedAt: parts.startedAt,
       state: parts.state,
       connections: () => parts.registry.size,
-      metrics: config.metrics.enabled ? metrics : undefined,
-      stats: config.metrics.enabled
+      metrics: parts.report,
+      stats: parts.report
         ? createStats({
-            metrics,
+            metrics: parts.report,
             startedAt: parts.startedAt,
             mailboxesWaiting: parts.mailboxesWaiting,
           })
@@ -100,7 +102,7 @@ export function buildGateway(
     sessions: {
       dialect,
       batcher: new WriteBatcher(),
-      metrics,
+      metrics: metrics.connections(dialect.name),
       handle: parts.handleFrame,
       onTaskError: (session: Session, error: unknown) => {
         const details = { err: error, session: session.id };
@@ -119,7 +121,6 @@ export function buildGateway(
   };
   const open = createSessionSockets({
     lifecycle: parts.lifecycle,
-    metrics,
     throttle,
     intake: createFrameIntake({ binaryFrames: limits.binaryFrames }),
   });

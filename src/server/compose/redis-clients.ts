@@ -1,6 +1,7 @@
 import { Redis, type RedisOptions } from "ioredis";
 import { LogThrottle } from "../log/log-throttle.js";
 import type { Logger } from "../log/logger.js";
+import type { Metrics } from "../metrics/metrics.js";
 import type {
   RedisConnection,
   RedisConnectionSpec,
@@ -8,10 +9,7 @@ import type {
 } from "../redis/redis-connection.js";
 
 /** What the connections tell the metrics. */
-export interface RedisMetrics {
-  redisConnectionError(connection: string): void;
-  redisConnectionUp(connection: string, up: boolean): void;
-}
+export type RedisMetrics = Pick<Metrics, "redisConnectionError" | "redisConnectionUp">;
 
 export interface RedisClientsOptions {
   url: string;

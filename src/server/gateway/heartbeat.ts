@@ -7,13 +7,13 @@ import type { SessionRegistry } from "../session/session-registry.js";
  */
 export function startHeartbeat(
   registry: SessionRegistry,
-  metrics: Metrics,
+  metrics: Pick<Metrics, "heartbeatTimedOut">,
   intervalMs: number,
 ): () => void {
   const timer = setInterval(() => {
     for (const session of registry.sessions()) {
       if (session.pulse()) continue;
-      metrics.heartbeatTimeouts.inc();
+      metrics.heartbeatTimedOut();
       session.terminate();
     }
   }, intervalMs);

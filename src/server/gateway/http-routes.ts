@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { WebInfo } from "../../protocol/index.js";
-import type { Metrics } from "../metrics/metrics.js";
+import type { MetricsReport } from "../metrics/metrics.js";
 import { loadStaticAssets, type StaticAsset } from "./static-assets.js";
 import type { Stats } from "./stats.js";
 
@@ -13,7 +13,7 @@ export interface HttpRouteDeps {
   startedAt: number;
   state: () => NodeState;
   connections: () => number;
-  metrics: Metrics | undefined;
+  metrics: MetricsReport | undefined;
   /** `GET /api/stats` for the dashboard; absent when metrics are off (404, like /metrics). */
   stats?: (() => Promise<Stats>) | undefined;
   /** What the web page needs to know to connect (`GET /api/info`). */
@@ -128,10 +128,10 @@ function serveStats(stats: () => Promise<Stats>, res: ServerResponse): void {
   );
 }
 
-function serveMetrics(metrics: Metrics, res: ServerResponse): void {
-  metrics.registry.metrics().then(
-    (text) => {
-      res.writeHead(200, { "content-type": metrics.registry.contentType });
+function serveMetrics(metrics: MetricsReport, res: ServerResponse): void {
+  metrics.exposition().then(
+    ({ contentType, text }) => {
+      res.writeHead(200, { "content-type": contentType });
       res.end(text);
     },
     (error: unknown) => {

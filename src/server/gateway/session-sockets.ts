@@ -2,14 +2,12 @@ import type { Duplex } from "node:stream";
 import type { RawData, WebSocket } from "ws";
 import type { Admission } from "../dialects/dialect.js";
 import type { LogThrottle } from "../log/log-throttle.js";
-import type { Metrics } from "../metrics/metrics.js";
 import { type Arrival, Session, type SessionContext } from "../session/session.js";
 import type { SessionLifecycle } from "../session/session-lifecycle.js";
 import type { createFrameIntake } from "./frame-intake.js";
 
 export interface SessionSocketDeps {
   lifecycle: SessionLifecycle;
-  metrics: Metrics;
   throttle: LogThrottle;
   intake: ReturnType<typeof createFrameIntake>;
 }
@@ -29,7 +27,7 @@ export type OpenSession = (
  * its WebSocket: a closure per connection would cost memory on every idle connection.
  */
 export function createSessionSockets(deps: SessionSocketDeps): OpenSession {
-  const { lifecycle, metrics, throttle, intake } = deps;
+  const { lifecycle, throttle, intake } = deps;
   const sessionOf = new WeakMap<WebSocket, Session>();
 
   function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
@@ -61,8 +59,7 @@ export function createSessionSockets(deps: SessionSocketDeps): OpenSession {
   function onClose(this: WebSocket, code: number): void {
     const session = sessionOf.get(this);
     if (session === undefined) return;
-    metrics.disconnects.inc({ code: String(code) });
-    lifecycle.closed(session);
+    lifecycle.closed(session, code);
   }
 
   return (ws, socket, context, admission, arrival) => {

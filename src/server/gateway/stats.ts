@@ -1,10 +1,10 @@
 import type { Stats } from "../../protocol/index.js";
-import type { Metrics } from "../metrics/metrics.js";
+import type { MetricsReport } from "../metrics/metrics.js";
 
 export type { Stats };
 
 export interface StatsSources {
-  metrics: Metrics;
+  metrics: Pick<MetricsReport, "totals">;
   startedAt: number;
   /** Counts mailboxes waiting for their owner (the store's `waitingMailboxes`). */
   mailboxesWaiting?: () => Promise<number>;
@@ -14,7 +14,7 @@ export interface StatsSources {
 }
 
 /**
- * Reads the stats from the node's Metrics registry (the same numbers `/metrics` shows) and
+ * Reads the stats from the node's metrics (the same numbers `/metrics` shows) and
  * the mailbox count from the store. However many dashboards poll, the store is asked at most
  * once per `mailboxesCacheMs`, and never twice at once.
  */
@@ -33,27 +33,9 @@ export function createStats(sources: StatsSources): () => Promise<Stats> {
   };
 
   return async () => {
-    const [connections, sessions, routed, errors, waiting] = await Promise.all([
-      metrics.connections.get(),
-      metrics.sessions.get(),
-      metrics.messagesRouted.get(),
-      metrics.errors.get(),
-      mailboxesWaiting(),
-    ]);
-    const byKind = { direct: 0, room: 0, broadcast: 0 };
-    for (const { labels, value } of routed.values) {
-      const kind = labels.kind;
-      if (kind === "direct" || kind === "room" || kind === "broadcast") byKind[kind] += value;
-    }
-    const byCode: Record<string, number> = {};
-    for (const { labels, value } of errors.values) {
-      if (labels.code !== undefined) byCode[String(labels.code)] = value;
-    }
+    const [totals, waiting] = await Promise.all([metrics.totals(), mailboxesWaiting()]);
     return {
-      connections: connections.values[0]?.value ?? 0,
-      sessions: sessions.values[0]?.value ?? 0,
-      messagesRouted: byKind,
-      errors: byCode,
+      ...totals,
       mailboxesWaiting: waiting,
       uptimeSeconds: Math.round((clock() - startedAt) / 1000),
     };

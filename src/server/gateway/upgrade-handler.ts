@@ -38,7 +38,7 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
   const paths = deps.endpoints.map((endpoint) => endpoint.path).join(", ");
 
   function refuse(socket: Duplex, reason: string, refusal: UpgradeRefusal): void {
-    metrics.connectionsRefused.inc({ reason });
+    metrics.connectionRefused(reason);
     const address = "remoteAddress" in socket ? socket.remoteAddress : undefined;
     throttle.warn(reason, { status: refusal.status, address }, "connection refused");
     refuseUpgrade(socket, refusal);

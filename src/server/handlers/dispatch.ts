@@ -8,7 +8,7 @@ import { handleBroadcast, handleJoin, handleLeave, handleWho } from "./room-hand
 
 /** The dispatch table: one handler per client frame type (docs/protocol.md#client-frames). */
 export function createFrameHandler(ctx: HandlerContext): FrameHandler {
-  return (session: Session, decoded: DecodeResult) => {
+  return (session: Session, decoded: DecodeResult, arrivedAt: number) => {
     if (!decoded.ok) {
       const { code, message, ok: _ok, ...extra } = decoded;
       session.inOrder(() => session.sendError(code, message, extra));
@@ -47,7 +47,7 @@ export function createFrameHandler(ctx: HandlerContext): FrameHandler {
         }
         switch (frame.type) {
           case "message":
-            return handleMessage(session, frame, ctx, identity);
+            return handleMessage(session, frame, ctx, identity, arrivedAt);
           case "ack":
           case "read":
             return handleAck(session, frame, ctx, identity);

@@ -24,11 +24,13 @@ export function handleMessage(
   frame: MessageFrame,
   ctx: HandlerContext,
   sender: Identity,
+  /** `performance.now()` when the frame reached the session. */
+  arrivedAt: number,
 ): Promise<void> | undefined {
   if (!matchesSchema(session, frame, ctx.validateMessage)) return undefined;
   const outcome = start(session, frame, ctx, sender);
   if (outcome === undefined) return undefined;
-  return session.pipeline(outcome, (result) => answer(session, frame.id, result, ctx));
+  return session.pipeline(outcome, (result) => answer(session, frame.id, result, ctx, arrivedAt));
 }
 
 /**
@@ -82,9 +84,12 @@ function answer(
   ref: string | undefined,
   result: Outcome,
   ctx: HandlerContext,
+  arrivedAt: number,
 ): void {
   if (result.ok) {
-    session.send({ type: "receipt", ref, data: result.receipt });
+    const receipt = result.receipt;
+    session.send({ type: "receipt", ref, data: receipt });
+    session.metrics.messageAccepted(receipt.room === undefined ? "direct" : "room", arrivedAt);
     return;
   }
   if ("code" in result) {

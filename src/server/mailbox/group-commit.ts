@@ -14,8 +14,11 @@ export interface CommitHooks {
   begin(): void;
   /** The batch's transaction failed and was rolled back: state derived during it is void. */
   rolledBack(): void;
-  /** The batch is committed (written to the WAL), holding this many writes. */
-  committed(writes: number): void;
+  /**
+   * The batch is committed and as durable as it gets (synced, when `sync` is defined), holding
+   * this many writes, `seconds` after its transaction began.
+   */
+  committed(writes: number, seconds: number): void;
   /**
    * Makes every commit so far durable, off the event loop, then calls `done`. No write of a
    * batch resolves before the sync that follows its commit has returned: no receipt leaves
@@ -91,6 +94,7 @@ export class GroupCommit {
     const batch = this.queue;
     this.queue = [];
     if (batch.length === 0) return;
+    const began = performance.now();
     let outcomes: Outcome[];
     try {
       // IMMEDIATE: the write lock is taken first, so `begin` sees what other connections
@@ -101,9 +105,9 @@ export class GroupCommit {
       this.rejectAll(batch, error);
       return;
     }
-    this.hooks.committed(batch.length);
     const sync = this.hooks.sync;
     if (sync === undefined) {
+      this.hooks.committed(batch.length, (performance.now() - began) / 1000);
       this.settle(batch, outcomes);
       return;
     }
@@ -113,7 +117,10 @@ export class GroupCommit {
       // Committed but not known to be durable: no write may be reported as done. A retried
       // send finds its idempotency key and is answered then [DELIVERY-4].
       if (error !== undefined) this.rejectAll(batch, error);
-      else this.settle(batch, outcomes);
+      else {
+        this.hooks.committed(batch.length, (performance.now() - began) / 1000);
+        this.settle(batch, outcomes);
+      }
       if (this.queue.length > 0) this.flush();
       else for (const resolve of this.idle.splice(0)) resolve();
     });

@@ -35,10 +35,10 @@ export interface SqliteOptions extends RetentionOptions {
   /** Mailbox heads kept in memory, least recently used dropped first (default 100,000). */
   cachedMailboxes?: number;
   /**
-   * Told after each group commit: how many writes (mail, acks, sweeps) it held, and whether a
-   * WAL sync follows.
+   * Told after each group commit, once durable: how many writes (mail, acks, sweeps) it held,
+   * whether its WAL was synced, and how many seconds it took from its transaction's start.
    */
-  onCommit?: (writes: number, synced: boolean) => void;
+  onCommit?: (writes: number, synced: boolean, seconds: number) => void;
 }
 
 /**
@@ -101,7 +101,8 @@ export class SqliteMessageStore implements MessageStore {
     this.commits = new GroupCommit(db, {
       begin: () => this.current(),
       rolledBack: () => this.forget(),
-      committed: (writes) => this.options.onCommit?.(writes, this.wal !== undefined),
+      committed: (writes, seconds) =>
+        this.options.onCommit?.(writes, this.wal !== undefined, seconds),
       sync: this.wal && ((done) => this.sync(done)),
       wrapError: (error) =>
         new StoreError(`mailbox database write failed: ${String(error)}`, { cause: error }),

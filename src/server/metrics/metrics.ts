@@ -1,169 +1,85 @@
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { ErrorCode } from "../../protocol/index.js";
+import type { AuthFailureReason } from "../auth/authenticator.js";
+import type { DialectName } from "../dialects/dialect.js";
+import type { AcceptKind, FrameInType, ReceiptStatus, RouteKind } from "./labels.js";
+
+export type { AcceptKind, FrameInType, ReceiptStatus, RouteKind };
 
 /**
- * The node's Prometheus metrics, in a registry of its own (no global), so that several
- * nodes in one process (tests) do not mix their counts.
+ * What happened on the node, told to its metrics. Callers say what happened; how it is counted
+ * (prom-client, in prom-metrics.ts, or nothing, in no-metrics.ts) is not their business.
+ * Methods on the path of a frame cost a field increment or two.
  */
-export class Metrics {
-  readonly registry = new Registry();
-  readonly connections = new Gauge({
-    name: "postoffice_connections",
-    help: "Open WebSocket connections (authenticated or not).",
-    registers: [this.registry],
-  });
-  readonly sessions = new Gauge({
-    name: "postoffice_sessions_authenticated",
-    help: "Open connections that have authenticated.",
-    registers: [this.registry],
-  });
-  readonly framesIn = new Counter({
-    name: "postoffice_frames_in_total",
-    help: "Frames received from clients, by frame type (`invalid` when it could not be decoded).",
-    labelNames: ["type"] as const,
-    registers: [this.registry],
-  });
-  /** Frames sent: a plain count on the hot path, handed to `framesOut` at each scrape. */
-  framesSent = 0;
-  private framesSentReported = 0;
-  readonly framesOut: Counter = new Counter({
-    name: "postoffice_frames_out_total",
-    help: "Frames sent to clients.",
-    registers: [this.registry],
-    collect: () => {
-      this.framesOut.inc(this.framesSent - this.framesSentReported);
-      this.framesSentReported = this.framesSent;
-    },
-  });
-  readonly messagesRouted = new Counter({
-    name: "postoffice_messages_routed_total",
-    help: "Mail accepted into a mailbox, by kind of delivery.",
-    labelNames: ["kind"] as const,
-    registers: [this.registry],
-  });
-  readonly roomJoins = new Counter({
-    name: "postoffice_room_joins_total",
-    help: "Sessions that joined a room.",
-    registers: [this.registry],
-  });
-  readonly receipts = new Counter({
-    name: "postoffice_receipts_total",
-    help: "`delivered` and `read` receipts created for senders, by status.",
-    labelNames: ["status"] as const,
-    registers: [this.registry],
-  });
-  readonly duplicateSends = new Counter({
-    name: "postoffice_duplicate_sends_total",
-    help: "Sends retried with an `id` already accepted: answered with the first receipt, stored once.",
-    registers: [this.registry],
-  });
-  readonly mailExpired = new Counter({
-    name: "postoffice_mail_expired_total",
-    help: "Mailbox entries (mail and receipts) removed for being older than mailbox.ttlMs.",
-    registers: [this.registry],
-  });
-  readonly mailDropped = new Counter({
-    name: "postoffice_mail_dropped_total",
-    help: "Unacknowledged mail dropped from full mailboxes (mailbox.overflow: dropOldest).",
-    registers: [this.registry],
-  });
-  readonly errors = new Counter({
-    name: "postoffice_errors_total",
-    help: "Error frames sent to clients, by error code.",
-    labelNames: ["code"] as const,
-    registers: [this.registry],
-  });
-  readonly authFailures = new Counter({
-    name: "postoffice_auth_failures_total",
-    help: "Refused authentications, by reason.",
-    labelNames: ["reason"] as const,
-    registers: [this.registry],
-  });
-  readonly connectionsRefused = new Counter({
-    name: "postoffice_connections_refused_total",
-    help: "WebSocket upgrades refused with an HTTP status, by reason (origin, caps, readiness, path).",
-    labelNames: ["reason"] as const,
-    registers: [this.registry],
-  });
-  readonly disconnects = new Counter({
-    name: "postoffice_disconnects_total",
-    help: "Closed WebSocket connections, by close code (1009 frame too large, 1007 bad UTF-8, 4429 flooding, ...).",
-    labelNames: ["code"] as const,
-    registers: [this.registry],
-  });
-  readonly slowReaders = new Counter({
-    name: "postoffice_slow_readers_total",
-    help: "Connections closed with 1013 for letting more than limits.outboundBufferBytes pile up.",
-    registers: [this.registry],
-  });
-  readonly heartbeatTimeouts = new Counter({
-    name: "postoffice_heartbeat_timeouts_total",
-    help: "Connections terminated for not answering a ping in time.",
-    registers: [this.registry],
-  });
-  readonly redisConnectionErrors = new Counter({
-    name: "postoffice_redis_connection_errors_total",
-    help: "Redis connection failures (refused, cut, timed out, a health PING unanswered), by connection.",
-    labelNames: ["connection"] as const,
-    registers: [this.registry],
-  });
-  readonly redisConnectionsUp = new Gauge({
-    name: "postoffice_redis_connection_up",
-    help: "1 while the Redis connection is up (connected, prepared and answering), else 0; by connection.",
-    labelNames: ["connection"] as const,
-    registers: [this.registry],
-  });
+export interface Metrics {
+  /** The metrics of the connections that speak one dialect, labelled once for all of them. */
+  connections(dialect: DialectName): ConnectionMetrics;
 
-  readonly mailboxCommitWrites = new Histogram({
-    name: "postoffice_mailbox_commit_writes",
-    help: "Writes (mail appended, acks, sweep steps) per group commit of the SQLite mailbox store.",
-    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048],
-    registers: [this.registry],
-  });
-  readonly mailboxWalSyncs = new Counter({
-    name: "postoffice_mailbox_wal_syncs_total",
-    help: "fdatasync calls of the SQLite mailbox store's WAL: one per group commit with synchronous: full.",
-    registers: [this.registry],
-  });
+  /** An upgrade refused with an HTTP status (origin, caps, readiness, path, a dialect's refusal). */
+  connectionRefused(reason: string): void;
+  /** A connection cut for not answering a ping in time. */
+  heartbeatTimedOut(): void;
+  authFailed(reason: AuthFailureReason): void;
 
+  /** Mail accepted: into a mailbox (`direct`), or fanned out to a room or to everyone. */
+  mailRouted(kind: RouteKind): void;
+  /** A retried send answered with its first receipt, stored once. */
+  duplicateSend(): void;
+  /** Unacknowledged mail dropped from full mailboxes (`dropOldest`). */
+  mailDropped(count: number): void;
+  /** Mailbox entries removed for their age. */
+  mailExpired(count: number): void;
+  /** A `delivered` or `read` receipt made for a sender. */
+  receiptMade(status: ReceiptStatus): void;
+  roomJoined(): void;
+
+  /** One group commit of the mailbox store: its writes, whether it was synced, how long it took. */
+  mailboxCommit(writes: number, synced: boolean, seconds: number): void;
+  redisConnectionError(connection: string): void;
+  redisConnectionUp(connection: string, up: boolean): void;
+}
+
+/** What a connection (a session) reports, with its dialect already in the labels. */
+export interface ConnectionMetrics {
+  connectionOpened(): void;
+  /** `authenticated`: it counted as a session (`sessionStarted`) until now. */
+  connectionClosed(code: number, authenticated: boolean): void;
+  /** The connection authenticated for the first time. */
+  sessionStarted(): void;
+  frameIn(type: FrameInType): void;
+  frameOut(): void;
+  errorSent(code: ErrorCode): void;
+  /** Closed with 1013 for letting too much pile up unread. */
+  slowReaderCut(): void;
   /**
-   * Per-frame and per-message counts, bound to their label once: prom-client hashes the
-   * labels on every `inc({...})`, which the hot path of a message need not pay.
+   * A `message` frame's `accepted` receipt was written; `arrivedAt` is `performance.now()` when
+   * the frame reached the session.
    */
-  private readonly framesInByType = new Map<string, { inc(): void }>();
-  readonly routed = {
-    direct: this.messagesRouted.labels("direct"),
-    room: this.messagesRouted.labels("room"),
-    broadcast: this.messagesRouted.labels("broadcast"),
-  };
-  readonly receiptsMade = {
-    delivered: this.receipts.labels("delivered"),
-    read: this.receipts.labels("read"),
-  };
+  messageAccepted(kind: AcceptKind, arrivedAt: number): void;
+  /** Mail written live to a recipient's socket; `acceptedAt` is the mail's `ts` (epoch ms). */
+  mailDelivered(acceptedAt: number): void;
+}
 
-  frameIn(type: string): void {
-    let counter = this.framesInByType.get(type);
-    if (counter === undefined) {
-      counter = this.framesIn.labels(type);
-      this.framesInByType.set(type, counter);
-    }
-    counter.inc();
-  }
+/** Totals for the dashboard (`/api/stats`), the same numbers `/metrics` shows. */
+export interface MetricTotals {
+  connections: number;
+  sessions: number;
+  messagesRouted: Record<RouteKind, number>;
+  /** Error frames sent, by code; codes never sent are left out. */
+  errors: Record<string, number>;
+}
 
-  /** One group commit of the mailbox store (a plain method: metrics/ is to get a semantic interface). */
-  mailboxCommit(writes: number, synced: boolean): void {
-    this.mailboxCommitWrites.observe(writes);
-    if (synced) this.mailboxWalSyncs.inc();
-  }
+/** What the HTTP routes read from the metrics. */
+export interface MetricsReport {
+  /** The Prometheus text exposition, and its content type. */
+  exposition(): Promise<{ contentType: string; text: string }>;
+  totals(): Promise<MetricTotals>;
+}
 
-  redisConnectionError(connection: string): void {
-    this.redisConnectionErrors.labels(connection).inc();
-  }
-
-  redisConnectionUp(connection: string, up: boolean): void {
-    this.redisConnectionsUp.labels(connection).set(up ? 1 : 0);
-  }
-
-  constructor(options: { processMetrics: boolean }) {
-    if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
-  }
+/** `postoffice_build_info`'s labels, given by the composition root. */
+export interface BuildLabels {
+  version: string;
+  /** The git commit built (dist/build-info.json), or `unknown`. */
+  commit: string;
+  /** The Node.js version. */
+  node: string;
 }

@@ -33,6 +33,21 @@ function encodeMail(mail: StoredMail): string {
   return `{"type":"message","data":${head.slice(0, -1)},"body":${serializedBody(mail)}}}`;
 }
 
+const MAIL_HEAD = '{"type":"message","data":';
+
+/**
+ * The `ts` of a mail's frame made by `encodeEntry` (undefined for a receipt), read from its
+ * text rather than parsed: the first `,"ts":` is the key of `data`, which `encodeMail` writes
+ * before the body, and no JSON string holds an unescaped quote.
+ */
+export function mailTsOf(frame: string): number | undefined {
+  if (!frame.startsWith(MAIL_HEAD)) return undefined;
+  const at = frame.indexOf(',"ts":', MAIL_HEAD.length);
+  if (at < 0) return undefined;
+  const ts = Number.parseInt(frame.slice(at + 6, at + 26), 10);
+  return Number.isSafeInteger(ts) ? ts : undefined;
+}
+
 /** A room message as its members get it, live or caught up from the room's log. */
 export function encodeRoomMessage(message: RoomMessage): string {
   const frame: RoomMessageFrame = { type: "message", data: message };

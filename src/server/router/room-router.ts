@@ -104,7 +104,7 @@ export class RoomRouter {
     const firstDevice = await this.presence.join(room, identity.userId, member.id);
     if (firstDevice && this.settingsOf(room).presence)
       await this.announce(room, "join", identity.userId);
-    this.metrics.roomJoins.inc();
+    this.metrics.roomJoined();
     return { ok: true, value: { position: await this.log.position(room), recovered } };
   }
 
@@ -151,7 +151,7 @@ export class RoomRouter {
       { id: randomUUID(), room, from: sender.userId, ts: this.clock(), body },
       this.settingsOf(room).history,
     );
-    this.metrics.routed.room.inc();
+    this.metrics.mailRouted("room");
     await this.broker.publish(topics.room(room), {
       seq: message.seq,
       frame: encodeRoomMessage(message),
@@ -167,7 +167,7 @@ export class RoomRouter {
   async broadcast(sender: Identity, body: JsonObject): Promise<{ id: string; ts: number }> {
     const id = randomUUID();
     const ts = this.clock();
-    this.metrics.routed.broadcast.inc();
+    this.metrics.mailRouted("broadcast");
     const frame: DeliveredBroadcastFrame = {
       type: "broadcast",
       data: { id, from: sender.userId, ts, body },

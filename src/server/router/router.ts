@@ -42,12 +42,12 @@ export class Router {
       ...(ref === undefined ? {} : { ref }),
     });
     if (result.duplicate) {
-      this.metrics.duplicateSends.inc();
+      this.metrics.duplicateSend();
       return result.accepted;
     }
     const { mail, dropped } = result;
-    this.metrics.routed.direct.inc();
-    if (dropped > 0) this.metrics.mailDropped.inc(dropped);
+    this.metrics.mailRouted("direct");
+    if (dropped > 0) this.metrics.mailDropped(dropped);
     await this.publish(mail.to, mail);
     return { id: mail.id, to: mail.to, seq: mail.seq, ts: mail.ts };
   }
@@ -62,7 +62,7 @@ export class Router {
     // round trip to Redis for an ack that covers a hundred mails, not a hundred.
     await Promise.all(
       receipts.map((receipt) => {
-        this.metrics.receiptsMade[receipt.status].inc();
+        this.metrics.receiptMade(receipt.status);
         return this.publish(receipt.owner, receipt);
       }),
     );
@@ -81,7 +81,7 @@ export class Router {
   /** Removes expired mail; run periodically by the node. */
   async expire(): Promise<void> {
     const removed = await this.store.expire(this.clock());
-    if (removed > 0) this.metrics.mailExpired.inc(removed);
+    if (removed > 0) this.metrics.mailExpired(removed);
   }
 
   /**

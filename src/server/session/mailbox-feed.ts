@@ -18,8 +18,8 @@ export interface MailboxFeedOptions {
 }
 
 export interface MailboxReader {
-  /** An entry of the mailbox (mail or receipt), as its native frame. */
-  deliverMail(seq: number, frame: string): void;
+  /** An entry of the mailbox (mail or receipt), as its native frame; `live`: not replayed. */
+  deliverMail(seq: number, frame: string, live: boolean): void;
   /**
    * Undefined while the client can take more; otherwise resolves when it can. A replay
    * never outruns its reader (live mail does not wait: a reader that falls behind it is cut).
@@ -77,7 +77,7 @@ export class MailboxFeed {
       return;
     }
     this.cursor = message.seq;
-    this.reader.deliverMail(message.seq, message.frame);
+    this.reader.deliverMail(message.seq, message.frame, true);
   }
 
   /** Sends everything stored after the cursor, then switches to live delivery. */
@@ -112,7 +112,7 @@ export class MailboxFeed {
           if (this.isClosed) return;
         }
         this.cursor = entry.seq;
-        this.reader.deliverMail(entry.seq, encodeEntry(entry));
+        this.reader.deliverMail(entry.seq, encodeEntry(entry), false);
       }
       if (page.length < this.pageSize && !this.moreArrived) {
         // Live again in the same step as the last check, so no offer falls between the two.

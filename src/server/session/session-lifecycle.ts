@@ -60,7 +60,7 @@ export class SessionLifecycle {
   /** A new connection, as its dialect admitted it (a refusal never gets this far). */
   opened(session: Session, admission: Exclude<Admission, { kind: "refused" }>): void {
     this.registry.add(session);
-    this.metrics.connections.inc();
+    session.metrics.connectionOpened();
     if (admission.since === null) {
       session.sendError(
         "invalid_field",
@@ -116,7 +116,7 @@ export class SessionLifecycle {
       // An anonymous session becoming a real user leaves its rooms under the old name.
       if (session.roomCount > 0) await this.rooms.leaveAll(session, previous);
     } else {
-      this.metrics.sessions.inc();
+      session.metrics.sessionStarted();
     }
     session.bind(identity);
     // Each device may resume from its own position [DELIVERY-3]; by default, from the last ack.
@@ -199,15 +199,15 @@ export class SessionLifecycle {
 
   /** Counted by reason; the outage behind `auth_unavailable` is logged by the authenticator. */
   private noteRefusal(session: Session, error: AuthError): void {
-    this.metrics.authFailures.inc({ reason: error.reason });
+    this.metrics.authFailed(error.reason);
     const details = { session: session.id, reason: error.reason };
     this.throttle.debug(`auth_refused:${error.reason}`, details, "authentication refused");
   }
 
-  closed(session: Session): void {
+  /** The socket closed with `code` (1006: without a close frame). */
+  closed(session: Session, code: number): void {
     const identity = session.identity;
-    if (identity) this.metrics.sessions.dec();
-    this.metrics.connections.dec();
+    session.metrics.connectionClosed(code, identity !== undefined);
     session.markClosed();
     this.registry.remove(session);
     if (identity && session.roomCount > 0) {
@@ -226,7 +226,7 @@ export class SessionLifecycle {
   /** No identity within auth.timeoutMs: closed with 4408. */
   private readonly authTimedOut = (session: Session): void => {
     if (session.identity) return;
-    this.metrics.authFailures.inc({ reason: "auth_timeout" });
+    this.metrics.authFailed("auth_timeout");
     session.sendError(
       "unauthorized",
       `No authentication within ${this.options.authTimeoutMs} ms.`,

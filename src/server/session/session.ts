@@ -11,9 +11,10 @@ import type { Identity } from "../auth/identity.js";
 import type { BrokerMessage } from "../broker/broker.js";
 import type { Decoded, Dialect, DialectClient } from "../dialects/dialect.js";
 import type { LogThrottle } from "../log/log-throttle.js";
-import type { Metrics } from "../metrics/metrics.js";
+import type { ConnectionMetrics } from "../metrics/metrics.js";
 import type { RoomLog } from "../rooms/room-log.js";
 import type { RoomMember } from "../rooms/room-member.js";
+import { mailTsOf } from "../router/encode-entry.js";
 import { type FrameEncoder, type PreparedFrame, writeFrame } from "../wire/prepared-frame.js";
 import type { WriteBatcher } from "../wire/write-batcher.js";
 import { FrameQueue } from "./frame-queue.js";
@@ -22,13 +23,22 @@ import { RateLimiter, type RateLimits } from "./rate-limiter.js";
 import { RoomCursors } from "./room-cursors.js";
 import type { UserRateLimits } from "./user-rate-limits.js";
 
-export type FrameHandler = (session: Session, frame: DecodeResult) => void | Promise<void>;
+/**
+ * Handles a decoded frame; `arrivedAt` is `performance.now()` when a `message` frame reached the
+ * session (its accept latency is measured from there), 0 for other frames.
+ */
+export type FrameHandler = (
+  session: Session,
+  frame: DecodeResult,
+  arrivedAt: number,
+) => void | Promise<void>;
 
 /** What every session of an endpoint shares: one object, not one field each per session. */
 export interface SessionContext {
   dialect: Dialect;
   batcher: WriteBatcher;
-  metrics: Metrics;
+  /** The metrics of this endpoint's connections (labelled with its dialect). */
+  metrics: ConnectionMetrics;
   handle: FrameHandler;
   onTaskError: (session: Session, error: unknown) => void;
   /** Bytes held for a client past which it is a slow reader. */
@@ -121,6 +131,10 @@ export class Session
 
   get isOpen(): boolean {
     return !this.closed;
+  }
+
+  get metrics(): ConnectionMetrics {
+    return this.context.metrics;
   }
 
   // ---- identity and mailbox (session-lifecycle.ts decides when) ----------------------------
@@ -223,7 +237,7 @@ export class Session
         retryAfterMs: rate.retryAfterMs,
         ref,
       };
-      this.enqueue(() => this.context.handle(this, refused));
+      this.enqueue(() => this.context.handle(this, refused, 0));
       return;
     }
     if (decoded === undefined) return;
@@ -232,7 +246,9 @@ export class Session
       this.enqueue(() => this.inOrder(() => this.sendReply(reply)));
       return;
     }
-    this.enqueue(() => this.context.handle(this, decoded));
+    // The one clock read of a frame, for `message` only (no new closure: the task captures it).
+    const arrivedAt = type === "message" ? performance.now() : 0;
+    this.enqueue(() => this.context.handle(this, decoded, arrivedAt));
   }
 
   // ---- frames out --------------------------------------------------------------------------
@@ -253,9 +269,16 @@ export class Session
     this.handOver(text);
   }
 
-  /** An entry of the user's mailbox, from its feed; acknowledged at once where the dialect says so. */
-  deliverMail(seq: number, frame: string): void {
+  /**
+   * An entry of the user's mailbox, from its feed (`live`: just sent, not replayed);
+   * acknowledged at once where the dialect says so.
+   */
+  deliverMail(seq: number, frame: string, live: boolean): void {
     const handed = this.handOver(frame);
+    if (live && handed) {
+      const acceptedAt = mailTsOf(frame);
+      if (acceptedAt !== undefined) this.context.metrics.mailDelivered(acceptedAt);
+    }
     const user = this.user;
     if (handed && user !== undefined && this.context.dialect.acksOnWrite) {
       this.context.acknowledge(user.userId, seq);
@@ -288,7 +311,7 @@ export class Session
   }
 
   sendError(code: ErrorCode, message: string, details?: ErrorDetails): void {
-    this.context.metrics.errors.inc({ code });
+    this.context.metrics.errorSent(code);
     const { ref, ...rest } = details ?? {};
     this.send({ type: "error", ref, data: { code, message, ...rest } });
   }
@@ -302,9 +325,9 @@ export class Session
     const { batcher, metrics, outboundLimit } = this.context;
     batcher.cork(this.socket);
     if (!writeFrame(this.ws, this.socket, frame)) return false;
-    metrics.framesSent += 1;
+    metrics.frameOut();
     if (this.ws.bufferedAmount > outboundLimit) {
-      metrics.slowReaders.inc();
+      metrics.slowReaderCut();
       this.close(CLOSE_CODES.slowReader, "slow_reader");
       return false;
     }
