@@ -1,7 +1,9 @@
 /**
  * The chat page: a small client of the Postoffice server built on the SDK (src/client).
- * Rooms (join, leave, members, presence), direct messages with their receipts
- * (accepted → delivered → read), broadcasts. Everything shown is set as text, never as HTML.
+ * Rooms (join, leave, members, presence; the rooms the server joins us to, such as chat mode's),
+ * direct messages with their receipts (accepted → delivered → read; mail is marked read once
+ * its conversation is open on a visible page), broadcasts. Everything shown is set as text,
+ * never as HTML.
  */
 import {
   type JsonObject,
@@ -78,6 +80,13 @@ let current: string | undefined;
 const sent = new Map<string, Line>();
 /** Receipts that arrived before their send's `accepted` settled; a few only. */
 const early = new Map<string, SendStatus>();
+/** The rooms the server joined this session to (chat mode's): not ours to leave. */
+let serverRooms = new Set<string>();
+/** Mail not yet seen by the person, by mailbox `seq`, with its conversation's key. */
+const unseen = new Map<number, string>();
+/** The highest mailbox `seq` of mail received, and the last one marked read. */
+let lastMailSeq = 0;
+let readUpTo = 0;
 
 // ---- signing in and out -------------------------------------------------------------------
 
@@ -132,10 +141,10 @@ async function signIn(token: string, name: string): Promise<void> {
   ui.signInView.hidden = true;
   ui.chatView.hidden = false;
   ui.signOut.hidden = false;
-  if (info.chatRoom !== null) {
-    conversation("room", info.chatRoom);
-    select(`room:${info.chatRoom}`);
-    void refreshMembers(info.chatRoom);
+  const [arrival] = serverRooms;
+  if (arrival !== undefined) {
+    select(`room:${arrival}`);
+    void refreshMembers(arrival);
   }
   ui.roomName.focus();
 }
@@ -147,6 +156,10 @@ ui.signOut.addEventListener("click", () => {
   conversations.clear();
   sent.clear();
   early.clear();
+  serverRooms = new Set();
+  unseen.clear();
+  lastMailSeq = 0;
+  readUpTo = 0;
   current = undefined;
   showSignedOut();
   render();
@@ -167,11 +180,14 @@ function wire(c: PostofficeClient): void {
     ui.status.dataset.state = state;
     ui.status.textContent = state === "open" ? "connected" : state;
   });
-  c.on("welcome", ({ user }) => {
+  c.on("welcome", ({ user, rooms }) => {
     if (c !== client) return;
     const again = me !== "";
     me = user;
     ui.me.textContent = `signed in as ${user}`;
+    // Rooms the server joined us to: listed from now on, their messages follow.
+    serverRooms = new Set(rooms);
+    for (const room of rooms) conversation("room", room);
     // After a reconnect the SDK has rejoined the rooms; who is there may have changed.
     if (again)
       for (const conv of conversations.values())
@@ -179,13 +195,17 @@ function wire(c: PostofficeClient): void {
   });
   c.on("mail", (mail) => {
     const other = mail.from === me ? mail.to : mail.from;
-    add(conversation("dm", other), {
+    const conv = conversation("dm", other);
+    unseen.set(mail.seq, conv.key);
+    lastMailSeq = Math.max(lastMailSeq, mail.seq);
+    add(conv, {
       kind: "message",
       from: mail.from,
       text: textOf(mail.body),
       ts: mail.ts,
       mine: false,
     });
+    markSeen();
   });
   c.on("receipt", (receipt) => onReceipt(receipt));
   c.on("roomMessage", (message) => {
@@ -288,6 +308,26 @@ function select(key: string): void {
   if (conv) conv.unread = 0;
   render();
   ui.text.focus();
+  markSeen();
+}
+
+// ---- read receipts --------------------------------------------------------------------------
+
+document.addEventListener("visibilitychange", () => markSeen());
+
+/**
+ * The mail of the open conversation has been seen, if the page is visible: its senders get
+ * `read`. A read mark is cumulative (every mail up to a `seq`), so it goes up to the first mail
+ * still unseen in another conversation, and that mail's senders wait until it is opened.
+ */
+function markSeen(): void {
+  if (client === undefined || document.visibilityState !== "visible") return;
+  for (const [seq, key] of unseen) if (key === current) unseen.delete(seq);
+  let upTo = lastMailSeq;
+  for (const seq of unseen.keys()) upTo = Math.min(upTo, seq - 1);
+  if (upTo <= readUpTo) return;
+  readUpTo = upTo;
+  client.markRead(upTo);
 }
 
 // ---- sending --------------------------------------------------------------------------------
@@ -380,7 +420,7 @@ function render(): void {
         : conv.kind === "dm"
           ? `@ ${conv.name}`
           : conv.name;
-  ui.leave.hidden = conv?.kind !== "room" || conv.name === info.chatRoom;
+  ui.leave.hidden = conv?.kind !== "room" || serverRooms.has(conv.name);
   const canWrite = conv !== undefined && conv.kind !== "broadcast";
   ui.text.disabled = !canWrite;
   (ui.composer.querySelector("button") as HTMLButtonElement).disabled = !canWrite;

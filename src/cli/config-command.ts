@@ -17,6 +17,7 @@ export function registerConfigCommand(program: Command): void {
     .option("-c, --config <file>", "configuration file, YAML or JSON (env POSTOFFICE_CONFIG)")
     .option("-p, --port <port>", "as for start: the port flag")
     .option("-H, --host <host>", "as for start: the host flag")
+    .option("-d, --dialect <name>", "as for start: the dialect flag")
     .option("--json", "as JSON: {files, config, sources} with each value's source by JSON pointer")
     .action(async (flags: ConfigFlags) => {
       const { loadConfigOrExit } = await import("./load-config-or-exit.js");

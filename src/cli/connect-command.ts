@@ -58,8 +58,6 @@ export function registerConnectCommand(program: Command): void {
         client,
         url: displayUrl(url),
         join: flags.room,
-        // A chat-mode server puts everyone in its room, `chat` unless configured otherwise.
-        current: flags.room ?? (token === undefined ? "chat" : undefined),
         timeoutMs,
         input: process.stdin,
         trouble,

@@ -10,6 +10,7 @@ interface StartFlags {
   port?: string;
   host?: string;
   config?: string;
+  dialect?: string;
   workers?: number;
 }
 
@@ -20,6 +21,10 @@ export function registerStartCommand(program: Command): void {
     .option("-p, --port <port>", "port to listen on (env PORT / POSTOFFICE_PORT; default 8080)")
     .option("-H, --host <host>", "address to bind (env POSTOFFICE_HOST; default 0.0.0.0)")
     .option("-c, --config <file>", "configuration file, YAML or JSON (env POSTOFFICE_CONFIG)")
+    .option(
+      "-d, --dialect <name>",
+      "how the clients of server.path talk: native, broadcast, messagetransfer (env POSTOFFICE_DIALECT; default native)",
+    )
     .option(
       "-w, --workers <count>",
       "worker processes sharing the port: a number or auto (needs redis.url; default 1)",

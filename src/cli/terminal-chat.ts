@@ -18,10 +18,8 @@ export interface TerminalChatOptions {
   client: PostofficeClient;
   /** For the messages: `ws://…` without secrets. */
   url: string;
-  /** A room to join first. */
+  /** A room to join first, which becomes the current room. */
   join: string | undefined;
-  /** The current room before any `/join` (the chat room of a chat-mode server). */
-  current: string | undefined;
   /** Bound on the first connection, and on each piped line's answer. */
   timeoutMs: number;
   input: NodeJS.ReadStream;
@@ -87,7 +85,8 @@ export async function runTerminalChat(options: TerminalChatOptions): Promise<num
   rl.on("SIGINT", quit);
   process.once("SIGINT", quit);
   process.once("SIGTERM", quit);
-  const state: ChatState = { current: options.current, sent: new SentMail() };
+  // The current room: the one `--room` joins, else the first the server joins us to (chat mode).
+  const state: ChatState = { current: undefined, sent: new SentMail() };
   wireEvents(client, io, { interactive, state, trouble: options.trouble }, () =>
     finish(EXIT.failed),
   );
@@ -177,7 +176,9 @@ function wireEvents(
   });
   client.on("welcome", (info) => {
     trouble.last = undefined;
-    io.err(`(connected as ${info.user})`);
+    io.err(`(connected as ${oneLine(info.user)})`);
+    for (const room of info.rooms) io.err(`(joined #${room})`);
+    state.current ??= info.rooms[0];
   });
   client.on("state", (connection) => {
     if (connection === "reconnecting") {

@@ -270,6 +270,18 @@ export class PostofficeClient extends Emitter<ClientEvents> {
       case "broadcast":
         void this.emit("broadcast", frame.data);
         return;
+      // Without `ref`: a join the server made (chat mode's room), or one it could not make;
+      // not ours before our welcome (an anonymous server's greeting to a client with a token).
+      case "joined":
+        if (frame.ref !== undefined) this.waiters.answer(frame);
+        else if (this.connection.state === "open") {
+          this.rooms.serverJoined(frame.data.room, frame.data.position);
+        }
+        return;
+      case "left":
+        if (frame.ref !== undefined) this.waiters.answer(frame);
+        else if (this.connection.state === "open") this.rooms.serverLeft(frame.data.room);
+        return;
       default:
         this.waiters.answer(frame);
     }
@@ -277,7 +289,13 @@ export class PostofficeClient extends Emitter<ClientEvents> {
 
   private welcomed(
     socket: SocketLike,
-    data: { user: string; roles: string[]; sessionId: string; mailbox?: { after?: unknown } },
+    data: {
+      user: string;
+      roles: string[];
+      sessionId: string;
+      mailbox?: { after?: unknown };
+      rooms?: unknown;
+    },
   ): void {
     const after = typeof data.mailbox?.after === "number" ? data.mailbox.after : undefined;
     if (this.cursor.welcomed(after)) {
@@ -285,6 +303,11 @@ export class PostofficeClient extends Emitter<ClientEvents> {
       this.cursor.afterInbox(() => this.connection.reopenIfIdle());
       return;
     }
+    // The rooms the server joins this connection to are the client's before any of their frames.
+    const rooms = Array.isArray(data.rooms)
+      ? data.rooms.filter((room): room is string => typeof room === "string")
+      : [];
+    this.rooms.arriving(rooms);
     this.connection.established();
     if (this.connection.terminated) return; // a `state` listener closed the client
     this.cursor.resend();
@@ -293,6 +316,7 @@ export class PostofficeClient extends Emitter<ClientEvents> {
     this.rooms.rejoinAll();
     this.outbox.connected();
     this.connection.ready();
-    void this.emit("welcome", { user: data.user, roles: data.roles, sessionId: data.sessionId });
+    const { user, roles, sessionId } = data;
+    void this.emit("welcome", { user, roles, sessionId, rooms });
   }
 }

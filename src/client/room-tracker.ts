@@ -18,15 +18,22 @@ export interface RoomTrackerHooks {
 }
 
 /**
- * The rooms the application joined (and has not left), and the last `seq` it was handed in
- * each: rejoined from there after a reconnect, with a `roomReset` when what was missed cannot
- * all be replayed; messages of other rooms, or seen before, are dropped.
+ * The rooms the client is in, and the last `seq` it was handed in each: those the application
+ * joined (and has not left), rejoined from there after a reconnect, and those the server joined
+ * it to (chat mode's room), which the server joins it to again after each welcome. A `roomReset`
+ * says when what was missed cannot all be replayed; messages of other rooms, or seen before,
+ * are dropped.
  */
 export class RoomTracker {
-  /** The rooms the application joined (and has not left): rejoined after a reconnect. */
+  /** The rooms the client is in (and the application has not left). */
   private readonly rooms = new Set<string>();
   /** The last room `seq` handed to the application, per room. */
   private readonly positions = new Map<string, number>();
+  /**
+   * Rooms the last welcome said the server joins the client to, not confirmed yet, with the
+   * position the client had in each then: the server rejoins them, the client does not.
+   */
+  private readonly serverJoins = new Map<string, number | undefined>();
 
   constructor(private readonly hooks: RoomTrackerHooks) {}
 
@@ -61,11 +68,51 @@ export class RoomTracker {
   leave(room: string): void {
     this.rooms.delete(room);
     this.positions.delete(room);
+    this.serverJoins.delete(room);
   }
 
-  /** After a welcome: joins every room again, from the last `seq` handed over. */
+  /**
+   * A welcome named the rooms the server joins the client to: the client is in them from now
+   * on, before any of their frames arrive; their `joined` (by the server) follows [ROOM-4].
+   */
+  arriving(rooms: readonly string[]): void {
+    this.serverJoins.clear();
+    for (const room of rooms) {
+      this.rooms.add(room);
+      this.serverJoins.set(room, this.positions.get(room));
+    }
+  }
+
+  /** After a welcome: joins every room again, from the last `seq` handed over, but the server's. */
   rejoinAll(): void {
-    for (const room of this.rooms) this.rejoin(room);
+    for (const room of this.rooms) if (!this.serverJoins.has(room)) this.rejoin(room);
+  }
+
+  /**
+   * The server joined the client to a room (`joined` without `ref`), from its `position`: what
+   * came after the client's position in it before that was not sent, which a `roomReset` says.
+   */
+  serverJoined(room: string, position: number): void {
+    const since = this.serverJoins.has(room)
+      ? this.serverJoins.get(room)
+      : this.positions.get(room);
+    this.serverJoins.delete(room);
+    this.rooms.add(room);
+    const current = this.positions.get(room);
+    if (since === undefined || position === since) {
+      if (current === undefined) this.positions.set(room, position);
+      return;
+    }
+    const renumbered = position < since;
+    if (renumbered || current === undefined || current < position) {
+      this.positions.set(room, position);
+    }
+    this.hooks.reset({ room, since, position, recovered: false, renumbered });
+  }
+
+  /** A join the server announced failed (`left` without `ref`): the client is not in the room. */
+  serverLeft(room: string): void {
+    this.leave(room);
   }
 
   /** True when `message` is new and of a joined room; it becomes the room's position. */

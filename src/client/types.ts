@@ -118,6 +118,13 @@ export interface MailboxReset {
   after: number;
 }
 
+export interface WelcomeInfo {
+  user: string;
+  roles: string[];
+  sessionId: string;
+  rooms: string[];
+}
+
 export interface ClientEvents {
   /** Mail to this user. Acknowledged once every listener has returned (or resolved, or thrown). */
   mail: (mail: Mail) => unknown;
@@ -141,6 +148,10 @@ export interface ClientEvents {
    * new mailbox from its start. Mail of the old mailbox not handled yet is lost.
    */
   mailboxReset: (reset: MailboxReset) => unknown;
-  /** The connection is authenticated (again); `user` is who the server says we are. */
-  welcome: (info: { user: string; roles: string[]; sessionId: string }) => unknown;
+  /**
+   * The connection is authenticated (again); `user` is who the server says we are (a guest's
+   * id starts with `~`). `rooms`: the rooms the server joined this connection to (chat mode's
+   * room), whose messages and presence events follow as for rooms the application joined.
+   */
+  welcome: (info: WelcomeInfo) => unknown;
 }

@@ -105,6 +105,11 @@ export interface WelcomeFrame {
     mailbox: { after: number };
     /** In chat mode, the name asked for when it was taken and `user` is a variant of it. */
     requestedName?: string;
+    /**
+     * Rooms the server joins this session to right after this welcome (chat mode's room): the
+     * client is in them from now on, and each is confirmed by a `joined` with `by: "server"`.
+     */
+    rooms?: string[];
   };
 }
 
@@ -147,17 +152,21 @@ export interface DeliveredBroadcastFrame {
   data: { id: string; from: string; ts: number; body: JsonObject };
 }
 
-/** Reply to `join`: `position` is the room's latest sequence; `recovered: false` means a gap too old to fill. */
+/**
+ * Reply to `join`: `position` is the room's latest sequence; `recovered: false` means a gap too
+ * old to fill. Without `ref` and with `by: "server"`: a join the server made (chat mode's room).
+ */
 export interface JoinedFrame {
   type: "joined";
   ref?: string;
-  data: { room: string; position: number; recovered: boolean };
+  data: { room: string; position: number; recovered: boolean; by?: "server" };
 }
 
+/** Reply to `leave`; without `ref` and with `by: "server"`: a join the server named failed. */
 export interface LeftFrame {
   type: "left";
   ref?: string;
-  data: { room: string };
+  data: { room: string; by?: "server" };
 }
 
 /** A member joined or left a room (user level: a second device is not news), or the reply to `who`. */

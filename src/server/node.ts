@@ -3,9 +3,11 @@ import { hostname } from "node:os";
 import type { WebSocketServer } from "ws";
 import { CLOSE_CODES, type GoingAwayReason } from "../protocol/index.js";
 import type { Authenticator } from "./auth/authenticator.js";
+import { ANY_CLAIMED_USER } from "./auth/claimed-id.js";
 import { buildAuthenticator } from "./compose/authenticator.js";
 import { type Backends, buildBackends } from "./compose/backends.js";
 import { secureDataDir } from "./compose/data-dir.js";
+import { buildEndpointAuthenticators } from "./compose/endpoint-authenticators.js";
 import { buildGateway } from "./compose/gateway.js";
 import { compileUserSchema } from "./config/compile-user-schema.js";
 import type { Config } from "./config/config.js";
@@ -45,7 +47,8 @@ export class PostofficeNode {
     private readonly wss: WebSocketServer,
     private readonly registry: SessionRegistry,
     private readonly backends: Backends,
-    private readonly authenticator: Authenticator,
+    /** Every authenticator the node built (of `auth`, and of endpoints with their own). */
+    private readonly authenticators: readonly Authenticator[],
   ) {}
 
   /** `build.commit`: the git commit of this build (the CLI reads dist/build-info.json). */
@@ -64,6 +67,7 @@ export class PostofficeNode {
       : undefined;
     const metrics: Metrics = report ?? new NoMetrics();
     const { authenticator } = await buildAuthenticator(config.auth, config.server.dataDir, log);
+    const endpointAuthenticators = await buildEndpointAuthenticators(config, log);
     let backendsUp = true;
     // Every Redis connection of a network node, not only some [NET-3].
     const backends = await buildBackends(config, log, metrics, (up) => {
@@ -91,7 +95,12 @@ export class PostofficeNode {
       metrics,
     );
     const directory = new MemoryRoleDirectory();
-    for (const { user, roles } of config.auth.tokens) directory.remember(user, roles);
+    const tokens = [config.auth, ...config.endpoints.map((endpoint) => endpoint.auth)].flatMap(
+      (auth) => auth?.tokens ?? [],
+    );
+    for (const { user, roles } of tokens) {
+      if (user !== ANY_CLAIMED_USER) directory.remember(user, roles);
+    }
     const permissions = new Permissions(config.permissions, directory);
     const lifecycle = new SessionLifecycle(
       { registry, router, rooms, directory, metrics, throttle },
@@ -104,7 +113,6 @@ export class PostofficeNode {
       },
     );
     const handleFrame = createFrameHandler({
-      authenticator,
       router,
       rooms,
       permissions,
@@ -124,6 +132,7 @@ export class PostofficeNode {
     };
     const { http, wss } = buildGateway(config, {
       authenticator,
+      endpointAuthenticators,
       lifecycle,
       registry,
       metrics,
@@ -146,7 +155,10 @@ export class PostofficeNode {
       startedAt,
       mailboxesWaiting: () => store.waitingMailboxes(),
     });
-    node = new PostofficeNode(config, log, metrics, http, wss, registry, backends, authenticator);
+    node = new PostofficeNode(config, log, metrics, http, wss, registry, backends, [
+      authenticator,
+      ...endpointAuthenticators.filter((built) => built !== undefined),
+    ]);
     await listen(http, config.server.port, config.server.host);
     if (config.redis.url !== "") log.info("waiting for redis");
     await backends.ready();
@@ -231,7 +243,10 @@ export class PostofficeNode {
     this.http.closeAllConnections();
     await closedHttp;
     this.wss.close();
-    await Promise.all([this.authenticator.close?.(), this.backends.close()]);
+    await Promise.all([
+      ...this.authenticators.map((authenticator) => authenticator.close?.()),
+      this.backends.close(),
+    ]);
     this.log.info({ closed: open - cut, cut }, "drained");
   }
 }

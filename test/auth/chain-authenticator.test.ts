@@ -56,6 +56,24 @@ describe("ChainAuthenticator", () => {
     });
   });
 
+  it("refuses an identity in the guests' namespace (`~`), however it was made [AUTH-7]", async () => {
+    const chain = new ChainAuthenticator([accepting("~alice")]);
+    await expect(chain.authenticate({ token: "t" })).rejects.toMatchObject({
+      name: "AuthError",
+      reason: "token_claim_invalid",
+    });
+    const sync: Authenticator = {
+      authenticate: async () => ({ userId: "~bob", roles: [], claims: {}, anonymous: false }),
+      authenticateSync: () => ({ userId: "~bob", roles: [], claims: {}, anonymous: false }),
+    };
+    expect(() => new ChainAuthenticator([sync]).authenticateSync({ token: "t" })).toThrow(
+      /anonymous guests/,
+    );
+    await expect(
+      new ChainAuthenticator([accepting("al~ice")]).authenticate({ token: "t" }),
+    ).resolves.toMatchObject({ userId: "al~ice" });
+  });
+
   it("refuses an empty token as token_missing", async () => {
     await expect(
       new ChainAuthenticator([accepting("x")]).authenticate({ token: "" }),

@@ -261,13 +261,33 @@ describe("postoffice connect", () => {
     server = await startTestServer({ preset: "chat" });
     const john = new TestClient(`${server.url}?username=john`, ["postoffice.v1"]);
     sockets.push(john);
-    expect((await john.nextOfType("welcome")).data).toMatchObject({ user: "john" });
+    expect((await john.nextOfType("welcome")).data).toMatchObject({ user: "~john" });
     const cli = connect(["--username", "john"]);
     cli.child.stdin?.end("hello chat\n");
     expect(await exitCode(cli)).toBe(0);
-    expect(cli.out()).toMatch(/\(connected as john-2\)/);
-    const said = await john.next((f) => f.type === "message" && f.data?.from === "john-2");
+    expect(cli.out()).toMatch(/\(connected as ~john-2\)/);
+    const said = await john.next((f) => f.type === "message" && f.data?.from === "~john-2");
     expect(said.data).toMatchObject({ room: "chat", body: { text: "hello chat" } });
+  });
+
+  it("in chat mode, two terminals show their own lines and each other's, and who joined and left", async () => {
+    server = await startTestServer({ preset: "chat" });
+    const first = connect(["--username", "john"]);
+    await first.waitFor(/\(connected as ~john\)\n\(joined #chat\)/);
+    await first.waitFor(/\* ~john joined #chat/);
+    const second = connect(["--username", "john"]);
+    await second.waitFor(/\(connected as ~john-2\)\n\(joined #chat\)/);
+    await first.waitFor(/\* ~john-2 joined #chat/);
+    first.child.stdin?.write("hello from the first\n");
+    await first.waitFor(/\[#chat\] ~john: hello from the first/);
+    await second.waitFor(/\[#chat\] ~john: hello from the first/);
+    second.child.stdin?.end("hi from the second\n");
+    await first.waitFor(/\[#chat\] ~john-2: hi from the second/);
+    expect(await exitCode(second)).toBe(0);
+    expect(second.out()).toMatch(/\[#chat\] ~john-2: hi from the second/);
+    await first.waitFor(/\* ~john-2 left #chat/);
+    first.child.stdin?.end();
+    expect(await exitCode(first)).toBe(0);
   });
 
   describeWith("script", "at a terminal", () => {

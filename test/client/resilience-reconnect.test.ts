@@ -53,6 +53,54 @@ describe("PostofficeClient resilience: reconnects and resumes", () => {
     expect(sent.map((f) => f.type)).toEqual(["join", "message", "message"]);
   });
 
+  it("is in the rooms the server joins it to (chat mode), from each welcome on, and says what it missed offline", async () => {
+    await ts.start({ preset: "chat" });
+    const tap = tapSocket();
+    const alice = client("alice", { WebSocket: tap.Factory });
+    const bob = client("bob");
+    const welcomed: string[][] = [];
+    alice.on("welcome", (info) => {
+      welcomed.push(info.rooms);
+    });
+    const seen: string[] = [];
+    alice.on("roomMessage", (m) => {
+      seen.push(`${m.room} ${m.from}: ${m.body.text}`);
+    });
+    const presence: string[] = [];
+    alice.on("presence", (p) => {
+      presence.push(`${p.user} ${p.event}`);
+    });
+    const resets: RoomReset[] = [];
+    alice.on("roomReset", (reset) => {
+      resets.push(reset);
+    });
+    await alice.connect();
+    expect(welcomed).toEqual([["chat"]]);
+    await bob.connect();
+    await until(() => presence.includes("bob join"), "bob's arrival");
+    // Without a `join` of its own: the server joined it, and it may talk there.
+    await alice.sendToRoom("chat", { text: "mine" });
+    await bob.sendToRoom("chat", { text: "yours" });
+    await until(() => seen.length === 2, "both lines");
+    expect(seen).toEqual(["chat alice: mine", "chat bob: yours"]);
+
+    // Offline while bob talks: back in the room at the next welcome, told what it missed.
+    const release = alice.holdTokens();
+    tap.sockets.at(-1)?.terminate();
+    await until(() => alice.connectionState !== "open");
+    await bob.sendToRoom("chat", { text: "missed" });
+    release();
+    await until(() => welcomed.length === 2, "the second welcome");
+    expect(welcomed[1]).toEqual(["chat"]);
+    await until(() => resets.length === 1, "the reset");
+    expect(resets[0]).toMatchObject({ room: "chat", since: 2, position: 3, recovered: false });
+    await bob.sendToRoom("chat", { text: "back" });
+    await until(() => seen.length === 3, "the line after the reconnect");
+    expect(seen[2]).toBe("chat bob: back");
+    // The server rejoins it: the client sends no `join` of its own.
+    expect(tap.sentOn().filter((f) => f.type === "join")).toEqual([]);
+  });
+
   it("starts again from the new mailbox when the server's numbering restarted (mailboxReset)", async () => {
     const memory = {
       mailbox: { store: "memory" },

@@ -20,6 +20,7 @@ const samples: Record<string, Sample> = {
   POSTOFFICE_PORT: { value: "3001", expected: 3001 },
   POSTOFFICE_HOST: { value: "127.0.0.1", expected: "127.0.0.1" },
   POSTOFFICE_PATH: { value: "/socket", expected: "/socket" },
+  POSTOFFICE_DIALECT: { value: "messagetransfer", expected: "messagetransfer" },
   POSTOFFICE_DATA_DIR: { value: "/var/lib/postoffice", expected: "/var/lib/postoffice" },
   POSTOFFICE_HEARTBEAT_INTERVAL_MS: { value: "30000", expected: 30000 },
   POSTOFFICE_DRAIN_TIMEOUT_MS: { value: "2000", expected: 2000 },

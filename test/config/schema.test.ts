@@ -47,6 +47,13 @@ function everyKey(): Config {
   config.auth.tokens = [{ token: "static-token", user: "alice", roles: ["admin"] }];
   config.auth.jwt = jwt;
   config.auth.webhook = webhook;
+  config.endpoints = [
+    {
+      path: "/mt",
+      dialect: "messagetransfer",
+      auth: { tokens: [{ token: "valid-token", user: "*", roles: [] }], jwt, webhook },
+    },
+  ];
   config.rooms.settings = [
     { match: "support-*", presence: false, history: 50 },
     { match: "*", presence: true, history: 0 },
@@ -169,7 +176,14 @@ describe("configSchema", () => {
   });
 
   it("defaults every always-present section to {} so zero configuration fills it", () => {
-    const optional = new Set(["(root)", "auth.jwt", "auth.webhook"]);
+    const optional = new Set([
+      "(root)",
+      "auth.jwt",
+      "auth.webhook",
+      "endpoints[].auth",
+      "endpoints[].auth.jwt",
+      "endpoints[].auth.webhook",
+    ]);
     const sections = objectNodes(configSchemaNode).filter(
       ([at, node]) =>
         !isListItem(at) && !optional.has(at) && !node.userSchema && !node.namedEntries,
@@ -182,6 +196,8 @@ describe("configSchema", () => {
     const items = objectNodes(configSchemaNode).filter(([at]) => isListItem(at));
     expect(items.map(([at]) => at).sort()).toEqual([
       "auth.tokens[]",
+      "endpoints[]",
+      "endpoints[].auth.tokens[]",
       "permissions.direct[]",
       "permissions.rooms[]",
       "rooms.settings[]",
@@ -229,7 +245,12 @@ describe("configSchema", () => {
 
   it("marks the static tokens and the JWT secret as secrets", () => {
     const secrets = schemaLeaves(configSchemaNode).filter((leaf) => leaf.node.secret);
-    expect(secrets.map((leaf) => leaf.dotted)).toEqual(["auth.tokens[].token", "auth.jwt.secret"]);
+    expect(secrets.map((leaf) => leaf.dotted)).toEqual([
+      "endpoints[].auth.tokens[].token",
+      "endpoints[].auth.jwt.secret",
+      "auth.tokens[].token",
+      "auth.jwt.secret",
+    ]);
   });
 
   it("names each environment variable on one key only", () => {

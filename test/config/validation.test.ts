@@ -38,7 +38,7 @@ describe("configuration validation", () => {
     const error = await errorOf(loadYaml("server:\n  prot: 80\n"));
     expect(error.path).toBe("/server/prot");
     expect(error.message).toBe(
-      "Invalid configuration at /server/prot: unknown key (allowed: host, port, allowedOrigins, path, dataDir, heartbeat, shutdown) (from postoffice.yaml:2)",
+      "Invalid configuration at /server/prot: unknown key (allowed: host, port, allowedOrigins, path, dialect, dataDir, heartbeat, shutdown) (from postoffice.yaml:2)",
     );
   });
 
@@ -46,7 +46,7 @@ describe("configuration validation", () => {
     const error = await errorOf(loadYaml("rabbitmq: { url: amqp://localhost }\n"));
     expect(error.path).toBe("/rabbitmq");
     expect(error.message).toContain(
-      "allowed: preset, server, auth, mailbox, limits, rooms, permissions, events, plugins, chat, redis, validation, metrics, log",
+      "allowed: preset, server, endpoints, auth, mailbox, limits, rooms, permissions, events, plugins, chat, redis, validation, metrics, log",
     );
   });
 

@@ -56,14 +56,29 @@ describe("the native dialect", () => {
     ]);
   });
 
-  it("names an anonymous client from the URL in development mode, else a random anon name", async () => {
+  it("names an anonymous client from the URL in development mode, as a guest `~name`, else a random `~anon-` name [AUTH-7]", async () => {
     const dialect = createNativeDialect(dialectContext());
     expect(await admit(dialect, "/ws?client_id=user1")).toMatchObject({
       kind: "identified",
-      identity: { userId: "user1", anonymous: true },
+      identity: { userId: "~user1", anonymous: true },
+    });
+    // Normalised as chat names are: compatibility forms folded, spaces made one.
+    expect(await admit(dialect, `/ws?id=${encodeURIComponent("\uFF41nn  b")}`)).toMatchObject({
+      identity: { userId: "~ann b" },
     });
     const random = await admit(dialect, "/ws");
-    expect(random.kind === "identified" && random.identity.userId).toMatch(/^anon-[0-9a-f]{8}$/);
+    expect(random.kind === "identified" && random.identity.userId).toMatch(/^~anon-[0-9a-f]{8}$/);
+  });
+
+  it("turns away an anonymous name with invisible or control characters (close 4400)", async () => {
+    const dialect = createNativeDialect(dialectContext());
+    for (const name of ["ann\u200B", "ann\u00AD", "an\nn", "x".repeat(129)]) {
+      expect(await admit(dialect, `/ws?client_id=${encodeURIComponent(name)}`)).toMatchObject({
+        kind: "turned_away",
+        error: { code: "invalid_field" },
+        close: { code: 4400, reason: "invalid_username" },
+      });
+    }
   });
 
   it("says where a credential came from, for the origin check of cookie logins [AUTH-4]", () => {

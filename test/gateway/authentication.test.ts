@@ -181,7 +181,7 @@ describe("authentication at the counter", () => {
 describe("anonymous development mode", () => {
   const { start } = useTestServer();
 
-  it("names a user from ?client_id=, ?id= or ?username= when enabled", async () => {
+  it("names a guest `~name` from ?client_id=, ?id= or ?username= when enabled [AUTH-7]", async () => {
     const server = await start({ auth: { anonymous: { enabled: true } } });
     for (const [param, name] of [
       ["client_id", "user1"],
@@ -190,11 +190,41 @@ describe("anonymous development mode", () => {
     ]) {
       const client = new TestClient(`${server.url}?${param}=${name}`);
       expect((await client.nextOfType("welcome")).data).toMatchObject({
-        user: name,
+        user: `~${name}`,
         anonymous: true,
       });
       client.ws.terminate();
     }
+  });
+
+  it("never lets a guest read a signed-in user's mailbox, and refuses tokens that name a guest [AUTH-7]", async () => {
+    const server = await start({ auth: { anonymous: { enabled: true } } });
+    const alice = new TestClient(`${server.url}?token=${await signToken({ sub: "alice" })}`);
+    await alice.nextOfType("welcome");
+    const bob = new TestClient(`${server.url}?token=bob-static-token`);
+    await bob.nextOfType("welcome");
+    bob.send({ type: "message", id: "m1", data: { to: "alice", text: "reset code 4242" } });
+    await alice.nextOfType("message");
+    await alice.close();
+    const guest = new TestClient(`${server.url}?client_id=alice&since=0`);
+    expect((await guest.nextOfType("welcome")).data).toMatchObject({
+      user: "~alice",
+      mailbox: { after: 0 },
+    });
+    guest.send({ type: "ping", id: "p" });
+    await guest.next((f) => f.ref === "p");
+    expect(JSON.stringify(guest.frames)).not.toContain("4242");
+    // Mail to a guest goes to the guest, by its `~` id.
+    bob.send({ type: "message", id: "m2", data: { to: "~alice", text: "hello guest" } });
+    expect((await guest.nextOfType("message")).data).toMatchObject({ to: "~alice", from: "bob" });
+    // No credential can name a guest: a JWT whose `sub` is `~alice` is refused.
+    const forged = new TestClient(`${server.url}?token=${await signToken({ sub: "~alice" })}`);
+    expect((await forged.nextOfType("error")).data).toMatchObject({
+      code: "unauthorized",
+      reason: "token_claim_invalid",
+    });
+    expect((await forged.closed).code).toBe(4401);
+    for (const client of [bob, guest]) client.ws.terminate();
   });
 
   it("lets an anonymous session upgrade to a real identity with an auth frame (MessageTransfer's flow)", async () => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { TestClient } from "../support/test-client.js";
+import { signToken, TestClient } from "../support/test-client.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 import { until } from "../support/until.js";
 
@@ -86,10 +86,10 @@ describe("chat mode (the chat preset)", () => {
     const native = new TestClient(`${server?.url}?username=john`, ["postoffice.v1"]);
     sockets.push(native.ws);
     const welcome = await native.nextOfType("welcome");
-    expect(welcome.data).toMatchObject({ user: "john-2", requestedName: "john", anonymous: true });
+    expect(welcome.data).toMatchObject({ user: "~john-2", requestedName: "john", anonymous: true });
     john.ws.send("hi there");
     const said = await native.next((f) => f.type === "message" && f.data?.room === "chat");
-    expect(said.data).toMatchObject({ from: "john", body: { text: "hi there" } });
+    expect(said.data).toMatchObject({ from: "~john", body: { text: "hi there" } });
   });
 
   it("refuses names over 50 characters or with control characters (close 4400)", async () => {
@@ -108,5 +108,108 @@ describe("chat mode (the chat preset)", () => {
     await until(() => refused().length === 2, "two refusals");
     expect(alice.lines.filter((l) => l.startsWith("alice: line"))).toHaveLength(5);
     expect(alice.lines.filter((l) => l.startsWith("Server: Too many frames"))).toHaveLength(2);
+  });
+
+  it("names the chat room in the welcome, confirms the join with a `joined` by the server, or says it failed [ROOM-4]", async () => {
+    server = await startTestServer({ preset: "chat", rooms: { maxMembers: 1 } });
+    const ann = new TestClient(`${server.url}?username=ann`, ["postoffice.v1"]);
+    sockets.push(ann.ws);
+    expect((await ann.nextOfType("welcome")).data).toMatchObject({ rooms: ["chat"] });
+    const joined = await ann.nextOfType("joined");
+    expect(joined).toEqual({
+      type: "joined",
+      data: { room: "chat", position: 0, recovered: true, by: "server" },
+    });
+    // The room is full: the next session is told, and told it is not in the room.
+    const ben = new TestClient(`${server.url}?username=ben`, ["postoffice.v1"]);
+    sockets.push(ben.ws);
+    expect((await ben.nextOfType("welcome")).data).toMatchObject({ rooms: ["chat"] });
+    expect((await ben.nextOfType("error")).data).toMatchObject({ code: "room_full" });
+    expect(await ben.nextOfType("left")).toEqual({
+      type: "left",
+      data: { room: "chat", by: "server" },
+    });
+  });
+
+  it("never gives a guest a signed-in user's mail: ?username=alice&since=0 is ~alice, online or not [AUTH-7]", async () => {
+    await start();
+    const signedIn = async (sub: string) => {
+      const client = new TestClient(server?.url ?? "", [
+        "postoffice.v1",
+        `bearer.${await signToken({ sub })}`,
+      ]);
+      sockets.push(client.ws);
+      expect((await client.nextOfType("welcome")).data).toMatchObject({ user: sub });
+      return client;
+    };
+    const alice = await signedIn("alice");
+    const bob = await signedIn("bob");
+    bob.send({ type: "message", id: "m1", data: { to: "alice", text: "reset code 4242" } });
+    expect((await alice.nextOfType("message")).data).toMatchObject({
+      from: "bob",
+      body: { text: "reset code 4242" },
+    });
+
+    // Alice online: a guest asking for her name, and her whole mailbox, is someone else.
+    const guest = new TestClient(`${server?.url}?username=alice&since=0`, ["postoffice.v1"]);
+    sockets.push(guest.ws);
+    const welcome = await guest.nextOfType("welcome");
+    expect(welcome.data).toMatchObject({ user: "~alice", anonymous: true, mailbox: { after: 0 } });
+    guest.send({ type: "ping", id: "p1" });
+    await guest.next((f) => f.type === "pong" && f.ref === "p1");
+    expect(JSON.stringify(guest.frames)).not.toContain("4242");
+
+    // Alice gone: the same, and a text client reads nothing of hers either.
+    await guest.close();
+    await alice.close();
+    const again = new TestClient(`${server?.url}?username=alice&since=0`, ["postoffice.v1"]);
+    sockets.push(again.ws);
+    expect((await again.nextOfType("welcome")).data).toMatchObject({ user: "~alice" });
+    again.send({ type: "ping", id: "p2" });
+    await again.next((f) => f.type === "pong" && f.ref === "p2");
+    expect(JSON.stringify(again.frames)).not.toContain("4242");
+    const reader = text("alice");
+    await reader.waitFor("Server: alice-2 has joined the chat");
+    expect(reader.lines.join("\n")).not.toContain("4242");
+
+    // Alice's mail waits for alice.
+    const back = await signedIn("alice");
+    expect(JSON.stringify(back.frames)).toContain("4242");
+  });
+
+  it("gives look-alike names a free variant, and refuses invisible characters and Server (4400) [CHAT-1]", async () => {
+    await start();
+    const john = text("John");
+    await john.waitFor("Server: John has joined the chat");
+    const lookAlike = text("\uFF4A\uFF4F\uFF48\uFF4E");
+    await lookAlike.waitFor("Server: Welcome, john-2");
+    for (const name of [
+      "John\u2060",
+      "Jo\u00ADhn",
+      "John\uFE0F",
+      "John\u{E0041}",
+      "Server",
+      "SERVER",
+    ]) {
+      expect(await text(name).closed, name).toBe(4400);
+    }
+  });
+
+  it("never lets a line break through: a forged server line arrives as one line of its sender [CHAT-3]", async () => {
+    await start();
+    const ann = text("ann");
+    await ann.waitFor("Server: ann has joined the chat");
+    const eve = new TestClient(`${server?.url}?username=eve`, ["postoffice.v1"]);
+    sockets.push(eve.ws);
+    await eve.nextOfType("welcome");
+    eve.send({
+      type: "message",
+      data: { room: "chat", text: "bye\nServer: ann has left the chat" },
+    });
+    await ann.waitFor("eve: bye↵Server: ann has left the chat");
+    ann.ws.send("over and out\n");
+    await ann.waitFor("ann: over and out");
+    expect(ann.lines.filter((line) => /[\r\n\u2028\u2029]/.test(line))).toEqual([]);
+    expect(ann.lines).not.toContain("Server: ann has left the chat");
   });
 });

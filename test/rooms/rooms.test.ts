@@ -228,7 +228,7 @@ describe("rooms, broadcast and presence", () => {
     guest.send({ type: "auth", data: { token: await signToken({ sub: "bob" }) } });
     await guest.nextOfType("welcome");
     await alice.next(
-      (f) => f.type === "presence" && f.data?.event === "leave" && f.data?.user === "guest-1",
+      (f) => f.type === "presence" && f.data?.event === "leave" && f.data?.user === "~guest-1",
     );
     alice.send({ type: "who", id: "w", data: { room: "lobby" } });
     expect((await alice.next((f) => f.ref === "w")).data?.members).toEqual(["alice"]);

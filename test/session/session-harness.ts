@@ -1,5 +1,6 @@
 import type { AddressInfo } from "node:net";
 import { WebSocket, WebSocketServer } from "ws";
+import { ChainAuthenticator } from "../../src/server/auth/chain-authenticator.js";
 import type { Dialect } from "../../src/server/dialects/dialect.js";
 import { LogThrottle } from "../../src/server/log/log-throttle.js";
 import { createLogger } from "../../src/server/log/logger.js";
@@ -38,6 +39,7 @@ export function sessionPairs() {
         const log = createLogger({ level: "silent", format: "json" });
         const context = {
           dialect,
+          authenticator: new ChainAuthenticator([]),
           batcher: new WriteBatcher(),
           metrics: new NoMetrics().connections(),
           handle,

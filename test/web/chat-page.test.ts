@@ -41,7 +41,7 @@ describeWith("chromium", "the web page and the dashboard in headless Chromium", 
     await page.locator("#chat-view").waitFor({ state: "visible", ...WAIT });
   };
 
-  it("signs alice and bob in with tokens; a direct message reaches bob and alice sees it delivered", async () => {
+  it("signs alice and bob in with tokens; a direct message reaches bob, delivered, then read once he opens it", async () => {
     server = await startTestServer();
     const alice = await open("/");
     const bob = await open("/");
@@ -64,20 +64,26 @@ describeWith("chromium", "the web page and the dashboard in headless Chromium", 
     await bob.page.press("#text", "Enter");
     await alice.page.locator(".msg", { hasText: "hello lobby" }).waitFor(WAIT);
 
-    // A direct message, with its receipts: accepted, then delivered once bob's page has it.
+    // A direct message, with its receipts: accepted, then delivered once bob's page has it,
+    // and read only once bob opens the conversation (his page shows the lobby until then).
     await alice.page.fill("#dm-user", "bob");
     await alice.page.click("#dm-form button");
     await alice.page.locator("#title", { hasText: "@ bob" }).waitFor(WAIT);
     await alice.page.fill("#text", "Hi Bob, this is a direct message.");
     await alice.page.click("#composer button");
     await bob.page.locator("#dm-list button", { hasText: "alice" }).waitFor(WAIT);
+    const receipt = alice.page.locator(".msg.mine .receipt");
+    await alice.page.locator('.msg.mine .receipt[data-status="delivered"]').waitFor(WAIT);
+    // Had bob's page marked the mail read, it would have said so before its ack, and alice's
+    // page would show `read`, which no `delivered` lowers.
+    expect(await receipt.textContent()).toBe("delivered");
+    expect(await bob.page.textContent("#title")).toBe("# lobby");
     await bob.page.click("#dm-list button >> text=alice");
     const received = bob.page.locator(".msg", { hasText: "this is a direct message" });
     await received.waitFor(WAIT);
     expect(await received.locator(".from").textContent()).toBe("alice");
-    const receipt = alice.page.locator(".msg.mine .receipt");
-    await alice.page.locator('.msg.mine .receipt[data-status="delivered"]').waitFor(WAIT);
-    expect(await receipt.textContent()).toBe("delivered");
+    await alice.page.locator('.msg.mine .receipt[data-status="read"]').waitFor(WAIT);
+    expect(await receipt.textContent()).toBe("read");
 
     // bob answers; alice leaves the room and bob sees her go.
     await bob.page.fill("#text", "Got it, thanks!");
@@ -111,7 +117,8 @@ describeWith("chromium", "the web page and the dashboard in headless Chromium", 
       await alice.page.fill("#text", `message ${n}`);
       await alice.page.press("#text", "Enter");
     }
-    await alice.page.locator('.receipt[data-status="delivered"]').nth(4).waitFor(WAIT);
+    // Bob's page opens alice's conversation with her first mail: the five end up `read`.
+    await alice.page.locator('.receipt[data-status="read"]').nth(4).waitFor(WAIT);
     // One error for the errors table: joining a room with a name the server refuses.
     await bob.page.fill("#room-name", "-bad-name");
     await bob.page.click("#join-form button");
@@ -146,10 +153,42 @@ describeWith("chromium", "the web page and the dashboard in headless Chromium", 
 
     await page.fill("#token", "");
     await signIn(page, "#username", "carol");
-    expect(await page.textContent("#me")).toBe("signed in as carol");
+    expect(await page.textContent("#me")).toBe("signed in as ~carol");
     expect(await page.textContent("#status")).toBe("connected");
     await page.click("#sign-out");
     await page.locator("#sign-in-view").waitFor({ state: "visible", ...WAIT });
     expect(errors.filter((error) => !error.includes("WebSocket"))).toEqual([]);
+  }, 60_000);
+
+  it("in chat mode, shows the chat's messages, the page's own included, and who came and went", async () => {
+    server = await startTestServer({ preset: "chat" });
+    const ann = await open("/");
+    const ben = await open("/");
+    await ann.page.locator("#username").waitFor({ state: "visible", ...WAIT });
+    await signIn(ann.page, "#username", "ann");
+    await ann.page.locator("#title", { hasText: "# chat" }).waitFor(WAIT);
+    expect(await ann.page.textContent("#me")).toBe("signed in as ~ann");
+    await ben.page.locator("#username").waitFor({ state: "visible", ...WAIT });
+    await signIn(ben.page, "#username", "ben");
+    await ben.page.locator("#title", { hasText: "# chat" }).waitFor(WAIT);
+    await ann.page.locator(".event", { hasText: "~ben joined" }).waitFor(WAIT);
+    await ann.page.locator("#members li", { hasText: "~ben" }).waitFor(WAIT);
+
+    await ann.page.fill("#text", "hello chat");
+    await ann.page.press("#text", "Enter");
+    await ann.page.locator(".msg.mine", { hasText: "hello chat" }).waitFor(WAIT);
+    const heard = ben.page.locator(".msg", { hasText: "hello chat" });
+    await heard.waitFor(WAIT);
+    expect(await heard.locator(".from").textContent()).toBe("~ann");
+    await ben.page.fill("#text", "hi ann");
+    await ben.page.press("#text", "Enter");
+    await ann.page.locator(".msg:not(.mine)", { hasText: "hi ann" }).waitFor(WAIT);
+    // The chat room is the server's: there is no leaving it from the page.
+    expect(await ann.page.isVisible("#leave")).toBe(false);
+    await ann.page.screenshot({ path: join(ARTIFACTS, "chat-mode.png") });
+
+    await ben.page.click("#sign-out");
+    await ann.page.locator(".event", { hasText: "~ben left" }).waitFor(WAIT);
+    expect([...ann.errors, ...ben.errors]).toEqual([]);
   }, 60_000);
 });

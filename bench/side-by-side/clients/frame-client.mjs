@@ -17,15 +17,19 @@ const reading = new FrameReading();
 export class FrameClient extends ClientBase {
   #light;
   #writer;
+  #guests;
 
   /**
    * @param {string} url
    * @param {string[] | undefined} protocols
    * @param {string | undefined} localAddress
    * @param {ParseMode} mode
+   * @param {boolean} [guests] the users are Postoffice guests (anonymous mode), whose user ids
+   *   are `~name`: mail to one goes to `~name`
    */
-  constructor(url, protocols, localAddress, mode) {
+  constructor(url, protocols, localAddress, mode, guests = false) {
     super();
+    this.#guests = guests;
     this.#light = mode === "light";
     this.#writer = new DataWriter(mode);
     this.ws = new WebSocket(url, protocols, { localAddress, perMessageDeflate: false });
@@ -114,7 +118,10 @@ export class FrameClient extends ClientBase {
    * @param {MessageBody} body
    */
   sendMail(to, n, body) {
-    this.ws.send(`{"type":"message","id":"${n}","data":${this.#writer.data("to", to, body)}}`);
+    const recipient = this.#guests ? `~${to}` : to;
+    this.ws.send(
+      `{"type":"message","id":"${n}","data":${this.#writer.data("to", recipient, body)}}`,
+    );
   }
 
   /** @param {number} seq */

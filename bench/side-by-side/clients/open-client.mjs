@@ -45,7 +45,7 @@ async function create(kind, { host, url, user, localAddress, secret, parse = "li
     case "postoffice-anonymous": {
       const anonymous = new URL(postoffice);
       anonymous.searchParams.set("client_id", user);
-      return new FrameClient(anonymous.toString(), ["postoffice.v1"], localAddress, parse);
+      return new FrameClient(anonymous.toString(), ["postoffice.v1"], localAddress, parse, true);
     }
     case "ws":
       return new FrameClient(

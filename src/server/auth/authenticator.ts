@@ -50,6 +50,12 @@ export interface Credentials {
    * out use it to ration one address while their backend is failing; it is never an identity.
    */
   address?: string;
+  /**
+   * The user id the client claimed when it connected (MessageTransfer's `?client_id=`): the
+   * identity must be this user, or the credential is refused (`token_claim_invalid`; the chain
+   * checks it, auth/claimed-id.ts). A static token for `*` grants exactly this id.
+   */
+  claimedUserId?: string;
 }
 
 /**

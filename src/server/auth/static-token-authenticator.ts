@@ -1,10 +1,12 @@
 import { createHash } from "node:crypto";
 import { AuthError, type Authenticator, type Credentials } from "./authenticator.js";
+import { ANY_CLAIMED_USER } from "./claimed-id.js";
 import type { Identity } from "./identity.js";
 
 /** A fixed token and the identity it grants. */
 export interface StaticToken {
   token: string;
+  /** `*` (ANY_CLAIMED_USER): the id the client claims, for dialects whose clients claim one. */
   user: string;
   roles: readonly string[];
 }
@@ -40,7 +42,18 @@ export class StaticTokenAuthenticator implements Authenticator {
     if (entry === undefined) {
       throw new AuthError("token_unknown", "the token is not one of the configured static tokens");
     }
-    return { userId: entry.user, roles: [...entry.roles], claims: {}, anonymous: false };
+    let userId = entry.user;
+    if (userId === ANY_CLAIMED_USER) {
+      // Only where the client claimed an id: anywhere else the token would name nobody.
+      if (credentials.claimedUserId === undefined) {
+        throw new AuthError(
+          "token_rejected",
+          "this token stands for the id a client connects as, and this client named none",
+        );
+      }
+      userId = credentials.claimedUserId;
+    }
+    return { userId, roles: [...entry.roles], claims: {}, anonymous: false };
   }
 }
 

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import type { AuthWarnings } from "../auth/auth-warnings.js";
 import type { Authenticator } from "../auth/authenticator.js";
 import { ChainAuthenticator } from "../auth/chain-authenticator.js";
+import { ANY_CLAIMED_USER } from "../auth/claimed-id.js";
 import { loadOrCreateDevSecret } from "../auth/dev-secret.js";
 import { JwtAuthenticator, type JwtAuthenticatorOptions } from "../auth/jwt-authenticator.js";
 import { LoggedAuthenticator } from "../auth/logged-authenticator.js";
@@ -64,6 +65,12 @@ export async function buildAuthenticator(
   if (auth.tokens.length > 0) {
     chain.push(logged("static", new StaticTokenAuthenticator(auth.tokens.map(staticToken))));
     kinds.push("static");
+    if (auth.tokens.some((entry) => entry.user === ANY_CLAIMED_USER)) {
+      log.warn(
+        {},
+        'a static token for "*" is configured: whoever knows it may connect as any id they claim. Fine for a migration or a closed network; give each client its own token or a JWT otherwise',
+      );
+    }
   }
   if (auth.jwt !== undefined && hasKey(auth.jwt)) {
     chain.push(logged("jwt", new JwtAuthenticator(await jwtOptions(auth.jwt))));

@@ -2,13 +2,13 @@ import { createServer, type Server } from "node:http";
 import { WebSocketServer } from "ws";
 import type { Authenticator } from "../auth/authenticator.js";
 import type { Config } from "../config/config.js";
-import type { DialectName } from "../dialects/dialect.js";
-import { selectSubprotocol } from "../dialects/native/handshake-token.js";
+import type { DialectContext, DialectName } from "../dialects/dialect.js";
 import { createDialect } from "../dialects/registry.js";
 import { ConnectionCaps } from "../gateway/connection-caps.js";
 import type { Endpoint } from "../gateway/endpoint.js";
+import { EndpointTable } from "../gateway/endpoint-table.js";
 import { createFrameIntake } from "../gateway/frame-intake.js";
-import { createHttpRoutes, type NodeState } from "../gateway/http-routes.js";
+import { createHttpRoutes, isHttpRoute, type NodeState } from "../gateway/http-routes.js";
 import { createOriginPolicy } from "../gateway/origin-policy.js";
 import { readLimits } from "../gateway/read-limits.js";
 import { createSessionSockets } from "../gateway/session-sockets.js";
@@ -23,9 +23,13 @@ import type { SessionLifecycle } from "../session/session-lifecycle.js";
 import type { SessionRegistry } from "../session/session-registry.js";
 import { UserRateLimits } from "../session/user-rate-limits.js";
 import { WriteBatcher } from "../wire/write-batcher.js";
+import { defaultDialect } from "./default-dialect.js";
 
 export interface GatewayParts {
+  /** The authenticators of `auth`, for `server.path` and each endpoint without its own. */
   authenticator: Authenticator;
+  /** Those of each `endpoints[i].auth`, by index; undefined where it has none. */
+  endpointAuthenticators: readonly (Authenticator | undefined)[];
   lifecycle: SessionLifecycle;
   registry: SessionRegistry;
   metrics: Metrics;
@@ -57,7 +61,9 @@ export function buildGateway(
     clientTracking: false,
     perMessageDeflate: false,
     ...readLimits(limits),
-    handleProtocols: (offered) => selectSubprotocol(offered),
+    // Each endpoint's dialect picks its subprotocol; an upgrade with no endpoint never gets here.
+    handleProtocols: (offered, req) =>
+      endpoints.find(req.url)?.sessions.dialect.subprotocol(offered) ?? false,
   });
   const http = createServer(
     {
@@ -83,26 +89,23 @@ export function buildGateway(
       web: {
         wsPath: config.server.path,
         anonymous: config.auth.anonymous.enabled,
-        chatRoom: config.chat.enabled ? config.chat.room : null,
+        chatRoom: defaultDialect(config) === "broadcast" ? config.chat.room : null,
       },
     }),
   );
-  // The chat preset's clients speak the Broadcast Server's dialect; everyone else the native one.
-  const dialectName: DialectName = config.chat.enabled ? "broadcast" : "native";
-  const dialect = createDialect(dialectName, {
-    authenticator: parts.authenticator,
-    log,
-    anonymous: config.auth.anonymous.enabled,
-    tokens: { queryParam: config.auth.queryParam, cookieName: config.auth.cookieName },
-    limits: { maxDepth: limits.maxNestingDepth, maxStringLength: limits.maxStringLength },
-    broadcast: { room: config.chat.room },
-  });
-  const endpoint: Endpoint = {
-    path: config.server.path,
+  const batcher = new WriteBatcher();
+  const userLimits = new UserRateLimits(limits.rate);
+  const endpoint = (
+    path: string,
+    dialect: DialectName,
+    authenticator: Authenticator,
+  ): Endpoint => ({
+    path,
     sessions: {
-      dialect,
-      batcher: new WriteBatcher(),
-      metrics: metrics.connections(dialect.name),
+      dialect: createDialect(dialect, dialectContext(config, log, authenticator)),
+      authenticator,
+      batcher,
+      metrics: metrics.connections(dialect),
       handle: parts.handleFrame,
       onTaskError: (session: Session, error: unknown) => {
         const details = { err: error, session: session.id };
@@ -114,11 +117,20 @@ export function buildGateway(
       },
       outboundLimit: limits.outboundBufferBytes,
       rate: limits.rate,
-      userLimits: new UserRateLimits(limits.rate),
+      userLimits,
       throttle,
       acknowledge: parts.acknowledge,
     },
-  };
+  });
+  const endpoints = new EndpointTable(
+    [
+      endpoint(config.server.path, defaultDialect(config), parts.authenticator),
+      ...config.endpoints.map(({ path, dialect }, index) =>
+        endpoint(path, dialect, parts.endpointAuthenticators[index] ?? parts.authenticator),
+      ),
+    ],
+    isHttpRoute,
+  );
   const open = createSessionSockets({
     lifecycle: parts.lifecycle,
     throttle,
@@ -128,7 +140,7 @@ export function buildGateway(
     "upgrade",
     createUpgradeHandler({
       wss,
-      endpoints: [endpoint],
+      endpoints,
       open,
       metrics,
       throttle,
@@ -139,4 +151,17 @@ export function buildGateway(
     }),
   );
   return { http, wss };
+}
+
+/** What an endpoint's dialect is given: the node's settings, its endpoint's authenticators. */
+function dialectContext(config: Config, log: Logger, authenticator: Authenticator): DialectContext {
+  const { auth, limits, chat } = config;
+  return {
+    authenticator,
+    log,
+    anonymous: auth.anonymous.enabled,
+    tokens: { queryParam: auth.queryParam, cookieName: auth.cookieName },
+    limits: { maxDepth: limits.maxNestingDepth, maxStringLength: limits.maxStringLength },
+    broadcast: { room: chat.room },
+  };
 }

@@ -1,13 +1,16 @@
+import { ANY_CLAIMED_USER } from "../auth/claimed-id.js";
 import { ConfigError } from "../config/config-error.js";
 import { type LoadConfigOptions, type LoadedConfig, loadConfig } from "../config/load-config.js";
+import { claimsIds } from "../dialects/registry.js";
 import { parsePattern } from "../gateway/origin-policy.js";
 import { Permissions } from "../rules/permissions.js";
 import { MemoryRoleDirectory } from "../rules/role-directory.js";
+import { defaultDialect } from "./default-dialect.js";
 
 /**
  * The configuration as `postoffice start` takes it: loaded and checked by config/, which
  * knows shapes only, then checked here by the components that give some values their meaning
- * (the permission rules, the origin policy), each built once the way the node will build it.
+ * (the permission rules, the origin policy, the dialects), each built once the way the node will build it.
  * A value they refuse stops the start like a schema error: at its key, with what was expected
  * and who set it (exit 78 in the CLI).
  */
@@ -15,7 +18,44 @@ export async function loadNodeConfig(options: LoadConfigOptions): Promise<Loaded
   const loaded = await loadConfig(options);
   checkPermissions(loaded);
   checkOrigins(loaded);
+  checkClaimedIdTokens(loaded);
   return loaded;
+}
+
+/**
+ * A static token for `*` grants whatever id the client claims: only an endpoint whose dialect
+ * claims ids can give it one (registry.ts). Elsewhere it would grant nobody, or, if it ever
+ * did, anybody: it is refused where it is written, with the endpoints it would serve.
+ */
+function checkClaimedIdTokens({ config, sources }: LoadedConfig): void {
+  const served = [
+    {
+      auth: config.auth,
+      pointer: "/auth",
+      path: config.server.path,
+      dialect: defaultDialect(config),
+    },
+    ...config.endpoints.map(({ auth, path, dialect }, index) =>
+      auth === undefined
+        ? { auth: config.auth, pointer: "/auth", path, dialect }
+        : { auth, pointer: `/endpoints/${index}/auth`, path, dialect },
+    ),
+  ];
+  for (const { auth, pointer, path, dialect } of served) {
+    if (claimsIds(dialect)) continue;
+    const index = auth.tokens.findIndex((entry) => entry.user === ANY_CLAIMED_USER);
+    if (index < 0) continue;
+    const at = `${pointer}/tokens/${index}/user`;
+    const where = pointer === "/auth" ? "give that endpoint its own endpoints[].auth" : "remove it";
+    throw ConfigError.at(
+      at,
+      `"*" stands for the id a client claims when it connects, but ${path} speaks ${dialect}, whose clients claim none: ${where}`,
+      {
+        expected: "a user id, or * only for endpoints whose dialect claims ids (messagetransfer)",
+        source: sources.describe(at),
+      },
+    );
+  }
 }
 
 /**

@@ -130,7 +130,8 @@ export function shownDefault(value: unknown): string {
 function variables(node: SchemaNode): string {
   const names = node.env ?? [];
   if (names.length === 0) return "—";
-  return `${names.map((name) => `\`${name}\``).join(", ")}${syntaxHint(parseFor(node))}`;
+  const fromFile = node.envFile ? ", also from `.env`" : "";
+  return `${names.map((name) => `\`${name}\``).join(", ")}${syntaxHint(parseFor(node))}${fromFile}`;
 }
 
 /** How a variable's text is read, where it is more than the text itself. */

@@ -6,6 +6,7 @@ export interface ConfigFlags {
   config?: string;
   port?: number | string;
   host?: string;
+  dialect?: string;
 }
 
 /** The last layer: flags win over everything else. */
@@ -19,5 +20,8 @@ export function applyFlags(layers: ConfigLayers, flags: ConfigFlags): void {
   }
   if (flags.host !== undefined) {
     layers.set(["server", "host"], flags.host, { kind: "flag", name: "--host" });
+  }
+  if (flags.dialect !== undefined) {
+    layers.set(["server", "dialect"], flags.dialect, { kind: "flag", name: "--dialect" });
   }
 }

@@ -10,6 +10,8 @@ import type { configSchema } from "./schema.js";
 export type Config = Static<typeof configSchema>;
 
 export type ServerConfig = Config["server"];
+export type EndpointConfig = Config["endpoints"][number];
+export type EndpointAuthConfig = NonNullable<EndpointConfig["auth"]>;
 export type AuthConfig = Config["auth"];
 export type StaticTokenConfig = AuthConfig["tokens"][number];
 export type JwtConfig = NonNullable<AuthConfig["jwt"]>;

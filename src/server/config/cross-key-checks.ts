@@ -12,9 +12,13 @@ import { describeExpectedAt } from "./schema.js";
 export function checkAcrossKeys(config: Config, sources: ConfigSources): void {
   checkAnonymous(config, sources);
   checkJwt(config.auth.jwt, sources);
+  config.endpoints.forEach(({ auth }, index) => {
+    checkJwt(auth?.jwt, sources, `/endpoints/${index}/auth/jwt`);
+  });
   checkLimits(config, sources);
   checkUserSchemas(config, sources);
   checkTopology(config, sources);
+  checkEndpoints(config, sources);
 }
 
 function checkAnonymous(config: Config, sources: ConfigSources): void {
@@ -44,22 +48,22 @@ function isLoopback(host: string): boolean {
 
 const jwtKeys = ["secret", "publicKey", "publicKeyFile", "jwksUrl"] as const;
 
-function checkJwt(jwt: JwtConfig | undefined, sources: ConfigSources): void {
+function checkJwt(jwt: JwtConfig | undefined, sources: ConfigSources, at = "/auth/jwt"): void {
   if (jwt === undefined) return;
   const keys = jwtKeys.filter((key) => jwt[key] !== undefined);
   const expected = `exactly one of ${jwtKeys.join(", ")}`;
   const [first, second] = keys;
   if (first === undefined) {
-    throw ConfigError.at("/auth/jwt", `no key to verify tokens with: set ${expected}`, {
+    throw ConfigError.at(at, `no key to verify tokens with: set ${expected}`, {
       expected,
-      source: sources.describe("/auth/jwt"),
+      source: sources.describe(at),
     });
   }
   if (second !== undefined) {
     throw ConfigError.at(
-      `/auth/jwt/${second}`,
+      `${at}/${second}`,
       `${keys.join(" and ")} are all set; which one verifies a token would be a guess: keep ${expected}`,
-      { expected, source: sources.describe(`/auth/jwt/${second}`) },
+      { expected, source: sources.describe(`${at}/${second}`) },
     );
   }
   // An HMAC algorithm with a public key is the classic algorithm-confusion attack: the public
@@ -69,9 +73,9 @@ function checkJwt(jwt: JwtConfig | undefined, sources: ConfigSources): void {
   if (misfit !== undefined) {
     const allowed = symmetric ? "HS256, HS384, HS512" : "RS*, PS* or ES* algorithms";
     throw ConfigError.at(
-      "/auth/jwt/algorithms",
-      `${misfit} cannot be used with auth.jwt.${first}, which allows ${allowed}`,
-      { expected: allowed, source: sources.describe("/auth/jwt/algorithms") },
+      `${at}/algorithms`,
+      `${misfit} cannot be used with ${at.slice(1).replaceAll("/", ".")}.${first}, which allows ${allowed}`,
+      { expected: allowed, source: sources.describe(`${at}/algorithms`) },
     );
   }
 }
@@ -130,4 +134,34 @@ function checkTopology(config: Config, sources: ConfigSources): void {
       source: sources.describe("/redis/url"),
     });
   }
+}
+
+/**
+ * Each upgrade path picks one endpoint: `server.path` and each `endpoints[].path` once, and one
+ * catch-all (`*`) at most. Chat mode is the broadcast dialect of `server.path`: it cannot also
+ * speak another.
+ */
+function checkEndpoints(config: Config, sources: ConfigSources): void {
+  const { chat, server, endpoints } = config;
+  if (chat.enabled && server.dialect !== "native" && server.dialect !== "broadcast") {
+    throw ConfigError.at(
+      "/server/dialect",
+      `chat.enabled (from ${sources.describe("/chat/enabled") ?? "the default"}) makes server.path speak the broadcast dialect, but server.dialect is "${server.dialect}": serve one of them on another path (endpoints)`,
+      { expected: '"broadcast" or "native"', source: sources.describe("/server/dialect") },
+    );
+  }
+  const taken = new Map<string, string>([[server.path, "server.path"]]);
+  endpoints.forEach(({ path }, index) => {
+    const holder = taken.get(path);
+    if (holder === undefined) {
+      taken.set(path, `endpoints[${index}].path`);
+      return;
+    }
+    const pointer = `/endpoints/${index}/path`;
+    const what = path === "*" ? "any path (`*`)" : path;
+    throw ConfigError.at(pointer, `${what} is already served by ${holder}: each path once`, {
+      expected: "a path no other endpoint has",
+      source: sources.describe(pointer),
+    });
+  });
 }

@@ -1,5 +1,6 @@
 import { ConfigError } from "./config-error.js";
 import type { ConfigLayers } from "./config-layers.js";
+import { ENV_FILE } from "./env-file.js";
 import { toPointer } from "./json-pointer.js";
 import { isSecretAt, maskUrlSecrets } from "./redact.js";
 import type { SchemaNode } from "./schema/schema-node.js";
@@ -14,6 +15,8 @@ export interface EnvVariable {
   /** Key path in `Config`, e.g. ["server", "port"]. */
   path: readonly string[];
   parse: EnvParse;
+  /** Also read from `.env` in the working directory when the environment lacks it (`envFile`). */
+  envFile: boolean;
 }
 
 export { loaderVariables } from "./config-file.js";
@@ -25,7 +28,12 @@ export { loaderVariables } from "./config-file.js";
  */
 export const envVariables: readonly EnvVariable[] = schemaLeaves(configSchemaNode).flatMap(
   ({ keys, node }) =>
-    (node.env ?? []).map((variable) => ({ variable, path: keys, parse: parseFor(node) })),
+    (node.env ?? []).map((variable) => ({
+      variable,
+      path: keys,
+      parse: parseFor(node),
+      envFile: node.envFile === true,
+    })),
 );
 
 /** A list of strings is comma-separated; a list of mappings (auth.tokens) is JSON. */
@@ -42,15 +50,28 @@ export function parseFor(node: SchemaNode): EnvParse {
   }
 }
 
-/** One layer per set variable of `envVariables`, in the table's order. */
-export function applyEnvironment(layers: ConfigLayers, env: NodeJS.ProcessEnv): void {
-  for (const { variable, path: keys, parse } of envVariables) {
-    const raw = env[variable];
+/**
+ * One layer per set variable of `variables`, in the table's order. A variable of a key marked
+ * `envFile` that the environment lacks is taken from `envFile` (the `.env` file's variables).
+ */
+export function applyEnvironment(
+  layers: ConfigLayers,
+  env: NodeJS.ProcessEnv,
+  envFile: Readonly<Record<string, string>> = {},
+  variables: readonly EnvVariable[] = envVariables,
+): void {
+  for (const { variable, path: keys, parse, envFile: fromFile } of variables) {
+    let raw = env[variable];
+    let source = variable;
     // An empty variable is how shells and compose files say "unset".
+    if ((raw === undefined || raw === "") && fromFile && Object.hasOwn(envFile, variable)) {
+      raw = envFile[variable];
+      source = `${variable} (${ENV_FILE})`;
+    }
     if (raw === undefined || raw === "") continue;
     const parsed = parseEnvValue(raw, parse);
-    if (!parsed.ok) throw unreadable(keys, raw, variable, parsed.expected);
-    layers.set(keys, parsed.value, { kind: "variable", name: variable });
+    if (!parsed.ok) throw unreadable(keys, raw, source, parsed.expected);
+    layers.set(keys, parsed.value, { kind: "variable", name: source });
   }
 }
 

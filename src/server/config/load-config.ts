@@ -5,7 +5,8 @@ import { applyFlags, type ConfigFlags } from "./config-flags.js";
 import { ConfigLayers } from "./config-layers.js";
 import type { ConfigSources } from "./config-sources.js";
 import { checkAcrossKeys } from "./cross-key-checks.js";
-import { applyEnvironment } from "./env.js";
+import { applyEnvironment, envVariables } from "./env.js";
+import { readEnvFile } from "./env-file.js";
 import { isPresetName, type PresetName, presets } from "./presets.js";
 import { resolvePaths } from "./relative-paths.js";
 import { validate } from "./validate-config.js";
@@ -28,7 +29,8 @@ export interface LoadedConfig {
 
 /**
  * Builds the configuration of this node. Later wins: schema defaults, the preset, base file,
- * overlay file (`POSTOFFICE_ENV`), environment variables, CLI flags. Throws `ConfigError` for
+ * overlay file (`POSTOFFICE_ENV`), environment variables (with `.env` in `cwd` under them, for
+ * the keys marked `envFile`), CLI flags. Throws `ConfigError` for
  * anything that should stop the start, naming the key, what it accepts and who set it.
  * Checks that need a component (permissions, origins) are the composition root's
  * (compose/load-node-config.ts), made with `sources`.
@@ -40,7 +42,9 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
   const overlay = await readOverlayFile(baseDir, env[loaderVariables.overlay]);
   const files = [base, overlay].flatMap((file) => (file === undefined ? [] : [file]));
 
-  const layers = mergeSources(options, files);
+  // Read only when a key takes its variables from it: until then a `.env` here is not ours.
+  const envFile = envVariables.some((v) => v.envFile) ? await readEnvFile(cwd) : {};
+  const layers = mergeSources(options, files, envFile);
   const config = validate(layers.value, layers);
   resolvePaths(config, layers, { cwd, baseDir });
   checkAcrossKeys(config, layers);
@@ -52,7 +56,11 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
  * sources can tell: they are merged once to learn it and again on top of it. An unknown name
  * applies nothing and is refused by the schema.
  */
-function mergeSources(options: LoadConfigOptions, files: readonly ConfigFile[]): ConfigLayers {
+function mergeSources(
+  options: LoadConfigOptions,
+  files: readonly ConfigFile[],
+  envFile: Readonly<Record<string, string>>,
+): ConfigLayers {
   const merge = (preset?: PresetName) => {
     const layers = new ConfigLayers(options.cwd);
     if (preset !== undefined) {
@@ -60,7 +68,7 @@ function mergeSources(options: LoadConfigOptions, files: readonly ConfigFile[]):
       layers.apply(structuredClone(presets[preset]), { kind: "preset", name: preset });
     }
     for (const file of files) layers.apply(file.value, { kind: "file", file });
-    applyEnvironment(layers, options.env);
+    applyEnvironment(layers, options.env, envFile);
     applyFlags(layers, options.flags);
     return layers;
   };

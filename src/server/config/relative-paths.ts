@@ -12,7 +12,7 @@ export interface PathBases {
 
 /**
  * Resolves the relative paths of the configuration (`server.dataDir`,
- * `auth.jwt.publicKeyFile`, `plugins`). The base depends only on who set that very key:
+ * `auth.jwt.publicKeyFile` and each endpoint's, `plugins`). The base depends only on who set that very key:
  * - a file: that file's directory, so the same file works from any working directory;
  * - a variable or a flag: the working directory, where it was typed;
  * - a default or a preset: the base file's directory (the working directory without one).
@@ -33,9 +33,16 @@ export function resolvePaths(config: Config, layers: ConfigLayers, bases: PathBa
     }
   };
   config.server.dataDir = path.resolve(dirFor("/server/dataDir"), config.server.dataDir);
-  const jwt = config.auth.jwt;
-  if (jwt?.publicKeyFile !== undefined) {
-    jwt.publicKeyFile = path.resolve(dirFor("/auth/jwt/publicKeyFile"), jwt.publicKeyFile);
+  const jwts = [
+    { jwt: config.auth.jwt, pointer: "/auth/jwt" },
+    ...config.endpoints.map(({ auth }, i) => ({
+      jwt: auth?.jwt,
+      pointer: `/endpoints/${i}/auth/jwt`,
+    })),
+  ];
+  for (const { jwt, pointer } of jwts) {
+    if (jwt?.publicKeyFile === undefined) continue;
+    jwt.publicKeyFile = path.resolve(dirFor(`${pointer}/publicKeyFile`), jwt.publicKeyFile);
   }
   config.plugins = config.plugins.map((file, i) => path.resolve(dirFor(`/plugins/${i}`), file));
 }

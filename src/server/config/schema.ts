@@ -18,6 +18,7 @@ import { Type } from "typebox";
 import { auth } from "./schema/auth.js";
 import { chat } from "./schema/chat.js";
 import { describeExpected } from "./schema/describe-expected.js";
+import { endpoints } from "./schema/endpoints.js";
 import { events, plugins } from "./schema/events.js";
 import { limits } from "./schema/limits.js";
 import { log } from "./schema/log.js";
@@ -40,6 +41,7 @@ export { type SchemaLeaf, schemaLeaves } from "./schema/walk.js";
 const sections = {
   preset,
   server,
+  endpoints,
   auth,
   mailbox,
   limits,

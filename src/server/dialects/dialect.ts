@@ -29,6 +29,13 @@ interface Admitted<State> {
   readsNative: boolean;
   /** `?since=`, where a handshake-authenticated session resumes its mailbox; null: malformed. */
   since?: number | null;
+  /**
+   * The user id the client claims in its handshake (MessageTransfer's `?client_id=`), for a
+   * dialect whose entry in registry.ts `claimsIds`. Every credential the session presents is
+   * checked against it (Credentials.claimedUserId): the identity must be this user, and a
+   * static token for `*` grants exactly it.
+   */
+  claimedId?: string;
 }
 
 /** Who a new connection is, decided from its handshake by its endpoint's dialect. */
@@ -48,9 +55,14 @@ export type Admission<State = unknown> =
   /** Refused before the upgrade, in the dialect's own words (HTTP 400 `client_id is required`). */
   | { kind: "refused"; status: number; reason: string; body: string; contentType: string };
 
-/** The dialect's own answer to a frame, sent as it is, in the order of the replies. */
+/**
+ * The dialect's own answer to a frame, sent as it is, in the order of the replies. A function is
+ * called when the frame's turn comes, after the frames before it were handled: an answer that
+ * depends on the client's identity sees the outcome of an `auth` sent just before (the seeds
+ * read one frame at a time). Undefined: nothing to say.
+ */
 export interface DialectReply {
-  reply: string;
+  reply: string | ((client: DialectClient) => string | undefined);
 }
 
 /**
@@ -92,6 +104,8 @@ export interface Dialect<State = unknown> extends FrameEncoder {
    * (MessageTransfer answers `{"data":"failed","type":"auth"}`). The auth timeout still runs.
    */
   readonly authRefusal: "close" | "keep";
+  /** The subprotocol to select among those the client offered (ws `handleProtocols`), or none. */
+  subprotocol(offered: Set<string>): string | false;
   /**
    * The credential the handshake offers, if any. Separate from `admit` and synchronous, because
    * the gateway checks the origin of a cookie login before it admits anyone [AUTH-4].
@@ -110,11 +124,19 @@ export interface Dialect<State = unknown> extends FrameEncoder {
   release(state: State | undefined): void;
 }
 
-/** The dialects a node can speak; registry.ts makes each from its name. */
-export type DialectName = "native" | "broadcast";
+/**
+ * The dialects a node can speak; registry.ts makes each from its name. The configuration's list
+ * (config/schema/dialect-names.ts) is the same: the composition root checks it.
+ */
+export type DialectName = "native" | "broadcast" | "messagetransfer";
 
-/** What the composition root gives every dialect it makes (registry.ts). */
+/**
+ * What the composition root gives every dialect it makes (registry.ts), one per endpoint. A
+ * dialect with settings of its own (a seed's secret from its `.env`) gets them in a field named
+ * after it, mapped by compose/gateway.ts from its configuration section.
+ */
 export interface DialectContext {
+  /** The endpoint's authenticators (`endpoints[].auth`, or `auth`). */
   authenticator: Authenticator;
   log: Logger;
   /** Anonymous development mode (`auth.anonymous.enabled`): no credential needed. */

@@ -101,6 +101,18 @@ export function createHttpRoutes(
 }
 
 const PAGE_PATHS = new Set(["/", "/dashboard"]);
+const RESERVED_PATHS = new Set(["/health", "/ready", "/metrics", "/dashboard"]);
+const RESERVED_PREFIXES = ["/api/", "/assets/"];
+
+/**
+ * Whether a path is one of the node's HTTP routes (or under one of their prefixes), which a
+ * catch-all WebSocket endpoint (`endpoints[].path: "*"`) leaves to them. All but `/`: the page
+ * there is never an upgrade, and `ws://host:port/?clientID=…` is where GO-POSTOFFICE's clients
+ * connect.
+ */
+export function isHttpRoute(path: string): boolean {
+  return RESERVED_PATHS.has(path) || RESERVED_PREFIXES.some((prefix) => path.startsWith(prefix));
+}
 
 function serveAsset(req: IncomingMessage, res: ServerResponse, asset: StaticAsset): void {
   const headers: Record<string, string> = {

@@ -6,6 +6,7 @@ import type { LogThrottle } from "../log/log-throttle.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { ConnectionCaps } from "./connection-caps.js";
 import type { Endpoint } from "./endpoint.js";
+import type { EndpointTable } from "./endpoint-table.js";
 import type { NodeState } from "./http-routes.js";
 import type { createOriginPolicy } from "./origin-policy.js";
 import { jsonRefusal, refuseUpgrade, type UpgradeRefusal } from "./refuse-upgrade.js";
@@ -14,7 +15,7 @@ import type { UnauthenticatedConnections } from "./unauthenticated-connections.j
 
 export interface UpgradeDeps {
   wss: WebSocketServer;
-  endpoints: readonly Endpoint[];
+  endpoints: EndpointTable;
   open: OpenSession;
   metrics: Metrics;
   /** Every line a client can cause goes through it [LIMIT-4]. */
@@ -27,15 +28,13 @@ export interface UpgradeDeps {
 
 /**
  * The counter: takes an HTTP upgrade to a session. The gateway's own checks come first, with
- * HTTP answers: path (which picks the endpoint and its dialect), readiness, origin, connection
+ * HTTP answers: path (which picks the endpoint and its dialect, endpoint-table.ts), readiness, origin, connection
  * caps. Then the dialect admits the client from its handshake (an identity, in-band auth to
  * come, or its own refusal); a client without an identity must find a place among the
  * unauthenticated [LIMIT-6]; and the upgrade completes unless the node began draining.
  */
 export function createUpgradeHandler(deps: UpgradeDeps) {
   const { throttle, metrics } = deps;
-  const byPath = new Map(deps.endpoints.map((endpoint) => [endpoint.path, endpoint]));
-  const paths = deps.endpoints.map((endpoint) => endpoint.path).join(", ");
 
   function refuse(socket: Duplex, reason: string, refusal: UpgradeRefusal): void {
     metrics.connectionRefused(reason);
@@ -144,9 +143,9 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
     // made here would keep its whole scope (the request, its headers, the bytes it came in)
     // alive for the life of the connection.
     socket.on("error", onUpgradeError);
-    const endpoint = byPath.get((req.url ?? "/").split("?", 1)[0] ?? "/");
+    const endpoint = deps.endpoints.find(req.url);
     if (endpoint === undefined) {
-      refuseWith(socket, 404, "not_found", `WebSocket endpoint is ${paths}.`);
+      refuseWith(socket, 404, "not_found", `WebSocket endpoint is ${deps.endpoints.paths}.`);
       return;
     }
     if (deps.state() !== "ready") {

@@ -15,14 +15,14 @@ export async function handleAuth(
   ctx: HandlerContext,
 ): Promise<void> {
   const ref = frame.id;
-  const credentials = { token: frame.data.token, address: session.address };
+  const credentials = session.credentials(frame.data.token);
   let identity: Identity;
   try {
     // Without a promise when the authenticator can tell at once (static tokens, a JWT whose
     // key is in memory); the authenticator logs its own failures, throttled.
     identity =
-      ctx.authenticator.authenticateSync?.(credentials) ??
-      (await ctx.authenticator.authenticate(credentials));
+      session.authenticator.authenticateSync?.(credentials) ??
+      (await session.authenticator.authenticate(credentials));
   } catch (error) {
     ctx.lifecycle.refusedInBand(session, toAuthError(error), ref);
     return;

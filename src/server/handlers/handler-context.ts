@@ -1,5 +1,4 @@
 import type { ValidateFunction } from "ajv";
-import type { Authenticator } from "../auth/authenticator.js";
 import type { LogThrottle } from "../log/log-throttle.js";
 import type { RoomRouter } from "../router/room-router.js";
 import type { Router } from "../router/router.js";
@@ -8,7 +7,6 @@ import type { SessionLifecycle } from "../session/session-lifecycle.js";
 
 /** What frame handlers may use. Handlers know sessions, not sockets or HTTP. */
 export interface HandlerContext {
-  authenticator: Authenticator;
   router: Router;
   rooms: RoomRouter;
   permissions: Permissions;

@@ -34,7 +34,11 @@ const FRAME_IN_TYPES: Record<FrameInType, true> = {
   reply: true,
 };
 
-const DIALECT_NAMES: Record<DialectName, true> = { native: true, broadcast: true };
+const DIALECT_NAMES: Record<DialectName, true> = {
+  native: true,
+  broadcast: true,
+  messagetransfer: true,
+};
 
 const AUTH_FAILURE_REASONS: Record<AuthFailureReason, true> = {
   token_missing: true,

@@ -148,14 +148,26 @@ export class SessionLifecycle {
       this.registry.detach(session, identity.userId);
       return;
     }
-    this.welcome(session, ref);
+    // The rooms everyone of this dialect is in (the broadcast dialect's chat room): named in
+    // the welcome, so that the client counts itself in them before any of their frames come
+    // [ROOM-4].
+    const arriving = session.dialect.arrivalRooms.filter((room) => !session.inRoom(room));
+    this.welcome(session, ref, arriving);
     feed.replay();
-    // The rooms everyone of this dialect is in (the broadcast dialect's chat room).
-    for (const room of session.dialect.arrivalRooms) {
-      if (session.inRoom(room)) continue;
-      const joined = await this.rooms.join(session, identity, room, undefined);
-      if (!joined.ok) session.sendError(joined.code, joined.message);
+    for (const room of arriving) await this.arrive(session, identity, room);
+  }
+
+  /** A join the server makes, told to the client as a `joined` (or `left`) without `ref`. */
+  private async arrive(session: Session, identity: Identity, room: string): Promise<void> {
+    const joined = await this.rooms.join(session, identity, room, undefined);
+    if (!session.isOpen) return;
+    if (!joined.ok) {
+      session.sendError(joined.code, joined.message);
+      session.send({ type: "left", data: { room, by: "server" } });
+      return;
     }
+    const { position } = joined.value;
+    session.send({ type: "joined", data: { room, position, recovered: true, by: "server" } });
   }
 
   /** A new token for the same user: new claims and expiry, same mailbox feed. */
@@ -262,7 +274,7 @@ export class SessionLifecycle {
     );
   };
 
-  private welcome(session: Session, ref: string | undefined): void {
+  private welcome(session: Session, ref: string | undefined, rooms: string[] = []): void {
     const identity = session.identity;
     if (!identity || !session.isOpen) return;
     session.send({
@@ -282,6 +294,7 @@ export class SessionLifecycle {
         ...(typeof identity.claims.requestedName === "string"
           ? { requestedName: identity.claims.requestedName }
           : {}),
+        ...(rooms.length > 0 ? { rooms } : {}),
       },
     });
   }

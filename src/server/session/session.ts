@@ -7,6 +7,7 @@ import {
   type ErrorCode,
   type ServerFrame,
 } from "../../protocol/index.js";
+import type { Authenticator, Credentials } from "../auth/authenticator.js";
 import type { Identity } from "../auth/identity.js";
 import type { BrokerMessage } from "../broker/broker.js";
 import type { Decoded, Dialect, DialectClient } from "../dialects/dialect.js";
@@ -36,6 +37,8 @@ export type FrameHandler = (
 /** What every session of an endpoint shares: one object, not one field each per session. */
 export interface SessionContext {
   dialect: Dialect;
+  /** The endpoint's authenticators, for credentials sent in band (`auth`). */
+  authenticator: Authenticator;
   batcher: WriteBatcher;
   /** The metrics of this endpoint's connections (labelled with its dialect). */
   metrics: ConnectionMetrics;
@@ -105,12 +108,14 @@ export class Session
   /** The client's address as the gateway saw it (for authenticators; never an identity). */
   readonly address: string;
   private probation: Probation | undefined;
+  /** The user id the client claimed in its handshake (Admission.claimedId). */
+  private readonly claimedId: string | undefined;
 
   constructor(
     private readonly ws: WebSocket,
     private readonly socket: Duplex,
     private readonly context: SessionContext,
-    admitted: { state?: unknown; readsNative: boolean },
+    admitted: { state?: unknown; readsNative: boolean; claimedId?: string },
     arrival: Arrival,
   ) {
     super();
@@ -119,6 +124,7 @@ export class Session
     this.dialectState = admitted.state;
     this.address = arrival.address;
     this.probation = arrival.probation;
+    this.claimedId = admitted.claimedId;
   }
 
   get identity(): Identity | undefined {
@@ -127,6 +133,17 @@ export class Session
 
   get dialect(): Dialect {
     return this.context.dialect;
+  }
+
+  get authenticator(): Authenticator {
+    return this.context.authenticator;
+  }
+
+  /** A token this client sent, with what the session knows of who it may be. */
+  credentials(token: string): Credentials {
+    const credentials: Credentials = { token, address: this.address };
+    if (this.claimedId !== undefined) credentials.claimedUserId = this.claimedId;
+    return credentials;
   }
 
   get isOpen(): boolean {
@@ -243,7 +260,12 @@ export class Session
     if (decoded === undefined) return;
     if ("reply" in decoded) {
       const { reply } = decoded;
-      this.enqueue(() => this.inOrder(() => this.sendReply(reply)));
+      this.enqueue(() =>
+        this.inOrder(() => {
+          const text = typeof reply === "string" ? reply : reply(this);
+          if (text !== undefined) this.sendReply(text);
+        }),
+      );
       return;
     }
     // The one clock read of a frame, for `message` only (no new closure: the task captures it).

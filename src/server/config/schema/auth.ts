@@ -21,16 +21,27 @@ export const jwtAlgorithms = [
 const nonEmpty = (description: string, env?: string) =>
   Type.String({ minLength: 1, description, ...(env === undefined ? {} : { env: [env] }) });
 
+/** Static tokens: the same list in `auth` and in an endpoint's own `auth`. */
+export const staticTokens = (env: readonly string[] | undefined) =>
+  Type.Array(staticToken, {
+    default: [],
+    ...(env === undefined ? {} : { env: [...env] }),
+    description:
+      'Static tokens, for services and development. In the variable, as JSON: `[{"token":"…","user":"billing"}]`.',
+  });
+
 const staticToken = entry("A fixed token and the identity it grants.", {
   token: Type.String({ minLength: 8, secret: true, description: "The secret a client presents." }),
-  user: nonEmpty("User id the token authenticates as."),
+  user: nonEmpty(
+    "User id the token authenticates as. `*`: the id the client claims when it connects (MessageTransfer's `?client_id=`), for endpoints whose dialect claims ids; refused elsewhere.",
+  ),
   roles: Type.Array(Type.String({ minLength: 1 }), {
     default: [],
     description: "Roles granted to the user.",
   }),
 });
 
-const jwt = optionalSection(
+export const jwt = optionalSection(
   "Accept JSON Web Tokens. Exactly one of secret, publicKey, publicKeyFile, jwksUrl.",
   {
     secret: Type.Optional(
@@ -88,7 +99,7 @@ const jwt = optionalSection(
   },
 );
 
-const webhook = optionalSection("Ask an HTTP endpoint who a token belongs to.", {
+export const webhook = optionalSection("Ask an HTTP endpoint who a token belongs to.", {
   url: Type.String({
     pattern: httpUrl.pattern,
     env: ["POSTOFFICE_AUTH_WEBHOOK_URL"],
@@ -171,12 +182,7 @@ export const auth = section("How sessions prove who they are.", {
     default: "session-token",
     description: "Cookie that may carry the token.",
   }),
-  tokens: Type.Array(staticToken, {
-    default: [],
-    env: ["POSTOFFICE_AUTH_TOKENS"],
-    description:
-      'Static tokens, for services and development. In the variable, as JSON: `[{"token":"…","user":"billing"}]`.',
-  }),
+  tokens: staticTokens(["POSTOFFICE_AUTH_TOKENS"]),
   jwt,
   webhook,
   anonymous: section("Development mode without credentials.", {
@@ -184,7 +190,7 @@ export const auth = section("How sessions prove who they are.", {
       default: false,
       env: ["POSTOFFICE_ANONYMOUS"],
       description:
-        "Anyone may connect, named by `?client_id=`, `?id=` or `?username=`. Development only.",
+        "Anyone may connect, as a guest named by `?client_id=`, `?id=` or `?username=`, whose user id is `~name`. Development only.",
     }),
     allowNonLoopback: Type.Boolean({
       default: false,

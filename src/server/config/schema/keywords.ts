@@ -13,6 +13,12 @@ export interface ConfigAnnotations {
    */
   env?: readonly string[];
   /**
+   * The `env` variables are also read from a `.env` file in the working directory when the
+   * environment lacks them (the environment wins), as a seed server reads its own settings:
+   * for dialect settings, so that a seed's `.env` works as it is (env-file.ts).
+   */
+  envFile?: true;
+  /**
    * The value is a secret: every echo of configuration (error messages, and any printout of
    * the effective configuration) masks it, and everything inside it.
    */
@@ -42,6 +48,7 @@ export const annotationKeywords: KeywordDefinition[] = [
       items: { type: "string", pattern: "^[A-Z][A-Z0-9_]*$" },
     },
   },
+  { keyword: "envFile", metaSchema: { const: true } },
   { keyword: "secret", metaSchema: { const: true } },
   { keyword: "userSchema", metaSchema: { const: true } },
   { keyword: "namedEntries", metaSchema: { const: true } },

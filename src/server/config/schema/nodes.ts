@@ -36,3 +36,21 @@ export function userSchema(description: string) {
     Type.Unsafe<Record<string, unknown>>({ type: "object", userSchema: true, description }),
   );
 }
+
+/**
+ * A copy of a part of the schema without its `env` annotations, for reuse where a variable
+ * cannot reach (inside a list: `endpoints[].auth.jwt` is `auth.jwt` without POSTOFFICE_JWT_SECRET).
+ * Copied descriptor by descriptor: TypeBox keeps its own markers in non-enumerable keys.
+ */
+export function withoutEnv<T>(schema: T): T {
+  if (Array.isArray(schema)) return schema.map((item: unknown) => withoutEnv(item)) as T;
+  if (typeof schema !== "object" || schema === null) return schema;
+  const copy = {};
+  for (const key of Reflect.ownKeys(schema)) {
+    if (key === "env") continue;
+    const descriptor = Object.getOwnPropertyDescriptor(schema, key);
+    if (descriptor === undefined) continue;
+    Object.defineProperty(copy, key, { ...descriptor, value: withoutEnv(descriptor.value) });
+  }
+  return copy as T;
+}

@@ -22,6 +22,13 @@ export const urlPath: Pattern = {
   docType: { one: "string starting with `/`", many: "strings starting with `/`" },
 };
 
+/** Where an endpoint listens: a path, or `*` for every path no other endpoint or route has. */
+export const endpointPath: Pattern = {
+  pattern: "^(/|[*]$)",
+  expected: "a URL path starting with /, or * for any path",
+  docType: { one: "path starting with `/`, or `*`", many: "paths starting with `/`, or `*`" },
+};
+
 /**
  * The shape of an `allowedOrigins` entry: scheme://host[:port], optionally `*.` before the
  * host. The gateway parses each entry as a URL at start; this catches the usual slips (a
@@ -41,7 +48,7 @@ export const roomName: Pattern = {
   docType: { one: "room name", many: "room names" },
 };
 
-const all = [httpUrl, urlPath, originPattern, roomName];
+const all = [httpUrl, urlPath, endpointPath, originPattern, roomName];
 
 /** What a pattern of the schema means; undefined for one not listed here. */
 export function patternOf(source: string): Pattern | undefined {

@@ -1,5 +1,6 @@
 import { Type } from "typebox";
-import { section } from "./nodes.js";
+import { dialectNames } from "./dialect-names.js";
+import { oneOf, section } from "./nodes.js";
 import { originPattern, urlPath } from "./patterns.js";
 
 /** `server`: where and how the node listens. */
@@ -28,6 +29,12 @@ export const server = section("Where and how the node listens.", {
     default: "/ws",
     env: ["POSTOFFICE_PATH"],
     description: "URL path where WebSocket upgrades are accepted.",
+  }),
+  dialect: oneOf(dialectNames, {
+    default: "native",
+    env: ["POSTOFFICE_DIALECT"],
+    description:
+      "How the clients of `server.path` talk: `native` (docs/protocol.md) or a seed server's protocol, for its clients unchanged (docs/migrating.md). `chat.enabled` (the `chat` preset) makes it `broadcast`. More endpoints: `endpoints`.",
   }),
   dataDir: Type.String({
     minLength: 1,

@@ -1,55 +1,56 @@
+import { foldName, type NameCheck, normaliseName } from "../guest-names.js";
+
 /** Longest display name, as the Broadcast Server allows. */
 export const MAX_NAME_LENGTH = 50;
 
 /**
- * C0 and C1 control characters, DEL, and the zero-width and bidi format characters that
- * can disguise a name.
+ * `Server` speaks for the server in text lines (`Server: john has joined the chat`): no one
+ * else may be called that, in any case or width, nor start with it and a mark (`Server-2`,
+ * `Server: …`), which reads as the server too.
  */
-function isForbidden(codePoint: number): boolean {
-  return (
-    codePoint <= 0x1f ||
-    (codePoint >= 0x7f && codePoint <= 0x9f) ||
-    (codePoint >= 0x200b && codePoint <= 0x200f) ||
-    (codePoint >= 0x202a && codePoint <= 0x202e) ||
-    (codePoint >= 0x2066 && codePoint <= 0x2069) ||
-    codePoint === 0xfeff
-  );
-}
+const RESERVED = /^server(?![\p{L}\p{N}])/u;
 
-export type NameCheck = { ok: true; name: string } | { ok: false; message: string };
+/** What separates the name from the text in a line (`john: hello`). */
+const SEPARATOR = ": ";
 
-/** A display name: trimmed, 1–50 characters, no control or invisible format characters. */
+/**
+ * A display name [CHAT-1]: normalised (NFKC, spaces), 1–50 characters, no control, invisible or
+ * format character, not `Server`, and without the `: ` that ends a name in a text line.
+ */
 export function checkName(raw: string): NameCheck {
-  const name = raw.trim();
-  if (name.length === 0) return { ok: false, message: "A name may not be empty." };
-  if ([...name].length > MAX_NAME_LENGTH) {
-    return { ok: false, message: `A name has at most ${MAX_NAME_LENGTH} characters.` };
+  const checked = normaliseName(raw, MAX_NAME_LENGTH);
+  if (!checked.ok) return checked;
+  if (RESERVED.test(foldName(checked.name))) {
+    return { ok: false, message: `The name ${checked.name} is reserved for the server.` };
   }
-  if ([...name].some((char) => isForbidden(char.codePointAt(0) ?? 0))) {
-    return { ok: false, message: "A name may not contain control characters." };
+  if (checked.name.includes(SEPARATOR)) {
+    return { ok: false, message: 'A name may not contain ": ", which ends a name in a line.' };
   }
-  return { ok: true, name };
+  return checked;
 }
 
 /**
- * Display names in use on this node [CHAT-1]: each connection gets its own, a taken name
- * gets the first free `-2`, `-3`, ... suffix, and a name is free again when its connection closes.
+ * Display names in use on this node [CHAT-1]: each connection gets its own, a taken name (in its
+ * folded form: `John` takes `john` and `ｊｏｈｎ`) gets the first free `-2`, `-3`, ... variant,
+ * and a name is free again when its connection closes.
  */
 export class ChatNames {
-  private readonly taken = new Set<string>();
+  /** Folded form → the name as given. */
+  private readonly taken = new Map<string, string>();
 
-  /** Reserves `wanted` or the first free variant of it. */
+  /** Reserves `wanted` (a checked name) or the first free variant of it. */
   claim(wanted: string): string {
     let name = wanted;
-    for (let n = 2; this.taken.has(name); n++) {
+    for (let n = 2; this.taken.has(foldName(name)); n++) {
       const suffix = `-${n}`;
       name = [...wanted].slice(0, MAX_NAME_LENGTH - suffix.length).join("") + suffix;
     }
-    this.taken.add(name);
+    this.taken.set(foldName(name), name);
     return name;
   }
 
   release(name: string): void {
-    this.taken.delete(name);
+    const key = foldName(name);
+    if (this.taken.get(key) === name) this.taken.delete(key);
   }
 }

@@ -1,8 +1,8 @@
-import { toAuthError } from "../../auth/authenticator.js";
+import { type Credentials, toAuthError } from "../../auth/authenticator.js";
 import type { Identity } from "../../auth/identity.js";
 import type { Admission, DialectContext, HandshakeCredential } from "../dialect.js";
 
-type Admitted = { readsNative: boolean; since: number | undefined | null };
+type Admitted = { readsNative: boolean; since: number | undefined | null; claimedId?: string };
 
 /**
  * A handshake's credential, checked by the authenticator before the upgrade completes. A
@@ -17,7 +17,8 @@ export function checkCredential(
   admitted: Admitted,
 ): Admission<never> | Promise<Admission<never>> {
   const { authenticator } = context;
-  const credentials = { token: credential.token, address: credential.address };
+  const credentials: Credentials = { token: credential.token, address: credential.address };
+  if (admitted.claimedId !== undefined) credentials.claimedUserId = admitted.claimedId;
   let now: Identity | undefined;
   try {
     now = authenticator.authenticateSync?.(credentials);

@@ -1,0 +1,89 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
+import { startRedis, type TestRedis } from "../support/redis-server.js";
+import { SeedClient } from "../support/seed-client.js";
+import { describeWith } from "../support/system-programs.js";
+import { connectAs, signToken, type TestClient } from "../support/test-client.js";
+import { JWT_SECRET, startTestServer, type TestServer } from "../support/test-server.js";
+
+describeWith("redis-server", "MessageTransfer clients in a network of nodes", () => {
+  let redis: TestRedis;
+  const nodes: TestServer[] = [];
+  const clients: Array<TestClient | SeedClient> = [];
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    await redis.destroy();
+  });
+  afterEach(async () => {
+    for (const client of clients.splice(0)) client.ws.terminate();
+    for (const node of nodes.splice(0)) await node.stop();
+  });
+
+  /** Two nodes on one Redis, each with the seed's clients on /ws and native ones on /native. */
+  async function twoNodes(): Promise<[TestServer, TestServer]> {
+    const keyPrefix = `mt-${randomUUID()}:`;
+    for (let i = 0; i < 2; i++) {
+      nodes.push(
+        await startTestServer({
+          redis: { url: redis.url, keyPrefix },
+          mailbox: { store: "redis" },
+          server: { dialect: "messagetransfer", shutdown: { reconnectWindowMs: 100 } },
+          auth: { tokens: [{ token: "valid-token", user: "*" }] },
+          endpoints: [
+            { path: "/native", dialect: "native", auth: { jwt: { secret: JWT_SECRET } } },
+          ],
+        }),
+      );
+    }
+    return [nodes[0] as TestServer, nodes[1] as TestServer];
+  }
+
+  async function seedClient(node: TestServer, id: string): Promise<SeedClient> {
+    const client = new SeedClient(`${node.url}?client_id=${id}`);
+    clients.push(client);
+    await client.opened;
+    client.send({ type: "auth", data: { token: "valid-token" } });
+    expect(await client.next()).toBe('{"data":"success","type":"auth"}\n');
+    return client;
+  }
+
+  async function nativeClient(node: TestServer, user: string): Promise<TestClient> {
+    const url = `ws://127.0.0.1:${node.node.port}/native`;
+    const client = await connectAs(url, await signToken({ sub: user }));
+    clients.push(client);
+    return client;
+  }
+
+  it("carries mail between a MessageTransfer client and a native client on another node, both ways", async () => {
+    const [a, b] = await twoNodes();
+    const user1 = await seedClient(a, "user1");
+    const alice = await nativeClient(b, "alice");
+    user1.send({ type: "message", data: { to: "alice", text: "Hello" } });
+    expect((await alice.nextOfType("message")).data).toMatchObject({
+      from: "user1",
+      body: { text: "Hello" },
+    });
+    alice.send({ type: "message", id: "r1", data: { to: "user1", text: "Hi back" } });
+    expect(await user1.next()).toBe(
+      '{"data":{"from":"alice","text":"Hi back"},"type":"message"}\n',
+    );
+    await alice.next((f) => f.ref === "r1" && f.data?.status === "delivered");
+  });
+
+  it("keeps mail for a MessageTransfer client offline everywhere and gives it on any node after auth", async () => {
+    const [a, b] = await twoNodes();
+    const alice = await nativeClient(a, "alice");
+    for (const n of [1, 2, 3]) {
+      alice.send({ type: "message", id: `m${n}`, data: { to: "user2", text: `mail ${n}` } });
+      await alice.next((f) => f.ref === `m${n}` && f.data?.status === "accepted");
+    }
+    const user2 = await seedClient(b, "user2");
+    for (const n of [1, 2, 3]) {
+      expect(await user2.next()).toBe(
+        `{"data":{"from":"alice","text":"mail ${n}"},"type":"message"}\n`,
+      );
+    }
+  });
+});
