@@ -1,6 +1,9 @@
 /**
  * The dashboard: polls GET /api/stats every second and shows the node live. Messages per
- * second are the change in messages routed between two polls.
+ * second are the change in messages routed between two polls. When the node wants
+ * `metrics.token`, it is given once in the address's fragment (`/dashboard#token=...`: a
+ * fragment never reaches a server, a log or a Referer), kept for this tab, and sent as a
+ * bearer token.
  */
 import type { Stats } from "../src/protocol/index.js";
 import { drawChart } from "./chart.js";
@@ -26,11 +29,33 @@ const ui = {
 const rates: number[] = [];
 const connections: number[] = [];
 let previous: { routed: number; at: number } | undefined;
+const TOKEN_KEY = "postoffice.metricsToken";
+const token = metricsToken();
+
+/** The token from the fragment (then removed from the address bar), or the one kept before. */
+function metricsToken(): string | undefined {
+  const given = new URLSearchParams(location.hash.slice(1)).get("token");
+  if (given) {
+    sessionStorage.setItem(TOKEN_KEY, given);
+    history.replaceState(null, "", location.pathname + location.search);
+    return given;
+  }
+  return sessionStorage.getItem(TOKEN_KEY) ?? undefined;
+}
+
+/** What the status line says when the node refuses the dashboard. */
+function refusal(status: number): string {
+  if (status === 401) return "metrics.token needed: open /dashboard#token=<token>";
+  if (status === 403) return "this address is not in metrics.allowFrom";
+  return `HTTP ${status}`;
+}
 
 async function poll(): Promise<void> {
   try {
-    const response = await fetch("api/stats", { cache: "no-store" });
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    const headers: Record<string, string> =
+      token === undefined ? {} : { authorization: `Bearer ${token}` };
+    const response = await fetch("api/stats", { cache: "no-store", headers });
+    if (!response.ok) throw new Error(refusal(response.status));
     show((await response.json()) as Stats, performance.now());
     ui.status.dataset.state = "open";
     ui.status.textContent = "live";

@@ -13,6 +13,7 @@ import { compileUserSchema } from "./config/compile-user-schema.js";
 import type { Config } from "./config/config.js";
 import { startHeartbeat } from "./gateway/heartbeat.js";
 import type { NodeState } from "./gateway/http-routes.js";
+import { openMetricsWarning } from "./gateway/metrics-access.js";
 import { createFrameHandler } from "./handlers/dispatch.js";
 import { LogThrottle } from "./log/log-throttle.js";
 import type { Logger } from "./log/logger.js";
@@ -178,6 +179,8 @@ export class PostofficeNode {
     }, config.mailbox.expireIntervalMs);
     node.expiry.unref();
     node.state = "ready";
+    const openMetrics = openMetricsWarning(config.metrics, config.server.host);
+    if (openMetrics !== undefined) log.warn({ host: config.server.host }, openMetrics);
     if (config.auth.anonymous.enabled) {
       log.warn(
         "ANONYMOUS MODE IS ON: anyone can connect and pick any user name. Development only; never expose this server.",

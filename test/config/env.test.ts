@@ -76,6 +76,14 @@ const samples: Record<string, Sample> = {
   POSTOFFICE_MAILBOX_TTL_MS: { value: "60000", expected: 60000 },
   POSTOFFICE_SQLITE_SYNCHRONOUS: { value: "normal", expected: "normal" },
   POSTOFFICE_METRICS_ENABLED: { value: "false", expected: false },
+  POSTOFFICE_METRICS_TOKEN: {
+    value: "scrape-token-0123456789",
+    expected: "scrape-token-0123456789",
+  },
+  POSTOFFICE_METRICS_ALLOW_FROM: {
+    value: "10.0.0.0/8,127.0.0.1",
+    expected: ["10.0.0.0/8", "127.0.0.1"],
+  },
   POSTOFFICE_LOG_LEVEL: { value: "debug", expected: "debug" },
   POSTOFFICE_LOG_FORMAT: { value: "json", expected: "json" },
 };

@@ -243,13 +243,14 @@ describe("configSchema", () => {
     expect(algorithms?.items?.enum).not.toContain("none");
   });
 
-  it("marks the static tokens and the JWT secret as secrets", () => {
+  it("marks the static tokens, the JWT secret and the metrics token as secrets", () => {
     const secrets = schemaLeaves(configSchemaNode).filter((leaf) => leaf.node.secret);
     expect(secrets.map((leaf) => leaf.dotted)).toEqual([
       "endpoints[].auth.tokens[].token",
       "endpoints[].auth.jwt.secret",
       "auth.tokens[].token",
       "auth.jwt.secret",
+      "metrics.token",
     ]);
   });
 

@@ -9,6 +9,7 @@ import type { Endpoint } from "../gateway/endpoint.js";
 import { EndpointTable } from "../gateway/endpoint-table.js";
 import { createFrameIntake } from "../gateway/frame-intake.js";
 import { createHttpRoutes, isHttpRoute, type NodeState } from "../gateway/http-routes.js";
+import { createMetricsAccess } from "../gateway/metrics-access.js";
 import { createOriginPolicy } from "../gateway/origin-policy.js";
 import { readLimits } from "../gateway/read-limits.js";
 import { createSessionSockets } from "../gateway/session-sockets.js";
@@ -79,6 +80,7 @@ export function buildGateway(
       state: parts.state,
       connections: () => parts.registry.size,
       metrics: parts.report,
+      metricsAccess: createMetricsAccess(config.metrics),
       stats: parts.report
         ? createStats({
             metrics: parts.report,
