@@ -17,19 +17,24 @@ import { openMetricsWarning } from "./gateway/metrics-access.js";
 import { createFrameHandler } from "./handlers/dispatch.js";
 import { LogThrottle } from "./log/log-throttle.js";
 import type { Logger } from "./log/logger.js";
+import type { MessageStore } from "./mailbox/message-store.js";
 import type { Metrics } from "./metrics/metrics.js";
 import { NoMetrics } from "./metrics/no-metrics.js";
 import { PromMetrics } from "./metrics/prom-metrics.js";
 import { publicUrls } from "./public-urls.js";
 import { LocalRooms } from "./rooms/local-rooms.js";
 import type { PresenceEntry } from "./rooms/redis-presence.js";
+import { MailAdmission } from "./router/mail-admission.js";
+import { recipientPolicy } from "./router/recipient-policy.js";
 import { RoomRouter } from "./router/room-router.js";
 import { Router } from "./router/router.js";
+import { SenderQuota } from "./router/sender-quota.js";
 import { Permissions } from "./rules/permissions.js";
-import { MemoryRoleDirectory } from "./rules/role-directory.js";
+import { MemoryRoleDirectory, type RoleDirectory } from "./rules/role-directory.js";
 import { SessionLifecycle } from "./session/session-lifecycle.js";
 import { SessionRegistry } from "./session/session-registry.js";
 import { WrittenAcks } from "./session/written-acks.js";
+import type { KnownUsers } from "./users/known-users.js";
 import { VERSION } from "./version.js";
 
 /** A running Postoffice node: the one place where configuration becomes wired objects. */
@@ -79,12 +84,17 @@ export class PostofficeNode {
     const registry = new SessionRegistry(broker);
     // The log lines that clients can cause, at most one per kind per interval [LIMIT-4].
     const throttle = new LogThrottle(log);
-    const router = new Router(store, broker, metrics, (error, user) =>
-      throttle.error(
-        "live_delivery_failed",
-        { err: error, user },
-        "live delivery failed; the mail waits in the mailbox",
-      ),
+    const router = new Router(
+      store,
+      broker,
+      metrics,
+      (error, user) =>
+        throttle.error(
+          "live_delivery_failed",
+          { err: error, user },
+          "live delivery failed; the mail waits in the mailbox",
+        ),
+      { admission: mailAdmission(config, store, backends.knownUsers, metrics) },
     );
     const rooms = new RoomRouter(
       broker,
@@ -104,7 +114,14 @@ export class PostofficeNode {
     }
     const permissions = new Permissions(config.permissions, directory);
     const lifecycle = new SessionLifecycle(
-      { registry, router, rooms, directory, metrics, throttle },
+      {
+        registry,
+        router,
+        rooms,
+        directory: remembering(directory, backends.knownUsers),
+        metrics,
+        throttle,
+      },
       {
         maxSessionsPerUser: config.limits.maxSessionsPerUser,
         authTimeoutMs: config.auth.timeoutMs,
@@ -252,6 +269,34 @@ export class PostofficeNode {
     ]);
     this.log.info({ closed: open - cut, cut }, "drained");
   }
+}
+
+/** Who may mail whom, and how much [LIMIT-7]: mailbox.recipients and limits.sender. */
+function mailAdmission(
+  config: Config,
+  store: MessageStore,
+  knownUsers: KnownUsers | undefined,
+  metrics: Metrics,
+): MailAdmission {
+  const { recipients, recipientList } = config.mailbox;
+  return new MailAdmission({
+    quota: new SenderQuota(config.limits.sender),
+    recipients: recipientPolicy(recipients, recipientList, knownUsers),
+    hasMailbox: async (userId) => (await store.position(userId)).last > 0,
+    refused: (reason) => metrics.mailRefused(reason),
+  });
+}
+
+/** The role directory, telling `knownUsers` too of each user who authenticates. */
+function remembering(directory: RoleDirectory, knownUsers: KnownUsers | undefined): RoleDirectory {
+  if (knownUsers === undefined) return directory;
+  return {
+    rolesOf: (userId) => directory.rolesOf(userId),
+    remember(userId, roles) {
+      directory.remember(userId, roles);
+      knownUsers.remember(userId);
+    },
+  };
 }
 
 /** This node's sessions in their rooms, for the presence refresh. */

@@ -76,6 +76,15 @@ const samples: Record<string, Sample> = {
   POSTOFFICE_MAILBOX_TTL_MS: { value: "60000", expected: 60000 },
   POSTOFFICE_SQLITE_SYNCHRONOUS: { value: "normal", expected: "normal" },
   POSTOFFICE_METRICS_ENABLED: { value: "false", expected: false },
+  POSTOFFICE_SENDER_WINDOW_MS: { value: "60000", expected: 60000 },
+  POSTOFFICE_SENDER_MAX_BYTES: { value: "1048576", expected: 1048576 },
+  POSTOFFICE_SENDER_MAX_NEW_MAILBOXES: { value: "0", expected: 0 },
+  POSTOFFICE_MAILBOX_RECIPIENTS: { value: "connected", expected: "connected" },
+  POSTOFFICE_MAILBOX_RECIPIENT_LIST: {
+    value: "bob,carol",
+    expected: ["bob", "carol"],
+    with: { POSTOFFICE_MAILBOX_RECIPIENTS: "list" },
+  },
   POSTOFFICE_METRICS_TOKEN: {
     value: "scrape-token-0123456789",
     expected: "scrape-token-0123456789",

@@ -14,6 +14,7 @@ import { MemoryRoomLog } from "../rooms/memory-room-log.js";
 import type { Presence } from "../rooms/presence.js";
 import type { PresenceEntry } from "../rooms/redis-presence.js";
 import type { RoomLog } from "../rooms/room-log.js";
+import { type KnownUsers, MemoryKnownUsers } from "../users/known-users.js";
 import type { RedisMetrics } from "./redis-clients.js";
 
 /** What the mailbox store reports (SQLite: each group commit). */
@@ -30,6 +31,8 @@ export interface Backends {
   /** Renews this node's presence entries (Redis only); undefined when presence cannot expire. */
   refreshPresence: ((entries: Iterable<PresenceEntry>) => Promise<void>) | undefined;
   presenceTtlMs: number;
+  /** The users who have connected once, for `mailbox.recipients: connected`; else undefined. */
+  knownUsers: KnownUsers | undefined;
   /** Resolves once the backends can be used (every Redis connection up). */
   ready(): Promise<void>;
   close(): Promise<void>;
@@ -56,6 +59,7 @@ export async function buildBackends(
   const { url, keyPrefix, presenceTtlMs } = config.redis;
   if (url === "") {
     const store = await pickStore(config, undefined, metrics);
+    const knownUsers = await pickKnownUsers(config, undefined);
     return {
       store,
       broker: new MemoryBroker(onHandlerError),
@@ -63,8 +67,11 @@ export async function buildBackends(
       roomLog: new MemoryRoomLog(),
       refreshPresence: undefined,
       presenceTtlMs,
+      knownUsers,
       ready: async () => undefined,
-      close: () => store.close(),
+      close: async () => {
+        await Promise.all([store.close(), knownUsers?.close()]);
+      },
     };
   }
   // Loaded only for a network of nodes: the Redis client alone costs a single node ~25 MiB.
@@ -82,6 +89,7 @@ export async function buildBackends(
   const broker = new RedisBroker({ connect, keyPrefix, onHandlerError });
   const presence = new RedisPresence({ connect, keyPrefix, ttlMs: presenceTtlMs });
   const roomLog = new RedisRoomLog({ connect, keyPrefix, idleTtlMs: ROOM_IDLE_TTL_MS });
+  const knownUsers = await pickKnownUsers(config, connect);
   return {
     store,
     broker,
@@ -89,12 +97,49 @@ export async function buildBackends(
     roomLog,
     refreshPresence: (entries) => presence.refresh(entries),
     presenceTtlMs,
+    knownUsers,
     ready: () => clients.whenUp(),
     close: async () => {
-      await Promise.all([broker.close(), presence.close(), roomLog.close(), store.close()]);
+      await Promise.all([
+        broker.close(),
+        presence.close(),
+        roomLog.close(),
+        store.close(),
+        knownUsers?.close(),
+      ]);
       await clients.close();
     },
   };
+}
+
+/**
+ * Where the users who have connected once are kept, beside the mail (`mailbox.recipients:
+ * connected`): in memory with the memory store, a file of their own in the data directory
+ * with SQLite, one set in Redis for a network.
+ */
+async function pickKnownUsers(
+  config: Config,
+  connect: RedisConnector | undefined,
+): Promise<KnownUsers | undefined> {
+  if (config.mailbox.recipients !== "connected") return undefined;
+  const kind = config.mailbox.store;
+  switch (kind) {
+    case "memory":
+      return new MemoryKnownUsers();
+    case "sqlite": {
+      const { SqliteKnownUsers, KNOWN_USERS_FILE } = await import("../users/sqlite-known-users.js");
+      return new SqliteKnownUsers(join(config.server.dataDir, KNOWN_USERS_FILE));
+    }
+    case "redis": {
+      if (connect === undefined) throw new Error('mailbox.store "redis" needs redis.url');
+      const { RedisKnownUsers } = await import("../users/redis-known-users.js");
+      return new RedisKnownUsers({ connect, keyPrefix: config.redis.keyPrefix });
+    }
+    default: {
+      const unknown: never = kind;
+      throw new Error(`unknown mailbox store "${String(unknown)}"`);
+    }
+  }
 }
 
 async function pickStore(

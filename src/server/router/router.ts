@@ -6,6 +6,8 @@ import type { Acceptance, MailboxEntry, MessageStore } from "../mailbox/message-
 import type { Metrics } from "../metrics/metrics.js";
 import { bodyOf } from "./body-of.js";
 import { encodeEntry } from "./encode-entry.js";
+import type { MailAdmission } from "./mail-admission.js";
+import type { QuotaCharge } from "./sender-quota.js";
 
 /**
  * Turns commands into deliveries. Knows no sockets: it stores mail, then publishes it on the
@@ -18,38 +20,65 @@ export class Router {
     private readonly metrics: Metrics,
     /** A stored entry that could not be published live; its recipient gets it on replay. */
     private readonly onPublishError: (error: unknown, userId: string) => void,
-    private readonly clock: () => number = Date.now,
-  ) {}
+    options: {
+      clock?: () => number;
+      /** Who may mail whom, and how much [LIMIT-7]; absent: anyone, any amount. */
+      admission?: MailAdmission;
+    } = {},
+  ) {
+    this.clock = options.clock ?? Date.now;
+    this.admission = options.admission;
+  }
+
+  private readonly clock: () => number;
+  private readonly admission: MailAdmission | undefined;
 
   /**
    * Mail to one user. Resolves once the mail is stored: only then may the sender be told
    * `accepted` [DELIVERY-1]. The sender comes from the identity, never from the data
    * [SENDER-1]. A retry with the same `ref` is accepted again without storing twice [DELIVERY-4].
    */
-  async sendMail(
-    sender: Identity,
-    data: JsonObject & { to: string },
-    ref?: string,
-  ): Promise<Acceptance> {
+  sendMail(sender: Identity, data: JsonObject & { to: string }, ref?: string): Promise<Acceptance> {
     const body = bodyOf(data);
-    const result = await this.store.append({
-      id: randomUUID(),
-      from: sender.userId,
-      to: data.to,
-      ts: this.clock(),
-      body,
-      bodyJson: JSON.stringify(body),
-      ...(ref === undefined ? {} : { ref }),
-    });
+    const bodyJson = JSON.stringify(body);
+    const mail = { from: sender.userId, to: data.to, body, bodyJson, ref };
+    if (this.admission === undefined) return this.storeMail(mail, undefined);
+    // Refused (MailRefusedError) before anything is stored; else stored in the sender's order.
+    return this.admission.admit(mail.from, mail.to, Buffer.byteLength(bodyJson), (charge) =>
+      this.storeMail(mail, charge),
+    );
+  }
+
+  /** Stores one admitted mail; what it took from its sender's quota is given back unless stored. */
+  private async storeMail(
+    mail: { from: string; to: string; body: JsonObject; bodyJson: string; ref: string | undefined },
+    charge: QuotaCharge | undefined,
+  ): Promise<Acceptance> {
+    let result: Awaited<ReturnType<MessageStore["append"]>>;
+    try {
+      result = await this.store.append({
+        id: randomUUID(),
+        from: mail.from,
+        to: mail.to,
+        ts: this.clock(),
+        body: mail.body,
+        bodyJson: mail.bodyJson,
+        ...(mail.ref === undefined ? {} : { ref: mail.ref }),
+      });
+    } catch (error) {
+      charge?.refund();
+      throw error;
+    }
     if (result.duplicate) {
+      charge?.refund();
       this.metrics.duplicateSend();
       return result.accepted;
     }
-    const { mail, dropped } = result;
+    const { mail: stored, dropped } = result;
     this.metrics.mailRouted("direct");
     if (dropped > 0) this.metrics.mailDropped(dropped);
-    await this.publish(mail.to, mail);
-    return { id: mail.id, to: mail.to, seq: mail.seq, ts: mail.ts };
+    await this.publish(stored.to, stored);
+    return { id: stored.id, to: stored.to, seq: stored.seq, ts: stored.ts };
   }
 
   /**

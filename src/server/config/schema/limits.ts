@@ -99,6 +99,32 @@ export const limits = section(
         }),
       },
     ),
+    sender: section(
+      "What one sender may put in other users' mailboxes, counted on each node over a window that starts with the sender's first mail (mail to oneself is not counted): so that one user cannot fill the disk.",
+      {
+        windowMs: Type.Integer({
+          minimum: 1000,
+          default: 3600000,
+          env: ["POSTOFFICE_SENDER_WINDOW_MS"],
+          description:
+            "The window (1 hour) over which `maxBytes` and `maxNewMailboxes` count; each sender's starts with its first mail and ends this long after.",
+        }),
+        maxBytes: Type.Integer({
+          minimum: 0,
+          default: 16777216,
+          env: ["POSTOFFICE_SENDER_MAX_BYTES"],
+          description:
+            "Bytes of mail bodies (their JSON) a sender may put in other users' mailboxes per window (16 MiB); past it a send is refused with `quota_exceeded` and `retryAfterMs`. `0` = no limit.",
+        }),
+        maxNewMailboxes: Type.Integer({
+          minimum: 0,
+          default: 100,
+          env: ["POSTOFFICE_SENDER_MAX_NEW_MAILBOXES"],
+          description:
+            "Mailboxes a sender may start per window by mailing users whose mailbox has never held anything; past it such a send is refused with `too_many_new_mailboxes` and `retryAfterMs`. `0` = no limit.",
+        }),
+      },
+    ),
     rate,
   },
 );
