@@ -60,17 +60,21 @@ export async function buildBackends(
   if (url === "") {
     const store = await pickStore(config, undefined, metrics);
     const knownUsers = await pickKnownUsers(config, undefined);
+    const roomLog = new MemoryRoomLog({
+      maxBytes: config.rooms.historyMaxBytes,
+      emptyIdleMs: config.rooms.emptyRoomIdleMs,
+    });
     return {
       store,
       broker: new MemoryBroker(onHandlerError),
       presence: new MemoryPresence(),
-      roomLog: new MemoryRoomLog(),
+      roomLog,
       refreshPresence: undefined,
       presenceTtlMs,
       knownUsers,
       ready: async () => undefined,
       close: async () => {
-        await Promise.all([store.close(), knownUsers?.close()]);
+        await Promise.all([store.close(), roomLog.close(), knownUsers?.close()]);
       },
     };
   }
