@@ -18,6 +18,11 @@ export class RedisKnownUsers implements KnownUsers {
     this.#key = `${options.keyPrefix}known-users`;
   }
 
+  /** Resolves once the connection is up (at once if it is). */
+  whenReady(): Promise<void> {
+    return this.#connection.whenUp();
+  }
+
   remember(userId: string): void {
     if (this.#recent.has(userId)) return;
     this.#connection.redis.sadd(this.#key, userId).then(
