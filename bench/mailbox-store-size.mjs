@@ -4,7 +4,7 @@
 // memory of mailbox heads.
 //
 //   npm run build && node --expose-gc bench/mailbox-store-size.mjs [--mails 200000] [--pairs 50]
-//       [--max-messages 1000] [--mailboxes 100000] [--json out.json]
+//       [--max-messages 1000] [--mailboxes 100000 | 10000,100000] [--json out.json]
 //
 // Size: `pairs` senders each send to their own recipient; recipients acknowledge every 50
 // mails and senders their receipts every 50, as clients do; the sweep (expire, which also
@@ -12,8 +12,10 @@
 // `max-messages` entries of which any is acknowledged, so the log levels off at about
 // 2 × pairs × max-messages entries. Every mail here has a `ref`: the key of mail that left the
 // log is kept (`sent`) for the idempotency window (24 h), so that part grows with the mail of
-// the last 24 h, as every key did before schema version 2. Heads: `mailboxes` mailboxes with one waiting mail each,
-// reopened, then every head read into memory.
+// the last 24 h, as every key did before schema version 2. Heads: `mailboxes` mailboxes with
+// one waiting mail each, reopened, then every head read into memory (for each count of a
+// comma-separated list: `heads` in the JSON). `npm run bench:curves` runs this script for the
+// cost curves (bench/cost-curves.mjs).
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -30,7 +32,11 @@ const { args, log } = scriptOptions({
 const MAILS = Number(args.mails);
 const PAIRS = Number(args.pairs);
 const MAX = Number(args["max-messages"]);
-const MAILBOXES = Number(args.mailboxes);
+const MAILBOXES = String(args.mailboxes)
+  .split(",")
+  .map(Number)
+  .filter((n) => n > 0)
+  .sort((a, b) => a - b);
 if (typeof globalThis.gc !== "function") throw new Error("run with node --expose-gc");
 
 const dir = await mkdtemp(join(tmpdir(), "postoffice-store-size-"));
@@ -49,6 +55,40 @@ const options = (file, extra = {}) => ({
   idempotencyWindowMs: 86_400_000,
   ...extra,
 });
+/**
+ * The heap that `mailboxes` mailbox heads take once read into memory: each mailbox has one
+ * waiting mail, the database is reopened, then every head is read.
+ * @param {number} mailboxes
+ */
+async function headsOf(mailboxes) {
+  const headsFile = join(dir, `heads-${mailboxes}.db`);
+  const writer = new SqliteMessageStore(options(headsFile, { maxMessages: 10 }));
+  for (let i = 0; i < mailboxes; i += 1000)
+    await Promise.all(
+      Array.from({ length: Math.min(1000, mailboxes - i) }, (_, k) =>
+        writer.append({
+          id: crypto.randomUUID(),
+          from: "sender",
+          to: `user-${i + k}`,
+          ts: Date.now(),
+          body: { k },
+        }),
+      ),
+    );
+  await writer.close();
+  const reader = new SqliteMessageStore(options(headsFile, { cachedMailboxes: mailboxes }));
+  globalThis.gc?.();
+  const heap0 = process.memoryUsage().heapUsed;
+  for (let i = 0; i < mailboxes; i++) await reader.position(`user-${i}`);
+  globalThis.gc?.();
+  const heapBytes = process.memoryUsage().heapUsed - heap0;
+  const headBytes = Math.round(heapBytes / mailboxes);
+  log(`  heads: ${mailboxes} mailboxes, ${headBytes} B of heap each`);
+  await reader.close();
+  await rm(headsFile, { force: true });
+  return { mailboxes, headBytes, heapMB: round(heapBytes / 1e6, 2) };
+}
+
 /** @param {string} file */
 const bytesOf = async (file) =>
   (await stat(file)).size + ((await stat(`${file}-wal`).catch(() => undefined))?.size ?? 0);
@@ -122,38 +162,19 @@ try {
   }
   await store.close();
 
-  // 2. Memory of mailbox heads.
-  const headsFile = join(dir, "heads.db");
-  const writer = new SqliteMessageStore(options(headsFile, { maxMessages: 10 }));
-  for (let i = 0; i < MAILBOXES; i += 1000)
-    await Promise.all(
-      Array.from({ length: 1000 }, (_, k) =>
-        writer.append({
-          id: crypto.randomUUID(),
-          from: "sender",
-          to: `user-${i + k}`,
-          ts: Date.now(),
-          body: { k },
-        }),
-      ),
-    );
-  await writer.close();
-  const reader = new SqliteMessageStore(options(headsFile, { cachedMailboxes: MAILBOXES }));
-  globalThis.gc();
-  const heap0 = process.memoryUsage().heapUsed;
-  for (let i = 0; i < MAILBOXES; i++) await reader.position(`user-${i}`);
-  globalThis.gc();
-  const heap1 = process.memoryUsage().heapUsed;
-  const headBytes = Math.round((heap1 - heap0) / MAILBOXES);
-  log(`  heads: ${MAILBOXES} mailboxes, ${headBytes} B of heap each`);
-  await reader.close();
+  // 2. Memory of mailbox heads, for each count of mailboxes (a fresh database each).
+  const heads = [];
+  for (const mailboxes of MAILBOXES) heads.push(await headsOf(mailboxes));
+  const largest = heads.at(-1);
   const result = {
     mails: MAILS,
     pairs: PAIRS,
     maxMessages: MAX,
     sizes,
-    mailboxes: MAILBOXES,
-    headBytes,
+    heads,
+    // The largest count's, as before the list.
+    mailboxes: largest?.mailboxes,
+    headBytes: largest?.headBytes,
   };
   console.log(JSON.stringify(result, null, 2));
   if (args.json)

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Postoffice side by side with a bare `ws` server and a Socket.IO 4.8 server doing the same
 // job, one after the other in one run (figures are only comparable within a run on these
-// noisy machines). Four scenarios, one file each in side-by-side/scenarios/:
+// noisy machines). Five scenarios, one file each in side-by-side/scenarios/:
 //
 //   fan-out      N clients in one room, one publisher: deliveries/s at saturation (the
 //                publisher keeps `--fanout-window` messages ahead of the slowest subscriber),
@@ -11,6 +11,12 @@
 //                Postoffice with the in-memory store and with the SQLite store.
 //   idle         server RSS and heap per authenticated idle connection (after a full GC).
 //   connection rate  authenticated connections per second (open, welcome, close).
+//   declared events  Postoffice alone: a two-action declared event beside a plain room
+//                message, server CPU per item sent (the peers have no events).
+//
+// How Postoffice's costs grow with the work (fan-out by room size, catch-up on connect, the
+// SQLite database's size, mailbox heads) is bench/cost-curves.mjs (`npm run bench:curves`),
+// which runs the fan-out scenario of this harness once per room size.
 //
 //   npm run bench                      # the default run: a few minutes; rewrites docs/benchmarks.md
 //   npm run bench -- --quick           # under a minute, smaller counts; docs left alone

@@ -59,11 +59,12 @@ export class Run {
    * The server of one step: a fresh process, or the one at --url.
    * @param {ServerKind} kind
    * @param {Store} [store]
+   * @param {string} [config] more YAML for a Postoffice started here (declared events)
    * @returns {Promise<BenchServer>}
    */
-  serverFor(kind, store) {
+  serverFor(kind, store, config) {
     if (this.target !== undefined) return Promise.resolve(this.target);
-    return startServer(kind, { store, profileDir: this.options.profile });
+    return startServer(kind, { store, config, profileDir: this.options.profile });
   }
 
   /**

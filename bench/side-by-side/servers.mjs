@@ -55,15 +55,18 @@ export const runningServers = new Set();
 export const SERVER_LABELS = { postoffice: "Postoffice", ws: "bare ws", socketio: "Socket.IO" };
 
 /**
- * Postoffice's configuration: rate limits off, caps raised past the benchmark's counts.
+ * Postoffice's configuration: rate limits off, caps raised past the benchmark's counts;
+ * `presence: false` turns presence events off in every room (the cost curves' big rooms).
  * @param {Store} store
+ * @param {boolean} presence
  */
-function postofficeConfig(store) {
+function postofficeConfig(store, presence) {
   return [
     NO_RATE_LIMITS.trimEnd(),
     "  maxConnections: 0",
     "rooms:",
     "  maxMembers: 100000",
+    ...(presence ? [] : ['  settings: [{ match: "*", presence: false }]']),
     "mailbox:",
     `  store: ${store}`,
     "",
@@ -74,14 +77,22 @@ function postofficeConfig(store) {
  * Starts one server. kind: "postoffice" | "ws" | "socketio". Postoffice only: store ("sqlite",
  * the default as shipped, "memory" or "redis"); config: more YAML, after the configuration
  * above; env: more environment variables; workers: `--workers N` (ready once all N are);
- * profileDir: where to write a CPU profile of the whole run of that server.
+ * profileDir: where to write a CPU profile of the whole run of that server; presence: false
+ * for no presence events in any room.
  * @param {ServerKind} kind
- * @param {{ store?: Store, config?: string, env?: Record<string, string>, workers?: number, profileDir?: string | undefined }} [options]
+ * @param {{ store?: Store, config?: string, env?: Record<string, string>, workers?: number, profileDir?: string | undefined, presence?: boolean }} [options]
  * @returns {Promise<BenchServer & { tail: () => string }>}
  */
 export async function startServer(
   kind,
-  { store = "sqlite", config: moreConfig = "", env: moreEnv = {}, workers = 1, profileDir } = {},
+  {
+    store = "sqlite",
+    config: moreConfig = "",
+    env: moreEnv = {},
+    workers = 1,
+    profileDir,
+    presence = true,
+  } = {},
 ) {
   const port = await freePort();
   const inspectPort = await freePort();
@@ -99,7 +110,7 @@ export async function startServer(
   let readyCount = 1;
   if (kind === "postoffice") {
     const config = join(dir, "postoffice.yaml");
-    await writeFile(config, postofficeConfig(store) + moreConfig);
+    await writeFile(config, postofficeConfig(store, presence) + moreConfig);
     args = [CLI, "start", "--port", String(port), "--host", "127.0.0.1", "--config", config];
     if (workers !== 1) args.push("--workers", String(workers));
     env = {

@@ -1,13 +1,7 @@
-import { usesDevSecret } from "../server/compose/authenticator.js";
+import { EventRulesError } from "../server/compose/event-rules.js";
 import { loadNodeConfig } from "../server/compose/load-node-config.js";
-import type { Config } from "../server/config/config.js";
 import { ConfigError } from "../server/config/config-error.js";
 import { displayPath } from "../server/config/config-file.js";
-import type { ConfigSources } from "../server/config/config-sources.js";
-import { buildRules } from "../server/events/build-rules.js";
-import { builtinRegistry } from "../server/events/builtins.js";
-import type { Problem } from "../server/events/compile/problem.js";
-import { MemoryRateLimitStore } from "../server/events/memory-rate-limit-store.js";
 import { EXIT } from "./exit-codes.js";
 
 export interface CheckFlags {
@@ -15,60 +9,41 @@ export interface CheckFlags {
 }
 
 /**
- * The checks `postoffice start` makes before it listens, and those of the rules engine, which
- * lists every problem of `events:` and `plugins:` (the schema stops at its first). Plug-ins
- * are imported: their code runs, as it would at start.
+ * The checks `postoffice start` makes before it listens (the same function): the schema and
+ * the permissions stop at their first problem, the rules engine lists every problem of
+ * `events:` and `plugins:`. Plug-ins are imported: their code runs, as it would at start.
  */
 export async function check(flags: CheckFlags): Promise<number> {
+  const cwd = process.cwd();
+  const options = { cwd, env: process.env, flags: { config: flags.config } };
   let loaded: Awaited<ReturnType<typeof loadNodeConfig>>;
   try {
-    loaded = await loadNodeConfig({
-      cwd: process.cwd(),
-      env: process.env,
-      flags: { config: flags.config },
-    });
+    loaded = await loadNodeConfig(options);
   } catch (error) {
+    if (error instanceof EventRulesError) {
+      for (const line of error.lines) process.stdout.write(`${line}\n`);
+      const count = error.lines.length;
+      process.stdout.write(
+        `${shown(error.files, cwd)}: ${count} problem${count === 1 ? "" : "s"}\n`,
+      );
+      return EXIT.config;
+    }
     if (!(error instanceof ConfigError)) throw error;
     // The message names the key and who set it ("... (from postoffice.yaml:3)").
     process.stdout.write(`${error.message}\n`);
     return EXIT.config;
   }
-  const { config, files, sources } = loaded;
-  const built = await buildRules(
-    { events: config.events, plugins: config.plugins },
-    builtinRegistry({
-      rateLimits: new MemoryRateLimitStore(),
-      tokens: checksTokens(config) ? { verify: async () => ({}) } : undefined,
-    }),
-  );
-  const shown =
-    files.length === 0
-      ? "the defaults"
-      : files.map((file) => displayPath(file, process.cwd())).join(" + ");
-  if (!built.ok) {
-    for (const problem of built.problems) process.stdout.write(`${line(problem, sources)}\n`);
-    const count = built.problems.length;
-    process.stdout.write(`${shown}: ${count} problem${count === 1 ? "" : "s"}\n`);
-    return EXIT.config;
-  }
-  const events = built.rules.events.size;
+  const { config, files } = loaded;
+  const events = Object.keys(config.events ?? {}).length;
   const plugins = config.plugins.length;
   process.stdout.write(
-    `${shown}: OK (${events} event${events === 1 ? "" : "s"}, ${plugins} plug-in${plugins === 1 ? "" : "s"})\n`,
+    `${shown(files, cwd)}: OK (${events} event${events === 1 ? "" : "s"}, ${plugins} plug-in${plugins === 1 ? "" : "s"})\n`,
   );
   return EXIT.ok;
 }
 
-/** `postoffice.yaml:12: /events/chat/actions/0: unknown action "shoutt" (known: ...)`. */
-function line(problem: Problem, sources: ConfigSources): string {
-  const source = sources.describe(problem.pointer);
-  return `${source === undefined ? "" : `${source}: `}${problem.pointer}: ${problem.message}`;
-}
-
-/** Whether `secure` has keys to check tokens with: auth.jwt's, or the development secret. */
-function checksTokens(config: Config): boolean {
-  const jwt = config.auth.jwt;
-  const keyed =
-    jwt !== undefined && Boolean(jwt.secret || jwt.publicKey || jwt.publicKeyFile || jwt.jwksUrl);
-  return keyed || usesDevSecret(config.auth);
+function shown(files: readonly string[], cwd: string): string {
+  return files.length === 0
+    ? "the defaults"
+    : files.map((file) => displayPath(file, cwd)).join(" + ");
 }

@@ -1,5 +1,6 @@
 import cluster from "node:cluster";
 import { type Command, InvalidArgumentError } from "commander";
+import { dialectNames } from "../server/config/schema/dialect-names.js";
 import type { PostofficeNode } from "../server/node.js";
 import { buildInfo } from "./build-info.js";
 import { EXIT, exitWith } from "./exit-codes.js";
@@ -23,7 +24,7 @@ export function registerStartCommand(program: Command): void {
     .option("-c, --config <file>", "configuration file, YAML or JSON (env POSTOFFICE_CONFIG)")
     .option(
       "-d, --dialect <name>",
-      "how the clients of server.path talk: native, broadcast, messagetransfer (env POSTOFFICE_DIALECT; default native)",
+      `how the clients of server.path talk: ${dialectNames.join(", ")} (env POSTOFFICE_DIALECT; default native)`,
     )
     .option(
       "-w, --workers <count>",
@@ -49,6 +50,7 @@ async function start(flags: StartFlags): Promise<void> {
     import("../server/node.js"),
   ]);
   const { config, files } = await loadConfigOrExit(flags);
+  const loadOptions = { cwd: process.cwd(), env: process.env, flags };
   const log = createLogger(config.log);
   const workers = flags.workers ?? 1;
   if (workers > 1 && cluster.isPrimary) {
@@ -92,6 +94,22 @@ async function start(flags: StartFlags): Promise<void> {
   if (cluster.isPrimary) process.on("SIGINT", stop);
   else process.on("SIGINT", () => undefined);
   process.on("SIGTERM", stop);
+  // SIGHUP reloads the events, plug-ins and permissions, one reload after another.
+  let reloading: Promise<unknown> = Promise.resolve();
+  process.on("SIGHUP", () => {
+    if (node === undefined || stopping) return;
+    const running = node;
+    reloading = reloading.then(async () => {
+      const [{ reloadRules }, { loadNodeConfig }] = await Promise.all([
+        import("../server/compose/reload-rules.js"),
+        import("../server/compose/load-node-config.js"),
+      ]);
+      log.info({ signal: "SIGHUP" }, "reloading the rules");
+      await reloadRules(running, () => loadNodeConfig(loadOptions), log).catch((error: unknown) =>
+        log.error({ err: error }, "reload failed; the rules in force stay"),
+      );
+    });
+  });
   try {
     node = await PostofficeNode.start(config, log, buildInfo());
   } catch (error) {

@@ -16,7 +16,8 @@ export function parseWorkers(value: string | undefined): number {
 /**
  * The primary of `--workers N` [NET-2]: forks N node processes that share the port (Node's
  * cluster hands connections to them in turn) and coordinate through Redis; restarts a worker
- * that dies, with backoff; on SIGINT/SIGTERM asks each to drain and exits when all have.
+ * that dies, with backoff; on SIGINT/SIGTERM asks each to drain and exits when all have; passes
+ * SIGHUP on to each, which reloads its rules.
  */
 export function runPrimary(count: number, log: Logger): void {
   let stopping = false;
@@ -62,4 +63,8 @@ export function runPrimary(count: number, log: Logger): void {
   };
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
+  // Each worker reloads its own rules.
+  process.on("SIGHUP", () => {
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill("SIGHUP");
+  });
 }

@@ -27,7 +27,7 @@ export class Emitter<Events extends { [K in keyof Events]: (...args: never[]) =>
    * Calls each listener in turn, waiting for an async one before the next; resolves once all
    * have finished. Never rejects. Synchronous listeners all run before this returns.
    */
-  protected async emit<K extends keyof Events>(
+  protected async fire<K extends keyof Events>(
     event: K,
     ...args: Parameters<Events[K]>
   ): Promise<void> {
@@ -53,7 +53,7 @@ export class Emitter<Events extends { [K in keyof Events]: (...args: never[]) =>
       return;
     }
     const failure = error instanceof Error ? error : new Error(String(error));
-    void this.emit(errorEvent, ...([failure] as unknown as Parameters<Events[keyof Events]>));
+    void this.fire(errorEvent, ...([failure] as unknown as Parameters<Events[keyof Events]>));
   }
 
   private listenerFailed(event: keyof Events, error: unknown): void {

@@ -1,5 +1,8 @@
 import type { MailboxReset, PositionStore } from "./types.js";
 
+/** The most entries of a burst handled before they are acknowledged (a long replay's acks). */
+export const ACK_EVERY = 256;
+
 /** What a {@link MailboxCursor} asks of the client it serves. */
 export interface MailboxCursorHooks {
   /** Writes a frame if connected (`ack`, `read`). */
@@ -32,6 +35,8 @@ export class MailboxCursor {
   private readUpTo = 0;
   /** Mailbox entries are handled one at a time, in order; so are position changes. */
   private inbox: Promise<void> = Promise.resolve();
+  /** Entries received and not handled yet: while more wait, the ack waits for them. */
+  private waiting = 0;
 
   constructor(
     private readonly positions: PositionStore | undefined,
@@ -110,16 +115,24 @@ export class MailboxCursor {
   /**
    * Hands mailbox entries to the application one at a time, each once (a repeat after a
    * reconnect is dropped by its sequence), and acknowledges after the listeners finished.
+   * Acks are cumulative: a burst (a replay of what waited) is acknowledged once it is all
+   * handled, or every ACK_EVERY entries on the way, not once per entry; each ack is a store
+   * write on the server.
    */
   entry(seq: number, deliver: () => Promise<void>): void {
+    this.waiting += 1;
     this.step(async () => {
-      if (this.hooks.isClosed() || seq <= this.position) return;
-      // Listeners that throw still saw the entry (their errors go to `error`): not redelivered.
-      await deliver();
-      this.position = seq;
-      this.known = true;
-      this.persist(seq);
-      this.ack();
+      try {
+        if (this.hooks.isClosed() || seq <= this.position) return;
+        // Listeners that throw still saw the entry (their errors go to `error`): not redelivered.
+        await deliver();
+        this.position = seq;
+        this.known = true;
+        this.persist(seq);
+      } finally {
+        this.waiting -= 1;
+      }
+      if (this.waiting === 0 || this.position - this.ackedUpTo >= ACK_EVERY) this.ack();
     });
   }
 

@@ -27,6 +27,30 @@ interface Entry {
 const MAX_IN_FLIGHT = 8;
 /** The slowest pace after repeated `rate_limited` answers: one send per this many ms. */
 const MAX_SPACING_MS = 10_000;
+/** The wait before resending mail the server's store failed to keep: doubling, with jitter. */
+const STORE_RETRY_FIRST_MS = 250;
+const STORE_RETRY_MAX_MS = 5000;
+
+/**
+ * What an `error` answer to a send means for it:
+ * - `retry`: the server did not keep it, or may have (its store failed): sent again, the same
+ *   frame, after a wait. Mail only: its `id` makes a resend land once [DELIVERY-4].
+ * - `requeue`: the server did not handle it (over the rate, or shutting down): sent again in its
+ *   place, on this connection after the wait or on the next one.
+ * - `reject`: the send fails with the error.
+ */
+function onError(kind: OutboxKind, code: PostofficeError["code"]): "retry" | "requeue" | "reject" {
+  switch (code) {
+    case "rate_limited":
+    case "server_shutdown":
+      return "requeue";
+    case "store_unavailable":
+    case "outcome_unknown":
+      return kind === "mail" ? "retry" : "reject";
+    default:
+      return "reject";
+  }
+}
 
 /**
  * Sends waiting for their receipt, in order, and the pace at which they go out.
@@ -42,7 +66,15 @@ const MAX_SPACING_MS = 10_000;
  * - A `rate_limited` answer does not reject the send (the server did not handle it): it goes
  *   back to the queue, in its place, and sending pauses for `retryAfterMs`. Then the queue
  *   goes out one send at a time, spaced by a quarter more than the wait the server asked for
- *   (widened if a spaced send is refused too, up to 10 s), until it is empty.
+ *   (widened if a spaced send is refused too, up to 10 s), until it is empty. The server
+ *   refuses the sends already on their way behind it until it comes back [LIMIT-5], and they
+ *   go back to the queue in their places too: the queue keeps its order.
+ * - `store_unavailable` and `outcome_unknown` do not reject mail either: the server's store
+ *   failed to keep it, or may have kept it. It goes back to the queue, in its place, and
+ *   sending pauses (250 ms, doubling up to 5 s, with jitter) before it is resent, the same
+ *   frame: it lands once [DELIVERY-4]. So a send stays pending while the store is away, as
+ *   while offline. `server_shutdown` (a draining node) puts the send back for the next
+ *   connection.
  */
 export class Outbox {
   private readonly entries = new Map<string, Entry>();
@@ -57,6 +89,8 @@ export class Outbox {
   /** 0: full speed. Otherwise one send at a time, this many ms apart. */
   private spacing = 0;
   private pause: Timer | undefined;
+  /** Store failures in a row: the wait before the next resend doubles with each. */
+  private storeFailures = 0;
 
   /** `write` returns false when the frame could not be written (not connected). */
   constructor(private readonly write: (frame: string) => boolean) {}
@@ -123,6 +157,7 @@ export class Outbox {
     const entry = this.entries.get(ref);
     if (!entry || entry.state === "accepted") return;
     if (entry.state === "sent") this.inFlight -= 1;
+    this.storeFailures = 0;
     entry.state = "accepted";
     entry.accepted = accepted;
     if (!entry.waitDelivered || entry.delivered) {
@@ -165,10 +200,15 @@ export class Outbox {
     if (!entry) return false;
     const wasSent = entry.state === "sent";
     if (wasSent) this.inFlight -= 1;
-    if (wasSent && error.code === "rate_limited") {
-      // Not handled by the server: sent again after the wait, slower.
+    const next = wasSent ? onError(entry.kind, error.code) : "reject";
+    if (next !== "reject") {
+      // In its place: the sends behind it wait for it, and go out after it.
       entry.state = "queued";
-      this.slowDown(error.details.retryAfterMs ?? 1000, entry.paced);
+      if (error.code === "rate_limited")
+        this.slowDown(error.details.retryAfterMs ?? 1000, entry.paced);
+      else if (error.code === "server_shutdown")
+        this.open = false; // until the next welcome
+      else this.backOff();
       return true;
     }
     this.entries.delete(ref);
@@ -204,6 +244,24 @@ export class Outbox {
       this.pause = undefined;
       this.pump();
     }, wait);
+  }
+
+  /** A store failure: wait, longer after each one in a row, then send one at a time again. */
+  private backOff(): void {
+    this.windowRefused = true;
+    this.storeFailures += 1;
+    const ceiling = Math.min(
+      STORE_RETRY_MAX_MS,
+      STORE_RETRY_FIRST_MS * 2 ** (this.storeFailures - 1),
+    );
+    clearTimeout(this.pause);
+    this.pause = setTimeout(
+      () => {
+        this.pause = undefined;
+        this.pump();
+      },
+      ceiling / 2 + (Math.random() * ceiling) / 2,
+    );
   }
 
   private pump(): void {

@@ -1,4 +1,4 @@
-import type { JsonObject, Mail } from "../protocol/index.js";
+import type { EventNoticeFrame, JsonObject, JsonValue, Mail } from "../protocol/index.js";
 import { Connection } from "./connection.js";
 import { Emitter } from "./emitter.js";
 import { clientError, closedError, PostofficeError } from "./errors.js";
@@ -11,9 +11,33 @@ import type {
   ClientEvents,
   ClientOptions,
   ConnectionState,
+  EventMap,
+  EventNotice,
+  EventReceipt,
+  NoticeListener,
   SendOptions,
   SocketLike,
 } from "./types.js";
+
+/** The client's own events: `on` with any other name listens to a declared event's notices. */
+const CLIENT_EVENTS: ReadonlySet<string> = new Set(
+  Object.keys({
+    mail: true,
+    roomMessage: true,
+    receipt: true,
+    presence: true,
+    broadcast: true,
+    state: true,
+    error: true,
+    roomReset: true,
+    mailboxReset: true,
+    welcome: true,
+    event: true,
+  } satisfies Record<keyof ClientEvents, true>),
+);
+
+/** A declared notice's name that is not one of the client's own events. */
+type NoticeName<Received> = Exclude<keyof Received & string, keyof ClientEvents>;
 
 /**
  * A Postoffice client for browsers and Node: connects and authenticates, reconnects with
@@ -25,8 +49,14 @@ import type {
  * client's state — {@link Connection} (socket, reconnects), {@link MailboxCursor} (mailbox
  * position, acks, read marks), {@link RoomTracker} (joined rooms), {@link ReplyWaiters}
  * (requests) and {@link Outbox} (sends and their pace).
+ *
+ * `Sent` and `Received` type the declared events (see {@link EventMap}): what `emit` sends,
+ * and what the notices listened to with `on` carry.
  */
-export class PostofficeClient extends Emitter<ClientEvents> {
+export class PostofficeClient<
+  Sent extends object = EventMap,
+  Received extends object = EventMap,
+> extends Emitter<ClientEvents> {
   private counter = 0;
   private readonly prefix = Math.random().toString(36).slice(2, 10);
   private readonly connection: Connection;
@@ -34,6 +64,7 @@ export class PostofficeClient extends Emitter<ClientEvents> {
   private readonly rooms: RoomTracker;
   private readonly waiters = new ReplyWaiters();
   private readonly outbox: Outbox;
+  private readonly noticeListeners = new Map<string, Set<NoticeListener<unknown>>>();
 
   constructor(options: ClientOptions) {
     super();
@@ -50,12 +81,12 @@ export class PostofficeClient extends Emitter<ClientEvents> {
         );
         this.outbox.disconnected();
       },
-      refused: (error) => void this.emit("error", error),
+      refused: (error) => void this.fire("error", error),
       abandoned: (error) => {
         this.outbox.abandon(error);
         this.waiters.rejectAll(error);
       },
-      stateChanged: (state) => void this.emit("state", state),
+      stateChanged: (state) => void this.fire("state", state),
       failed: (error) => this.fail(error),
     });
     this.cursor = new MailboxCursor(
@@ -65,14 +96,14 @@ export class PostofficeClient extends Emitter<ClientEvents> {
         write: (frame) => this.write(frame),
         isOpen: () => this.connection.state === "open",
         isClosed: () => this.connection.terminated,
-        reset: (event) => void this.emit("mailboxReset", event),
+        reset: (event) => void this.fire("mailboxReset", event),
         failed: (error) => this.fail(error),
       },
     );
     this.rooms = new RoomTracker({
       request: (type, data, onAnswer) => this.request(type, data, onAnswer),
-      reset: (event) => void this.emit("roomReset", event),
-      rejoinFailed: (error) => void this.emit("error", error),
+      reset: (event) => void this.fire("roomReset", event),
+      rejoinFailed: (error) => void this.fire("error", error),
     });
     this.outbox = new Outbox((frame) => this.connection.write(frame));
   }
@@ -139,6 +170,76 @@ export class PostofficeClient extends Emitter<ClientEvents> {
 
   broadcast(body: JsonObject): Promise<Accepted> {
     return this.enqueue("broadcast", body, {});
+  }
+
+  /**
+   * Sends a declared event (docs/rules.md#events) and resolves with its receipt once every
+   * action is done (`reply` and `mail` when it has them); rejects with the server's code
+   * (`unknown_event`, `forbidden`, `rate_limited` with `details.retryAfterMs`, ...). `target` is
+   * a room or `user:<id>`, as the event takes; leave it out (or `undefined`) for one that takes
+   * none. Not queued while offline: it rejects with `closed` (`details.reason: "not_connected"`),
+   * and one whose answer was lost with the connection rejects with `connection_closed`: its
+   * actions may or may not have run.
+   */
+  async emit<E extends keyof Sent & string>(
+    event: E,
+    target?: string,
+    payload?: Sent[E],
+  ): Promise<EventReceipt> {
+    const data: JsonObject = { event };
+    if (target !== undefined) data.target = target;
+    if (payload !== undefined) data.payload = payload as JsonValue;
+    const frame = await this.request("event", data);
+    if (frame.type !== "receipt") {
+      throw new PostofficeError("internal_error", `Unexpected answer ${frame.type} to an event.`);
+    }
+    const { id, ts, reply, mail } = frame.data;
+    const receipt: EventReceipt = {
+      event: frame.data.event ?? event,
+      id,
+      ref: frame.ref ?? "",
+      ts,
+    };
+    if (reply !== undefined) receipt.reply = reply;
+    if (mail !== undefined) receipt.mail = mail;
+    return receipt;
+  }
+
+  /**
+   * Listens to one of the client's events (`mail`, `receipt`, `state`, `event`, ...), or to the
+   * notices of a declared event by its name, with their payload. Returns the listener's removal.
+   * A declared event named like one of the client's events is heard through `event`.
+   */
+  override on<K extends keyof ClientEvents>(event: K, listener: ClientEvents[K]): () => void;
+  override on<K extends NoticeName<Received>>(
+    event: K,
+    listener: NoticeListener<Received[K]>,
+  ): () => void;
+  override on(event: string, listener: (...args: never[]) => unknown): () => void {
+    if (CLIENT_EVENTS.has(event)) {
+      return super.on(event as keyof ClientEvents, listener as ClientEvents[keyof ClientEvents]);
+    }
+    let listeners = this.noticeListeners.get(event);
+    if (listeners === undefined) {
+      listeners = new Set();
+      this.noticeListeners.set(event, listeners);
+    }
+    listeners.add(listener as NoticeListener<unknown>);
+    return () =>
+      this.off(event as keyof ClientEvents, listener as ClientEvents[keyof ClientEvents]);
+  }
+
+  override off<K extends keyof ClientEvents>(event: K, listener: ClientEvents[K]): void;
+  override off<K extends NoticeName<Received>>(
+    event: K,
+    listener: NoticeListener<Received[K]>,
+  ): void;
+  override off(event: string, listener: (...args: never[]) => unknown): void {
+    if (CLIENT_EVENTS.has(event)) {
+      super.off(event as keyof ClientEvents, listener as ClientEvents[keyof ClientEvents]);
+      return;
+    }
+    this.noticeListeners.get(event)?.delete(listener as NoticeListener<unknown>);
   }
 
   /**
@@ -235,10 +336,14 @@ export class PostofficeClient extends Emitter<ClientEvents> {
         return;
       case "message":
         if ("room" in frame.data) {
-          if (this.rooms.accept(frame.data)) void this.emit("roomMessage", frame.data);
-        } else this.cursor.entry(frame.data.seq, () => this.emit("mail", frame.data as Mail));
+          if (this.rooms.accept(frame.data)) void this.fire("roomMessage", frame.data);
+        } else this.cursor.entry(frame.data.seq, () => this.fire("mail", frame.data as Mail));
         return;
       case "receipt": {
+        if (frame.data.event !== undefined) {
+          this.waiters.answer(frame);
+          return;
+        }
         const { status, id, ts, seq } = frame.data;
         const ref = frame.ref;
         if (status === "accepted") {
@@ -248,27 +353,35 @@ export class PostofficeClient extends Emitter<ClientEvents> {
         if (ref !== undefined) this.outbox.delivered(ref);
         if (seq !== undefined) {
           const receipt = { status, ref, mailId: id, to: frame.data.to ?? "", ts };
-          this.cursor.entry(seq, () => this.emit("receipt", receipt));
+          this.cursor.entry(seq, () => this.fire("receipt", receipt));
         }
         return;
       }
       case "error": {
         const error = new PostofficeError(frame.data.code, frame.data.message, frame.data);
-        if (error.code === "rate_limited" && typeof frame.data.retryAfterMs === "number") {
+        // An event's own rate limit (it has a `reason`) is that event's, not the connection's.
+        if (
+          error.code === "rate_limited" &&
+          typeof frame.data.retryAfterMs === "number" &&
+          frame.data.reason === undefined
+        ) {
           this.connection.rateLimited(frame.data.retryAfterMs);
         }
         const ref = frame.ref;
         if (ref !== undefined && this.outbox.failed(ref, error)) return;
         if (this.waiters.reject(ref, error)) return;
-        void this.emit("error", error);
+        void this.fire("error", error);
         return;
       }
       case "presence":
         if (!("event" in frame.data)) this.waiters.answer(frame);
-        else if (this.rooms.has(frame.data.room)) void this.emit("presence", frame.data);
+        else if (this.rooms.has(frame.data.room)) void this.fire("presence", frame.data);
         return;
       case "broadcast":
-        void this.emit("broadcast", frame.data);
+        void this.fire("broadcast", frame.data);
+        return;
+      case "event":
+        this.notice(frame);
         return;
       // Without `ref`: a join the server made (chat mode's room), or one it could not make;
       // not ours before our welcome (an anonymous server's greeting to a client with a token).
@@ -284,6 +397,20 @@ export class PostofficeClient extends Emitter<ClientEvents> {
         return;
       default:
         this.waiters.answer(frame);
+    }
+  }
+
+  /** A declared event's notice: to the `event` listeners, then to those of its name. */
+  private notice(frame: EventNoticeFrame): void {
+    const notice: EventNotice = frame.data;
+    void this.fire("event", notice);
+    for (const listener of [...(this.noticeListeners.get(notice.event) ?? [])]) {
+      try {
+        const result = listener(notice.payload, notice);
+        if (result instanceof Promise) result.catch((error: unknown) => this.fail(error));
+      } catch (error) {
+        this.fail(error);
+      }
     }
   }
 
@@ -317,6 +444,6 @@ export class PostofficeClient extends Emitter<ClientEvents> {
     this.outbox.connected();
     this.connection.ready();
     const { user, roles, sessionId } = data;
-    void this.emit("welcome", { user, roles, sessionId, rooms });
+    void this.fire("welcome", { user, roles, sessionId, rooms });
   }
 }

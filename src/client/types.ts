@@ -1,4 +1,11 @@
-import type { JsonObject, Mail, RoomMessage } from "../protocol/index.js";
+import type {
+  EventMail,
+  EventNoticeData,
+  JsonObject,
+  JsonValue,
+  Mail,
+  RoomMessage,
+} from "../protocol/index.js";
 
 /**
  * An event handler property that the browser's `WebSocket` and `ws`'s both fit. Declared as a
@@ -125,6 +132,46 @@ export interface WelcomeInfo {
   rooms: string[];
 }
 
+/**
+ * The declared events of an application, for types: event name → payload. Give one map for
+ * what the client sends (`emit`) and one for the notices it receives (`on`):
+ * `new PostofficeClient<{ send_message: { message: string } }, { new_message: { user: string; message: string } }>(…)`.
+ * Without them, any name and any JSON payload.
+ */
+export type EventMap = Record<string, JsonValue>;
+
+/** A notice of a declared event (`notify_room`, `notify_user`, `broadcast`, …), as listeners get it. */
+export interface EventNotice<Payload = JsonValue> {
+  event: string;
+  payload: Payload;
+  /** Who sent the event that caused it, as the server authenticated them. */
+  from: string;
+  /** The room it came through, if it did. */
+  room?: string;
+  ts: number;
+}
+
+/** A listener of one declared notice: its payload, then the whole notice. */
+export type NoticeListener<Payload = JsonValue> = (
+  payload: Payload,
+  notice: EventNotice<Payload>,
+) => unknown;
+
+/** What `emit` resolves with: the event was accepted, every action done. */
+export interface EventReceipt {
+  /** The event's name. */
+  event: string;
+  /** The server's id for this event. */
+  id: string;
+  /** The frame id the client gave it. */
+  ref: string;
+  ts: number;
+  /** The event's answer (its `reply` action), if it has one. */
+  reply?: EventNoticeData;
+  /** The mail the event stored; their receipts come as `receipt` events. */
+  mail?: EventMail[];
+}
+
 export interface ClientEvents {
   /** Mail to this user. Acknowledged once every listener has returned (or resolved, or thrown). */
   mail: (mail: Mail) => unknown;
@@ -154,4 +201,9 @@ export interface ClientEvents {
    * room), whose messages and presence events follow as for rooms the application joined.
    */
   welcome: (info: WelcomeInfo) => unknown;
+  /**
+   * Every notice of a declared event, whatever its name; for one name, `on(name, listener)`.
+   * Notices are live: one sent while the client was offline is not replayed.
+   */
+  event: (notice: EventNotice) => unknown;
 }

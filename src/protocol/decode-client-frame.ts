@@ -1,5 +1,5 @@
 import type { ErrorCode } from "./error-codes.js";
-import type { ClientFrame, JsonObject, MessageFrame } from "./frames.js";
+import type { ClientFrame, EventFrame, JsonObject, JsonValue, MessageFrame } from "./frames.js";
 
 /** Why a frame is refused: what its `error` frame will say. */
 export interface Refusal {
@@ -22,6 +22,8 @@ export type DecodeResult = { ok: true; frame: ClientFrame } | Refusal;
  */
 const SENDER_KEYS = new Set(["from", "sender", "sender_id", "senderId"]);
 const MAX_ID_LENGTH = 128;
+/** The longest event name: a declared one is at most 64 characters (docs/rules.md). */
+const MAX_EVENT_NAME = 64;
 
 export interface DecodeOptions {
   /** Deepest nesting of objects and arrays accepted (the frame object itself is level 1). */
@@ -125,6 +127,24 @@ export function decodeClientFrame(text: string, options: DecodeOptions): DecodeR
     case "broadcast": {
       if (!isObject(data)) return fieldError("data", "must be an object (the body)", ref);
       return { ok: true, frame: { type: "broadcast", id: ref, data: data as JsonObject } };
+    }
+    case "event": {
+      if (!isObject(data)) return fieldError("data", "must be an object", ref);
+      const { event, target, payload } = data;
+      if (typeof event !== "string" || event.length === 0 || event.length > MAX_EVENT_NAME) {
+        return fieldError(
+          "data.event",
+          `must be a non-empty string of at most ${MAX_EVENT_NAME} characters (a declared event's name)`,
+          ref,
+        );
+      }
+      if (target !== undefined && typeof target !== "string") {
+        return fieldError("data.target", "must be a string (a room or user:<id>) when given", ref);
+      }
+      const frame: EventFrame = { type: "event", id: ref, data: { event } };
+      if (target !== undefined && target !== "") frame.data.target = target;
+      if (payload !== undefined) frame.data.payload = payload as JsonValue;
+      return { ok: true, frame };
     }
     case "ack":
     case "read": {

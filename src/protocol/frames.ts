@@ -70,6 +70,17 @@ export interface ReadFrame {
   data: { seq: number };
 }
 
+/**
+ * A declared event (docs/rules.md#the-native-event-frame): its name, its target (a room,
+ * `user:<id>`, or none, as the event declares) and its payload (`{}` when absent). Answered
+ * with a `receipt` carrying the event's name, or an `error` with the refusal's code.
+ */
+export interface EventFrame {
+  type: "event";
+  id?: string;
+  data: { event: string; target?: string; payload?: JsonValue };
+}
+
 export interface PingFrame {
   type: "ping";
   id?: string;
@@ -85,6 +96,7 @@ export type ClientFrame =
   | LeaveFrame
   | WhoFrame
   | BroadcastFrame
+  | EventFrame
   | PingFrame;
 export type ClientFrameType = ClientFrame["type"];
 
@@ -196,10 +208,45 @@ export interface ReceiptFrame {
     to?: string;
     /** The room it was sent to (room messages and broadcasts get only `accepted`). */
     room?: string;
+    /**
+     * On `accepted` of direct mail, for the dialects that tell it (AMQP chat), never native
+     * clients: whether a session of the recipient was connected, on any node, when it was stored.
+     */
+    online?: boolean;
     ts: number;
     /** `delivered` and `read` receipts wait in the sender's mailbox: this is their position there, to `ack`. */
     seq?: number;
+    /** The receipt of an `event` frame: the event's name (`id` is the server's id for it). */
+    event?: string;
+    /** The event's answer to its sender (its `reply` action), if it has one. */
+    reply?: EventNoticeData;
+    /** The mail the event stored, in the order of its actions; receipts follow as for direct mail. */
+    mail?: EventMail[];
   };
+}
+
+/** What an event's notice carries, and an event's `reply`. */
+export interface EventNoticeData {
+  event: string;
+  payload: JsonValue;
+}
+
+/** A mail stored by an event, as its receipt lists it. */
+export interface EventMail {
+  id: string;
+  to: string;
+  seq: number;
+  ts: number;
+}
+
+/**
+ * A notice sent by a declared event's action (`notify_room`, `notify_user`, `broadcast`, ...):
+ * `from` is the event's sender, stamped by the server [SENDER-1]; `room` is set when it came
+ * through a room. Notices are live only: not in a mailbox or a room's history [EVENT-2].
+ */
+export interface EventNoticeFrame {
+  type: "event";
+  data: EventNoticeData & { from: string; room?: string; ts: number };
 }
 
 export interface ErrorFrame {
@@ -235,4 +282,5 @@ export type ServerFrame =
   | PresenceFrame
   | ReceiptFrame
   | ErrorFrame
+  | EventNoticeFrame
   | PongFrame;

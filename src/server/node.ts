@@ -8,13 +8,19 @@ import { buildAuthenticator } from "./compose/authenticator.js";
 import { type Backends, buildBackends } from "./compose/backends.js";
 import { secureDataDir } from "./compose/data-dir.js";
 import { buildEndpointAuthenticators } from "./compose/endpoint-authenticators.js";
+import { buildEventEngine, eventsOptions } from "./compose/event-rules.js";
 import { buildGateway } from "./compose/gateway.js";
+import type { ReloadsRules, RulesReload } from "./compose/reload-rules.js";
 import { compileUserSchema } from "./config/compile-user-schema.js";
 import type { Config } from "./config/config.js";
+import type { EventEngine } from "./events/event-engine.js";
+import type { EventCounters } from "./events/event-stats.js";
+import { tokenVerifierOf } from "./events/token-verifier.js";
 import { startHeartbeat } from "./gateway/heartbeat.js";
 import type { NodeState } from "./gateway/http-routes.js";
 import { openMetricsWarning } from "./gateway/metrics-access.js";
 import { createFrameHandler } from "./handlers/dispatch.js";
+import type { HandlerContext } from "./handlers/handler-context.js";
 import { LogThrottle } from "./log/log-throttle.js";
 import type { Logger } from "./log/logger.js";
 import type { MessageStore } from "./mailbox/message-store.js";
@@ -25,6 +31,7 @@ import { publicUrls } from "./public-urls.js";
 import { LocalRooms } from "./rooms/local-rooms.js";
 import type { PresenceEntry } from "./rooms/redis-presence.js";
 import { MailAdmission } from "./router/mail-admission.js";
+import { NoticeRouter } from "./router/notice-router.js";
 import { recipientPolicy } from "./router/recipient-policy.js";
 import { RoomRouter } from "./router/room-router.js";
 import { Router } from "./router/router.js";
@@ -38,7 +45,7 @@ import type { KnownUsers } from "./users/known-users.js";
 import { VERSION } from "./version.js";
 
 /** A running Postoffice node: the one place where configuration becomes wired objects. */
-export class PostofficeNode {
+export class PostofficeNode implements ReloadsRules {
   private state: NodeState = "starting";
   private stopHeartbeat: () => void = () => {};
   private expiry: NodeJS.Timeout | undefined;
@@ -55,6 +62,7 @@ export class PostofficeNode {
     private readonly backends: Backends,
     /** Every authenticator the node built (of `auth`, and of endpoints with their own). */
     private readonly authenticators: readonly Authenticator[],
+    private readonly rules: { context: HandlerContext; directory: RoleDirectory },
   ) {}
 
   /** `build.commit`: the git commit of this build (the CLI reads dist/build-info.json). */
@@ -72,7 +80,11 @@ export class PostofficeNode {
         })
       : undefined;
     const metrics: Metrics = report ?? new NoMetrics();
-    const { authenticator } = await buildAuthenticator(config.auth, config.server.dataDir, log);
+    const { authenticator, jwt } = await buildAuthenticator(
+      config.auth,
+      config.server.dataDir,
+      log,
+    );
     const endpointAuthenticators = await buildEndpointAuthenticators(config, log);
     let backendsUp = true;
     // Every Redis connection of a network node, not only some [NET-3].
@@ -82,16 +94,16 @@ export class PostofficeNode {
     const { store, broker } = backends;
     secureDataDir(config.server.dataDir, config.mailbox.sqlite.file, log);
     const registry = new SessionRegistry(broker);
-    // The log lines that clients can cause, at most one per kind per interval [LIMIT-4].
+    // Per mail or per frame, so a client can cause them again and again [LIMIT-4].
     const throttle = new LogThrottle(log);
     const router = new Router(
       store,
       broker,
       metrics,
       (error, user) =>
-        throttle.error(
+        throttle.warn(
           "live_delivery_failed",
-          { err: error, user },
+          { err: String(error), user },
           "live delivery failed; the mail waits in the mailbox",
         ),
       { admission: mailAdmission(config, store, backends.knownUsers, metrics) },
@@ -113,6 +125,19 @@ export class PostofficeNode {
       if (user !== ANY_CLAIMED_USER) directory.remember(user, roles);
     }
     const permissions = new Permissions(config.permissions, directory);
+    const counters: EventCounters = {
+      accepted: (event) => metrics.eventAccepted(event),
+      refused: (event, code) => metrics.eventRefused(event, code),
+    };
+    const events = await buildEventEngine(
+      config,
+      {
+        rateLimits: backends.rateLimits,
+        tokens: jwt === undefined ? undefined : tokenVerifierOf(jwt),
+      },
+      { log, counters },
+    );
+    metrics.eventsDeclared(events.events);
     const lifecycle = new SessionLifecycle(
       {
         registry,
@@ -130,20 +155,25 @@ export class PostofficeNode {
         heartbeatMs: config.server.heartbeat.intervalMs,
       },
     );
-    const handleFrame = createFrameHandler({
+    const context: HandlerContext = {
       router,
       rooms,
+      notices: new NoticeRouter(broker),
       permissions,
+      events,
       lifecycle,
+      log,
       throttle,
       validateMessage:
         config.validation.message === undefined
           ? undefined
           : compileUserSchema(config.validation.message),
-    });
+    };
+    const handleFrame = createFrameHandler(context);
     let node: PostofficeNode | undefined;
     // Ready only while the shared backends are reachable: a load balancer then sends new
-    // clients to nodes that can keep their mail [NET-3].
+    // clients to nodes that can keep their mail [NET-3]. /ready also follows the mailbox store's
+    // writes [OPS-2], but a node whose disk is full still lets clients in to read their mail.
     const state = (): NodeState => {
       const own = node?.state ?? "starting";
       return own === "ready" && !backendsUp ? "unavailable" : own;
@@ -161,22 +191,30 @@ export class PostofficeNode {
       acknowledge: new WrittenAcks(
         (userId, seq) => router.ack(userId, seq, "delivered"),
         (error, user) =>
-          throttle.error(
-            "written_ack_failed",
-            { err: error, user },
+          throttle.warn(
+            "ack_on_write_failed",
+            { err: String(error), user },
             "acknowledging written mail failed",
           ),
       ).written,
       state,
+      storeWrites: () => store.accepting,
       version: VERSION,
       nodeId,
       startedAt,
       mailboxesWaiting: () => store.waitingMailboxes(),
     });
-    node = new PostofficeNode(config, log, metrics, http, wss, registry, backends, [
-      authenticator,
-      ...endpointAuthenticators.filter((built) => built !== undefined),
-    ]);
+    node = new PostofficeNode(
+      config,
+      log,
+      metrics,
+      http,
+      wss,
+      registry,
+      backends,
+      [authenticator, ...endpointAuthenticators.filter((built) => built !== undefined)],
+      { context, directory },
+    );
     await listen(http, config.server.port, config.server.host);
     if (config.redis.url !== "") log.info("waiting for redis");
     await backends.ready();
@@ -229,9 +267,43 @@ export class PostofficeNode {
     return this.registry.size;
   }
 
+  /** The declared events this node runs. */
+  get events(): EventEngine {
+    return this.rules.context.events;
+  }
+
   /**
-   * Graceful stop [OPS-1]: refuse new connections, close every session with 1001 and the
-   * reconnect window, let queued frames flush, cut what remains at the deadline.
+   * Takes the events, plug-ins and permissions of a configuration loaded again (SIGHUP): all
+   * of them or, if any cannot be used, none (the old rules stay, and the problems are
+   * returned). Connections stay open; events in flight finish on the rules they started with,
+   * later frames meet the new ones. Other keys need a restart: those that changed are named.
+   */
+  async reload(next: Config): Promise<RulesReload> {
+    const built = await this.events.compile(eventsOptions(next));
+    if (!built.ok) {
+      return { ok: false, problems: built.problems.map((p) => `${p.pointer}: ${p.message}`) };
+    }
+    let permissions: Permissions;
+    try {
+      permissions = new Permissions(next.permissions, this.rules.directory);
+    } catch (error) {
+      return { ok: false, problems: [(error as Error).message] };
+    }
+    // One turn, no await: no frame can meet the new events with the old permissions.
+    this.events.use(built.rules);
+    this.rules.context.permissions = permissions;
+    this.metrics.eventsDeclared([...built.rules.events.keys()]);
+    return {
+      ok: true,
+      events: built.rules.events.size,
+      restartNeeded: changedSections(this.config, next),
+    };
+  }
+
+  /**
+   * Graceful stop [OPS-1]: refuse new connections, answer every frame the sessions have read
+   * (frames read after this are refused `server_shutdown`), then close each with 1001 and the
+   * reconnect window; cut what remains at the deadline.
    */
   drain(): Promise<void> {
     this.drained ??= this.runDrain();
@@ -255,7 +327,7 @@ export class PostofficeNode {
     };
     const reasonText = JSON.stringify(reason);
     for (const session of [...this.registry.sessions()])
-      session.close(CLOSE_CODES.goingAway, reasonText);
+      session.closeAfterReplies(CLOSE_CODES.goingAway, reasonText);
     while (this.registry.size > 0 && Date.now() < deadline) await sleep(20);
     const cut = this.registry.size;
     for (const session of [...this.registry.sessions()]) session.terminate();
@@ -271,7 +343,7 @@ export class PostofficeNode {
   }
 }
 
-/** Who may mail whom, and how much [LIMIT-7]: mailbox.recipients and limits.sender. */
+/** Who may mail whom, and how much [LIMIT-8]: mailbox.recipients and limits.sender. */
 function mailAdmission(
   config: Config,
   store: MessageStore,
@@ -297,6 +369,19 @@ function remembering(directory: RoleDirectory, knownUsers: KnownUsers | undefine
       knownUsers.remember(userId);
     },
   };
+}
+
+/** What a reload takes; every other top-level key is read once, at start. */
+const RELOADED: ReadonlySet<string> = new Set(["events", "plugins", "permissions"]);
+
+/** The top-level keys, other than the reloaded ones, whose value differs. */
+function changedSections(current: Config, next: Config): string[] {
+  const keys = new Set([...Object.keys(current), ...Object.keys(next)]);
+  return [...keys].filter(
+    (key) =>
+      !RELOADED.has(key) &&
+      JSON.stringify(current[key as keyof Config]) !== JSON.stringify(next[key as keyof Config]),
+  );
 }
 
 /** This node's sessions in their rooms, for the presence refresh. */

@@ -60,6 +60,22 @@ export function brokerContract(
       expect(late).toEqual([BARRIER]);
     });
 
+    it("tells the publisher whether the topic had a subscriber when it was published", async () => {
+      expect(await broker.publish("t", { seq: 1, frame: "x" })).toBe(false);
+      const seen: number[] = [];
+      const unsubscribe = await broker.subscribe("t", (m) => seen.push(m.seq));
+      expect(await broker.publish("t", { seq: 2, frame: "y" })).toBe(true);
+      expect(await broker.publish("u", { seq: 3, frame: "z" })).toBe(false);
+      unsubscribe();
+      // A cluster's broker ends a subscription on its way back from the server.
+      let reached = true;
+      for (let seq = 4; reached && seq < 200; seq++) {
+        reached = await broker.publish("t", { seq, frame: "w" });
+      }
+      expect(reached).toBe(false);
+      expect(seen[0]).toBe(2);
+    });
+
     it("isolates a throwing handler from the other subscribers", async () => {
       const seen: number[] = [];
       await broker.subscribe("t", () => {

@@ -18,15 +18,19 @@ export interface DiskScenarioResult {
   /** While the disk was bad: sends refused with `store_unavailable`, and sends still accepted. */
   refused: number;
   acceptedDuring: number;
-  /** Error lines the node logged while the disk was bad (issue 13 item 13: not throttled yet). */
+  /** Error lines, and lines of any level, the node logged while the disk was bad (throttled). */
   errorLogLines: number;
+  logLines: number;
   /** Any other answer while the disk was bad (there must be none). */
   otherAnswers: string[];
   /** How an `ack` was answered while the disk was bad (`store_unavailable` expected). */
   ackAnswer: string;
-  /** /health while the disk was bad, and whether a new session was welcomed. */
+  /** /health and /ready while the disk was bad, and whether a new session was welcomed. */
   healthDuring: number;
+  readyDuring: number;
   welcomedDuring: boolean;
+  /** Whether /ready came back to 200 once the disk was good, before any mail was sent. */
+  readyAfter: boolean;
   /** Refused mails retried with the same id once the disk was good again, all accepted. */
   retriedAccepted: number;
   retried: number;
@@ -80,6 +84,7 @@ export async function runDiskScenario(options: {
     const acceptedBefore = ledger.acceptedCount();
 
     const errorLinesBefore = node.errorLines;
+    const logLinesBefore = node.logLines;
     await options.fault.engage();
     const during: Mail[] = [];
     for (let round = 0; round < 50 && refusedIn(during) < 10; round++) {
@@ -89,6 +94,8 @@ export async function runDiskScenario(options: {
     }
     const ackAnswer = await ackWhileBad(url, await tokenFor("r0"));
     const healthDuring = (await fetch(`http://127.0.0.1:${port}/health`)).status;
+    const readyStatus = async () => (await fetch(`http://127.0.0.1:${port}/ready`)).status;
+    const readyDuring = await readyStatus();
     const welcomedDuring = await WireSession.open({
       url,
       token: await tokenFor("r1"),
@@ -105,11 +112,18 @@ export async function runDiskScenario(options: {
       .map(lastOutcome)
       .filter((outcome) => outcome !== "accepted" && outcome !== "store_unavailable");
     const errorLogLines = node.errorLines - errorLinesBefore;
+    const logLines = node.logLines - logLinesBefore;
 
     // Half the refused mail is given up (it must never appear), half is retried later.
     const retry = refused.filter((_, i) => i % 2 === 0);
     for (const mail of refused.filter((_, i) => i % 2 === 1)) mail.abandoned = true;
     await options.fault.release();
+    // The node finds out by itself (it tries a write every second), before any mail is sent.
+    let readyAfter = false;
+    for (let round = 0; round < 50 && !readyAfter; round++) {
+      readyAfter = (await readyStatus()) === 200;
+      if (!readyAfter) await sleep(100);
+    }
     for (let round = 0; round < 20; round++) {
       const owed = retry.filter((mail) => mail.acceptedId === undefined);
       if (owed.length === 0) break;
@@ -140,6 +154,9 @@ export async function runDiskScenario(options: {
       refused: refused.length,
       acceptedDuring,
       errorLogLines,
+      logLines,
+      readyDuring,
+      readyAfter,
       otherAnswers,
       ackAnswer,
       healthDuring,

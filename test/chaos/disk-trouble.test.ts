@@ -52,16 +52,22 @@ describe("a SQLite node whose disk fills up or turns read-only", () => {
 function expectKept(result: DiskScenarioResult): void {
   const summary = JSON.stringify(result, null, 1);
   console.log(
-    `disk trouble: ${result.acceptedBefore} accepted before, ${result.refused} refused and ${result.acceptedDuring} accepted during, ${result.retriedAccepted}/${result.retried} retries accepted after; ${result.errorLogLines} error log lines meanwhile`,
+    `disk trouble: ${result.acceptedBefore} accepted before, ${result.refused} refused and ${result.acceptedDuring} accepted during, ${result.retriedAccepted}/${result.retried} retries accepted after; ${result.logLines} log lines meanwhile (${result.errorLogLines} errors)`,
   );
   expect(result.acceptedBefore, summary).toBe(100);
   expect(result.refused, summary).toBeGreaterThanOrEqual(10);
   expect(result.otherAnswers, summary).toEqual([]);
   expect(result.ackAnswer, summary).toBe("store_unavailable");
-  expect({ health: result.healthDuring, welcomed: result.welcomedDuring }).toEqual({
-    health: 200,
-    welcomed: true,
-  });
+  // Not ready for a load balancer, but up, and a client still gets in to read its mail [OPS-2].
+  expect({
+    health: result.healthDuring,
+    ready: result.readyDuring,
+    welcomed: result.welcomedDuring,
+    readyAfter: result.readyAfter,
+  }).toEqual({ health: 200, ready: 503, welcomed: true, readyAfter: true });
+  // One line when the store stops writing, one when it writes again, and at most one per kind
+  // of refusal: not one per refused mail [LIMIT-4].
+  expect(result.logLines, summary).toBeLessThanOrEqual(8);
   expect(result.retriedAccepted, summary).toBe(result.retried);
   expect({ exit: result.exit, integrity: result.integrity }).toEqual({
     exit: "exit 0",

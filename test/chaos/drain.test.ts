@@ -1,14 +1,13 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { CLI } from "../support/child-server.js";
 import { runDrainScenario } from "./drain-scenario.js";
-import { knownFailure } from "./known-failure.js";
 import { ManagedProcess } from "./managed-process.js";
 
 // A run cut short by its timeout leaves no process behind.
 afterAll(() => ManagedProcess.killAll());
 
 describe("a SQLite node drained with SIGTERM under load", () => {
-  it("closes every session with 1001, exits 0, keeps every mail it accepted, and lands each unanswered send once when it is resent", async () => {
+  it("closes every session with 1001, exits 0, answers every send in flight (accepted and kept, or server_shutdown), keeps every mail it accepted, and lands each refused send once when it is resent", async () => {
     const result = await runDrainScenario(CLI);
     const summary = JSON.stringify({ ...result, verdict: undefined }, null, 1);
     console.log(
@@ -21,13 +20,9 @@ describe("a SQLite node drained with SIGTERM under load", () => {
       expect(JSON.parse(close.reason)).toMatchObject({ code: "server_shutdown" });
     }
     expect(result.resentAccepted, summary).toBe(result.resent);
-    // Issue 13 asks that every send in flight at a drain be answered (accepted, or clearly
-    // failed); today a send still waiting for the store when the 1001 close goes out gets no
-    // answer (docs/protocol.md, Order), though it may have been stored.
-    knownFailure(
-      "issue 13, drain under load: in-flight sends left unanswered by the 1001 close",
-      () => expect(result.unanswered, "sends left unanswered").toBe(0),
-    );
+    // Every send in flight at the drain is answered: accepted (and kept), or refused
+    // server_shutdown, before the 1001 close [OPS-1].
+    expect(result.unanswered, `sends left unanswered; ${summary}`).toBe(0);
     const v = result.verdict;
     expect({
       lost: v.lost,

@@ -52,7 +52,11 @@ export async function readMailbox(options: FinalReadOptions): Promise<MailboxCon
     onFrame: (frame: WireFrame) => {
       const data = frame.data ?? {};
       if (frame.type === "pong") pong?.();
-      if (frame.type === "error" && data.code === "store_unavailable") ackRefused = true;
+      if (
+        frame.type === "error" &&
+        (data.code === "store_unavailable" || data.code === "outcome_unknown")
+      )
+        ackRefused = true;
       if (typeof data.seq !== "number" || markerSeq !== undefined) return;
       if (frame.type === "message" && typeof data.to === "string") {
         const key = (data.body as { k?: unknown } | undefined)?.k;

@@ -42,6 +42,8 @@ export class ManagedProcess {
   private readonly tail: string[] = [];
   /** Lines of standard output logged at pino's error level (50) or above, over every start. */
   errorLines = 0;
+  /** Log lines of every level printed so far. */
+  logLines = 0;
 
   constructor(private readonly spec: ProcessSpec) {}
 
@@ -85,6 +87,7 @@ export class ManagedProcess {
         buffer = lines.pop() ?? "";
         for (const line of lines) {
           this.remember(line);
+          this.logLines += 1;
           if (/"level":(5|6)0/.test(line)) this.errorLines += 1;
           if (this.spec.isReady(line)) {
             clearTimeout(timer);

@@ -26,6 +26,7 @@ const RETRIED = new Set([
   "internal_error",
   "mailbox_full",
   "rate_limited",
+  "server_shutdown",
 ]);
 
 const TICK_MS = 10;
@@ -211,8 +212,8 @@ export class Sender {
   }
 
   private onError(ref: string | undefined, code: string): void {
-    if (ref?.startsWith("ack-") && code === "store_unavailable") {
-      // The mark was not kept: acknowledge again later.
+    if (ref?.startsWith("ack-") && (code === "store_unavailable" || code === "outcome_unknown")) {
+      // The mark was not kept, or may not have been: acknowledge again later.
       this.ackedOwn = 0;
       return;
     }

@@ -46,6 +46,32 @@ describe("PostofficeClient against a real server", () => {
     expect(handled).toBe(true);
   });
 
+  it("acknowledges a replayed backlog with a few cumulative acks, the last one its end, not one ack per mail", async () => {
+    await ts.start();
+    const alice = client("alice");
+    await alice.connect();
+    const count = 600;
+    await Promise.all(Array.from({ length: count }, (_, i) => alice.send("bob", { n: i })));
+    const tap = tapSocket();
+    const bob = client("bob", { WebSocket: tap.Factory });
+    const seen: number[] = [];
+    bob.on("mail", (mail) => {
+      seen.push(mail.body.n as number);
+    });
+    const delivered = alice.send("bob", { n: count }, { waitFor: "delivered" });
+    await bob.connect();
+    await delivered;
+    expect(seen).toEqual(Array.from({ length: count + 1 }, (_, i) => i));
+    const acks = tap
+      .sentOn()
+      .filter((f) => f.type === "ack")
+      .map((f) => f.data?.seq as number);
+    expect(acks.at(-1)).toBe(count + 1);
+    // Cumulative and increasing; at most one per ACK_EVERY (256) entries, plus a burst's end.
+    expect([...acks].sort((a, b) => a - b)).toEqual(acks);
+    expect(acks.length).toBeLessThan(count / 10);
+  });
+
   it("rejects a refused send with the server's code", async () => {
     await ts.start({ permissions: { direct: [{ from: ["admin"], to: ["*"] }] } });
     const alice = client("alice");

@@ -3,7 +3,7 @@ import { PostofficeError } from "../../src/client/index.js";
 import { until } from "../support/until.js";
 import { useTestServer } from "../support/use-test-server.js";
 import { clientPool, collect, outcome } from "./client-pool.js";
-import { tapSocket } from "./tap-socket.js";
+import { type TappedSocket, tapSocket } from "./tap-socket.js";
 
 /**
  * The review findings of the SDK about sends, each against a real server on 127.0.0.1: lost
@@ -162,4 +162,104 @@ describe("PostofficeClient resilience: sends and receipts", () => {
     await until(() => got.length === 40);
     expect(got.map((m) => m.body.n)).toEqual(Array.from({ length: 40 }, (_, n) => n));
   }, 20_000);
+
+  it("keeps a sender's order when a send pipelined behind a rate-limited one reaches the server after the bucket refilled", async () => {
+    await ts.start({
+      limits: { rate: { message: { perSecond: 5, burst: 1 }, closeAfterRefusals: 100 } },
+    });
+    let third: { socket: TappedSocket; text: string } | undefined;
+    let refusal: { retryAfterMs: number } | undefined;
+    const tap = tapSocket({
+      // n: 3 is held back, and reaches the server once the bucket has a token again.
+      filterOut(socket, text) {
+        if (third === undefined && text.includes('"n":3')) {
+          third = { socket, text };
+          return false;
+        }
+        return true;
+      },
+      filterIn(_socket, text) {
+        const frame = JSON.parse(text) as { type: string; data: Record<string, unknown> };
+        if (frame.type === "error" && refusal === undefined)
+          refusal = { retryAfterMs: Number(frame.data.retryAfterMs) };
+        return true;
+      },
+    });
+    const alice = client("alice", { WebSocket: tap.Factory });
+    const bob = client("bob");
+    const got = collect(bob);
+    await Promise.all([alice.connect(), bob.connect()]);
+    // A window of one (n: 1, the bucket's token), then one of two: n: 2 refused, n: 3 late.
+    const sends = [1, 2, 3].map((n) => alice.send("bob", { n }));
+    await until(() => refusal !== undefined && third !== undefined, "n: 2 refused, n: 3 held");
+    // Bounded by the server's own answer (≤ 200 ms): the bucket refills on a monotonic clock.
+    await new Promise((resolve) => setTimeout(resolve, (refusal?.retryAfterMs ?? 0) + 20));
+    third?.socket.sendLater(third.text);
+    const results = await Promise.all(sends.map((s) => outcome(s, 10_000)));
+    expect(results.filter((r) => r instanceof PostofficeError || r === "pending")).toEqual([]);
+    await until(() => got.length === 3);
+    expect(got.map((m) => m.body.n)).toEqual([1, 2, 3]);
+  });
+
+  it("resends mail answered outcome_unknown, the same frame before the ones behind it, and it lands once", async () => {
+    await ts.start();
+    let replaced = false;
+    const tap = tapSocket({
+      // The store kept the first mail, but the answer says it may not have.
+      filterIn(_socket, text) {
+        const frame = JSON.parse(text) as { type: string; ref?: string; data: { status?: string } };
+        if (replaced || frame.type !== "receipt" || frame.data.status !== "accepted") return true;
+        replaced = true;
+        return JSON.stringify({
+          type: "error",
+          ref: frame.ref,
+          data: { code: "outcome_unknown", message: "The store may or may not have kept it." },
+        });
+      },
+    });
+    const alice = client("alice", { WebSocket: tap.Factory });
+    const bob = client("bob");
+    const got = collect(bob);
+    await Promise.all([alice.connect(), bob.connect()]);
+    const first = alice.send("bob", { n: 1 });
+    const second = alice.send("bob", { n: 2 });
+    expect(await outcome(first)).toMatchObject({ id: expect.any(String) });
+    expect(await outcome(second)).toMatchObject({ id: expect.any(String) });
+    const sent = tap.sentOn().filter((frame) => frame.type === "message");
+    expect(sent.map((frame) => frame.data?.n)).toEqual([1, 1, 2]);
+    expect(sent[1]?.id).toBe(sent[0]?.id);
+    await until(() => got.length === 2);
+    expect(got.map((m) => m.body.n)).toEqual([1, 2]);
+  });
+
+  it("resends mail answered store_unavailable after a wait, and puts a send refused by a draining server back for the next connection", async () => {
+    await ts.start();
+    const answers: string[] = [];
+    const replace: Array<"store_unavailable" | "server_shutdown"> = [
+      "store_unavailable",
+      "server_shutdown",
+    ];
+    const tap = tapSocket({
+      filterIn(socket, text) {
+        const frame = JSON.parse(text) as { type: string; ref?: string; data: { status?: string } };
+        if (frame.type !== "receipt" || frame.data.status !== "accepted") return true;
+        const code = replace.shift();
+        if (code === undefined) return true;
+        answers.push(code);
+        // A draining server closes with 1001 after its answers.
+        if (code === "server_shutdown") setTimeout(() => socket.terminate(), 10);
+        return JSON.stringify({ type: "error", ref: frame.ref, data: { code, message: code } });
+      },
+    });
+    const alice = client("alice", { WebSocket: tap.Factory });
+    const bob = client("bob");
+    const got = collect(bob);
+    await Promise.all([alice.connect(), bob.connect()]);
+    const results = await Promise.all([1, 2, 3].map((n) => outcome(alice.send("bob", { n }))));
+    expect(results.filter((r) => r instanceof PostofficeError || r === "pending")).toEqual([]);
+    expect(answers).toEqual(["store_unavailable", "server_shutdown"]);
+    expect(tap.sockets.length).toBe(2);
+    await until(() => got.length === 3);
+    expect(got.map((m) => m.body.n)).toEqual([1, 2, 3]);
+  });
 });

@@ -2,13 +2,23 @@ import WebSocket from "ws";
 import type { SocketFactory } from "../../src/client/index.js";
 
 export interface TapHooks {
-  /** Called for each frame the server sends, before the client sees it; false hides it. */
-  filterIn?: (socket: TappedSocket, text: string) => boolean | undefined;
+  /**
+   * Called for each frame the server sends, before the client sees it; false hides it, a
+   * string is seen instead of it.
+   */
+  filterIn?: (socket: TappedSocket, text: string) => boolean | string | undefined;
+  /**
+   * Called for each frame the client writes, before it goes out; false holds it back (the
+   * test may write it later with `sendLater`).
+   */
+  filterOut?: (socket: TappedSocket, text: string) => boolean | undefined;
 }
 
 export interface TappedSocket extends WebSocket {
   /** Every text frame the client wrote on this socket. */
   readonly sent: string[];
+  /** Writes a frame that `filterOut` held back. */
+  sendLater(text: string): void;
 }
 
 /**
@@ -24,12 +34,15 @@ export function tapSocket(hooks: TapHooks = {}): {
   const sockets: TappedSocket[] = [];
   class Tapped extends WebSocket {
     readonly sent: string[] = [];
+    sendLater: (text: string) => void;
     constructor(url: string, protocols?: string | string[]) {
       super(url, protocols);
       sockets.push(this as unknown as TappedSocket);
       const send = this.send.bind(this);
+      this.sendLater = (text: string) => send(text);
       this.send = ((data: string) => {
         this.sent.push(String(data));
+        if (hooks.filterOut?.(this as unknown as TappedSocket, String(data)) === false) return;
         send(data);
       }) as WebSocket["send"];
       let listener: ((event: { data: unknown }) => void) | null = null;
@@ -41,8 +54,9 @@ export function tapSocket(hooks: TapHooks = {}): {
       });
       this.addEventListener("message", (event) => {
         const text = String(event.data);
-        if (hooks.filterIn?.(this as unknown as TappedSocket, text) === false) return;
-        listener?.({ data: text });
+        const seen = hooks.filterIn?.(this as unknown as TappedSocket, text);
+        if (seen === false) return;
+        listener?.({ data: typeof seen === "string" ? seen : text });
       });
     }
   }

@@ -31,6 +31,7 @@ const samples: Record<string, Sample> = {
     expected: [{ token: "service-token", user: "billing", roles: ["service"] }],
   },
   POSTOFFICE_JWT_SECRET: { value: "a-long-enough-secret", expected: "a-long-enough-secret" },
+  AUTHHEADER: { value: "Bearer abc", expected: "Bearer abc" },
   POSTOFFICE_JWT_PUBLIC_KEY: { value: publicKey, expected: publicKey },
   POSTOFFICE_JWT_PUBLIC_KEY_FILE: {
     value: "/etc/postoffice/jwt.pem",

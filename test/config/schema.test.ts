@@ -64,6 +64,7 @@ function everyKey(): Config {
   ];
   config.permissions.direct = [{ from: ["*"], to: ["self", "role:support"] }];
   config.chat = { enabled: true, room: "lobby" };
+  config.amqpchat = { authHeader: "Basic c2VlZA==" };
   config.redis = { url: "redis://127.0.0.1:6379", keyPrefix: "po:", presenceTtlMs: 30000 };
   config.events = { ping: { target: "none", actions: ["log"] } };
   config.plugins = ["./plugins/shout.mjs"];
@@ -211,6 +212,7 @@ describe("configSchema", () => {
       rooms: [{ match: "*", join: ["*"], send: ["*"], history: ["*"] }],
       direct: [{ from: ["*"], to: ["*"] }],
       broadcast: ["admin"],
+      names: [],
     });
   });
 
@@ -250,6 +252,7 @@ describe("configSchema", () => {
       "endpoints[].auth.jwt.secret",
       "auth.tokens[].token",
       "auth.jwt.secret",
+      "amqpchat.authHeader",
       "metrics.token",
     ]);
   });

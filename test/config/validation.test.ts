@@ -46,7 +46,7 @@ describe("configuration validation", () => {
     const error = await errorOf(loadYaml("rabbitmq: { url: amqp://localhost }\n"));
     expect(error.path).toBe("/rabbitmq");
     expect(error.message).toContain(
-      "allowed: preset, server, endpoints, auth, mailbox, limits, rooms, permissions, events, plugins, chat, redis, validation, metrics, log",
+      "allowed: preset, server, endpoints, auth, mailbox, limits, rooms, permissions, events, plugins, chat, amqpchat, redis, validation, metrics, log",
     );
   });
 

@@ -13,6 +13,7 @@ export function dialectContext(overrides: Partial<DialectContext> = {}): Dialect
     tokens: { queryParam: "token", cookieName: "session-token" },
     limits: { maxDepth: 8, maxStringLength: 100 },
     broadcast: { room: "chat" },
+    amqpchat: { authHeader: undefined, chatQueue: undefined },
     ...overrides,
   };
 }

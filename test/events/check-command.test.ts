@@ -21,6 +21,19 @@ function check(cwd: string, ...args: string[]): Promise<{ code: number; stdout: 
   });
 }
 
+/** Runs the built `postoffice start` in `cwd` (it stops before listening when the file is bad). */
+function start(cwd: string): Promise<{ code: number; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [CLI, "start", "--port", "0", "--host", "127.0.0.1"],
+      { cwd, env: { PATH: process.env.PATH ?? "" }, timeout: 15_000 },
+      (error, _stdout, stderr) =>
+        resolve({ code: error === null ? 0 : Number(error.code), stderr }),
+    );
+  });
+}
+
 describe("postoffice check", () => {
   let dir: string;
   beforeEach(async () => {
@@ -84,6 +97,21 @@ describe("postoffice check", () => {
       "bad.yaml: 5 problems",
       "",
     ]);
+  });
+
+  it("stops `postoffice start` with the same lines, on stderr, exit 78", async () => {
+    await writeFile(
+      join(dir, "postoffice.yaml"),
+      ["events:", "  chat:", "    actions:", "      - shoutt: {}", ""].join("\n"),
+    );
+    const { code, stdout } = await check(dir);
+    const started = await start(dir);
+    expect(started.code).toBe(78);
+    expect(started.stderr).toContain(stdout.split("\n")[0]);
+    expect(started.stderr).toMatch(
+      /^postoffice: postoffice.yaml:4: \/events\/chat\/actions\/0\/shoutt: unknown action "shoutt"/m,
+    );
+    expect(code).toBe(78);
   });
 
   it("reports a schema or permissions problem with its line, and exits 78", async () => {

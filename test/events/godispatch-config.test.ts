@@ -1,8 +1,11 @@
-import { cp, mkdtemp, rm } from "node:fs/promises";
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
+import { EventRulesError } from "../../src/server/compose/event-rules.js";
+import { loadNodeConfig } from "../../src/server/compose/load-node-config.js";
+import { ConfigError } from "../../src/server/config/config-error.js";
 import { loadConfig } from "../../src/server/config/load-config.js";
 import { engineFor } from "./engine-fixture.js";
 import { RecordingPorts } from "./recording-ports.js";
@@ -21,6 +24,44 @@ describe("GoDispatch's own config.yaml", () => {
     const { config } = await loadConfig({ cwd: dir, env: {}, flags: {} });
     return config;
   }
+
+  /** The fixture with `tail` in place of its last line (`permissions:`), loaded as `start` does. */
+  async function loadedWith(tail: string) {
+    dir = await mkdtemp(join(tmpdir(), "postoffice-godispatch-"));
+    const text = (await readFile(fixture, "utf8")).replace(/^permissions:\s*$/m, tail);
+    await writeFile(join(dir, "postoffice.yaml"), text);
+    return loadNodeConfig({ cwd: dir, env: {}, flags: {} });
+  }
+
+  it("reads a list of permissions as the names a token's perms may carry, Postoffice's mapping at its defaults", async () => {
+    const { config } = await loadedWith("permissions: [kick_user, ban]");
+    expect(config.permissions.names).toEqual(["kick_user", "ban"]);
+    expect(config.permissions.broadcast).toEqual(["admin"]);
+  });
+
+  it("refuses an event that asks for a permission the list does not declare, with its line", async () => {
+    // An event added at the end of GoDispatch's events, then its list.
+    const refused = await loadedWith(
+      [
+        "  kick:",
+        "    allow: { claims: { perms: [kick_usr] } }",
+        "    actions: [log]",
+        "permissions: [kick_user]",
+      ].join("\n"),
+    ).catch((thrown: unknown) => thrown);
+    expect(refused).toBeInstanceOf(EventRulesError);
+    expect((refused as EventRulesError).lines).toEqual([
+      expect.stringMatching(
+        /^postoffice\.yaml:\d+: \/events\/kick\/allow\/claims\/perms: kick_usr is not among the declared permissions/,
+      ),
+    ]);
+  });
+
+  it("still refuses Postoffice's own keys written without a value", async () => {
+    const refused = await loadedWith("server:").catch((thrown: unknown) => thrown);
+    expect(refused).toBeInstanceOf(ConfigError);
+    expect((refused as ConfigError).path).toBe("/server");
+  });
 
   it("loads unchanged through the configuration loader, its empty permissions leaving Postoffice's defaults", async () => {
     const config = await loaded();

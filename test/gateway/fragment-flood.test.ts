@@ -43,7 +43,7 @@ async function handshake(port: number, path: string): Promise<{ socket: Socket; 
   return { socket, got };
 }
 
-describe("a flood of one-byte fragments against a real server process [LIMIT-5]", () => {
+describe("a flood of one-byte fragments against a real server process [LIMIT-6]", () => {
   let server: ChildServer | undefined;
   let dir: string | undefined;
   afterEach(async () => {

@@ -47,7 +47,7 @@ async function mailOf(client: TestClient, count: number): Promise<string[]> {
   return texts;
 }
 
-describe("what one sender may put in other users' mailboxes [LIMIT-7]", () => {
+describe("what one sender may put in other users' mailboxes [LIMIT-8]", () => {
   const { start, connect, track } = useTestServer();
 
   it("refuses mail past limits.sender.maxBytes with quota_exceeded and retryAfterMs; nothing of it is kept", async () => {

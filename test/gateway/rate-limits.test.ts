@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { HOLD_GRACE_MS } from "../../src/server/session/send-hold.js";
 import { useTestServer } from "../support/use-test-server.js";
 
 describe("rate limits", () => {
@@ -33,11 +34,37 @@ describe("rate limits", () => {
     // Kept on the wall clock, bounded by the server's own answer (≤ 200 ms): the behaviour
     // under test is that retryAfterMs is enough, and the buckets refill from a monotonic clock
     // (node:perf_hooks) that fake timers do not reach. The margin covers timer granularity.
+    // `later` is not a retry of the refused m6, so it waits out m6's hold too [LIMIT-5].
     await new Promise((resolve) =>
-      setTimeout(resolve, (refused[0]?.data?.retryAfterMs as number) + 20),
+      setTimeout(resolve, (refused[0]?.data?.retryAfterMs as number) + HOLD_GRACE_MS + 20),
     );
     alice.send({ type: "message", id: "later", data: { to: "bob", n: 11 } });
     expect(await alice.next((f) => f.ref === "later")).toMatchObject({ type: "receipt" });
+  });
+
+  it("refuses the sends behind one refused for rate until it is sent again, so that a retry keeps the sender's order", async () => {
+    await start(limits({ perSecond: 5, burst: 1 }));
+    const alice = await connect("alice");
+    const wait = (ms: unknown) => new Promise((resolve) => setTimeout(resolve, Number(ms) + 20));
+    alice.send({ type: "message", id: "m1", data: { to: "bob", n: 1 } });
+    alice.send({ type: "message", id: "m2", data: { to: "bob", n: 2 } });
+    const refused = await alice.next((f) => f.ref === "m2");
+    expect(refused.data).toMatchObject({ code: "rate_limited" });
+    // m3 is read once the bucket has a token again (it was late on the wire): held behind m2.
+    await wait(refused.data?.retryAfterMs);
+    alice.send({ type: "message", id: "m3", data: { to: "bob", n: 3 } });
+    const held = await alice.next((f) => f.ref === "m3");
+    expect(held.data).toMatchObject({ code: "rate_limited", retryAfterMs: expect.any(Number) });
+    expect(held.data?.message).toMatch(/m2/);
+    alice.send({ type: "message", id: "m2", data: { to: "bob", n: 2 } });
+    expect(await alice.next((f) => f.ref === "m2" && f.type === "receipt")).toBeDefined();
+    await wait(200);
+    alice.send({ type: "message", id: "m3", data: { to: "bob", n: 3 } });
+    expect(await alice.next((f) => f.ref === "m3" && f.type === "receipt")).toBeDefined();
+    const bob = await connect("bob");
+    await bob.next((f) => f.type === "message" && f.data?.seq === 3);
+    const mail = bob.frames.filter((f) => f.type === "message");
+    expect(mail.map((f) => (f.data?.body as { n: number } | undefined)?.n)).toEqual([1, 2, 3]);
   });
 
   it("leaves pings alone when only mail is over its rate", async () => {

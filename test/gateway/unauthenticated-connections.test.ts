@@ -69,7 +69,7 @@ async function upgrade(
   });
 }
 
-describe("what a message in progress may hold [LIMIT-5]", () => {
+describe("what a message in progress may hold [LIMIT-6]", () => {
   const { start, connect, track } = useTestServer();
 
   it("closes with 1008 a message sent as a run of one-byte fragments, with or without a token", async () => {
@@ -119,7 +119,7 @@ describe("what a message in progress may hold [LIMIT-5]", () => {
   });
 });
 
-describe("connections that have not authenticated [LIMIT-6]", () => {
+describe("connections that have not authenticated [LIMIT-7]", () => {
   const { start, track } = useTestServer();
 
   it("closes one that sends more than limits.unauthenticated.maxBytes before authenticating with 1008", async () => {

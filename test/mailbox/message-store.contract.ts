@@ -56,6 +56,11 @@ export function messageStoreContract(name: string, create: StoreFactory): void {
     const seqs = async (user: string, after = 0): Promise<number[]> =>
       (await store.readAfter(user, after, 100)).map((entry) => entry.seq);
 
+    it("says it accepts mail while it can write", async () => {
+      await store.append(mail("bob", 1));
+      expect(store.accepting).toBe(true);
+    });
+
     it("numbers each mailbox's entries 1, 2, 3 with no gap, separately per mailbox", async () => {
       expect([
         await seqOf(mail("bob", 1)),

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { StoreError } from "../../src/server/mailbox/message-store.js";
 import {
   SqliteMessageStore,
@@ -96,6 +96,31 @@ describe("SqliteMessageStore on disk", () => {
     expect((await store.readAfter("bob", 0, 10)).map((e) => e.seq)).toEqual([1]);
     const after = await store.append(mail(3));
     expect(after.duplicate ? 0 : after.mail.seq).toBe(2);
+  });
+
+  it("says store_unavailable for a write that failed before its commit, stops accepting, and probes until a write is kept again", async () => {
+    const file = join(dir, "probed.db");
+    const states: string[] = [];
+    const store = open(file, {
+      probeIntervalMs: 20,
+      onWriteState: (state) => void states.push(state),
+    });
+    await store.append(mail(1));
+    const other = new BetterSqlite3(file, { timeout: 10 });
+    other.exec("BEGIN EXCLUSIVE");
+    try {
+      const failure = await store.append(mail(2)).catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(StoreError);
+      expect((failure as StoreError).code).toBe("store_unavailable");
+      expect(store.accepting).toBe(false);
+    } finally {
+      other.exec("ROLLBACK");
+      other.close();
+    }
+    // Nobody writes: the probe finds out.
+    await vi.waitFor(() => expect(store.accepting).toBe(true), { timeout: 2000 });
+    expect(states).toEqual(["failing", "accepting"]);
+    expect((await store.readAfter("bob", 0, 10)).map((e) => e.seq)).toEqual([1]);
   });
 
   it("commits all appends made in one event-loop turn as one transaction (group commit)", async () => {

@@ -178,6 +178,36 @@ describeWith("redis-server", "a network of nodes on one Redis", () => {
     return body;
   };
 
+  it("answers outcome_unknown, not store_unavailable, to a send Redis took and did not answer in time, and the retry lands once", async () => {
+    const [a] = await startNodes(1);
+    const alice = await on(a as TestServer, "alice");
+    redis.pause();
+    try {
+      // Sent at once: the connection counts as up until a health PING has waited 2 s. The
+      // command then times out after 5 s, unanswered; Redis runs it when it resumes.
+      alice.send({ type: "message", id: "m1", data: { to: "bob", text: "paused" } });
+      expect(await alice.next((f) => f.ref === "m1", 8000)).toMatchObject({
+        type: "error",
+        data: { code: "outcome_unknown" },
+      });
+    } finally {
+      redis.resume();
+    }
+    await readyBecomes(a as TestServer, 200, 10_000);
+    alice.send({ type: "message", id: "m1", data: { to: "bob", text: "paused" } });
+    expect(await alice.next((f) => f.ref === "m1" && f.type === "receipt", 5000)).toBeDefined();
+    const bob = await on(a as TestServer, "bob");
+    alice.send({ type: "message", id: "m2", data: { to: "bob", text: "after" } });
+    await bob.next(
+      (f) => f.type === "message" && (f.data?.body as { text?: string })?.text === "after",
+      5000,
+    );
+    expect(bob.frames.filter((f) => f.type === "message").map((f) => f.data?.body)).toEqual([
+      { text: "paused" },
+      { text: "after" },
+    ]);
+  }, 30_000);
+
   it("watches every one of its Redis connections, and is ready only while all are up", async () => {
     const [a] = await startNodes(1);
     const metrics = await (await fetch(`${a?.httpUrl}/metrics`)).text();
@@ -187,6 +217,7 @@ describeWith("redis-server", "a network of nodes on one Redis", () => {
     expect(up.map((match) => match[1]).sort()).toEqual([
       "presence",
       "publish",
+      "rate-limits",
       "room-log",
       "store",
       "subscribe",

@@ -13,7 +13,7 @@ function deferred<T>() {
   return { promise, resolve };
 }
 
-describe("mail admission [LIMIT-7]", () => {
+describe("mail admission [LIMIT-8]", () => {
   it("calls the store in the order the sender sent, while it waits to learn whether a mailbox exists", async () => {
     const reads = new Map<string, ReturnType<typeof deferred<boolean>>>();
     const admission = new MailAdmission({

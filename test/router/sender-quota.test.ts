@@ -8,7 +8,7 @@ function quota(maxBytes: number, maxNewMailboxes: number) {
   return { q, clock };
 }
 
-describe("a sender's quota over its window [LIMIT-7]", () => {
+describe("a sender's quota over its window [LIMIT-8]", () => {
   it("refuses the bytes past maxBytes until the window that began with the first mail ends", () => {
     const { q, clock } = quota(1000, 0);
     expect(q.charge("mallory", 600, false)).not.toHaveProperty("code");

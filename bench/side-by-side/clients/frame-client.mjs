@@ -113,6 +113,16 @@ export class FrameClient extends ClientBase {
   }
 
   /**
+   * A declared event to a room (Postoffice only), its payload the body.
+   * @param {string} event
+   * @param {string} room
+   * @param {MessageBody} body
+   */
+  sendEvent(event, room, body) {
+    this.ws.send(`{"type":"event","data":${this.#writer.event(event, room, body)}}`);
+  }
+
+  /**
    * @param {string} to
    * @param {number} n
    * @param {MessageBody} body

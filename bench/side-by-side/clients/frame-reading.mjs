@@ -88,6 +88,12 @@ export function readFrame(frame, r) {
   switch (f.type) {
     case "message":
       return readMessage(f.data, r);
+    case "event": {
+      // A declared event's notice: its payload is the body; through a room, a room message.
+      if (f.data?.room === undefined) return "other";
+      const kind = readMessage({ room: f.data.room, body: f.data.payload }, r);
+      return kind;
+    }
     case "receipt":
       if (f.data?.status === "accepted") {
         r.ref = f.ref === undefined ? undefined : Number(f.ref);

@@ -23,6 +23,7 @@ class Quoted {
 export class DataWriter {
   #name = new Quoted();
   #text = new Quoted();
+  #event = new Quoted();
   #light;
 
   /** @param {ParseMode} mode */
@@ -39,5 +40,16 @@ export class DataWriter {
   data(key, name, body) {
     if (!this.#light) return JSON.stringify({ [key]: name, ...body });
     return `{"${key}":${this.#name.of(name)},"n":${body.n},"t":${body.t},"text":${this.#text.of(body.text)}}`;
+  }
+
+  /**
+   * `{"event":…,"target":…,"payload":{"n":…,"t":…,"text":…}}`: a declared event to a room.
+   * @param {string} event
+   * @param {string} room
+   * @param {MessageBody} body
+   */
+  event(event, room, body) {
+    if (!this.#light) return JSON.stringify({ event, target: room, payload: body });
+    return `{"event":${this.#event.of(event)},"target":${this.#name.of(room)},"payload":{"n":${body.n},"t":${body.t},"text":${this.#text.of(body.text)}}}`;
   }
 }

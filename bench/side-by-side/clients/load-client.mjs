@@ -6,6 +6,7 @@
 //   c.onAccepted = (n) => …   the `accepted` receipt of mail number n
 //   c.onError = (code) => …;  c.onClose = (code, reason) => …
 //   await c.join(room); c.sendRoom(room, body); c.sendMail(to, n, body); c.ack(seq); c.close();
+//   c.sendEvent?.(event, room, body)   a declared event to a room (Postoffice's clients only)
 //
 // The FrameReading given to onRoom and onMail is reused: read it during the call.
 /** @import { FrameReading } from "./frame-reading.mjs" */
@@ -38,6 +39,8 @@
  * @property {Promise<void>} welcome settles once the server has welcomed it (or refused it)
  * @property {(room: string) => Promise<void>} join
  * @property {(room: string, body: MessageBody) => void} sendRoom
+ * @property {(event: string, room: string, body: MessageBody) => void} [sendEvent] a declared
+ *   event whose notice to the room carries the body (Postoffice only)
  * @property {(to: string, n: number, body: MessageBody) => void} sendMail `n`: the mail's
  *   number, its frame id, answered in its `accepted` receipt
  * @property {(seq: number) => void} ack

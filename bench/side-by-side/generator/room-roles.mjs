@@ -87,7 +87,11 @@ export class Subscribers {
   }
 }
 
-/** @typedef {{ mode: "window", window: number } | { mode: "paced", rate: number }} PublishMode */
+/**
+ * How the publisher sends: `event`, when given, names a declared event it sends to the room
+ * instead of a message (its notice to the room carries the body).
+ * @typedef {({ mode: "window", window: number } | { mode: "paced", rate: number }) & { event?: string }} PublishMode
+ */
 
 export class Publisher {
   /** @type {LoadClient | undefined} */
@@ -117,8 +121,14 @@ export class Publisher {
     this.room = room;
   }
 
+  /** @type {string | undefined} */
+  event = undefined;
+
   publishOne() {
-    this.client?.sendRoom(this.room, { n: this.next, t: now(), text: this.#pad });
+    const body = { n: this.next, t: now(), text: this.#pad };
+    if (this.event === undefined) this.client?.sendRoom(this.room, body);
+    else if (this.client?.sendEvent === undefined) throw new Error("this client sends no events");
+    else this.client.sendEvent(this.event, this.room, body);
     this.next++;
   }
 
@@ -135,6 +145,7 @@ export class Publisher {
   /** @param {PublishMode} mode */
   start(mode) {
     this.mode = mode.mode;
+    this.event = mode.event;
     if (mode.mode === "window") {
       this.window = mode.window;
       this.publishWindow();

@@ -3,8 +3,9 @@
 /** @import { Scenario } from "./scenario.mjs" */
 import { connrate } from "./connrate.mjs";
 import { direct } from "./direct.mjs";
+import { events } from "./events.mjs";
 import { fanout } from "./fanout.mjs";
 import { idle } from "./idle.mjs";
 
 /** @type {Scenario[]} */
-export const SCENARIOS = [fanout, direct, idle, connrate];
+export const SCENARIOS = [fanout, direct, idle, connrate, events];

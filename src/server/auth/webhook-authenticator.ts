@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
+import { CircuitBreaker, type CircuitState } from "../resilience/circuit-breaker.js";
 import { AddressBudget } from "./address-budget.js";
 import type { AuthWarnings } from "./auth-warnings.js";
 import { AuthError, type Authenticator, type Credentials, toAuthError } from "./authenticator.js";
-import { CircuitBreaker, type CircuitState } from "./circuit-breaker.js";
 import { ConcurrencyGate, GateFullError } from "./concurrency-gate.js";
 import { ExpiringCache } from "./expiring-cache.js";
 import type { Identity } from "./identity.js";

@@ -6,9 +6,11 @@
  * subscribed when it was published, at most once each, in publish order per publisher.
  * Delivery is live only: the broker keeps nothing, durability is the MessageStore's job.
  * Handlers must not throw; a broker isolates one handler's failure from the others.
+ * `publish` resolves whether the topic had a subscriber when it was published (anywhere in the
+ * cluster): for a mailbox topic, whether a session of its user was connected, on any node.
  */
 export interface Broker {
-  publish(topic: string, message: BrokerMessage): Promise<void>;
+  publish(topic: string, message: BrokerMessage): Promise<boolean>;
   /** Returns a function that ends this subscription. */
   subscribe(topic: string, handler: (message: BrokerMessage) => void): Promise<() => void>;
   close(): Promise<void>;

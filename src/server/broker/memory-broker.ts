@@ -8,9 +8,9 @@ export class MemoryBroker implements Broker {
 
   constructor(private readonly onHandlerError: (error: unknown, topic: string) => void) {}
 
-  async publish(topic: string, message: BrokerMessage): Promise<void> {
+  async publish(topic: string, message: BrokerMessage): Promise<boolean> {
     const handlers = this.subscribers.get(topic);
-    if (!handlers) return;
+    if (!handlers) return false;
     for (const handler of handlers) {
       try {
         handler(message);
@@ -18,6 +18,7 @@ export class MemoryBroker implements Broker {
         this.onHandlerError(error, topic);
       }
     }
+    return true;
   }
 
   async subscribe(topic: string, handler: Handler): Promise<() => void> {

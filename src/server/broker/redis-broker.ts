@@ -70,8 +70,10 @@ export class RedisBroker implements Broker {
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
-  async publish(topic: string, message: BrokerMessage): Promise<void> {
-    await this.publisher.redis.publish(this.channelOf(topic), encode(message));
+  /** Redis answers PUBLISH with how many connections it reached: one per subscribed node. */
+  async publish(topic: string, message: BrokerMessage): Promise<boolean> {
+    const receivers = await this.publisher.redis.publish(this.channelOf(topic), encode(message));
+    return receivers > 0;
   }
 
   async subscribe(topic: string, handler: Handler): Promise<() => void> {

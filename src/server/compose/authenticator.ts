@@ -21,6 +21,11 @@ export interface AuthLog extends ThrottledLog {
 
 export interface BuiltAuthenticator {
   authenticator: Authenticator;
+  /**
+   * The JWT authenticator alone (configured keys, or the development secret), for what checks
+   * a second token with the same settings (the events' `secure` modifier); undefined without.
+   */
+  jwt?: Authenticator;
   /** Set when no authentication was configured and the development secret is in use. */
   devSecretPath?: string;
 }
@@ -56,6 +61,7 @@ export async function buildAuthenticator(
     );
     return {
       authenticator: new ChainAuthenticator([logged("jwt", authenticator)]),
+      jwt: authenticator,
       devSecretPath: dev.path,
     };
   }
@@ -72,8 +78,10 @@ export async function buildAuthenticator(
       );
     }
   }
+  let jwt: Authenticator | undefined;
   if (auth.jwt !== undefined && hasKey(auth.jwt)) {
-    chain.push(logged("jwt", new JwtAuthenticator(await jwtOptions(auth.jwt))));
+    jwt = new JwtAuthenticator(await jwtOptions(auth.jwt));
+    chain.push(logged("jwt", jwt));
     kinds.push("jwt");
   }
   if (auth.webhook !== undefined) {
@@ -90,7 +98,7 @@ export async function buildAuthenticator(
     log.warn({}, "auth.jwt has no secret, publicKey, publicKeyFile or jwksUrl: JWT is off");
   }
   log.info({ authenticators: kinds }, "authentication configured");
-  return { authenticator: new ChainAuthenticator(chain) };
+  return { authenticator: new ChainAuthenticator(chain), ...(jwt === undefined ? {} : { jwt }) };
 }
 
 /** Whether a node with this configuration accepts tokens signed with the development secret. */
@@ -102,7 +110,8 @@ export function usesDevSecret(auth: AuthConfig): boolean {
   return !configured && !auth.anonymous.enabled;
 }
 
-function hasKey(jwt: JwtConfig): boolean {
+/** Whether `auth.jwt` has a key to check tokens with. */
+export function hasKey(jwt: JwtConfig): boolean {
   return Boolean(jwt.secret || jwt.publicKey || jwt.publicKeyFile || jwt.jwksUrl);
 }
 

@@ -2,11 +2,14 @@ import { isAbsolute, join } from "node:path";
 import type { Broker } from "../broker/broker.js";
 import { MemoryBroker } from "../broker/memory-broker.js";
 import type { Config } from "../config/config.js";
+import { MemoryRateLimitStore } from "../events/memory-rate-limit-store.js";
+import type { RateLimitStore } from "../events/rate-limit-store.js";
 import { LogThrottle } from "../log/log-throttle.js";
 import type { Logger } from "../log/logger.js";
 import { MemoryMessageStore } from "../mailbox/memory-message-store.js";
 import type { MessageStore } from "../mailbox/message-store.js";
 import { SqliteMessageStore } from "../mailbox/sqlite-message-store.js";
+import type { WriteState } from "../mailbox/write-health.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { RedisConnector } from "../redis/redis-connection.js";
 import { MemoryPresence } from "../rooms/memory-presence.js";
@@ -28,6 +31,8 @@ export interface Backends {
   broker: Broker;
   presence: Presence;
   roomLog: RoomLog;
+  /** The declared events' `rate_limit` counts: shared by the nodes of a network. */
+  rateLimits: RateLimitStore;
   /** Renews this node's presence entries (Redis only); undefined when presence cannot expire. */
   refreshPresence: ((entries: Iterable<PresenceEntry>) => Promise<void>) | undefined;
   presenceTtlMs: number;
@@ -58,7 +63,7 @@ export async function buildBackends(
   };
   const { url, keyPrefix, presenceTtlMs } = config.redis;
   if (url === "") {
-    const store = await pickStore(config, undefined, metrics);
+    const store = await pickStore(config, undefined, metrics, log);
     const knownUsers = await pickKnownUsers(config, undefined);
     const roomLog = new MemoryRoomLog({
       maxBytes: config.rooms.historyMaxBytes,
@@ -69,6 +74,7 @@ export async function buildBackends(
       broker: new MemoryBroker(onHandlerError),
       presence: new MemoryPresence(),
       roomLog,
+      rateLimits: new MemoryRateLimitStore(),
       refreshPresence: undefined,
       presenceTtlMs,
       knownUsers,
@@ -79,26 +85,34 @@ export async function buildBackends(
     };
   }
   // Loaded only for a network of nodes: the Redis client alone costs a single node ~25 MiB.
-  const [{ RedisClients }, { RedisBroker }, { RedisPresence }, { RedisRoomLog }] =
-    await Promise.all([
-      import("./redis-clients.js"),
-      import("../broker/redis-broker.js"),
-      import("../rooms/redis-presence.js"),
-      import("../rooms/redis-room-log.js"),
-    ]);
+  const [
+    { RedisClients },
+    { RedisBroker },
+    { RedisPresence },
+    { RedisRoomLog },
+    { RedisRateLimitStore },
+  ] = await Promise.all([
+    import("./redis-clients.js"),
+    import("../broker/redis-broker.js"),
+    import("../rooms/redis-presence.js"),
+    import("../rooms/redis-room-log.js"),
+    import("../events/redis-rate-limit-store.js"),
+  ]);
   const clients = new RedisClients({ url, log, metrics });
   clients.onChange(onRedisStatus);
   const { connect } = clients;
-  const store = await pickStore(config, connect, metrics);
+  const store = await pickStore(config, connect, metrics, log);
   const broker = new RedisBroker({ connect, keyPrefix, onHandlerError });
   const presence = new RedisPresence({ connect, keyPrefix, ttlMs: presenceTtlMs });
   const roomLog = new RedisRoomLog({ connect, keyPrefix, idleTtlMs: ROOM_IDLE_TTL_MS });
   const knownUsers = await pickKnownUsers(config, connect);
+  const rateLimits = new RedisRateLimitStore({ connect, keyPrefix });
   return {
     store,
     broker,
     presence,
     roomLog,
+    rateLimits,
     refreshPresence: (entries) => presence.refresh(entries),
     presenceTtlMs,
     knownUsers,
@@ -108,6 +122,7 @@ export async function buildBackends(
         broker.close(),
         presence.close(),
         roomLog.close(),
+        rateLimits.close(),
         store.close(),
         knownUsers?.close(),
       ]);
@@ -146,10 +161,36 @@ async function pickKnownUsers(
   }
 }
 
+/** Once per change, so that a full disk is one line, not one per refused mail [OPS-2]. */
+function logWriteState(log: Logger, file: string, state: WriteState, error: unknown): void {
+  switch (state) {
+    case "accepting":
+      log.info({ file }, "the mailbox database writes again: accepting mail, ready");
+      return;
+    case "failing":
+      log.error(
+        { file, err: error },
+        "the mailbox database cannot write: refusing mail (store_unavailable) and not ready until a write succeeds; probing every second",
+      );
+      return;
+    case "stopped":
+      log.error(
+        { file, err: error },
+        "the mailbox database could not be synced to disk: it takes no more writes and the node is not ready; fix the disk and restart the node",
+      );
+      return;
+    default: {
+      const unknown: never = state;
+      throw new Error(`unknown write state ${String(unknown)}`);
+    }
+  }
+}
+
 async function pickStore(
   config: Config,
   connect: RedisConnector | undefined,
   metrics: StoreMetrics,
+  log: Logger,
 ): Promise<MessageStore> {
   const { store: kind, maxMessages, overflow, ttlMs, idempotencyWindowMs, sqlite } = config.mailbox;
   const retention = { maxMessages, overflow, ttlMs, idempotencyWindowMs };
@@ -160,7 +201,13 @@ async function pickStore(
       const file = isAbsolute(sqlite.file) ? sqlite.file : join(config.server.dataDir, sqlite.file);
       const onCommit = (writes: number, synced: boolean, seconds: number) =>
         metrics.mailboxCommit(writes, synced, seconds);
-      return new SqliteMessageStore({ ...retention, ...sqlite, file, onCommit });
+      return new SqliteMessageStore({
+        ...retention,
+        ...sqlite,
+        file,
+        onCommit,
+        onWriteState: (state, error) => logWriteState(log, file, state, error),
+      });
     }
     case "redis": {
       if (connect === undefined) throw new Error('mailbox.store "redis" needs redis.url');

@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http";
 import { WebSocketServer } from "ws";
 import type { Authenticator } from "../auth/authenticator.js";
 import type { Config } from "../config/config.js";
-import type { DialectContext, DialectName } from "../dialects/dialect.js";
+import type { ChatQueue, DialectContext, DialectName } from "../dialects/dialect.js";
 import { createDialect } from "../dialects/registry.js";
 import { ConnectionCaps } from "../gateway/connection-caps.js";
 import type { Endpoint } from "../gateway/endpoint.js";
@@ -43,11 +43,15 @@ export interface GatewayParts {
   /** Acknowledges a user's mailbox up to a sequence, for dialects whose clients never `ack`. */
   acknowledge: (userId: string, seq: number) => void;
   state: () => NodeState;
+  /** Whether the mailbox store writes now: /ready only (HttpRouteDeps.storeWrites). */
+  storeWrites?: () => boolean;
   version: string;
   nodeId: string;
   startedAt: number;
   /** For the dashboard: how many mailboxes wait for their owner. */
   mailboxesWaiting?: () => Promise<number>;
+  /** AMQP chat's queue `chat` on the AMQP bridge, when one is configured. */
+  chatQueue?: ChatQueue;
 }
 
 /** The counter, wired from the configuration: HTTP server, WebSocket upgrade and admission. */
@@ -78,6 +82,7 @@ export function buildGateway(
       nodeId: parts.nodeId,
       startedAt: parts.startedAt,
       state: parts.state,
+      storeWrites: parts.storeWrites,
       connections: () => parts.registry.size,
       metrics: parts.report,
       metricsAccess: createMetricsAccess(config.metrics),
@@ -104,7 +109,7 @@ export function buildGateway(
   ): Endpoint => ({
     path,
     sessions: {
-      dialect: createDialect(dialect, dialectContext(config, log, authenticator)),
+      dialect: createDialect(dialect, dialectContext(config, log, authenticator, parts.chatQueue)),
       authenticator,
       batcher,
       metrics: metrics.connections(dialect),
@@ -156,8 +161,13 @@ export function buildGateway(
 }
 
 /** What an endpoint's dialect is given: the node's settings, its endpoint's authenticators. */
-function dialectContext(config: Config, log: Logger, authenticator: Authenticator): DialectContext {
-  const { auth, limits, chat } = config;
+function dialectContext(
+  config: Config,
+  log: Logger,
+  authenticator: Authenticator,
+  chatQueue: ChatQueue | undefined,
+): DialectContext {
+  const { auth, limits, chat, amqpchat } = config;
   return {
     authenticator,
     log,
@@ -165,5 +175,6 @@ function dialectContext(config: Config, log: Logger, authenticator: Authenticato
     tokens: { queryParam: auth.queryParam, cookieName: auth.cookieName },
     limits: { maxDepth: limits.maxNestingDepth, maxStringLength: limits.maxStringLength },
     broadcast: { room: chat.room },
+    amqpchat: { authHeader: amqpchat.authHeader, chatQueue },
   };
 }

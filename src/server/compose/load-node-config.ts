@@ -7,13 +7,15 @@ import { parsePattern } from "../gateway/origin-policy.js";
 import { Permissions } from "../rules/permissions.js";
 import { MemoryRoleDirectory } from "../rules/role-directory.js";
 import { defaultDialect } from "./default-dialect.js";
+import { checkEventRules } from "./event-rules.js";
 
 /**
  * The configuration as `postoffice start` takes it: loaded and checked by config/, which
  * knows shapes only, then checked here by the components that give some values their meaning
- * (the permission rules, the origin policy, the dialects), each built once the way the node will build it.
- * A value they refuse stops the start like a schema error: at its key, with what was expected
- * and who set it (exit 78 in the CLI).
+ * (the permission rules, the origin policy, the dialects, the declared events), each built once the way the
+ * node will build it. A value they refuse stops the start like a schema error: at its key, with
+ * what was expected and who set it (exit 78 in the CLI). The events list every problem they
+ * have, each with its line (EventRulesError), as `postoffice check` prints them.
  */
 export async function loadNodeConfig(options: LoadConfigOptions): Promise<LoadedConfig> {
   const loaded = await loadConfig(options);
@@ -21,6 +23,7 @@ export async function loadNodeConfig(options: LoadConfigOptions): Promise<Loaded
   checkOrigins(loaded);
   checkMetricsAllowFrom(loaded);
   checkClaimedIdTokens(loaded);
+  await checkEventRules(loaded);
   return loaded;
 }
 

@@ -22,7 +22,7 @@ export class ConfigLayers {
 
   constructor(private readonly cwd: string) {}
 
-  /** Objects merge key by key; arrays and scalars replace; a null sets nothing. */
+  /** Objects merge key by key; arrays and scalars replace. */
   apply(layer: Record<string, unknown>, origin: Origin): void {
     this.mergeInto(this.value, layer, "", origin);
   }
@@ -72,9 +72,6 @@ export class ConfigLayers {
     origin: Origin,
   ): void {
     for (const [key, value] of Object.entries(source)) {
-      // A key written without a value (`permissions:` in YAML) says nothing: it keeps what lies
-      // below it, as YAML readers expect; GoDispatch's config.yaml ends with one.
-      if (value === null) continue;
       const child = `${pointer}/${escapeKey(key)}`;
       this.written.set(child, { origin, whole: !isPlainObject(value) });
       if (!isPlainObject(value)) {

@@ -7,6 +7,7 @@ import type { ConfigSources } from "./config-sources.js";
 import { checkAcrossKeys } from "./cross-key-checks.js";
 import { applyEnvironment, envVariables } from "./env.js";
 import { readEnvFile } from "./env-file.js";
+import { readGoDispatchForms } from "./godispatch-forms.js";
 import { isPresetName, type PresetName, presets } from "./presets.js";
 import { resolvePaths } from "./relative-paths.js";
 import { validate } from "./validate-config.js";
@@ -67,7 +68,7 @@ function mergeSources(
       // A copy: ajv fills defaults into the merged value, which may share lists with the layer.
       layers.apply(structuredClone(presets[preset]), { kind: "preset", name: preset });
     }
-    for (const file of files) layers.apply(file.value, { kind: "file", file });
+    for (const file of files) layers.apply(readGoDispatchForms(file.value), { kind: "file", file });
     applyEnvironment(layers, options.env, envFile);
     applyFlags(layers, options.flags);
     return layers;

@@ -15,6 +15,7 @@
  */
 
 import { Type } from "typebox";
+import { amqpchat } from "./schema/amqpchat.js";
 import { auth } from "./schema/auth.js";
 import { chat } from "./schema/chat.js";
 import { describeExpected } from "./schema/describe-expected.js";
@@ -50,6 +51,7 @@ const sections = {
   events,
   plugins,
   chat,
+  amqpchat,
   redis,
   validation,
   metrics,

@@ -1,5 +1,11 @@
 import type { IncomingMessage } from "node:http";
-import type { DecodeOptions, DecodeResult, ErrorCode, ServerFrame } from "../../protocol/index.js";
+import type {
+  DecodeOptions,
+  DecodeResult,
+  ErrorCode,
+  JsonObject,
+  ServerFrame,
+} from "../../protocol/index.js";
 import type { AuthError, Authenticator } from "../auth/authenticator.js";
 import type { Identity } from "../auth/identity.js";
 import type { Logger } from "../log/logger.js";
@@ -104,6 +110,17 @@ export interface Dialect<State = unknown> extends FrameEncoder {
    * (MessageTransfer answers `{"data":"failed","type":"auth"}`). The auth timeout still runs.
    */
   readonly authRefusal: "close" | "keep";
+  /**
+   * Its clients are told whether their mail reached a connected recipient or waits (AMQP chat's
+   * `Delivered.✔️✔️` and `Delivered.✔️`): the `accepted` receipt of their direct mail then
+   * carries `online` (ReceiptFrame). Absent: the receipt does not say it.
+   */
+  readonly tellsOnline?: true;
+  /**
+   * Direct mail one of its clients sent was stored while no session of the recipient was
+   * connected, on any node: it waits in the mailbox. AMQP chat copies it to its queue.
+   */
+  mailWaiting?(mail: WaitingMail): void;
   /** The subprotocol to select among those the client offered (ws `handleProtocols`), or none. */
   subprotocol(offered: Set<string>): string | false;
   /**
@@ -124,11 +141,27 @@ export interface Dialect<State = unknown> extends FrameEncoder {
   release(state: State | undefined): void;
 }
 
+/** Mail stored for a recipient with no session anywhere, as `Dialect.mailWaiting` is told it. */
+export interface WaitingMail {
+  from: string;
+  to: string;
+  body: JsonObject;
+}
+
+/**
+ * Where AMQP chat's waiting mail goes besides the mailbox: the seed published it to its durable
+ * queue `chat`. The composition root gives one when the AMQP bridge is configured.
+ */
+export interface ChatQueue {
+  /** The message's body, as the seed wrote it (text/plain); fire and forget, as the seed. */
+  publish(body: string): void;
+}
+
 /**
  * The dialects a node can speak; registry.ts makes each from its name. The configuration's list
  * (config/schema/dialect-names.ts) is the same: the composition root checks it.
  */
-export type DialectName = "native" | "broadcast" | "messagetransfer";
+export type DialectName = "native" | "broadcast" | "messagetransfer" | "amqpchat";
 
 /**
  * What the composition root gives every dialect it makes (registry.ts), one per endpoint. A
@@ -147,4 +180,6 @@ export interface DialectContext {
   limits: DecodeOptions;
   /** The broadcast dialect's room (`chat.room`). */
   broadcast: { room: string };
+  /** AMQP chat's settings (`amqpchat`), and its queue when the AMQP bridge is configured. */
+  amqpchat: { authHeader: string | undefined; chatQueue: ChatQueue | undefined };
 }

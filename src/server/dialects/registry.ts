@@ -1,3 +1,4 @@
+import { createAmqpChatDialect } from "./amqpchat/amqpchat-dialect.js";
 import { createBroadcastDialect } from "./broadcast/broadcast-dialect.js";
 import type { Dialect, DialectContext, DialectName } from "./dialect.js";
 import { createMessageTransferDialect } from "./messagetransfer/messagetransfer-dialect.js";
@@ -22,6 +23,7 @@ const DIALECTS: { readonly [Name in DialectName]: DialectEntry } = {
   native: { create: createNativeDialect, claimsIds: false },
   broadcast: { create: createBroadcastDialect, claimsIds: false },
   messagetransfer: { create: createMessageTransferDialect, claimsIds: true },
+  amqpchat: { create: createAmqpChatDialect, claimsIds: true },
 };
 
 export function createDialect(name: DialectName, context: DialectContext): Dialect {

@@ -10,6 +10,11 @@ export interface EventsOptions {
   events: unknown;
   /** Absolute paths of ES modules exporting actions and modifiers. */
   plugins: readonly string[];
+  /**
+   * The permission names a token's `perms` claim may carry (GoDispatch's `permissions:` list,
+   * `permissions.names`): when given, `allow`/`require` may only ask for these.
+   */
+  permissionNames?: readonly string[];
 }
 
 export type BuildResult = { ok: true; rules: CompiledRules } | { ok: false; problems: Problem[] };
@@ -29,7 +34,7 @@ export async function buildRules(
     const problem = registry.add(definition, origin);
     if (problem !== undefined) problems.push({ pointer: "/plugins", message: problem });
   }
-  const compiled = compileEvents(options.events, registry);
+  const compiled = compileEvents(options.events, registry, options.permissionNames);
   if (!compiled.ok) problems.push(...compiled.problems);
   if (problems.length > 0 || !compiled.ok) return { ok: false, problems };
   return compiled;

@@ -87,10 +87,23 @@ export class EventEngine {
    * leaves the old rules in place and says why (for SIGHUP, with the same messages as check).
    */
   async reload(options: EventsOptions): Promise<ReloadResult> {
-    const built: BuildResult = await buildRules(options, this.#deps.builtins);
+    const built = await this.compile(options);
     if (!built.ok) return built;
-    this.#rules = built.rules;
+    this.use(built.rules);
     return { ok: true, events: built.rules.events.size };
+  }
+
+  /**
+   * Compiles options against this engine's built-ins without touching its rules: the first
+   * half of a reload that must swap other rules (the permissions) in the same turn.
+   */
+  compile(options: EventsOptions): Promise<BuildResult> {
+    return buildRules(options, this.#deps.builtins);
+  }
+
+  /** Swaps compiled rules in, whole: events in flight finish on the rules they started with. */
+  use(rules: CompiledRules): void {
+    this.#rules = rules;
   }
 
   async handle(request: EventRequest, ports: EventPorts): Promise<EventOutcome> {
@@ -174,7 +187,12 @@ export class EventEngine {
         pointer: error.pointer,
       });
     }
-    this.#deps.log.error({ err: error, event: run.eventName, step: run.step }, "event step failed");
+    // A client can make a step fail as often as it likes: the lines are throttled per step.
+    this.#refusals.warn(
+      `event:${run.eventName}:failed:${run.step}`,
+      { err: error, event: run.eventName, step: run.step },
+      "event step failed",
+    );
     return refuse("action_failed", `${run.step} failed; the steps before it stay done.`, {
       reason: run.step,
     });

@@ -1,8 +1,10 @@
+import type { ErrorCode } from "../../protocol/index.js";
+
 /**
  * What the sender of an event is told when it is not accepted: a stable code, a message for
  * people, and where useful the rule that refused (`reason`), a JSON pointer into the event
- * (`pointer`), or when to retry. Mirrored in docs/rules.md ("Refusals"); at wiring time the
- * new codes join src/protocol/error-codes.ts.
+ * (`pointer`), or when to retry. Mirrored in docs/rules.md ("Event refusals"); every code is
+ * one of the protocol's (src/protocol/error-codes.ts), which the type below enforces.
  */
 export const EVENT_REFUSAL_CODES = {
   unknown_event: "No event of that name is declared under `events:`.",
@@ -22,7 +24,7 @@ export const EVENT_REFUSAL_CODES = {
   room_full: "The room holds as many connections as allowed (rooms.maxMembers).",
   mailbox_full: "The recipient's mailbox is full; the mail was not accepted.",
   store_unavailable: "The mail could not be stored; it was not accepted.",
-} as const;
+} as const satisfies { readonly [Code in ErrorCode]?: string };
 
 export type EventRefusalCode = keyof typeof EVENT_REFUSAL_CODES;
 

@@ -35,7 +35,7 @@ export function createFrameIntake(options: { binaryFrames: boolean }) {
   }
 
   return (session: Session, data: RawData, isBinary: boolean): void => {
-    // Before authentication, a frame past the budget closes the connection unread [LIMIT-6].
+    // Before authentication, a frame past the budget closes the connection unread [LIMIT-7].
     if (!session.noteInput() || !session.admitFrame()) return;
     session.receive(decode(session, data, isBinary));
   };

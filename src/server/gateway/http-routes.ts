@@ -5,7 +5,7 @@ import type { MetricsVerdict } from "./metrics-access.js";
 import { loadStaticAssets, type StaticAsset } from "./static-assets.js";
 import type { Stats } from "./stats.js";
 
-/** `unavailable`: running, but a shared backend (Redis) is unreachable. */
+/** `unavailable`: running, but it cannot keep mail: Redis is unreachable, or the mailbox store cannot write. */
 export type NodeState = "starting" | "ready" | "unavailable" | "draining";
 
 export interface HttpRouteDeps {
@@ -13,6 +13,11 @@ export interface HttpRouteDeps {
   nodeId: string;
   startedAt: number;
   state: () => NodeState;
+  /**
+   * Whether the mailbox store writes now [OPS-2]: when false, /ready says `unavailable` while
+   * upgrades are still admitted (a client may still read its mail). Absent: always.
+   */
+  storeWrites?: (() => boolean) | undefined;
   connections: () => number;
   metrics: MetricsReport | undefined;
   /** `GET /api/stats` for the dashboard; absent when metrics are off (404, like /metrics). */
@@ -62,7 +67,8 @@ export function createHttpRoutes(
         });
         return;
       case "/ready": {
-        const state = deps.state();
+        const own = deps.state();
+        const state = own === "ready" && deps.storeWrites?.() === false ? "unavailable" : own;
         sendJson(res, state === "ready" ? 200 : 503, { ready: state === "ready", state });
         return;
       }

@@ -1,5 +1,5 @@
 /**
- * What `ws` may hold of a message it is still reading, on every connection [LIMIT-5]: its
+ * What `ws` may hold of a message it is still reading, on every connection [LIMIT-6]: its
  * payload (`maxPayload`: 1009 past it), its fragments, and the socket reads of a frame not yet
  * whole (1008 past either). ws keeps each fragment and each read as a Buffer of its own, about
  * 200 bytes of bookkeeping each, so a message sent as one-byte fragments, or a frame trickled

@@ -21,7 +21,7 @@ export type UnauthenticatedRefusal =
   | "too_many_unauthenticated_from_address";
 
 /**
- * The connections that have not authenticated yet [LIMIT-6], from the upgrade until they
+ * The connections that have not authenticated yet [LIMIT-7], from the upgrade until they
  * authenticate or close. A client needs no credentials to hold one, so they have caps of their
  * own, in all and per address, well below the node's: a client without a token cannot take the
  * places that users need. And each has a small budget of bytes and frames before it

@@ -31,7 +31,7 @@ export interface UpgradeDeps {
  * HTTP answers: path (which picks the endpoint and its dialect, endpoint-table.ts), readiness, origin, connection
  * caps. Then the dialect admits the client from its handshake (an identity, in-band auth to
  * come, or its own refusal); a client without an identity must find a place among the
- * unauthenticated [LIMIT-6]; and the upgrade completes unless the node began draining.
+ * unauthenticated [LIMIT-7]; and the upgrade completes unless the node began draining.
  */
 export function createUpgradeHandler(deps: UpgradeDeps) {
   const { throttle, metrics } = deps;
@@ -81,7 +81,7 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
     return true;
   }
 
-  /** Why a client without an identity finds no place among the unauthenticated [LIMIT-6]. */
+  /** Why a client without an identity finds no place among the unauthenticated [LIMIT-7]. */
   function refuseUnauthenticated(socket: Duplex, address: string): boolean {
     const capped = deps.unauthenticated.refusal(address);
     if (capped === "too_many_unauthenticated") {

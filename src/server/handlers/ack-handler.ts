@@ -7,7 +7,8 @@ import type { HandlerContext } from "./handler-context.js";
 /**
  * `ack` and `read`: cumulative marks on the session user's mailbox; the senders get their
  * `delivered` / `read` receipts [RECEIPT-1]. Silent on success (acks are frequent); a store
- * failure is reported, and the mark can simply be sent again.
+ * failure is reported (`store_unavailable`, or `outcome_unknown` when it may have been kept),
+ * and the mark can simply be sent again: marks are idempotent.
  */
 export async function handleAck(
   session: Session,
@@ -23,19 +24,15 @@ export async function handleAck(
     );
   } catch (error) {
     if (!(error instanceof StoreError)) throw error;
-    ctx.throttle.error(
-      "store_refused_ack",
-      { err: error },
+    ctx.throttle.warn(
+      `ack_${error.code}`,
+      { err: error.message },
       "message store refused an acknowledgement",
     );
-    session.inOrder(() =>
-      session.sendError(
-        "store_unavailable",
-        "The acknowledgement could not be stored; send it again.",
-        {
-          ref: frame.id,
-        },
-      ),
-    );
+    const message =
+      error.code === "outcome_unknown"
+        ? "The acknowledgement may or may not have been stored; send it again."
+        : "The acknowledgement could not be stored; send it again.";
+    session.inOrder(() => session.sendError(error.code, message, { ref: frame.id }));
   }
 }

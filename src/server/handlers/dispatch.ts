@@ -2,6 +2,7 @@ import type { DecodeResult } from "../../protocol/index.js";
 import type { FrameHandler, Session } from "../session/session.js";
 import { handleAck } from "./ack-handler.js";
 import { handleAuth } from "./auth-handler.js";
+import { handleEvent } from "./event-handler.js";
 import type { HandlerContext } from "./handler-context.js";
 import { handleMessage } from "./message-handler.js";
 import { handleBroadcast, handleJoin, handleLeave, handleWho } from "./room-handlers.js";
@@ -30,7 +31,8 @@ export function createFrameHandler(ctx: HandlerContext): FrameHandler {
       case "join":
       case "leave":
       case "who":
-      case "broadcast": {
+      case "broadcast":
+      case "event": {
         const identity = session.identity;
         if (!identity) {
           session.inOrder(() =>
@@ -59,6 +61,8 @@ export function createFrameHandler(ctx: HandlerContext): FrameHandler {
             return handleWho(session, frame, ctx, identity);
           case "broadcast":
             return handleBroadcast(session, frame, ctx, identity);
+          case "event":
+            return handleEvent(session, frame, ctx, identity);
         }
         return;
       }

@@ -1,9 +1,10 @@
 import type { ValidateFunction } from "ajv";
 import type { ErrorCode, JsonObject, MessageFrame, ReceiptFrame } from "../../protocol/index.js";
 import type { Identity } from "../auth/identity.js";
-import { MailboxFullError, StoreError } from "../mailbox/message-store.js";
+import { MailboxFullError, StoreError, type StoreFailure } from "../mailbox/message-store.js";
 import { bodyOf } from "../router/body-of.js";
 import { MailRefusedError } from "../router/mail-admission.js";
+import type { SentMail } from "../router/router.js";
 import type { Session } from "../session/session.js";
 import type { HandlerContext } from "./handler-context.js";
 import { permitted } from "./room-handlers.js";
@@ -71,14 +72,43 @@ function start(
     }, failed);
   }
   if (!permitted(session, ctx.permissions.direct(sender, data.to), frame.id)) return undefined;
-  return ctx.router.sendMail(sender, data as JsonObject & { to: string }, frame.id).then(
-    (accepted): Outcome => ({
-      ok: true,
-      receipt: { status: "accepted", id: accepted.id, to: accepted.to, ts: accepted.ts },
-    }),
-    failed,
-  );
+  return ctx.router
+    .sendMail(sender, data as JsonObject & { to: string }, frame.id)
+    .then(
+      (sent): Outcome => ({ ok: true, receipt: accepted(session, sender, data, sent) }),
+      failed,
+    );
 }
+
+/**
+ * The `accepted` receipt of direct mail; it says whether the recipient was connected only to
+ * the dialects that tell their clients (AMQP chat), which may also copy mail that waits.
+ */
+function accepted(
+  session: Session,
+  sender: Identity,
+  data: JsonObject,
+  sent: SentMail,
+): ReceiptFrame["data"] {
+  const dialect = session.dialect;
+  if (!sent.online) dialect.mailWaiting?.({ from: sender.userId, to: sent.to, body: bodyOf(data) });
+  const receipt: ReceiptFrame["data"] = {
+    status: "accepted",
+    id: sent.id,
+    to: sent.to,
+    ts: sent.ts,
+  };
+  if (dialect.tellsOnline) receipt.online = sent.online;
+  return receipt;
+}
+
+/** What the sender is told of a store failure [DELIVERY-5]. */
+const STORE_FAILURES: Record<StoreFailure, string> = {
+  store_unavailable:
+    "The message could not be stored; it was not accepted. Send it again later, with the same id.",
+  outcome_unknown:
+    "The store may or may not have kept the message. Send it again, with the same id: it lands once.",
+};
 
 function answer(
   session: Session,
@@ -105,14 +135,11 @@ function answer(
   } else if (error instanceof MailboxFullError) {
     session.sendError("mailbox_full", error.message, { ref });
   } else if (error instanceof StoreError) {
-    ctx.throttle.error("store_refused_mail", { err: error }, "message store refused mail");
-    session.sendError(
-      "store_unavailable",
-      "The message could not be stored; it was not accepted.",
-      { ref },
-    );
+    // The store logs when it stops and starts writing; each refusal is only counted [LIMIT-4].
+    ctx.throttle.warn(`mail_${error.code}`, { err: error.message }, "message store refused mail");
+    session.sendError(error.code, STORE_FAILURES[error.code], { ref });
   } else {
-    ctx.throttle.error("sending_failed", { err: error, session: session.id }, "sending failed");
+    ctx.throttle.warn("send_failed", { err: error, session: session.id }, "sending failed");
     session.sendError(
       "internal_error",
       "The server failed while handling this frame; it was not accepted.",

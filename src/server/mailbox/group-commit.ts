@@ -1,4 +1,4 @@
-import type { Database, Transaction } from "better-sqlite3";
+import type { Database, Statement } from "better-sqlite3";
 
 interface Pending {
   run: () => unknown;
@@ -8,15 +8,23 @@ interface Pending {
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
+/**
+ * Where a batch failed, which says what of it was kept: `write` (BEGIN or a write failed, or
+ * COMMIT failed inside a transaction that was then rolled back): nothing. `commit` (COMMIT
+ * failed and the transaction is over, or could not be rolled back): maybe all of it. `sync`
+ * (committed, then the WAL sync failed): all of it, maybe not on disk.
+ */
+export type CommitStage = "write" | "commit" | "sync";
+
 /** What the store does around each batch. */
 export interface CommitHooks {
   /** First thing inside each batch's transaction (the write lock is held). */
   begin(): void;
-  /** The batch's transaction failed and was rolled back: state derived during it is void. */
+  /** The batch failed before it was known to be committed: state derived during it is void. */
   rolledBack(): void;
   /**
-   * The batch is committed and as durable as it gets (synced, when `sync` is defined), holding
-   * this many writes, `seconds` after its transaction began.
+   * The batch is kept: committed and as durable as it gets (synced, when `sync` is defined),
+   * holding this many writes, `seconds` after its transaction began.
    */
   committed(writes: number, seconds: number): void;
   /**
@@ -25,10 +33,19 @@ export interface CommitHooks {
    * before its commit is durable. Undefined: commits are as durable as they get at commit.
    */
   sync: ((done: (error: Error | undefined) => void) => void) | undefined;
-  /** Turns an error of the database into the error the writes reject with. */
-  wrapError(error: unknown): Error;
+  /** Turns an error of the database into the error the writes reject with, by where it struck. */
+  wrapError(error: unknown, stage: CommitStage): Error;
   /** A write refused before it wrote anything (a full mailbox): it fails alone. */
   isRefusal(error: unknown): boolean;
+  /** When defined, every write is refused with it, untried (the store takes no writes). */
+  refusal(): Error | undefined;
+}
+
+class BatchFailure {
+  constructor(
+    readonly error: unknown,
+    readonly stage: CommitStage,
+  ) {}
 }
 
 /**
@@ -41,32 +58,27 @@ export interface CommitHooks {
  * A write may refuse (a full mailbox) by throwing an error `isRefusal` recognizes, and must
  * do so before it has written anything: it then fails alone. Any other error (SQLite's, or a
  * bug halfway through a write) fails the whole batch, and nothing of it is kept. No savepoint
- * per write is needed for that, which saves two statements per write.
+ * per write is needed for that, which saves two statements per write. BEGIN, the writes and
+ * COMMIT are run apart, so that a failure says what was kept (CommitStage).
  */
 export class GroupCommit {
   private queue: Pending[] = [];
   private scheduled = false;
   private syncing = false;
   private idle: Array<() => void> = [];
-  private readonly runBatch: Transaction<(batch: Pending[]) => Outcome[]>;
+  private readonly beginStatement: Statement;
+  private readonly commitStatement: Statement;
+  private readonly rollbackStatement: Statement;
 
   constructor(
-    db: Database,
+    private readonly db: Database,
     private readonly hooks: CommitHooks,
   ) {
-    this.runBatch = db.transaction((batch: Pending[]) => {
-      this.hooks.begin();
-      const outcomes: Outcome[] = [];
-      for (const pending of batch) {
-        try {
-          outcomes.push({ ok: true, value: pending.run() });
-        } catch (error) {
-          if (!this.hooks.isRefusal(error)) throw error;
-          outcomes.push({ ok: false, error });
-        }
-      }
-      return outcomes;
-    });
+    // IMMEDIATE: the write lock is taken first, so `begin` sees what other connections
+    // committed, and nothing can make the batch fail to upgrade a read lock halfway.
+    this.beginStatement = db.prepare("BEGIN IMMEDIATE");
+    this.commitStatement = db.prepare("COMMIT");
+    this.rollbackStatement = db.prepare("ROLLBACK");
   }
 
   write<T>(run: () => T): Promise<T> {
@@ -94,15 +106,19 @@ export class GroupCommit {
     const batch = this.queue;
     this.queue = [];
     if (batch.length === 0) return;
+    const refusal = this.hooks.refusal();
+    if (refusal !== undefined) {
+      for (const pending of batch) pending.reject(refusal);
+      return;
+    }
     const began = performance.now();
     let outcomes: Outcome[];
     try {
-      // IMMEDIATE: the write lock is taken first, so `begin` sees what other connections
-      // committed, and nothing can make the batch fail to upgrade a read lock halfway.
-      outcomes = this.runBatch.immediate(batch);
-    } catch (error) {
+      outcomes = this.runBatch(batch);
+    } catch (failure) {
+      const { error, stage } = failure as BatchFailure;
       this.hooks.rolledBack();
-      this.rejectAll(batch, error);
+      this.rejectAll(batch, undefined, error, stage);
       return;
     }
     const sync = this.hooks.sync;
@@ -114,9 +130,8 @@ export class GroupCommit {
     this.syncing = true;
     sync((error) => {
       this.syncing = false;
-      // Committed but not known to be durable: no write may be reported as done. A retried
-      // send finds its idempotency key and is answered then [DELIVERY-4].
-      if (error !== undefined) this.rejectAll(batch, error);
+      // Committed but not known to be durable: no write may be reported as done.
+      if (error !== undefined) this.rejectAll(batch, outcomes, error, "sync");
       else {
         this.hooks.committed(batch.length, (performance.now() - began) / 1000);
         this.settle(batch, outcomes);
@@ -126,6 +141,54 @@ export class GroupCommit {
     });
   };
 
+  /** BEGIN, the writes, COMMIT: a failure is thrown as a BatchFailure that says where. */
+  private runBatch(batch: Pending[]): Outcome[] {
+    try {
+      this.beginStatement.run();
+    } catch (error) {
+      throw new BatchFailure(error, "write");
+    }
+    const outcomes: Outcome[] = [];
+    try {
+      this.hooks.begin();
+      for (const pending of batch) {
+        try {
+          outcomes.push({ ok: true, value: pending.run() });
+        } catch (error) {
+          if (!this.hooks.isRefusal(error)) throw error;
+          outcomes.push({ ok: false, error });
+        }
+      }
+    } catch (error) {
+      this.rollback(error);
+      throw new BatchFailure(error, "write");
+    }
+    try {
+      this.commitStatement.run();
+    } catch (error) {
+      // SQLite may have ended the transaction itself (it rolls back on some errors): the
+      // commit frame may then be in the WAL or not, except when the disk was full: the
+      // frames, the commit frame last, could not be appended to the WAL, and a frame cut
+      // short fails its checksum, so nothing of the batch counts (a full disk is the common
+      // case, and its senders are told plainly that nothing was kept). One still open is
+      // rolled back here.
+      if (!this.db.inTransaction && !walAppendFailed(error))
+        throw new BatchFailure(error, "commit");
+      this.rollback(error);
+      throw new BatchFailure(error, "write");
+    }
+    return outcomes;
+  }
+
+  /** Ends a failed transaction; one that cannot be ended leaves the batch's fate unknown. */
+  private rollback(cause: unknown): void {
+    try {
+      if (this.db.inTransaction) this.rollbackStatement.run();
+    } catch (error) {
+      throw new BatchFailure(new Error(`ROLLBACK failed: ${String(error)}`, { cause }), "commit");
+    }
+  }
+
   private settle(batch: Pending[], outcomes: Outcome[]): void {
     batch.forEach((pending, i) => {
       const outcome = outcomes[i];
@@ -134,8 +197,22 @@ export class GroupCommit {
     });
   }
 
-  private rejectAll(batch: Pending[], error: unknown): void {
-    const failure = this.hooks.wrapError(error);
-    for (const pending of batch) pending.reject(failure);
+  /** A refusal (which wrote nothing) keeps its own error when its batch fails later. */
+  private rejectAll(
+    batch: Pending[],
+    outcomes: Outcome[] | undefined,
+    error: unknown,
+    stage: CommitStage,
+  ): void {
+    const failure = this.hooks.wrapError(error, stage);
+    batch.forEach((pending, i) => {
+      const outcome = outcomes?.[i];
+      pending.reject(outcome !== undefined && !outcome.ok ? outcome.error : failure);
+    });
   }
+}
+
+/** SQLITE_FULL: the disk had no room for the WAL's frames, so the commit frame is not there. */
+function walAppendFailed(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === "SQLITE_FULL";
 }

@@ -123,6 +123,9 @@ export class MemoryMessageStore implements MessageStore {
     return waiting;
   }
 
+  /** Memory never refuses a write. */
+  readonly accepting = true;
+
   async close(): Promise<void> {}
 
   private receiptsFor(

@@ -100,7 +100,14 @@ export interface RetentionOptions {
  * - Retention: a full mailbox first evicts acknowledged entries, then refuses with
  *   `MailboxFullError` (policy `refuse`) or drops its oldest entries (`dropOldest`).
  *   Receipts never make a mailbox refuse mail. `expire` removes entries past the TTL.
- * - Any other failure rejects with `StoreError`, and nothing of that call is kept.
+ * - Any other failure rejects with `StoreError`. Its `code` says what the caller may conclude:
+ *   `store_unavailable` when nothing of the call was applied (refused before it was sent, or
+ *   rolled back), `outcome_unknown` when it may have been applied, wholly (sent to Redis and
+ *   then no answer; committed but not known to be durable). A call is never half applied. A
+ *   retried append with the same (from, ref) lands once either way [DELIVERY-4].
+ * - `accepting` is false while the store knows it cannot keep mail (Redis away, a disk that
+ *   refuses writes); the node's readiness follows it. A store that can recover finds out by
+ *   itself (it probes), so `accepting` comes back without a write from a client.
  */
 export interface MessageStore {
   append(mail: NewMail): Promise<AppendResult>;
@@ -119,6 +126,8 @@ export interface MessageStore {
    * For the dashboard; it may scan every mailbox, so callers should not poll it often.
    */
   waitingMailboxes(): Promise<number>;
+  /** Whether the store can keep mail now, as far as it knows. */
+  readonly accepting: boolean;
   close(): Promise<void>;
 }
 
@@ -133,7 +142,17 @@ export class MailboxFullError extends Error {
   }
 }
 
+/**
+ * What a failed store call leaves behind: `store_unavailable`, nothing was applied;
+ * `outcome_unknown`, it may have been applied (wholly, or not at all).
+ */
+export type StoreFailure = "store_unavailable" | "outcome_unknown";
+
 export class StoreError extends Error {
   override readonly name = "StoreError";
-  readonly code = "store_unavailable";
+  readonly code: StoreFailure;
+  constructor(message: string, options: ErrorOptions & { code?: StoreFailure } = {}) {
+    super(message, options);
+    this.code = options.code ?? "store_unavailable";
+  }
 }

@@ -12,8 +12,10 @@ import {
   type StoredMail,
   type StoredReceipt,
   StoreError,
+  type StoreFailure,
   serializedBody,
 } from "./message-store.js";
+import { mayHaveRun } from "./redis-outcome.js";
 import { ScriptRunner } from "./redis-script-runner.js";
 import { ACK, APPEND, EXPIRE, type LuaScript } from "./redis-scripts.js";
 
@@ -53,6 +55,9 @@ export type RedisMessageStoreOptions = {
  * then refused unsent. A command whose connection drops is never resent (its script may have
  * run; the sender's retry, deduplicated by its ref, is the safe way to find out). The scripts
  * are loaded on every (re)connection and never retried out of order (ScriptRunner).
+ * A write refused unsent fails with `store_unavailable`; one sent and then not answered (the
+ * command timed out, the connection dropped) with `outcome_unknown`: Redis may run it, even
+ * after the timeout (a paused Redis runs what it read once it resumes).
  */
 export class RedisMessageStore implements MessageStore {
   private readonly connection: RedisConnection;
@@ -196,6 +201,11 @@ export class RedisMessageStore implements MessageStore {
     return this.call(() => this.redis.scard(`${this.prefix}waiting`));
   }
 
+  /** Connected, scripts loaded, answering its health check. */
+  get accepting(): boolean {
+    return this.connection.up;
+  }
+
   async close(): Promise<void> {
     await this.connection.close();
   }
@@ -208,12 +218,15 @@ export class RedisMessageStore implements MessageStore {
     return `${this.prefix}${kind}:${user}`;
   }
 
-  /** Runs a script in call order (see ScriptRunner); a failure becomes a StoreError. */
+  /**
+   * Runs a script in call order (see ScriptRunner); a failure becomes a StoreError that says
+   * whether the script may have run.
+   */
   private async run(script: LuaScript, keys: string[], args: string[]): Promise<unknown> {
     try {
       return await this.scripts.run(script, keys, args);
     } catch (error) {
-      throw storeError(error);
+      throw storeError(error, mayHaveRun(error) ? "outcome_unknown" : "store_unavailable");
     }
   }
 
@@ -230,15 +243,16 @@ export class RedisMessageStore implements MessageStore {
       }
       return await command();
     } catch (error) {
-      throw storeError(error);
+      // Reads change nothing: whatever happened, nothing was applied.
+      throw storeError(error, "store_unavailable");
     }
   }
 }
 
 /** Every Redis failure becomes a StoreError: the caller must never take it as stored. */
-function storeError(error: unknown): StoreError {
+function storeError(error: unknown, code: StoreFailure): StoreError {
   const reason = error instanceof Error ? error.message : String(error);
-  return new StoreError(`mailbox store (Redis) failed: ${reason}`, { cause: error });
+  return new StoreError(`mailbox store (Redis) failed: ${reason}`, { cause: error, code });
 }
 
 function withDeadline(promise: Promise<void>, ms: number): Promise<void> {
@@ -287,6 +301,9 @@ function decodeAcceptance(value: string): Acceptance {
   return { ...(JSON.parse(json ?? "{}") as Omit<Acceptance, "seq">), seq: Number(seq) };
 }
 
+/** A script answered something it never answers: it ran, and what it did is not known. */
 function unexpected(operation: string, reply: unknown): StoreError {
-  return new StoreError(`mailbox store (Redis): unexpected ${operation} reply ${String(reply)}`);
+  return new StoreError(`mailbox store (Redis): unexpected ${operation} reply ${String(reply)}`, {
+    code: "outcome_unknown",
+  });
 }

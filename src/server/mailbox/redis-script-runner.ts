@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { RedisConnection } from "../redis/redis-connection.js";
+import { NotSentError } from "./redis-outcome.js";
 import type { LuaScript } from "./redis-scripts.js";
 
 interface Call {
@@ -36,6 +37,10 @@ const MAX_REFUSALS = 3;
  *   kilobytes, to Redis's script cache; SCRIPT FLUSH reclaims them safely.)
  * While the connection is not ready, a call rejects at once: nothing waits for a Redis that
  * may not come back (that wait would be an offline queue).
+ *
+ * A call that fails before it is sent, or is refused NOSCRIPT and not sent again, rejects with
+ * NotSentError; one that fails after it was sent rejects with the client's error, and may have
+ * run (redis-outcome.ts).
  */
 export class ScriptRunner {
   /** Each script's salted source and its SHA. */
@@ -66,7 +71,7 @@ export class ScriptRunner {
     connection.redis.on("close", () => {
       this.connections += 1;
       this.loaded = false;
-      this.rejectWaiting(new Error("the connection to Redis was lost"));
+      this.rejectWaiting(new NotSentError("the connection to Redis was lost; nothing was sent"));
     });
   }
 
@@ -88,7 +93,7 @@ export class ScriptRunner {
       if (this.sendable() && this.held.length === 0 && this.refused.length === 0) this.send(call);
       else if (this.connection.starting || this.connection.redis.status === "ready")
         this.hold(call);
-      else reject(new Error(`Redis is not connected (${this.connection.redis.status})`));
+      else reject(new NotSentError(`Redis is not connected (${this.connection.redis.status})`));
     });
   }
 
@@ -101,7 +106,9 @@ export class ScriptRunner {
       const index = this.held.indexOf(call);
       if (index === -1) return;
       this.held.splice(index, 1);
-      call.reject(new Error(`Redis was not ready within ${this.waitMs} ms; nothing was sent`));
+      call.reject(
+        new NotSentError(`Redis was not ready within ${this.waitMs} ms; nothing was sent`),
+      );
     }, this.waitMs);
     call.timer.unref();
     this.held.push(call);
@@ -110,7 +117,7 @@ export class ScriptRunner {
   private send(call: Call): void {
     const sha = this.salted.get(call.script)?.sha;
     if (sha === undefined) {
-      call.reject(new Error("a script this runner was not given"));
+      call.reject(new NotSentError("a script this runner was not given"));
       return;
     }
     this.inFlight += 1;
@@ -151,7 +158,10 @@ export class ScriptRunner {
         this.reloading = false;
         // Lost meanwhile: the calls were rejected then, and the new connection loads its own.
         if (connection !== this.connections) this.release();
-        else this.rejectWaiting(error instanceof Error ? error : new Error(String(error)));
+        else
+          this.rejectWaiting(
+            new NotSentError(`loading the scripts failed: ${String(error)}`, { cause: error }),
+          );
       },
     );
   }

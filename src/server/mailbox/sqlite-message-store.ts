@@ -1,5 +1,5 @@
 import { dirname } from "node:path";
-import BetterSqlite3, { type Database } from "better-sqlite3";
+import BetterSqlite3, { type Database, type Statement } from "better-sqlite3";
 import type { JsonObject } from "../../protocol/index.js";
 import { makePrivateDir, makePrivateFile, tightenPrivateFile } from "../data-dir/private-modes.js";
 import { mailFingerprint } from "./fingerprint.js";
@@ -27,6 +27,7 @@ import {
 } from "./sqlite-statements.js";
 import { testDiskFault } from "./test-disk-fault.js";
 import { StopBeforeWalSync, WalSync } from "./wal-sync.js";
+import { WriteHealth, type WriteState } from "./write-health.js";
 
 export interface SqliteOptions extends RetentionOptions {
   file: string;
@@ -39,6 +40,10 @@ export interface SqliteOptions extends RetentionOptions {
    * whether its WAL was synced, and how many seconds it took from its transaction's start.
    */
   onCommit?: (writes: number, synced: boolean, seconds: number) => void;
+  /** Told when the store stops or starts being able to write (see WriteHealth). */
+  onWriteState?: (state: WriteState, error?: unknown) => void;
+  /** Time between probe writes while writes fail (default 1000 ms). */
+  probeIntervalMs?: number;
 }
 
 /**
@@ -47,6 +52,8 @@ export interface SqliteOptions extends RetentionOptions {
  * (`MailboxHeads`, read back from the log on a miss). Writes are group-committed (GroupCommit);
  * with `synchronous: full` the WAL is synced once per group commit, off the event loop, before
  * any write of it resolves [DELIVERY-1]. Deletes (TTL, compaction) run in chunks, in `expire`.
+ * A failed write rejects with `store_unavailable` (rolled back) or `outcome_unknown` (at or
+ * after the commit), and makes the store not `accepting` until a write is kept (WriteHealth).
  */
 export class SqliteMessageStore implements MessageStore {
   private readonly db: Database;
@@ -57,6 +64,8 @@ export class SqliteMessageStore implements MessageStore {
   private readonly wal: WalSync | undefined;
   private readonly fault = StopBeforeWalSync.fromEnv();
   private readonly diskFault = testDiskFault();
+  private readonly health: WriteHealth;
+  private readonly probeStatement: Statement;
   /** The next log position: kept here, so that a position is never reused (see `sent`). */
   private nextPos = 0;
   /**
@@ -85,7 +94,14 @@ export class SqliteMessageStore implements MessageStore {
       db.pragma("synchronous = NORMAL");
       migrate(db);
       this.sql = prepareStatements(db);
-      this.wal = options.synchronous === "full" ? new WalSync(options.file, this.fault) : undefined;
+      // The cheapest write there is: one page (the header) to the WAL, nothing changed.
+      this.probeStatement = db.prepare(
+        `PRAGMA user_version = ${db.pragma("user_version", { simple: true }) as number}`,
+      );
+      this.wal =
+        options.synchronous === "full"
+          ? new WalSync(options.file, this.fault, this.diskFault)
+          : undefined;
     } catch (error) {
       db?.close();
       throw new StoreError(`cannot open the mailbox database ${options.file}: ${String(error)}`, {
@@ -98,16 +114,28 @@ export class SqliteMessageStore implements MessageStore {
     this.dataVersion = (this.sql.dataVersion.get() as { data_version: number }).data_version;
     this.forget();
     if (this.wal !== undefined) this.durablePos = this.nextPos;
+    this.health = new WriteHealth({
+      probe: () => this.write(() => this.probeStatement.run()),
+      probeIntervalMs: options.probeIntervalMs,
+      onChange: options.onWriteState,
+    });
     this.commits = new GroupCommit(db, {
       begin: () => this.current(),
       rolledBack: () => this.forget(),
-      committed: (writes, seconds) =>
-        this.options.onCommit?.(writes, this.wal !== undefined, seconds),
+      committed: (writes, seconds) => {
+        this.health.succeeded();
+        this.options.onCommit?.(writes, this.wal !== undefined, seconds);
+      },
       sync: this.wal && ((done) => this.sync(done)),
-      wrapError: (error) =>
-        new StoreError(`mailbox database write failed: ${String(error)}`, { cause: error }),
+      wrapError: (error, stage) => this.health.failed(error, stage),
       isRefusal: (error) => error instanceof MailboxFullError,
+      refusal: () => this.health.refusal(),
     });
+  }
+
+  /** Whether the last write was kept (and no WAL sync has failed). */
+  get accepting(): boolean {
+    return this.health.accepting;
   }
 
   /** fdatasync calls made so far (0 with `synchronous: normal`). */
@@ -116,10 +144,7 @@ export class SqliteMessageStore implements MessageStore {
   }
 
   append(mail: NewMail): Promise<AppendResult> {
-    return this.commits.write(() => {
-      this.diskFault?.();
-      return this.appendNow(mail);
-    });
+    return this.write(() => this.appendNow(mail));
   }
 
   async readAfter(userId: string, afterSeq: number, limit: number): Promise<MailboxEntry[]> {
@@ -147,29 +172,22 @@ export class SqliteMessageStore implements MessageStore {
     status: "delivered" | "read",
     now: number,
   ): Promise<StoredReceipt[]> {
-    return this.commits.write(() => {
-      this.diskFault?.();
-      return this.ackNow(userId, seq, status, now);
-    });
+    return this.write(() => this.ackNow(userId, seq, status, now));
   }
 
   /** The TTL sweep in chunks of one group commit each, then compaction (SqliteRetention). */
   async expire(now: number): Promise<number> {
     let removed = 0;
     for (;;) {
-      const chunk = await this.commits.write(() => {
-        this.diskFault?.();
-        return this.retention.expireChunk(now);
-      });
+      const chunk = await this.write(() => this.retention.expireChunk(now));
       removed += chunk.removed;
       if (chunk.done) break;
     }
-    await this.commits.write(() => {
+    await this.write(() => {
       this.sql.deleteSentBefore.run(now - this.options.idempotencyWindowMs);
     });
     const overgrown = this.retention.overgrown();
-    while (overgrown.length > 0)
-      await this.commits.write(() => this.retention.compactSome(overgrown, now));
+    while (overgrown.length > 0) await this.write(() => this.retention.compactSome(overgrown, now));
     return removed;
   }
 
@@ -183,9 +201,18 @@ export class SqliteMessageStore implements MessageStore {
   }
 
   async close(): Promise<void> {
+    this.health.close();
     await this.commits.drain();
     this.db.close();
     this.wal?.close();
+  }
+
+  /** A write in the next group commit (the test-only disk fault strikes here). */
+  private write<T>(run: () => T): Promise<T> {
+    return this.commits.write(() => {
+      this.diskFault?.write();
+      return run();
+    });
   }
 
   private sync(done: (error: Error | undefined) => void): void {

@@ -1,5 +1,6 @@
 import { closeSync, fdatasync, fsyncSync, openSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
+import type { DiskFault } from "./test-disk-fault.js";
 
 /**
  * The durable half of a group commit under `synchronous: full`.
@@ -20,6 +21,7 @@ export class WalSync {
   constructor(
     dbFile: string,
     private readonly fault: StopBeforeWalSync | undefined,
+    private readonly diskFault?: DiskFault,
   ) {
     // Kept open as long as the database: SQLite holds no lock on the WAL file itself (its
     // locks are on the database and the -shm file), so this descriptor cannot release one.
@@ -38,8 +40,9 @@ export class WalSync {
   sync(done: (error: Error | undefined) => void): void {
     this.fault?.beforeSync();
     fdatasync(this.fd, (error) => {
-      if (error === null) this.syncs += 1;
-      done(error ?? undefined);
+      const failed = error ?? this.diskFault?.sync();
+      if (failed === undefined) this.syncs += 1;
+      done(failed);
     });
   }
 

@@ -26,6 +26,7 @@ const FRAME_IN_TYPES: Record<FrameInType, true> = {
   leave: true,
   who: true,
   broadcast: true,
+  event: true,
   ping: true,
   invalid: true,
   /** A frame the dialect chose to say nothing about. */
@@ -38,6 +39,7 @@ const DIALECT_NAMES: Record<DialectName, true> = {
   native: true,
   broadcast: true,
   messagetransfer: true,
+  amqpchat: true,
 };
 
 const AUTH_FAILURE_REASONS: Record<AuthFailureReason, true> = {
@@ -63,7 +65,7 @@ const ROUTE_KINDS: Record<RouteKind, true> = { direct: true, room: true, broadca
 export type AcceptKind = "direct" | "room";
 const ACCEPT_KINDS: Record<AcceptKind, true> = { direct: true, room: true };
 
-/** Why a mail was refused before it was stored: `postoffice_mail_refused_total{reason}` [LIMIT-7]. */
+/** Why a mail was refused before it was stored: `postoffice_mail_refused_total{reason}` [LIMIT-8]. */
 export type MailRefusal = "quota_exceeded" | "too_many_new_mailboxes" | "unknown_recipient";
 const MAIL_REFUSALS: Record<MailRefusal, true> = {
   quota_exceeded: true,

@@ -34,6 +34,16 @@ export interface Metrics {
   receiptMade(status: ReceiptStatus): void;
   roomJoined(): void;
 
+  /**
+   * The declared events, at start and after each reload: their counts are exposed (at 0) from
+   * now on. Event labels are these names and `(unknown)`, never a name a client made up.
+   */
+  eventsDeclared(names: readonly string[]): void;
+  /** A declared event was accepted: every action done. */
+  eventAccepted(event: string): void;
+  /** An event was refused with this code, whether or not its sender's dialect tells it so. */
+  eventRefused(event: string, code: ErrorCode): void;
+
   /** One group commit of the mailbox store: its writes, whether it was synced, how long it took. */
   mailboxCommit(writes: number, synced: boolean, seconds: number): void;
   redisConnectionError(connection: string): void;

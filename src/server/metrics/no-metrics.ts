@@ -30,6 +30,9 @@ export class NoMetrics implements Metrics {
   mailExpired(): void {}
   receiptMade(): void {}
   roomJoined(): void {}
+  eventsDeclared(): void {}
+  eventAccepted(): void {}
+  eventRefused(): void {}
   mailboxCommit(): void {}
   redisConnectionError(): void {}
   redisConnectionUp(): void {}

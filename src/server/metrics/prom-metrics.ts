@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { ErrorCode } from "../../protocol/index.js";
 import type { AuthFailureReason } from "../auth/authenticator.js";
 import type { DialectName } from "../dialects/dialect.js";
 import { BucketHistogram, type Buckets } from "./bucket-histogram.js";
@@ -58,6 +59,9 @@ export class PromMetrics implements Metrics, MetricsReport {
   private readonly walSyncs: Counter;
   private readonly redisErrors: Counter<"connection">;
   private readonly redisUp: Gauge<"connection">;
+  private readonly eventsAccepted: TallyByLabel<string>;
+  private readonly eventsRefusedCounter: TallyCounter<"event" | "code">;
+  private readonly eventsRefused = new Map<string, Tally>();
 
   constructor(options: PromMetricsOptions) {
     const registry = this.registry;
@@ -213,6 +217,19 @@ export class PromMetrics implements Metrics, MetricsReport {
       help: "fdatasync calls of the SQLite mailbox store's WAL: one per group commit with synchronous: full.",
       registers: [registry],
     });
+    const eventsAccepted = new TallyCounter({
+      name: "postoffice_events_accepted_total",
+      help: "Declared events accepted (every action done), by event.",
+      labelNames: ["event"] as const,
+      registry,
+    });
+    this.eventsAccepted = new TallyByLabel((event) => eventsAccepted.tally({ event }), []);
+    this.eventsRefusedCounter = new TallyCounter({
+      name: "postoffice_events_refused_total",
+      help: "Declared events refused, by event (`(unknown)` for every undeclared name) and error code, whether or not the sender's dialect tells it.",
+      labelNames: ["event", "code"] as const,
+      registry,
+    });
     const accepted = new BucketHistogram({
       name: "postoffice_accept_latency_seconds",
       help: "Seconds from a `message` frame's arrival at its session to its `accepted` receipt being written, by kind (`direct`: stored in a mailbox; `room`: fanned out).",
@@ -284,6 +301,24 @@ export class PromMetrics implements Metrics, MetricsReport {
 
   roomJoined(): void {
     this.roomJoins.inc();
+  }
+
+  eventsDeclared(names: readonly string[]): void {
+    for (const event of names) this.eventsAccepted.get(event);
+  }
+
+  eventAccepted(event: string): void {
+    this.eventsAccepted.get(event).n += 1;
+  }
+
+  eventRefused(event: string, code: ErrorCode): void {
+    const key = `${event}\u0000${code}`;
+    let tally = this.eventsRefused.get(key);
+    if (tally === undefined) {
+      tally = this.eventsRefusedCounter.tally({ event, code });
+      this.eventsRefused.set(key, tally);
+    }
+    tally.n += 1;
   }
 
   mailboxCommit(writes: number, synced: boolean, seconds: number): void {

@@ -30,7 +30,7 @@ const FREE: QuotaCharge = { refund: () => undefined };
 const KNOWN_MAILBOXES = 10_000;
 
 /**
- * Whether a sender may put this mail in another user's mailbox [LIMIT-7]: the recipient must
+ * Whether a sender may put this mail in another user's mailbox [LIMIT-8]: the recipient must
  * exist (mailbox.recipients), and the sender's quota (limits.sender) must hold its bytes and,
  * if it starts a mailbox, that too. Decided without a promise when it can be (the common
  * case); when it needs the store (a recipient not seen yet) or a `connected` check, the

@@ -10,6 +10,16 @@ import type { MailAdmission } from "./mail-admission.js";
 import type { QuotaCharge } from "./sender-quota.js";
 
 /**
+ * The sender's `accepted`, and whether the mail was handed to a session of its recipient
+ * (`online`: one was connected, on this node or another, when it was published) or waits in
+ * the mailbox. A retry answered from the idempotency window says `online: false`: it was not
+ * published again.
+ */
+export interface SentMail extends Acceptance {
+  online: boolean;
+}
+
+/**
  * Turns commands into deliveries. Knows no sockets: it stores mail, then publishes it on the
  * broker, where the recipient's sessions (on this node or another) pick it up.
  */
@@ -22,7 +32,7 @@ export class Router {
     private readonly onPublishError: (error: unknown, userId: string) => void,
     options: {
       clock?: () => number;
-      /** Who may mail whom, and how much [LIMIT-7]; absent: anyone, any amount. */
+      /** Who may mail whom, and how much [LIMIT-8]; absent: anyone, any amount. */
       admission?: MailAdmission;
     } = {},
   ) {
@@ -38,7 +48,7 @@ export class Router {
    * `accepted` [DELIVERY-1]. The sender comes from the identity, never from the data
    * [SENDER-1]. A retry with the same `ref` is accepted again without storing twice [DELIVERY-4].
    */
-  sendMail(sender: Identity, data: JsonObject & { to: string }, ref?: string): Promise<Acceptance> {
+  sendMail(sender: Identity, data: JsonObject & { to: string }, ref?: string): Promise<SentMail> {
     const body = bodyOf(data);
     const bodyJson = JSON.stringify(body);
     const mail = { from: sender.userId, to: data.to, body, bodyJson, ref };
@@ -53,7 +63,7 @@ export class Router {
   private async storeMail(
     mail: { from: string; to: string; body: JsonObject; bodyJson: string; ref: string | undefined },
     charge: QuotaCharge | undefined,
-  ): Promise<Acceptance> {
+  ): Promise<SentMail> {
     let result: Awaited<ReturnType<MessageStore["append"]>>;
     try {
       result = await this.store.append({
@@ -72,13 +82,13 @@ export class Router {
     if (result.duplicate) {
       charge?.refund();
       this.metrics.duplicateSend();
-      return result.accepted;
+      return { ...result.accepted, online: false };
     }
     const { mail: stored, dropped } = result;
     this.metrics.mailRouted("direct");
     if (dropped > 0) this.metrics.mailDropped(dropped);
-    await this.publish(stored.to, stored);
-    return { id: stored.id, to: stored.to, seq: stored.seq, ts: stored.ts };
+    const online = await this.publish(stored.to, stored);
+    return { id: stored.id, to: stored.to, seq: stored.seq, ts: stored.ts, online };
   }
 
   /**
@@ -114,15 +124,17 @@ export class Router {
   }
 
   /**
-   * Live delivery of what is already stored. It cannot fail the command: the entry is kept,
-   * and a session that misses it reads it from the store on its next replay or gap.
+   * Live delivery of what is already stored; true if a session of the user was there to take
+   * it. It cannot fail the command: the entry is kept, and a session that misses it reads it
+   * from the store on its next replay or gap.
    */
-  private async publish(userId: string, entry: MailboxEntry): Promise<void> {
+  private async publish(userId: string, entry: MailboxEntry): Promise<boolean> {
     try {
       const frame = encodeEntry(entry);
-      await this.broker.publish(topics.mailbox(userId), { seq: entry.seq, frame });
+      return await this.broker.publish(topics.mailbox(userId), { seq: entry.seq, frame });
     } catch (error) {
       this.onPublishError(error, userId);
+      return false;
     }
   }
 }

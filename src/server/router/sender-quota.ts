@@ -28,7 +28,7 @@ const NOTHING: QuotaCharge = { refund: () => undefined };
 
 /**
  * Each sender's use of other users' mailboxes over a window that starts with its first mail
- * [LIMIT-7]: its bytes, and the mailboxes it started. A send is charged before it is stored,
+ * [LIMIT-8]: its bytes, and the mailboxes it started. A send is charged before it is stored,
  * so that pipelined sends cannot all pass together, and refunded if it was not stored (a
  * failure, or a retried send stored once). A window that ended is forgotten: the map holds
  * the senders of the last window only, swept at most once per window.

@@ -1,6 +1,7 @@
 import type { BrokerMessage } from "../broker/broker.js";
 import type { MessageStore } from "../mailbox/message-store.js";
 import { encodeEntry } from "../router/encode-entry.js";
+import type { PreparedFrame } from "../wire/prepared-frame.js";
 
 const REPLAY_PAGE = 256;
 
@@ -18,8 +19,11 @@ export interface MailboxFeedOptions {
 }
 
 export interface MailboxReader {
-  /** An entry of the mailbox (mail or receipt), as its native frame; `live`: not replayed. */
-  deliverMail(seq: number, frame: string, live: boolean): void;
+  /**
+   * An entry of the mailbox (mail or receipt), as its native frame; `live`: not replayed. Live
+   * mail comes prepared, framed once for every device of the user on this node.
+   */
+  deliverMail(seq: number, frame: PreparedFrame | string, live: boolean): void;
   /**
    * Undefined while the client can take more; otherwise resolves when it can. A replay
    * never outruns its reader (live mail does not wait: a reader that falls behind it is cut).
@@ -65,7 +69,13 @@ export class MailboxFeed {
     return this.cursor;
   }
 
-  offer(message: BrokerMessage): void {
+  /** The first replay has begun: the session was greeted, and may be sent what is live. */
+  get started(): boolean {
+    return this.state === "replaying" || this.state === "live";
+  }
+
+  /** Live mail; `prepared`: its frame, shared by the user's sessions on this node. */
+  offer(message: BrokerMessage, prepared?: PreparedFrame): void {
     if (this.state === "closed") return;
     if (this.state !== "live") {
       this.moreArrived = true;
@@ -77,7 +87,7 @@ export class MailboxFeed {
       return;
     }
     this.cursor = message.seq;
-    this.reader.deliverMail(message.seq, message.frame, true);
+    this.reader.deliverMail(message.seq, prepared ?? message.frame, true);
   }
 
   /** Sends everything stored after the cursor, then switches to live delivery. */

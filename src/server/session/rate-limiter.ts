@@ -1,4 +1,5 @@
 import { performance } from "node:perf_hooks";
+import { SendHold } from "./send-hold.js";
 import { TokenBucket } from "./token-bucket.js";
 
 /** One token bucket: `burst` frames at once, then `perSecond` on average; 0 = no limit. */
@@ -14,7 +15,15 @@ export interface RateLimits {
   closeAfterRefusals: number;
 }
 
-export type RateDecision = { ok: true } | { ok: false; retryAfterMs: number; flooding: boolean };
+export type RateDecision =
+  | { ok: true }
+  | {
+      ok: false;
+      retryAfterMs: number;
+      flooding: boolean;
+      /** Refused behind an earlier send refused for rate, not yet sent again: its id. */
+      heldBehind?: string;
+    };
 
 /** A user's buckets, shared by all their connections to this node. */
 export interface UserBuckets {
@@ -37,12 +46,15 @@ const SPEECH = new Set(["message", "broadcast"]);
  * `message` buckets. A frame passes only if every bucket that applies has a token, and then
  * takes one from each. A refused frame takes none, but spends the connection's refusal
  * budget (`closeAfterRefusals`, refilled over ten seconds): a client that keeps sending
- * into a closed bucket is flooding, however it interleaves allowed frames.
+ * into a closed bucket is flooding, however it interleaves allowed frames. A message or
+ * broadcast refused holds back the ones behind it until it comes back (SendHold) [LIMIT-5].
  */
 export class RateLimiter {
   private readonly connection: TokenBucket | undefined;
   private readonly message: TokenBucket | undefined;
   private readonly refusals: TokenBucket;
+  /** Made at the first send refused: what the later sends wait for. */
+  private hold: SendHold | undefined;
 
   constructor(
     limits: RateLimits,
@@ -54,9 +66,16 @@ export class RateLimiter {
     this.refusals = new TokenBucket(limits.closeAfterRefusals / 10, limits.closeAfterRefusals, now);
   }
 
-  check(frameType: string, user: UserBuckets | undefined): RateDecision {
+  /** `id`: the frame's, which a send refused for rate is recognized by when it comes back. */
+  check(frameType: string, user: UserBuckets | undefined, id?: string): RateDecision {
     const now = this.clock();
     const speech = SPEECH.has(frameType);
+    const held = speech ? this.hold?.check(id, now) : undefined;
+    if (held !== undefined) {
+      this.refusals.take();
+      const flooding = this.refusals.waitMs(now) > 0;
+      return { ok: false, retryAfterMs: held.retryAfterMs, flooding, heldBehind: held.ref };
+    }
     const buckets = [
       this.connection,
       user?.all,
@@ -67,6 +86,10 @@ export class RateLimiter {
     for (const bucket of buckets) if (bucket) wait = Math.max(wait, bucket.waitMs(now));
     if (wait > 0) {
       this.refusals.take();
+      if (speech) {
+        this.hold ??= new SendHold();
+        this.hold.hold(id, now, wait);
+      }
       return { ok: false, retryAfterMs: wait, flooding: this.refusals.waitMs(now) > 0 };
     }
     for (const bucket of buckets) bucket?.take();

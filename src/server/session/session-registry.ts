@@ -13,7 +13,19 @@ export class SessionRegistry {
 
   constructor(private readonly broker: Broker) {
     this.users = new TopicMembers(broker, topics.mailbox, (sessions, _userId, message) => {
-      for (const session of sessions) session.offerMail(message);
+      if (message.seq === 0) {
+        // An event's notice to the user: live, outside the mailbox's numbering [EVENT-2].
+        const frame = new PreparedFrame(message.frame);
+        for (const session of sessions) session.deliverNotice(frame);
+        return;
+      }
+      if (sessions.size === 1) {
+        for (const session of sessions) session.offerMail(message);
+        return;
+      }
+      // Every device of the user gets the same bytes: framed once, not once per device.
+      const frame = new PreparedFrame(message.frame);
+      for (const session of sessions) session.offerMail(message, frame);
     });
   }
 

@@ -55,7 +55,7 @@ export interface SessionContext {
 
 /**
  * What a connection holds while it has not authenticated: its place among the unauthenticated
- * and its budget of frames and bytes [LIMIT-6] (gateway/unauthenticated-connections.ts).
+ * and its budget of frames and bytes [LIMIT-7] (gateway/unauthenticated-connections.ts).
  */
 export interface Probation {
   /** One more frame before authentication; false when it is one too many (the connection is closing). */
@@ -98,6 +98,8 @@ export class Session
   private closed = false;
   /** Set when the session is being closed for what it sent: later frames are ignored. */
   private inputClosed = false;
+  /** Set by a drain: the close waits for the answers owed (closeAfterReplies). */
+  private closing: { code: number; reason: string; turn: number } | undefined;
   /** Set by the heartbeat's ping, cleared by any sign of life. */
   private awaitingPong = false;
   private readonly rateLimiter: RateLimiter;
@@ -180,8 +182,13 @@ export class Session
   }
 
   /** Live mail (or a receipt) of this session's user, from the broker. */
-  offerMail(message: BrokerMessage): void {
-    this.feed?.offer(message);
+  offerMail(message: BrokerMessage, prepared?: PreparedFrame): void {
+    this.feed?.offer(message, prepared);
+  }
+
+  /** An event's notice to this session's user; none before the welcome has gone out. */
+  deliverNotice(frame: PreparedFrame): void {
+    if (this.feed?.started) this.sendPrepared(frame);
   }
 
   /** Calls `expire(this, arg)` after `delayMs` unless re-armed or cleared first. */
@@ -205,7 +212,7 @@ export class Session
     return !this.inputClosed;
   }
 
-  /** A data frame, counted against the budget of a connection not yet authenticated [LIMIT-6]. */
+  /** A data frame, counted against the budget of a connection not yet authenticated [LIMIT-7]. */
   admitFrame(): boolean {
     return this.probation?.frame() ?? true;
   }
@@ -226,10 +233,16 @@ export class Session
             : "invalid";
     const { metrics, userLimits, throttle } = this.context;
     metrics.frameIn(type);
+    if (this.closing !== undefined) {
+      this.refuseWhileClosing(decoded);
+      return;
+    }
     const userId = this.user?.userId;
+    const ref = decoded === undefined || "reply" in decoded ? undefined : refOf(decoded);
     const rate = this.rateLimiter.check(
       type,
       userId === undefined ? undefined : userLimits.for(userId),
+      ref,
     );
     if (!rate.ok) {
       throttle.warn("rate_limited", { session: this.id, user: userId }, "frames refused for rate");
@@ -246,11 +259,13 @@ export class Session
         );
         return;
       }
-      const ref = decoded === undefined || "reply" in decoded ? undefined : refOf(decoded);
       const refused: DecodeResult = {
         ok: false,
         code: "rate_limited",
-        message: `Too many frames; retry after ${rate.retryAfterMs} ms.`,
+        message:
+          rate.heldBehind === undefined
+            ? `Too many frames; retry after ${rate.retryAfterMs} ms.`
+            : `Not handled: the send ${rate.heldBehind} was refused for rate before it; send that one again first, then this one.`,
         retryAfterMs: rate.retryAfterMs,
         ref,
       };
@@ -295,10 +310,10 @@ export class Session
    * An entry of the user's mailbox, from its feed (`live`: just sent, not replayed);
    * acknowledged at once where the dialect says so.
    */
-  deliverMail(seq: number, frame: string, live: boolean): void {
-    const handed = this.handOver(frame);
+  deliverMail(seq: number, frame: PreparedFrame | string, live: boolean): void {
+    const handed = typeof frame === "string" ? this.handOver(frame) : this.handOverPrepared(frame);
     if (live && handed) {
-      const acceptedAt = mailTsOf(frame);
+      const acceptedAt = mailTsOf(typeof frame === "string" ? frame : frame.text);
       if (acceptedAt !== undefined) this.context.metrics.mailDelivered(acceptedAt);
     }
     const user = this.user;
@@ -318,13 +333,15 @@ export class Session
 
   /** A frame shared by many sessions (fan-out): framed once, the same bytes for all. */
   sendPrepared(frame: PreparedFrame): void {
-    if (this.closed) return;
-    if (this.encoder === undefined) {
-      this.write(frame);
-      return;
-    }
+    this.handOverPrepared(frame);
+  }
+
+  /** handOver for a shared frame: translated once per dialect, not once per session. */
+  private handOverPrepared(frame: PreparedFrame): boolean {
+    if (this.closed) return false;
+    if (this.encoder === undefined) return this.write(frame);
     const translated = frame.in(this.encoder);
-    if (translated !== undefined) this.write(translated);
+    return translated === undefined || this.write(translated);
   }
 
   /** The dialect's own words (a reply of its own), written as they are. */
@@ -430,6 +447,46 @@ export class Session
     this.close(code, reason);
   }
 
+  /**
+   * A drain's close [OPS-1]: every frame read so far is handled and answered first (a send
+   * waiting for the store gets its receipt or its error), then the close. Frames read meanwhile
+   * are not handled: each is answered `server_shutdown`, to be sent again after reconnecting.
+   * So no send is left without an answer, unless the drain's deadline cuts the connection.
+   */
+  closeAfterReplies(code: number, reason: string): void {
+    if (this.closed || this.closing !== undefined) return;
+    this.closing = { code, reason, turn: 0 };
+    this.closeInTurn();
+  }
+
+  /** Queues the close behind every frame queued so far; a later call supersedes it. */
+  private closeInTurn(): void {
+    const closing = this.closing;
+    if (closing === undefined) return;
+    closing.turn += 1;
+    const turn = closing.turn;
+    this.enqueue(() =>
+      this.inOrder(() => {
+        if (closing.turn === turn) this.close(closing.code, closing.reason);
+      }),
+    );
+  }
+
+  private refuseWhileClosing(decoded: Decoded): void {
+    if (decoded === undefined || "reply" in decoded) return;
+    const ref = refOf(decoded);
+    this.enqueue(() =>
+      this.inOrder(() =>
+        this.sendError(
+          "server_shutdown",
+          "The server is shutting down and did not handle this frame: send it again, with the same id, after reconnecting.",
+          { ref },
+        ),
+      ),
+    );
+    this.closeInTurn();
+  }
+
   /** Closes with a code; frames already sent are written first. */
   close(code: number, reason: string): void {
     if (this.closed) return;
@@ -438,7 +495,7 @@ export class Session
     this.context.batcher.flush();
     this.ws.close(code, reason);
     // ws would wait 30 s for the client to answer the close; a connection that never
-    // authenticated holds a place others need, so it gets a second [LIMIT-6].
+    // authenticated holds a place others need, so it gets a second [LIMIT-7].
     if (this.user === undefined) this.setDeadline(UNAUTHENTICATED_CLOSE_MS, cut, undefined);
   }
 

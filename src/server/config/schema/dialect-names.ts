@@ -3,4 +3,4 @@
  * `endpoints[].dialect`). The same list as `DialectName` (dialects/dialect.ts): the composition
  * root fails to compile when the two differ. A name is added here when its dialect exists.
  */
-export const dialectNames = ["native", "broadcast", "messagetransfer"] as const;
+export const dialectNames = ["native", "broadcast", "messagetransfer", "amqpchat"] as const;

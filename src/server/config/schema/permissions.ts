@@ -50,5 +50,10 @@ export const permissions = section(
       description:
         "Roles that may send a `broadcast` frame to everyone connected; `*` for anyone, `[]` for no one.",
     }),
+    names: Type.Array(Type.String({ minLength: 1 }), {
+      default: [],
+      description:
+        "Permission names a token's `perms` claim may carry, as GoDispatch declares them: its `permissions: [kick_user]` list is read into this key. When set, an event's `allow` or `require` may ask only for these in `claims.perms`, so a misspelt one stops the start. `[]`: any name.",
+    }),
   },
 );

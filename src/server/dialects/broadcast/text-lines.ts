@@ -24,6 +24,7 @@ export function textLine(frame: ServerFrame, chatRoom: string): string | undefin
     case "joined":
     case "left":
     case "receipt":
+    case "event":
     case "pong":
       return undefined;
     default: {

@@ -20,6 +20,14 @@ export function goField(object: Record<string, unknown>, name: string): unknown 
   return found;
 }
 
+/**
+ * A Go struct as `json.Marshal` writes it: its fields in their declared order (not sorted, as a
+ * map's keys are), escaped as above, with no newline.
+ */
+export function goStruct(fields: ReadonlyArray<readonly [string, unknown]>): string {
+  return `{${fields.map(([key, value]) => `${goString(key)}:${goText(value)}`).join(",")}}`;
+}
+
 const GO_ESCAPED = /[<>&\u2028\u2029]/g;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 

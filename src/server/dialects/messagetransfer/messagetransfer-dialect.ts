@@ -129,6 +129,8 @@ function encode(frame: ServerFrame): string | undefined {
     case "joined":
     case "left":
     case "presence":
+    // Declared events' notices: the seed's clients send no events, so none is addressed to them.
+    case "event":
       return undefined;
     default: {
       const unknown: never = frame;

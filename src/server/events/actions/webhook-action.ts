@@ -5,8 +5,8 @@ import { refuse } from "../refusal.js";
 import { defineAction, type StepDefinition } from "../step-definition.js";
 import {
   type Breakers,
-  callWebhook,
-  isCircuitOpen,
+  CircuitOpen,
+  callThrough,
   WebhookFailure,
   WebhookRefusal,
 } from "./webhook-call.js";
@@ -71,16 +71,13 @@ export function webhookAction(breakers: Breakers, fetcher?: typeof fetch): StepD
       };
       let answer: JsonValue;
       try {
-        answer = await breakers
-          .policyFor(params.url, params.retries)
-          .execute(() => callWebhook(params, body, fetcher));
+        answer = await callThrough(breakers.forUrl(params.url), params, body, fetcher);
       } catch (error) {
         if (error instanceof WebhookRefusal) {
           return refuse("forbidden", error.message, { reason: `${ctx.step} (${error.status})` });
         }
-        const why = isCircuitOpen(error)
-          ? `${params.url} failed too often; it is not called for a while`
-          : error instanceof WebhookFailure
+        const why =
+          error instanceof CircuitOpen || error instanceof WebhookFailure
             ? error.message
             : `webhook ${params.url} failed`;
         ctx.log.warn({ err: error, url: params.url }, "webhook action failed");

@@ -1,14 +1,5 @@
-import {
-  BrokenCircuitError,
-  ConsecutiveBreaker,
-  circuitBreaker,
-  ExponentialBackoff,
-  handleWhen,
-  type IPolicy,
-  retry,
-  wrap,
-} from "cockatiel";
 import type { JsonValue } from "../../../protocol/index.js";
+import { CircuitBreaker } from "../../resilience/circuit-breaker.js";
 
 export interface WebhookCallOptions {
   url: string;
@@ -42,48 +33,86 @@ export class WebhookFailure extends Error {
   }
 }
 
+/** The URL's circuit is open: it was not called. */
+export class CircuitOpen extends Error {
+  override readonly name = "CircuitOpen";
+  constructor(
+    url: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(`${url} failed too often; it is not called for a while`);
+  }
+}
+
 export interface Breakers {
   /** One circuit per URL, shared by every step and event that calls it. */
-  policyFor(url: string, retries: number): IPolicy;
+  forUrl(url: string): CircuitBreaker;
 }
 
 /**
- * Circuits per URL: after `threshold` failures in a row a URL is not called for `openMs`
- * (events that use it fail at once with `action_failed`), then one call tries it again.
- * Retries (exponential backoff from 100 ms) only follow transient failures, and a failure
- * counts once per call, after its retries. cockatiel does the bookkeeping.
+ * Circuits per URL (the shared breaker of resilience/, as the auth webhook's): after
+ * `threshold` calls in a row failed, a URL is not called for `openMs` (events that use it fail
+ * at once with `action_failed`), then one call tries it again. A call is counted once, after
+ * its retries; only transient failures count against it (an answer, even a refusal, is the
+ * endpoint being up). The URLs are the configuration's, so the map is bounded by it.
  */
-export function createBreakers(threshold = 5, openMs = 30_000): Breakers {
-  const breakers = new Map<string, IPolicy>();
-  const policies = new Map<string, IPolicy>();
-  const transient = handleWhen((error) => error instanceof WebhookFailure && error.transient);
+export function createBreakers(
+  threshold = 5,
+  openMs = 30_000,
+  clock: () => number = () => performance.now(),
+): Breakers {
+  const breakers = new Map<string, CircuitBreaker>();
   return {
-    policyFor(url, retries) {
-      const key = `${retries} ${url}`;
-      let policy = policies.get(key);
-      if (policy === undefined) {
-        let breaker = breakers.get(url);
-        if (breaker === undefined) {
-          breaker = circuitBreaker(transient, {
-            halfOpenAfter: openMs,
-            breaker: new ConsecutiveBreaker(threshold),
-          });
-          breakers.set(url, breaker);
-        }
-        const retrying = retry(transient, {
-          maxAttempts: retries,
-          backoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 2_000 }),
-        });
-        policy = wrap(breaker, retrying);
-        policies.set(key, policy);
+    forUrl(url) {
+      let breaker = breakers.get(url);
+      if (breaker === undefined) {
+        breaker = new CircuitBreaker({ failureThreshold: threshold, cooldownMs: openMs, clock });
+        breakers.set(url, breaker);
       }
-      return policy;
+      return breaker;
     },
   };
 }
 
-export function isCircuitOpen(error: unknown): boolean {
-  return error instanceof BrokenCircuitError;
+/**
+ * One call of the action: through the URL's circuit, retried after transient failures with
+ * exponential backoff from 100 ms (to 2 s, with jitter). A WebhookRefusal, WebhookFailure or
+ * CircuitOpen says why it gave up.
+ */
+export async function callThrough(
+  breaker: CircuitBreaker,
+  options: WebhookCallOptions,
+  body: JsonValue,
+  fetcher?: typeof fetch,
+): Promise<JsonValue> {
+  const admission = breaker.admit();
+  if (!admission.ok) throw new CircuitOpen(options.url, admission.retryAfterMs);
+  try {
+    const answer = await withRetries(options.retries, () => callWebhook(options, body, fetcher));
+    breaker.succeeded(admission.probe);
+    return answer;
+  } catch (error) {
+    if (error instanceof WebhookFailure && error.transient) {
+      breaker.failed(admission.probe, error.message);
+    } else {
+      breaker.succeeded(admission.probe);
+    }
+    throw error;
+  }
+}
+
+async function withRetries<T>(retries: number, attempt: () => Promise<T>): Promise<T> {
+  for (let done = 0; ; done++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!(error instanceof WebhookFailure && error.transient) || done >= retries) throw error;
+      const ceiling = Math.min(2_000, 100 * 2 ** done);
+      await new Promise((resolve) =>
+        setTimeout(resolve, ceiling / 2 + Math.random() * (ceiling / 2)),
+      );
+    }
+  }
 }
 
 /** POSTs `body` as JSON; the answer's JSON (null for an empty body), or a WebhookRefusal / WebhookFailure. */

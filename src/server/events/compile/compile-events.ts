@@ -17,9 +17,14 @@ export type CompileResult = { ok: true; rules: CompiledRules } | { ok: false; pr
 /**
  * Compiles `events:` against the registry's steps: every event, step, parameter and
  * placeholder is checked now, and every problem is listed (not only the first), each with its
- * JSON pointer under /events.
+ * JSON pointer under /events. `permissionNames`, when not empty, are the only values a `perms`
+ * claim may be required to hold (GoDispatch's `permissions:` list): a typo is a problem here.
  */
-export function compileEvents(section: unknown, registry: StepRegistry): CompileResult {
+export function compileEvents(
+  section: unknown,
+  registry: StepRegistry,
+  permissionNames: readonly string[] = [],
+): CompileResult {
   const problems: Problem[] = [];
   const events = new Map<string, CompiledEvent>();
   if (section === undefined || section === null) return { ok: true, rules: { events } };
@@ -32,7 +37,7 @@ export function compileEvents(section: unknown, registry: StepRegistry): Compile
     };
   }
   for (const [name, definition] of Object.entries(section)) {
-    const compiled = compileEvent(name, definition, registry, problems);
+    const compiled = compileEvent(name, definition, registry, problems, permissionNames);
     if (compiled !== undefined) events.set(name, compiled);
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, rules: { events } };
@@ -43,6 +48,7 @@ function compileEvent(
   raw: unknown,
   registry: StepRegistry,
   problems: Problem[],
+  permissionNames: readonly string[],
 ): CompiledEvent | undefined {
   const pointer = `/events/${escapePointer(name)}`;
   const before = problems.length;
@@ -67,7 +73,7 @@ function compileEvent(
     }
   }
   const target = compileTarget(fields.target, `${pointer}/target`, problems);
-  const facts: EventFacts = { name, target, secure: undefined, replies: 0 };
+  const facts: EventFacts = { name, target, secure: undefined, replies: 0, permissionNames };
   const modifiers: CompiledStep[] = [];
   if (fields.allow !== undefined) {
     const step = compileAllow(fields.allow, `${pointer}/allow`, facts, registry, problems);
@@ -114,6 +120,8 @@ interface EventFacts {
   /** Set once a `secure` modifier is compiled: the claims it requires ([] for any). */
   secure: readonly string[] | undefined;
   replies: number;
+  /** The declared permission names (`permissions.names`); empty: any name. */
+  permissionNames: readonly string[];
 }
 
 function compileAllow(
@@ -215,6 +223,15 @@ function compileStep(
       });
     }
   }
+  if (definition.name === "require") {
+    const undeclared = undeclaredPermissions(params.fixed.claims, facts.permissionNames);
+    if (undeclared.length > 0) {
+      problems.push({
+        pointer: `${spec.paramsPointer}/claims/perms`,
+        message: `${undeclared.join(", ")} ${undeclared.length === 1 ? "is" : "are"} not among the declared permissions (permissions.names: ${facts.permissionNames.join(", ")})`,
+      });
+    }
+  }
   if (definition.name === "require" && params.fixed.member === true && !takesRooms(facts.target)) {
     problems.push({
       pointer: spec.paramsPointer,
@@ -222,6 +239,16 @@ function compileStep(
     });
   }
   return problems.length > before ? undefined : { where, definition, params };
+}
+
+/** The values a `perms` claim is required to hold that are not declared, if any are declared. */
+function undeclaredPermissions(claims: unknown, declared: readonly string[]): string[] {
+  if (declared.length === 0 || typeof claims !== "object" || claims === null) return [];
+  const perms = (claims as Record<string, unknown>).perms;
+  const wanted = typeof perms === "string" ? [perms] : Array.isArray(perms) ? perms : [];
+  return wanted.filter(
+    (name): name is string => typeof name === "string" && !declared.includes(name),
+  );
 }
 
 function takesRooms(target: TargetRule): boolean {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CircuitBreaker, type CircuitState } from "../../src/server/auth/circuit-breaker.js";
+import { CircuitBreaker, type CircuitState } from "../../src/server/resilience/circuit-breaker.js";
 
 function breaker(failureThreshold = 3, cooldownMs = 1000) {
   let now = 0;
