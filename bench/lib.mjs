@@ -12,9 +12,9 @@ import WebSocket from "ws";
 export const SECRET = "benchmark-secret-of-enough-length-for-hs256";
 export const CLI = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
 
-/** Per-connection rate limits off: the benchmarks measure throughput, not the limiter. */
+/** Rate limits and senders' quotas off: the benchmarks measure throughput, not the limiters. */
 export const NO_RATE_LIMITS =
-  "limits:\n  maxSessionsPerUser: 0\n  rate:\n    connection: { perSecond: 0 }\n    user: { perSecond: 0 }\n    message: { perSecond: 0 }\n";
+  "limits:\n  maxSessionsPerUser: 0\n  rate:\n    connection: { perSecond: 0 }\n    user: { perSecond: 0 }\n    message: { perSecond: 0 }\n  sender: { maxBytes: 0, maxNewMailboxes: 0 }\n";
 
 /** A TCP port free on 127.0.0.1 now (for a child process that cannot listen on port 0). */
 export async function freePort() {

@@ -2,6 +2,8 @@
  * The dashboard: polls GET /api/stats every second and shows the node live. Messages per
  * second are the change in messages routed between two polls. Off loopback the server wants
  * an API key (scope read): a refused poll says why and waits for a key before asking again.
+ * A key may also come once in the address's fragment (`/dashboard#token=...`: a fragment never
+ * reaches a server, a log or a Referer), as `metrics.token` or an API key: the server takes either.
  */
 import type { Stats } from "../src/protocol/index.js";
 import { call, refusal, storedKey, storeKey } from "./api-key.js";
@@ -36,10 +38,19 @@ const ui = {
 const rates: number[] = [];
 const connections: number[] = [];
 let previous: { routed: number; at: number } | undefined;
-let key = storedKey();
+let key = keyFromFragment() ?? storedKey();
 let timer: ReturnType<typeof setTimeout> | undefined;
 /** Counts the keys used: a poll of an earlier one ends without asking again. */
 let generation = 0;
+
+/** A key given in the fragment: kept as the stored key, then removed from the address bar. */
+function keyFromFragment(): string | undefined {
+  const given = new URLSearchParams(location.hash.slice(1)).get("token");
+  if (!given) return undefined;
+  storeKey(given);
+  history.replaceState(null, "", location.pathname + location.search);
+  return given;
+}
 
 async function poll(): Promise<void> {
   timer = undefined;

@@ -41,7 +41,8 @@ export async function checkToken(loaded: LoadedConfig, token: string): Promise<T
       };
     }
   }
-  const quiet = { info: () => undefined, warn: () => undefined };
+  const silent = (): undefined => undefined;
+  const quiet = { debug: silent, info: silent, warn: silent, error: silent };
   const built = await buildAuthenticator(auth, server.dataDir, quiet);
   const checkedWith =
     built.devSecretPath !== undefined

@@ -22,6 +22,12 @@ export const CLOSE_CODES = {
   flooding: 4429,
   /** No authentication within auth.timeoutMs. Reconnect and authenticate sooner. */
   authTimeout: 4408,
+  /**
+   * A connection that has not authenticated sent more than limits.unauthenticated allows
+   * (reason `unauthenticated_limit`). ws also closes with 1008 when a message comes in too
+   * many fragments or socket reads (no reason). Authenticate sooner, send less before it.
+   */
+  policyViolation: 1008,
   /** The server failed to start the session (its mailbox could not be read). Reconnect. */
   internalError: 1011,
   /** The client read too slowly: more than limits.outboundBufferBytes waited for it. Its mail is kept. */

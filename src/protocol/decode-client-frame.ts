@@ -54,8 +54,9 @@ export function decodeClientFrame(text: string, options: DecodeOptions): DecodeR
   if (typeof value.type !== "string") {
     return { ok: false, code: "invalid_frame", message: "Frame needs a string `type`.", ref };
   }
-  // One walk checks nesting (deep values crash recursive code, ours and JSON.stringify's)
-  // and string lengths, and looks for sender keys where they would speak for the sender [SENDER-1].
+  // One walk checks nesting (deep values crash recursive code, ours and JSON.stringify's),
+  // string lengths and numbers, and looks for sender keys where they would speak for the
+  // sender [SENDER-1].
   const problem = inspect(value, options);
   if (problem?.kind === "depth") {
     return {
@@ -66,6 +67,16 @@ export function decodeClientFrame(text: string, options: DecodeOptions): DecodeR
     };
   }
   if (problem?.kind === "string") return stringTooLong(problem.path, options.maxStringLength, ref);
+  if (problem?.kind === "number") {
+    // `1e309` parses to Infinity, which JSON cannot write: it would be delivered as `null`.
+    return {
+      ok: false,
+      code: "invalid_json",
+      message: `Field ${problem.path} holds a number too large for JSON (beyond ±1.7976931348623157e308).`,
+      field: problem.path,
+      ref,
+    };
+  }
   if (problem?.kind === "sender") {
     return {
       ok: false,
@@ -203,9 +214,12 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-type Problem = { kind: "depth" } | { kind: "sender" | "string"; path: string };
+type Problem = { kind: "depth" } | { kind: "sender" | "string" | "number"; path: string };
 
-/** One iterative walk (no input can exhaust the stack) for depth, string length and sender keys. */
+/**
+ * One iterative walk (no input can exhaust the stack) for depth, string length, numbers JSON
+ * cannot carry and sender keys.
+ */
 function inspect(root: Record<string, unknown>, options: DecodeOptions): Problem | undefined {
   // Each item knows its parent and key; the path string is built only for a refusal.
   interface Item {
@@ -219,6 +233,10 @@ function inspect(root: Record<string, unknown>, options: DecodeOptions): Problem
     const { value, depth } = item;
     if (typeof value === "string") {
       if (value.length > options.maxStringLength) return { kind: "string", path: pathOf(item) };
+      continue;
+    }
+    if (typeof value === "number") {
+      if (!Number.isFinite(value)) return { kind: "number", path: pathOf(item) };
       continue;
     }
     if (typeof value !== "object" || value === null) continue;

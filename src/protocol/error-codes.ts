@@ -29,6 +29,12 @@ export const ERROR_CODES = {
   room_limit: "The connection is in as many rooms as allowed (rooms.maxPerConnection).",
   room_full: "The room holds as many connections on this node as allowed (rooms.maxMembers).",
   mailbox_full: "The recipient's mailbox holds as many messages as it may; try again later.",
+  quota_exceeded:
+    "The sender has put as many bytes in other users' mailboxes as it may in the window (limits.sender.maxBytes); retry after `retryAfterMs`.",
+  too_many_new_mailboxes:
+    "The sender has started as many new mailboxes (mail to users who have none yet) as it may in the window (limits.sender.maxNewMailboxes); retry after `retryAfterMs`.",
+  unknown_recipient:
+    "The recipient is not one this server keeps mail for (mailbox.recipients); the mail was not accepted.",
   store_unavailable:
     "The message or acknowledgement could not be stored; nothing of it was kept. Retry later with the same `id`.",
   outcome_unknown:

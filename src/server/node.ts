@@ -1,4 +1,4 @@
-import type { Server } from "node:http";
+import type { IncomingMessage, Server } from "node:http";
 import { hostname } from "node:os";
 import { setTimeout as delay } from "node:timers/promises";
 import type { WebSocketServer } from "ws";
@@ -25,25 +25,31 @@ import type { EventCounters } from "./events/event-stats.js";
 import { tokenVerifierOf } from "./events/token-verifier.js";
 import { startHeartbeat } from "./gateway/heartbeat.js";
 import type { NodeState } from "./gateway/http-routes.js";
+import { createMetricsAccess, openMetricsWarning } from "./gateway/metrics-access.js";
 import { createFrameHandler } from "./handlers/dispatch.js";
 import type { HandlerContext } from "./handlers/handler-context.js";
 import { LogThrottle } from "./log/log-throttle.js";
 import type { Logger } from "./log/logger.js";
+import type { MessageStore } from "./mailbox/message-store.js";
 import type { Metrics } from "./metrics/metrics.js";
 import { NoMetrics } from "./metrics/no-metrics.js";
 import { PromMetrics } from "./metrics/prom-metrics.js";
 import { publicUrls } from "./public-urls.js";
 import { LocalRooms } from "./rooms/local-rooms.js";
 import type { PresenceEntry } from "./rooms/redis-presence.js";
+import { MailAdmission } from "./router/mail-admission.js";
 import { NoticeRouter } from "./router/notice-router.js";
+import { recipientPolicy } from "./router/recipient-policy.js";
 import { RoomRouter } from "./router/room-router.js";
 import { Router } from "./router/router.js";
+import { SenderQuota } from "./router/sender-quota.js";
 import { Permissions } from "./rules/permissions.js";
 import { MemoryRoleDirectory, type RoleDirectory } from "./rules/role-directory.js";
 import { SessionLifecycle } from "./session/session-lifecycle.js";
 import { SessionRegistry } from "./session/session-registry.js";
 import { UserSessions } from "./session/user-sessions.js";
 import { WrittenAcks } from "./session/written-acks.js";
+import type { KnownUsers } from "./users/known-users.js";
 import { VERSION } from "./version.js";
 
 /** A running Postoffice node: the one place where configuration becomes wired objects. */
@@ -114,8 +120,7 @@ export class PostofficeNode implements ReloadsRules {
           { err: String(error), user },
           "live delivery failed; the mail waits in the mailbox",
         ),
-      Date.now,
-      activity,
+      { activity, admission: mailAdmission(config, store, backends.knownUsers, metrics) },
     );
     const rooms = new RoomRouter(
       broker,
@@ -150,7 +155,14 @@ export class PostofficeNode implements ReloadsRules {
     );
     metrics.eventsDeclared(events.events);
     const lifecycle = new SessionLifecycle(
-      { registry, router, rooms, directory, metrics, log },
+      {
+        registry,
+        router,
+        rooms,
+        directory: remembering(directory, backends.knownUsers),
+        metrics,
+        throttle,
+      },
       {
         maxSessionsPerUser: config.limits.maxSessionsPerUser,
         authTimeoutMs: config.auth.timeoutMs,
@@ -206,6 +218,7 @@ export class PostofficeNode implements ReloadsRules {
       metrics,
       report,
       log,
+      throttle,
       handleFrame,
       acknowledge: new WrittenAcks(
         (userId, seq) => router.ack(userId, seq, "delivered"),
@@ -223,7 +236,7 @@ export class PostofficeNode implements ReloadsRules {
       startedAt,
       mailboxesWaiting: () => store.waitingMailboxes(),
       api: api.handle,
-      statsAccess: statsAccess(config.server.host, api),
+      statsAccess: statsAccess(config.server.host, api, metricsGuard(config.metrics)),
       // AMQP chat's waiting mail, also to the seed's durable queue `chat` (docs/migrating.md).
       ...(amqp !== undefined && speaksAmqpChat(config)
         ? { chatQueue: amqp.queue("chat", "text/plain") }
@@ -263,6 +276,8 @@ export class PostofficeNode implements ReloadsRules {
     }, config.mailbox.expireIntervalMs);
     node.expiry.unref();
     node.state = "ready";
+    const openMetrics = openMetricsWarning(config.metrics, config.server.host);
+    if (openMetrics !== undefined) log.warn({ host: config.server.host }, openMetrics);
     // After ready: mail from the queue meets a node that takes it. Connecting goes on in the
     // background, for ever, with backoff.
     await amqp?.start();
@@ -378,6 +393,41 @@ export class PostofficeNode implements ReloadsRules {
     ]);
     this.log.info({ closed: open - cut, cut }, "drained");
   }
+}
+
+/** Who may mail whom, and how much [LIMIT-8]: mailbox.recipients and limits.sender. */
+/** metrics.token / metrics.allowFrom as a way to the dashboard's data; undefined when unset. */
+function metricsGuard(options: Config["metrics"]): ((req: IncomingMessage) => boolean) | undefined {
+  if (options.token === "" && options.allowFrom.length === 0) return undefined;
+  const access = createMetricsAccess(options);
+  return (req) => access.check(req) === "allowed";
+}
+
+function mailAdmission(
+  config: Config,
+  store: MessageStore,
+  knownUsers: KnownUsers | undefined,
+  metrics: Metrics,
+): MailAdmission {
+  const { recipients, recipientList } = config.mailbox;
+  return new MailAdmission({
+    quota: new SenderQuota(config.limits.sender),
+    recipients: recipientPolicy(recipients, recipientList, knownUsers),
+    hasMailbox: async (userId) => (await store.position(userId)).last > 0,
+    refused: (reason) => metrics.mailRefused(reason),
+  });
+}
+
+/** The role directory, telling `knownUsers` too of each user who authenticates. */
+function remembering(directory: RoleDirectory, knownUsers: KnownUsers | undefined): RoleDirectory {
+  if (knownUsers === undefined) return directory;
+  return {
+    rolesOf: (userId) => directory.rolesOf(userId),
+    remember(userId, roles) {
+      directory.remember(userId, roles);
+      knownUsers.remember(userId);
+    },
+  };
 }
 
 /** What a reload takes; every other top-level key is read once, at start. */

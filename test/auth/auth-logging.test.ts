@@ -26,7 +26,13 @@ function recordingLog() {
   const lines: { level: string; obj: Record<string, unknown>; msg: string }[] = [];
   const record = (level: string) => (obj: object, msg: string) =>
     void lines.push({ level, obj: obj as Record<string, unknown>, msg });
-  return { lines, warn: record("warn"), info: record("info") };
+  return {
+    lines,
+    debug: record("debug"),
+    info: record("info"),
+    warn: record("warn"),
+    error: record("error"),
+  };
 }
 
 describe("what a failing authenticator logs", () => {

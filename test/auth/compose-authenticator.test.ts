@@ -39,6 +39,8 @@ function recordingLog() {
     lines,
     warn: (obj: object, msg: string) => lines.push({ level: "warn", obj, msg }),
     info: (obj: object, msg: string) => lines.push({ level: "info", obj, msg }),
+    debug: (obj: object, msg: string) => lines.push({ level: "debug", obj, msg }),
+    error: (obj: object, msg: string) => lines.push({ level: "error", obj, msg }),
   };
 }
 

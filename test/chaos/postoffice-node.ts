@@ -30,9 +30,11 @@ export function postofficeNode(spec: NodeSpec): ManagedProcess {
       dataDir: spec.dataDir ?? join(spec.dir, "data"),
       shutdown: { drainTimeoutMs: 5000, reconnectWindowMs: 100 },
     },
-    // The clients send as fast as their window allows; rate limits would only slow the run.
+    // The clients send as fast as their window allows; rate limits (and senders' quotas) would
+    // only slow the run.
     limits: {
       rate: { connection: { perSecond: 0 }, user: { perSecond: 0 }, message: { perSecond: 0 } },
+      sender: { maxBytes: 0, maxNewMailboxes: 0 },
       // The smallest the schema allows (4 frames), so that a paused reader is cut soon (1013).
       maxFrameBytes: 16384,
       outboundBufferBytes: 65536,

@@ -83,6 +83,23 @@ const samples: Record<string, Sample> = {
   POSTOFFICE_AMQP_URL: { value: "amqp://u:p@rabbit:5672/", expected: "amqp://u:p@rabbit:5672/" },
   AMPQURI: { value: "amqp://chat:p@rabbit:5672/", expected: "amqp://chat:p@rabbit:5672/" },
   POSTOFFICE_METRICS_ENABLED: { value: "false", expected: false },
+  POSTOFFICE_SENDER_WINDOW_MS: { value: "60000", expected: 60000 },
+  POSTOFFICE_SENDER_MAX_BYTES: { value: "1048576", expected: 1048576 },
+  POSTOFFICE_SENDER_MAX_NEW_MAILBOXES: { value: "0", expected: 0 },
+  POSTOFFICE_MAILBOX_RECIPIENTS: { value: "connected", expected: "connected" },
+  POSTOFFICE_MAILBOX_RECIPIENT_LIST: {
+    value: "bob,carol",
+    expected: ["bob", "carol"],
+    with: { POSTOFFICE_MAILBOX_RECIPIENTS: "list" },
+  },
+  POSTOFFICE_METRICS_TOKEN: {
+    value: "scrape-token-0123456789",
+    expected: "scrape-token-0123456789",
+  },
+  POSTOFFICE_METRICS_ALLOW_FROM: {
+    value: "10.0.0.0/8,127.0.0.1",
+    expected: ["10.0.0.0/8", "127.0.0.1"],
+  },
   POSTOFFICE_LOG_LEVEL: { value: "debug", expected: "debug" },
   POSTOFFICE_LOG_FORMAT: { value: "json", expected: "json" },
   GODISPATCH_SERVER_AUTH_JWTSECRET: { value: "a-very-secret-key", expected: "a-very-secret-key" },

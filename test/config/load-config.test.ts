@@ -54,6 +54,8 @@ describe("loadConfig", () => {
     expect(config.rooms).toEqual({
       maxPerConnection: 100,
       maxMembers: 10000,
+      historyMaxBytes: 67108864,
+      emptyRoomIdleMs: 3600000,
       settings: [
         { match: "support-*", presence: true, history: 50 },
         { match: "*", presence: false, history: 0 },

@@ -251,7 +251,7 @@ describe("configSchema", () => {
     expect(algorithms?.items?.enum).not.toContain("none");
   });
 
-  it("marks the static tokens, the JWT secret and the API keys as secrets", () => {
+  it("marks the static tokens, the JWT secret, the API keys and the metrics token as secrets", () => {
     const secrets = schemaLeaves(configSchemaNode).filter((leaf) => leaf.node.secret);
     expect(secrets.map((leaf) => leaf.dotted)).toEqual([
       "endpoints[].auth.tokens[].token",
@@ -262,6 +262,7 @@ describe("configSchema", () => {
       "godispatch.jwtSecret",
       "api.keys[].key",
       "amqp.url",
+      "metrics.token",
     ]);
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ServerFrame } from "../../src/protocol/index.js";
+import type { Authenticator, Credentials } from "../../src/server/auth/authenticator.js";
 import type { Admission, Dialect } from "../../src/server/dialects/dialect.js";
 import { createNativeDialect } from "../../src/server/dialects/native/native-dialect.js";
 import { dialectContext, handshake } from "./dialect-context.js";
@@ -24,6 +25,35 @@ describe("the native dialect", () => {
       error: { reason: "token_unknown" },
     });
     expect(await admit(dialect, "/ws?since=x")).toMatchObject({ kind: "pending", since: null });
+  });
+
+  it("admits a token it can check at once without a promise, and hands the client's address to the authenticator", async () => {
+    const seen: Credentials[] = [];
+    const authenticator: Authenticator = {
+      authenticateSync(credentials) {
+        seen.push(credentials);
+        return credentials.token === "now"
+          ? { userId: "ann", roles: [], claims: {}, anonymous: false }
+          : undefined;
+      },
+      authenticate(credentials) {
+        seen.push(credentials);
+        return Promise.resolve({ userId: "bob", roles: [], claims: {}, anonymous: false });
+      },
+    };
+    const dialect = createNativeDialect(dialectContext({ anonymous: false, authenticator }));
+    const req = handshake("/ws");
+    const now = dialect.admit(req, { token: "now", source: "header", address: "192.0.2.7" });
+    expect(now).not.toBeInstanceOf(Promise);
+    expect(now).toMatchObject({ kind: "identified", identity: { userId: "ann" } });
+    const later = dialect.admit(req, { token: "later", source: "query", address: "192.0.2.8" });
+    expect(later).toBeInstanceOf(Promise);
+    expect(await later).toMatchObject({ kind: "identified", identity: { userId: "bob" } });
+    expect(seen).toEqual([
+      { token: "now", address: "192.0.2.7" },
+      { token: "later", address: "192.0.2.8" },
+      { token: "later", address: "192.0.2.8" },
+    ]);
   });
 
   it("names an anonymous client from the URL in development mode, as a guest `~name`, else a random `~anon-` name [AUTH-7]", async () => {

@@ -36,6 +36,11 @@ const keptOpen: Array<[string, string | Buffer, string]> = [
     "forged_sender",
   ],
   ["a binary frame", Buffer.from('{"type":"ping"}'), "binary_not_supported"],
+  [
+    "a number JSON cannot carry",
+    '{"type":"message","id":"x","data":{"to":"bob","n":1e309}}',
+    "invalid_json",
+  ],
 ];
 
 describe("bad input", () => {

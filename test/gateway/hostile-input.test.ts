@@ -53,7 +53,8 @@ describe("hostile and odd input", () => {
 
   it("closes a client that stops reading with 1013, keeps the others served, and redelivers its mail later", async () => {
     const server = await start({
-      limits: { maxFrameBytes: 16384, outboundBufferBytes: 65536 },
+      // 24 MB to bob: past a sender's default quota (limits.sender.maxBytes), lifted here.
+      limits: { maxFrameBytes: 16384, outboundBufferBytes: 65536, sender: { maxBytes: 0 } },
       mailbox: { maxMessages: 100000 },
     });
     const alice = await connect("alice");

@@ -43,3 +43,26 @@ describe("decodeClientFrame: sender keys [SENDER-1]", () => {
     });
   });
 });
+
+describe("decodeClientFrame: numbers", () => {
+  it("refuses a number too large for JSON, which would be delivered as null, naming the field", () => {
+    for (const number of ["1e309", "-1e309", "123456789e400"]) {
+      const text = `{"type":"message","id":"m1","data":{"to":"bob","list":[1,${number}]}}`;
+      expect(decodeClientFrame(text, limits)).toMatchObject({
+        ok: false,
+        code: "invalid_json",
+        field: "data.list[1]",
+        ref: "m1",
+      });
+    }
+  });
+
+  it("passes the largest double, tiny numbers and big integers as JSON parses them", () => {
+    const text =
+      '{"type":"message","data":{"to":"bob","a":1.7976931348623157e308,"b":1e-400,"c":-0}}';
+    expect(decodeClientFrame(text, limits)).toMatchObject({
+      ok: true,
+      frame: { data: { a: Number.MAX_VALUE, b: 0, c: -0 } },
+    });
+  });
+});

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { AuthError } from "../../src/server/auth/authenticator.js";
 import { MemoryBroker } from "../../src/server/broker/memory-broker.js";
 import { createNativeDialect } from "../../src/server/dialects/native/native-dialect.js";
+import { LogThrottle } from "../../src/server/log/log-throttle.js";
 import { createLogger } from "../../src/server/log/logger.js";
 import { MemoryMessageStore } from "../../src/server/mailbox/memory-message-store.js";
 import { NoMetrics } from "../../src/server/metrics/no-metrics.js";
@@ -44,7 +45,7 @@ function lifecycle(): SessionLifecycle {
       ),
       directory: new MemoryRoleDirectory(),
       metrics,
-      log: createLogger({ level: "silent", format: "json" }),
+      throttle: new LogThrottle(createLogger({ level: "silent", format: "json" })),
     },
     { maxSessionsPerUser: 0, authTimeoutMs: 10_000, version: "test", nodeId: "n", heartbeatMs: 0 },
   );

@@ -50,7 +50,9 @@ export function sessionPairs() {
           throttle: new LogThrottle(log),
           acknowledge: (userId: string, seq: number) => acks.push([userId, seq]),
         };
-        resolve(new Session(ws, req.socket, context, { readsNative: true }));
+        resolve(
+          new Session(ws, req.socket, context, { readsNative: true }, { address: "127.0.0.1" }),
+        );
       }),
     );
     const client = new WebSocket(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}`);

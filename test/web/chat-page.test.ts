@@ -135,6 +135,23 @@ describeWith("chromium", "the web page and the dashboard in headless Chromium", 
     expect(dashboard.errors).toEqual([]);
   }, 90_000);
 
+  it("reads /api/stats with metrics.token given once in the fragment, and says what it lacks without it", async () => {
+    const token = "dashboard-metrics-token-42";
+    server = await startTestServer({ metrics: { token } });
+    const refused = await open("/dashboard");
+    await refused.page
+      .locator('#status[data-state="offline"]', { hasText: "metrics.token needed" })
+      .waitFor(WAIT);
+
+    const dashboard = await open(`/dashboard#token=${token}`);
+    await dashboard.page.locator('#status[data-state="open"]').waitFor(WAIT);
+    // The token leaves the address bar at once, and stays with the tab across a reload.
+    expect(dashboard.page.url()).toBe(`${server.httpUrl}/dashboard`);
+    await dashboard.page.reload();
+    await dashboard.page.locator('#status[data-state="open"]').waitFor(WAIT);
+    expect(dashboard.errors).toEqual([]);
+  }, 60_000);
+
   it("signs in with a name when the server runs in anonymous mode, and tells a refused token", async () => {
     server = await startTestServer({ auth: { anonymous: { enabled: true } } });
     const { page, errors } = await open("/");

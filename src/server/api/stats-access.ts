@@ -25,19 +25,26 @@ export type StatsAccess = (req: IncomingMessage) => AccessRefusal | undefined;
  * machine can ask, so it stays open; on any other host it takes an API key with the `read`
  * scope (`admin` holds it), checked by the server API's own check: constant time, wrong keys
  * budgeted per address. `alsoAdmits` is another way in that the operator configured (a
- * metrics token or address list): a request it admits needs no key.
+ * metrics token or address list, gateway/metrics-access.ts): a request it admits needs no key,
+ * and with it the data is guarded on a loopback host too (the operator asked for a guard).
  */
 export function statsAccess(
   host: string,
   keys: KeyCheck,
   alsoAdmits?: (req: IncomingMessage) => boolean,
 ): StatsAccess {
-  if (isLoopback(host)) return () => undefined;
-  const unconfigured = new ApiError(
-    "unauthorized",
-    `The dashboard's data needs an API key when server.host is not loopback (it is ${JSON.stringify(host)}), ` +
-      "and none is configured: add a key with scope read to api.keys (or POSTOFFICE_API_KEYS), then paste it on the dashboard.",
-  );
+  if (alsoAdmits === undefined && isLoopback(host)) return () => undefined;
+  const unconfigured =
+    alsoAdmits === undefined
+      ? new ApiError(
+          "unauthorized",
+          `The dashboard's data needs an API key when server.host is not loopback (it is ${JSON.stringify(host)}), ` +
+            "and none is configured: add a key with scope read to api.keys (or POSTOFFICE_API_KEYS), then paste it on the dashboard.",
+        )
+      : new ApiError(
+          "unauthorized",
+          "The dashboard's data needs metrics.token (Authorization: Bearer), an address of metrics.allowFrom, or an API key with scope read.",
+        );
   return (req) => {
     if (alsoAdmits?.(req)) return undefined;
     if (!keys.enabled) return refusal(unconfigured);

@@ -12,11 +12,10 @@ import {
   type WebhookAuthenticatorOptions,
 } from "../auth/webhook-authenticator.js";
 import type { AuthConfig, JwtConfig, StaticTokenConfig, WebhookConfig } from "../config/config.js";
-import { LogThrottle } from "../log/log-throttle.js";
+import { LogThrottle, type ThrottledLog } from "../log/log-throttle.js";
 
-/** The two log levels wiring needs; a pino logger fits. */
-export interface AuthLog {
-  warn(obj: object, msg: string): void;
+/** The log levels wiring and its throttle need; a pino logger fits. */
+export interface AuthLog extends ThrottledLog {
   info(obj: object, msg: string): void;
 }
 

@@ -4,6 +4,7 @@ import { MemoryBroker } from "../broker/memory-broker.js";
 import type { Config } from "../config/config.js";
 import { MemoryRateLimitStore } from "../events/memory-rate-limit-store.js";
 import type { RateLimitStore } from "../events/rate-limit-store.js";
+import { LogThrottle } from "../log/log-throttle.js";
 import type { Logger } from "../log/logger.js";
 import { MemoryMessageStore } from "../mailbox/memory-message-store.js";
 import type { MessageStore } from "../mailbox/message-store.js";
@@ -16,6 +17,7 @@ import { MemoryRoomLog } from "../rooms/memory-room-log.js";
 import type { Presence } from "../rooms/presence.js";
 import type { PresenceEntry } from "../rooms/redis-presence.js";
 import type { RoomLog } from "../rooms/room-log.js";
+import { type KnownUsers, MemoryKnownUsers } from "../users/known-users.js";
 import type { RedisMetrics } from "./redis-clients.js";
 
 /** What the mailbox store reports (SQLite: each group commit). */
@@ -34,6 +36,8 @@ export interface Backends {
   /** Renews this node's presence entries (Redis only); undefined when presence cannot expire. */
   refreshPresence: ((entries: Iterable<PresenceEntry>) => Promise<void>) | undefined;
   presenceTtlMs: number;
+  /** The users who have connected once, for `mailbox.recipients: connected`; else undefined. */
+  knownUsers: KnownUsers | undefined;
   /** Resolves once the backends can be used (every Redis connection up). */
   ready(): Promise<void>;
   close(): Promise<void>;
@@ -52,22 +56,32 @@ export async function buildBackends(
   metrics: RedisMetrics & StoreMetrics,
   onRedisStatus: (up: boolean) => void,
 ): Promise<Backends> {
+  // Once per mail when it fails: throttled, as a client's sends set it off [LIMIT-4].
+  const deliveryLog = new LogThrottle(log);
   const onHandlerError = (error: unknown, topic: string): void => {
-    log.error({ err: error, topic }, "delivery failed");
+    deliveryLog.error("delivery_failed", { err: error, topic }, "delivery failed");
   };
   const { url, keyPrefix, presenceTtlMs } = config.redis;
   if (url === "") {
     const store = await pickStore(config, undefined, metrics, log);
+    const knownUsers = await pickKnownUsers(config, undefined);
+    const roomLog = new MemoryRoomLog({
+      maxBytes: config.rooms.historyMaxBytes,
+      emptyIdleMs: config.rooms.emptyRoomIdleMs,
+    });
     return {
       store,
       broker: new MemoryBroker(onHandlerError),
       presence: new MemoryPresence(),
-      roomLog: new MemoryRoomLog(),
+      roomLog,
       rateLimits: new MemoryRateLimitStore(),
       refreshPresence: undefined,
       presenceTtlMs,
+      knownUsers,
       ready: async () => undefined,
-      close: () => store.close(),
+      close: async () => {
+        await Promise.all([store.close(), roomLog.close(), knownUsers?.close()]);
+      },
     };
   }
   // Loaded only for a network of nodes: the Redis client alone costs a single node ~25 MiB.
@@ -91,6 +105,7 @@ export async function buildBackends(
   const broker = new RedisBroker({ connect, keyPrefix, onHandlerError });
   const presence = new RedisPresence({ connect, keyPrefix, ttlMs: presenceTtlMs });
   const roomLog = new RedisRoomLog({ connect, keyPrefix, idleTtlMs: ROOM_IDLE_TTL_MS });
+  const knownUsers = await pickKnownUsers(config, connect);
   const rateLimits = new RedisRateLimitStore({ connect, keyPrefix });
   return {
     store,
@@ -100,6 +115,7 @@ export async function buildBackends(
     rateLimits,
     refreshPresence: (entries) => presence.refresh(entries),
     presenceTtlMs,
+    knownUsers,
     ready: () => clients.whenUp(),
     close: async () => {
       await Promise.all([
@@ -108,10 +124,41 @@ export async function buildBackends(
         roomLog.close(),
         rateLimits.close(),
         store.close(),
+        knownUsers?.close(),
       ]);
       await clients.close();
     },
   };
+}
+
+/**
+ * Where the users who have connected once are kept, beside the mail (`mailbox.recipients:
+ * connected`): in memory with the memory store, a file of their own in the data directory
+ * with SQLite, one set in Redis for a network.
+ */
+async function pickKnownUsers(
+  config: Config,
+  connect: RedisConnector | undefined,
+): Promise<KnownUsers | undefined> {
+  if (config.mailbox.recipients !== "connected") return undefined;
+  const kind = config.mailbox.store;
+  switch (kind) {
+    case "memory":
+      return new MemoryKnownUsers();
+    case "sqlite": {
+      const { SqliteKnownUsers, KNOWN_USERS_FILE } = await import("../users/sqlite-known-users.js");
+      return new SqliteKnownUsers(join(config.server.dataDir, KNOWN_USERS_FILE));
+    }
+    case "redis": {
+      if (connect === undefined) throw new Error('mailbox.store "redis" needs redis.url');
+      const { RedisKnownUsers } = await import("../users/redis-known-users.js");
+      return new RedisKnownUsers({ connect, keyPrefix: config.redis.keyPrefix });
+    }
+    default: {
+      const unknown: never = kind;
+      throw new Error(`unknown mailbox store "${String(unknown)}"`);
+    }
+  }
 }
 
 /** Once per change, so that a full disk is one line, not one per refused mail [OPS-2]. */

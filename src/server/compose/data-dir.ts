@@ -1,6 +1,7 @@
 import { basename, dirname, resolve } from "node:path";
 import { DEV_SECRET_FILE } from "../auth/dev-secret.js";
 import { securePrivateDir } from "../data-dir/private-modes.js";
+import { KNOWN_USERS_FILE } from "../users/sqlite-known-users.js";
 
 /** The two log levels this needs; a pino logger fits. */
 export interface DataDirLog {
@@ -19,8 +20,11 @@ export function secureDataDir(dataDir: string, sqliteFile: string, log: DataDirL
   const isOwnEntry = (name: string): boolean =>
     name === DEV_SECRET_FILE ||
     (name.startsWith(`${DEV_SECRET_FILE}.`) && name.endsWith(".tmp")) ||
-    (databaseName !== undefined &&
-      ["", "-wal", "-shm", "-journal"].some((suffix) => name === databaseName + suffix));
+    [databaseName, KNOWN_USERS_FILE].some(
+      (file) =>
+        file !== undefined &&
+        ["", "-wal", "-shm", "-journal"].some((suffix) => name === file + suffix),
+    );
   const privacy = securePrivateDir(dataDir, isOwnEntry);
   switch (privacy.state) {
     case "missing":

@@ -14,11 +14,14 @@ import {
   isHttpRoute,
   type NodeState,
 } from "../gateway/http-routes.js";
+import { createMetricsAccess } from "../gateway/metrics-access.js";
 import { createOriginPolicy } from "../gateway/origin-policy.js";
+import { readLimits } from "../gateway/read-limits.js";
 import { createSessionSockets } from "../gateway/session-sockets.js";
 import { createStats } from "../gateway/stats.js";
+import { UnauthenticatedConnections } from "../gateway/unauthenticated-connections.js";
 import { createUpgradeHandler } from "../gateway/upgrade-handler.js";
-import { LogThrottle } from "../log/log-throttle.js";
+import type { LogThrottle } from "../log/log-throttle.js";
 import type { Logger } from "../log/logger.js";
 import type { Metrics, MetricsReport } from "../metrics/metrics.js";
 import type { FrameHandler, Session } from "../session/session.js";
@@ -39,6 +42,8 @@ export interface GatewayParts {
   /** What `/metrics` and `/api/stats` read; undefined when metrics are off (both answer 404). */
   report: MetricsReport | undefined;
   log: Logger;
+  /** Every line a client can cause goes through it [LIMIT-4]. */
+  throttle: LogThrottle;
   handleFrame: FrameHandler;
   /** Acknowledges a user's mailbox up to a sequence, for dialects whose clients never `ack`. */
   acknowledge: (userId: string, seq: number) => void;
@@ -66,12 +71,12 @@ export function buildGateway(
   parts: GatewayParts,
 ): { http: Server; wss: WebSocketServer } {
   const { limits } = config;
-  const { log, metrics } = parts;
+  const { log, metrics, throttle } = parts;
   const wss = new WebSocketServer({
     noServer: true,
     clientTracking: false,
     perMessageDeflate: false,
-    maxPayload: limits.maxFrameBytes,
+    ...readLimits(limits),
     // Each endpoint's dialect picks its subprotocol; an upgrade with no endpoint never gets here.
     handleProtocols: (offered, req) =>
       endpoints.find(req.url)?.sessions.dialect.subprotocol(offered) ?? false,
@@ -91,6 +96,7 @@ export function buildGateway(
       storeWrites: parts.storeWrites,
       connections: () => parts.registry.size,
       metrics: parts.report,
+      metricsAccess: createMetricsAccess(config.metrics),
       stats: parts.report
         ? createStats({
             metrics: parts.report,
@@ -108,7 +114,6 @@ export function buildGateway(
       ...(parts.readyDetails === undefined ? {} : { readyDetails: parts.readyDetails }),
     }),
   );
-  const throttle = new LogThrottle(log);
   const batcher = new WriteBatcher();
   const userLimits = new UserRateLimits(limits.rate);
   const endpoint = (
@@ -124,7 +129,8 @@ export function buildGateway(
       metrics: metrics.connections(dialect),
       handle: parts.handleFrame,
       onTaskError: (session: Session, error: unknown) => {
-        log.error({ err: error, session: session.id }, "frame handler failed");
+        const details = { err: error, session: session.id };
+        throttle.error("frame_handler_failed", details, "frame handler failed");
         session.sendError(
           "internal_error",
           "The server failed while handling a frame; it was not accepted.",
@@ -148,7 +154,7 @@ export function buildGateway(
   );
   const open = createSessionSockets({
     lifecycle: parts.lifecycle,
-    log,
+    throttle,
     intake: createFrameIntake({ binaryFrames: limits.binaryFrames }),
   });
   http.on(
@@ -158,10 +164,10 @@ export function buildGateway(
       endpoints,
       open,
       metrics,
-      log,
       throttle,
       originPolicy: createOriginPolicy(config.server.allowedOrigins),
       caps: new ConnectionCaps(limits),
+      unauthenticated: new UnauthenticatedConnections(limits.unauthenticated, throttle),
       state: parts.state,
     }),
   );

@@ -2,6 +2,7 @@ import { ANY_CLAIMED_USER } from "../auth/claimed-id.js";
 import { ConfigError } from "../config/config-error.js";
 import { type LoadConfigOptions, type LoadedConfig, loadConfig } from "../config/load-config.js";
 import { claimsIds } from "../dialects/registry.js";
+import { parseRange } from "../gateway/metrics-access.js";
 import { parsePattern } from "../gateway/origin-policy.js";
 import { Permissions } from "../rules/permissions.js";
 import { MemoryRoleDirectory } from "../rules/role-directory.js";
@@ -20,6 +21,7 @@ export async function loadNodeConfig(options: LoadConfigOptions): Promise<Loaded
   const loaded = await loadConfig(options);
   checkPermissions(loaded);
   checkOrigins(loaded);
+  checkMetricsAllowFrom(loaded);
   checkClaimedIdTokens(loaded);
   await checkEventRules(loaded);
   return loaded;
@@ -101,6 +103,25 @@ function checkOrigins({ config, sources }: LoadedConfig): void {
       const pointer = `/server/allowedOrigins/${index}`;
       throw ConfigError.at(pointer, (error as Error).message, {
         expected: "scheme://host[:port] or scheme://*.host[:port]",
+        source: sources.describe(pointer),
+        cause: error,
+      });
+    }
+  });
+}
+
+/**
+ * Each `metrics.allowFrom` entry must parse as the gateway parses it (`10.0.0.0/40`, `300.1.1.1`
+ * pass the schema's pattern): a slip would refuse every scrape, or start a node that cannot.
+ */
+function checkMetricsAllowFrom({ config, sources }: LoadedConfig): void {
+  config.metrics.allowFrom.forEach((entry, index) => {
+    try {
+      parseRange(entry);
+    } catch (error) {
+      const pointer = `/metrics/allowFrom/${index}`;
+      throw ConfigError.at(pointer, (error as Error).message, {
+        expected: "an IP address or a CIDR range, such as 10.0.0.0/8 or fd00::/8",
         source: sources.describe(pointer),
         cause: error,
       });

@@ -20,6 +20,32 @@ export function checkAcrossKeys(config: Config, sources: ConfigSources): void {
   checkTopology(config, sources);
   checkApiKeys(config, sources);
   checkEndpoints(config, sources);
+  checkRecipients(config, sources);
+}
+
+/** `mailbox.recipientList` is the list of `recipients: list`: one without the other is a slip. */
+function checkRecipients(config: Config, sources: ConfigSources): void {
+  const { recipients, recipientList } = config.mailbox;
+  if (recipients === "list" && recipientList.length === 0) {
+    throw ConfigError.at(
+      "/mailbox/recipientList",
+      'is empty, but mailbox.recipients is "list": no mail could be sent to anyone else',
+      {
+        expected: "the user ids mail may be sent to",
+        source: sources.describe("/mailbox/recipients"),
+      },
+    );
+  }
+  if (recipients !== "list" && recipientList.length > 0) {
+    throw ConfigError.at(
+      "/mailbox/recipientList",
+      `names users, but mailbox.recipients is "${recipients}", which does not read it: set mailbox.recipients: list, or remove the list`,
+      {
+        expected: '[] unless mailbox.recipients is "list"',
+        source: sources.describe("/mailbox/recipientList"),
+      },
+    );
+  }
 }
 
 function checkAnonymous(config: Config, sources: ConfigSources): void {

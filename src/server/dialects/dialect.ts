@@ -20,6 +20,8 @@ export type CredentialSource = "query" | "header" | "cookie" | "subprotocol";
 export interface HandshakeCredential {
   token: string;
   source: CredentialSource;
+  /** The client's address, added by the gateway for authenticators that ration by address. */
+  address?: string;
 }
 
 /** What every admission but a refusal also says about the connection. */

@@ -39,7 +39,8 @@ export function createFrameIntake(options: { binaryFrames: boolean }) {
   }
 
   return (session: Session, data: RawData, isBinary: boolean): void => {
-    if (!session.noteInput()) return;
+    // Before authentication, a frame past the budget closes the connection unread [LIMIT-7].
+    if (!session.noteInput() || !session.admitFrame()) return;
     const decoded = decode(session, data, isBinary);
     if (!isList(decoded)) session.receive(decoded);
     else for (const command of decoded) session.receive(command);

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { WebInfo } from "../../protocol/index.js";
 import type { MetricsReport } from "../metrics/metrics.js";
+import type { MetricsVerdict } from "./metrics-access.js";
 import { loadStaticAssets, type StaticAsset } from "./static-assets.js";
 import type { Stats } from "./stats.js";
 
@@ -26,6 +27,8 @@ export interface HttpRouteDeps {
    * The node's decides by `server.host` and the server API's keys (api/stats-access.ts).
    */
   statsAccess?: (req: IncomingMessage) => HttpRefusal | undefined;
+  /** Who may read /metrics (metrics.token, metrics.allowFrom); absent: anyone. */
+  metricsAccess?: { check(req: IncomingMessage): MetricsVerdict } | undefined;
   /** What the web page needs to know to connect (`GET /api/info`). */
   web?: WebInfo;
   /** The built web page (default: `dist/web/`, read once here). */
@@ -99,7 +102,7 @@ export function createHttpRoutes(
       }
       case "/metrics":
         if (deps.metrics) {
-          serveMetrics(deps.metrics, res);
+          if (admitted(req, res, deps.metricsAccess)) serveMetrics(deps.metrics, res);
           return;
         }
         break;
@@ -149,6 +152,40 @@ export function isHttpRoute(path: string): boolean {
   return RESERVED_PATHS.has(path) || RESERVED_PREFIXES.some((prefix) => path.startsWith(prefix));
 }
 
+/** Whether the request may read the metrics; if not, it is answered here (401 or 403). */
+function admitted(
+  req: IncomingMessage,
+  res: ServerResponse,
+  access: HttpRouteDeps["metricsAccess"],
+): boolean {
+  const verdict = access?.check(req) ?? "allowed";
+  switch (verdict) {
+    case "allowed":
+      return true;
+    case "forbidden":
+      sendJson(res, 403, {
+        error: {
+          code: "forbidden",
+          message: "This address may not read metrics (metrics.allowFrom).",
+        },
+      });
+      return false;
+    case "unauthorized":
+      res.setHeader("www-authenticate", 'Bearer realm="postoffice metrics"');
+      sendJson(res, 401, {
+        error: {
+          code: "unauthorized",
+          message: "Metrics need the token: send Authorization: Bearer <metrics.token>.",
+        },
+      });
+      return false;
+    default: {
+      const unknown: never = verdict;
+      throw new Error(`unknown verdict ${String(unknown)}`);
+    }
+  }
+}
+
 function serveAsset(req: IncomingMessage, res: ServerResponse, asset: StaticAsset): void {
   const headers: Record<string, string> = {
     "content-type": asset.contentType,
@@ -190,7 +227,11 @@ function serveStats(stats: () => Promise<Stats>, res: ServerResponse): void {
 function serveMetrics(metrics: MetricsReport, res: ServerResponse): void {
   metrics.exposition().then(
     ({ contentType, text }) => {
-      res.writeHead(200, { "content-type": contentType });
+      res.writeHead(200, {
+        "content-type": contentType,
+        "cache-control": "no-store",
+        "x-content-type-options": "nosniff",
+      });
       res.end(text);
     },
     (error: unknown) => {
@@ -210,6 +251,8 @@ export function sendJson(
     ...headers,
     "content-type": "application/json; charset=utf-8",
     "cache-control": "no-store",
+    // A browser must never read an answer as anything but JSON (a body with HTML in it).
+    "x-content-type-options": "nosniff",
   });
   res.end(text);
 }

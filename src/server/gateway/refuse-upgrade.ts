@@ -26,6 +26,7 @@ export function refuseUpgrade(socket: Duplex, { status, body, contentType }: Upg
   const retry = status === 503 || status === 429 ? "Retry-After: 1\r\n" : "";
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Error"}\r\nConnection: close\r\n` +
-      `Content-Type: ${contentType}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${retry}\r\n${body}`,
+      `Content-Type: ${contentType}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+      `X-Content-Type-Options: nosniff\r\n${retry}\r\n${body}`,
   );
 }

@@ -1,14 +1,14 @@
 import type { Duplex } from "node:stream";
 import type { RawData, WebSocket } from "ws";
 import type { Admission } from "../dialects/dialect.js";
-import type { Logger } from "../log/logger.js";
-import { Session, type SessionContext } from "../session/session.js";
+import type { LogThrottle } from "../log/log-throttle.js";
+import { type Arrival, Session, type SessionContext } from "../session/session.js";
 import type { SessionLifecycle } from "../session/session-lifecycle.js";
 import type { createFrameIntake } from "./frame-intake.js";
 
 export interface SessionSocketDeps {
   lifecycle: SessionLifecycle;
-  log: Logger;
+  throttle: LogThrottle;
   intake: ReturnType<typeof createFrameIntake>;
 }
 
@@ -18,7 +18,8 @@ export type OpenSession = (
   socket: Duplex,
   context: SessionContext,
   admission: Exclude<Admission, { kind: "refused" }>,
-) => void;
+  arrival: Arrival,
+) => Session;
 
 /**
  * The sessions' sockets: a session made for each upgraded WebSocket, and the socket's events
@@ -26,7 +27,7 @@ export type OpenSession = (
  * its WebSocket: a closure per connection would cost memory on every idle connection.
  */
 export function createSessionSockets(deps: SessionSocketDeps): OpenSession {
-  const { lifecycle, log, intake } = deps;
+  const { lifecycle, throttle, intake } = deps;
   const sessionOf = new WeakMap<WebSocket, Session>();
 
   function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
@@ -36,7 +37,8 @@ export function createSessionSockets(deps: SessionSocketDeps): OpenSession {
     try {
       intake(session, data, isBinary);
     } catch (error) {
-      log.error({ err: error, session: session.id }, "frame intake failed");
+      const details = { err: error, session: session.id };
+      throttle.error("frame_intake_failed", details, "frame intake failed");
       session.sendError(
         "internal_error",
         "The server failed while handling a frame; it was not accepted.",
@@ -49,7 +51,9 @@ export function createSessionSockets(deps: SessionSocketDeps): OpenSession {
   }
 
   function onError(this: WebSocket, error: Error): void {
-    log.debug({ err: error, session: sessionOf.get(this)?.id }, "websocket error");
+    // What ws refused while reading (1002, 1007, 1008, 1009): the client's doing, throttled.
+    const details = { err: error, session: sessionOf.get(this)?.id };
+    throttle.debug("websocket_error", details, "websocket error");
   }
 
   function onClose(this: WebSocket, code: number): void {
@@ -58,13 +62,14 @@ export function createSessionSockets(deps: SessionSocketDeps): OpenSession {
     lifecycle.closed(session, code);
   }
 
-  return (ws, socket, context, admission) => {
-    const session = new Session(ws, socket, context, admission);
+  return (ws, socket, context, admission, arrival) => {
+    const session = new Session(ws, socket, context, admission, arrival);
     sessionOf.set(ws, session);
     ws.on("message", onMessage);
     ws.on("pong", onPong);
     ws.on("error", onError);
     ws.on("close", onClose);
     lifecycle.opened(session, admission);
+    return session;
   };
 }

@@ -3,7 +3,6 @@ import type { Duplex } from "node:stream";
 import type { WebSocketServer } from "ws";
 import type { Admission } from "../dialects/dialect.js";
 import type { LogThrottle } from "../log/log-throttle.js";
-import type { Logger } from "../log/logger.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { ConnectionCaps } from "./connection-caps.js";
 import type { Endpoint } from "./endpoint.js";
@@ -12,16 +11,18 @@ import type { NodeState } from "./http-routes.js";
 import type { createOriginPolicy } from "./origin-policy.js";
 import { jsonRefusal, refuseUpgrade, type UpgradeRefusal } from "./refuse-upgrade.js";
 import type { OpenSession } from "./session-sockets.js";
+import type { UnauthenticatedConnections } from "./unauthenticated-connections.js";
 
 export interface UpgradeDeps {
   wss: WebSocketServer;
   endpoints: EndpointTable;
   open: OpenSession;
   metrics: Metrics;
-  log: Logger;
+  /** Every line a client can cause goes through it [LIMIT-4]. */
   throttle: LogThrottle;
   originPolicy: ReturnType<typeof createOriginPolicy>;
   caps: ConnectionCaps;
+  unauthenticated: UnauthenticatedConnections;
   state: () => NodeState;
 }
 
@@ -29,15 +30,16 @@ export interface UpgradeDeps {
  * The counter: takes an HTTP upgrade to a session. The gateway's own checks come first, with
  * HTTP answers: path (which picks the endpoint and its dialect, endpoint-table.ts), readiness, origin, connection
  * caps. Then the dialect admits the client from its handshake (an identity, in-band auth to
- * come, or its own refusal), and the upgrade completes unless the node began draining.
+ * come, or its own refusal); a client without an identity must find a place among the
+ * unauthenticated [LIMIT-7]; and the upgrade completes unless the node began draining.
  */
 export function createUpgradeHandler(deps: UpgradeDeps) {
-  const { log, metrics } = deps;
+  const { throttle, metrics } = deps;
 
   function refuse(socket: Duplex, reason: string, refusal: UpgradeRefusal): void {
     metrics.connectionRefused(reason);
     const address = "remoteAddress" in socket ? socket.remoteAddress : undefined;
-    deps.throttle.warn(reason, { status: refusal.status, address }, "connection refused");
+    throttle.warn(reason, { status: refusal.status, address }, "connection refused");
     refuseUpgrade(socket, refusal);
   }
 
@@ -46,7 +48,12 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
   }
 
   /** The gateway's checks before the dialect admits anyone; true when the client may go on. */
-  function admissible(req: IncomingMessage, socket: Duplex, cookieLogin: boolean): boolean {
+  function admissible(
+    req: IncomingMessage,
+    socket: Duplex,
+    address: string,
+    cookieLogin: boolean,
+  ): boolean {
     const origin = deps.originPolicy(req, cookieLogin);
     if (origin === "origin_not_allowed") {
       refuseWith(socket, 403, origin, "This origin may not connect (server.allowedOrigins).");
@@ -57,7 +64,6 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
       refuseWith(socket, 403, origin, message);
       return false;
     }
-    const address = clientAddress(req);
     const capped = deps.caps.refusal(address);
     if (capped === "too_many_connections") {
       const message = "The server holds as many connections as it may; retry later.";
@@ -75,12 +81,29 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
     return true;
   }
 
+  /** Why a client without an identity finds no place among the unauthenticated [LIMIT-7]. */
+  function refuseUnauthenticated(socket: Duplex, address: string): boolean {
+    const capped = deps.unauthenticated.refusal(address);
+    if (capped === "too_many_unauthenticated") {
+      const message =
+        "The server holds as many unauthenticated connections as it may: send the token in the handshake, or retry later.";
+      refuseWith(socket, 503, capped, message);
+      return true;
+    }
+    if (capped === "too_many_unauthenticated_from_address") {
+      refuseWith(socket, 429, capped, "Too many unauthenticated connections from your address.");
+      return true;
+    }
+    return false;
+  }
+
   /** Upgrades once the dialect has admitted the client, unless the node began draining. */
   function complete(
     req: IncomingMessage,
     socket: Duplex,
     head: Buffer,
     endpoint: Endpoint,
+    address: string,
     admission: Admission,
   ): void {
     const dialect = endpoint.sessions.dialect;
@@ -93,13 +116,26 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
       refuseWith(socket, 503, "not_ready", "The server is draining; retry shortly.");
       return;
     }
+    // Not identified: in-band auth to come, or a refusal to tell over the WebSocket. Either
+    // way the connection holds a place among the unauthenticated until it authenticates or
+    // closes; taken here, with no await before the upgrade, so a burst cannot pass the caps.
+    const identified = admission.kind === "identified";
+    if (!identified && refuseUnauthenticated(socket, address)) {
+      dialect.release(admission.state);
+      return;
+    }
+    const probation = identified ? undefined : deps.unauthenticated.hold(socket, address);
     let opened = false;
     deps.wss.handleUpgrade(req, socket, head, (ws) => {
       opened = true;
-      deps.open(ws, socket, endpoint.sessions, admission);
+      const session = deps.open(ws, socket, endpoint.sessions, admission, { address, probation });
+      probation?.watch(session);
     });
-    // ws refused the handshake itself (and answered it): what the dialect took is given back.
-    if (!opened) dialect.release(admission.state);
+    // ws refused the handshake itself (and answered it): what was taken is given back.
+    if (!opened) {
+      dialect.release(admission.state);
+      probation?.end();
+    }
   }
 
   return (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
@@ -117,23 +153,26 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
       return;
     }
     const dialect = endpoint.sessions.dialect;
-    const credential = dialect.credential(req);
-    if (!admissible(req, socket, credential?.source === "cookie")) return;
+    const address = clientAddress(req);
+    const found = dialect.credential(req);
+    if (!admissible(req, socket, address, found?.source === "cookie")) return;
+    // The address goes with the token, for authenticators that ration by address [AUTH-5].
+    const credential = found === undefined ? undefined : { ...found, address };
     const admission = dialect.admit(req, credential);
     if (admission instanceof Promise) {
       admission
-        .then((admitted) => complete(req, socket, head, endpoint, admitted))
+        .then((admitted) => complete(req, socket, head, endpoint, address, admitted))
         .catch((error: unknown) => {
-          log.error({ err: error }, "upgrade failed");
+          throttle.error("upgrade_failed", { err: error }, "upgrade failed");
           socket.destroy();
         });
     } else {
-      complete(req, socket, head, endpoint, admission);
+      complete(req, socket, head, endpoint, address, admission);
     }
   };
 
   function onUpgradeError(error: Error): void {
-    log.debug({ err: error }, "socket error during upgrade");
+    throttle.debug("upgrade_socket_error", { err: error }, "socket error during upgrade");
   }
 }
 

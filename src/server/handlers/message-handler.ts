@@ -3,6 +3,7 @@ import type { ErrorCode, JsonObject, MessageFrame, ReceiptFrame } from "../../pr
 import type { Identity } from "../auth/identity.js";
 import { MailboxFullError, StoreError, type StoreFailure } from "../mailbox/message-store.js";
 import { bodyOf } from "../router/body-of.js";
+import { MailRefusedError } from "../router/mail-admission.js";
 import type { SentMail } from "../router/router.js";
 import type { Session } from "../session/session.js";
 import type { HandlerContext } from "./handler-context.js";
@@ -127,7 +128,11 @@ function answer(
     return;
   }
   const { error } = result;
-  if (error instanceof MailboxFullError) {
+  if (error instanceof MailRefusedError) {
+    const details =
+      error.retryAfterMs === undefined ? { ref } : { ref, retryAfterMs: error.retryAfterMs };
+    session.sendError(error.code, error.message, details);
+  } else if (error instanceof MailboxFullError) {
     session.sendError("mailbox_full", error.message, { ref });
   } else if (error instanceof StoreError) {
     // The store logs when it stops and starts writing; each refusal is only counted [LIMIT-4].

@@ -67,6 +67,14 @@ const ROUTE_KINDS: Record<RouteKind, true> = { direct: true, room: true, broadca
 export type AcceptKind = "direct" | "room";
 const ACCEPT_KINDS: Record<AcceptKind, true> = { direct: true, room: true };
 
+/** Why a mail was refused before it was stored: `postoffice_mail_refused_total{reason}` [LIMIT-8]. */
+export type MailRefusal = "quota_exceeded" | "too_many_new_mailboxes" | "unknown_recipient";
+const MAIL_REFUSALS: Record<MailRefusal, true> = {
+  quota_exceeded: true,
+  too_many_new_mailboxes: true,
+  unknown_recipient: true,
+};
+
 export type ReceiptStatus = "delivered" | "read";
 const RECEIPT_STATUSES: Record<ReceiptStatus, true> = { delivered: true, read: true };
 
@@ -113,6 +121,7 @@ export const LABELS = {
   routeKinds: Object.keys(ROUTE_KINDS) as RouteKind[],
   acceptKinds: Object.keys(ACCEPT_KINDS) as AcceptKind[],
   receiptStatuses: Object.keys(RECEIPT_STATUSES) as ReceiptStatus[],
+  mailRefusals: Object.keys(MAIL_REFUSALS) as MailRefusal[],
   errorCodes: Object.keys(ERROR_CODES) as ErrorCode[],
   upgradeRefusals: [...UPGRADE_REFUSALS] as string[],
   closeCodes: [...[...NAMED_CLOSE_CODES].sort().map(String), "3xxx", "4xxx", "other"],

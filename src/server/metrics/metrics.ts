@@ -1,9 +1,9 @@
 import type { AmqpStats, ErrorCode } from "../../protocol/index.js";
 import type { AuthFailureReason } from "../auth/authenticator.js";
 import type { DialectName } from "../dialects/dialect.js";
-import type { AcceptKind, FrameInType, ReceiptStatus, RouteKind } from "./labels.js";
+import type { AcceptKind, FrameInType, MailRefusal, ReceiptStatus, RouteKind } from "./labels.js";
 
-export type { AcceptKind, FrameInType, ReceiptStatus, RouteKind };
+export type { AcceptKind, FrameInType, MailRefusal, ReceiptStatus, RouteKind };
 
 /**
  * What happened on the node, told to its metrics. Callers say what happened; how it is counted
@@ -24,6 +24,8 @@ export interface Metrics {
   mailRouted(kind: RouteKind): void;
   /** A retried send answered with its first receipt, stored once. */
   duplicateSend(): void;
+  /** Mail refused before it was stored: its sender's quota, or a recipient that does not exist. */
+  mailRefused(reason: MailRefusal): void;
   /** Unacknowledged mail dropped from full mailboxes (`dropOldest`). */
   mailDropped(count: number): void;
   /** Mailbox entries removed for their age. */

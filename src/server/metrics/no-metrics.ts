@@ -25,6 +25,7 @@ export class NoMetrics implements Metrics {
   authFailed(): void {}
   mailRouted(): void {}
   duplicateSend(): void {}
+  mailRefused(): void {}
   mailDropped(): void {}
   mailExpired(): void {}
   receiptMade(): void {}

@@ -3,7 +3,7 @@ import type { ErrorCode } from "../../protocol/index.js";
 import type { AuthFailureReason } from "../auth/authenticator.js";
 import type { DialectName } from "../dialects/dialect.js";
 import { BucketHistogram, type Buckets } from "./bucket-histogram.js";
-import { LABELS, type ReceiptStatus, type RouteKind } from "./labels.js";
+import { LABELS, type MailRefusal, type ReceiptStatus, type RouteKind } from "./labels.js";
 import type {
   AmqpBridgeReading,
   BuildLabels,
@@ -51,6 +51,7 @@ export class PromMetrics implements Metrics, MetricsReport {
   private readonly authFailures: TallyByLabel<AuthFailureReason>;
   private readonly refusals: TallyByLabel<string>;
   private readonly duplicateSends: Counter;
+  private readonly mailRefusals: Record<MailRefusal, Tally>;
   private readonly mailDroppedCount: Counter;
   private readonly mailExpiredCount: Counter;
   private readonly roomJoins: Counter;
@@ -136,6 +137,13 @@ export class PromMetrics implements Metrics, MetricsReport {
       help: "Sends retried with an `id` already accepted: answered with the first receipt, stored once.",
       registers: [registry],
     });
+    const mailRefusals = new TallyCounter({
+      name: "postoffice_mail_refused_total",
+      help: "Mail refused before it was stored: the sender's quota (limits.sender) or a recipient mailbox.recipients does not know, by reason.",
+      labelNames: ["reason"] as const,
+      registry,
+    });
+    this.mailRefusals = byKey(LABELS.mailRefusals, (reason) => mailRefusals.tally({ reason }));
     this.mailExpiredCount = new Counter({
       name: "postoffice_mail_expired_total",
       help: "Mailbox entries (mail and receipts) removed for being older than mailbox.ttlMs.",
@@ -277,6 +285,10 @@ export class PromMetrics implements Metrics, MetricsReport {
 
   duplicateSend(): void {
     this.duplicateSends.inc();
+  }
+
+  mailRefused(reason: MailRefusal): void {
+    this.mailRefusals[reason].n += 1;
   }
 
   mailDropped(count: number): void {

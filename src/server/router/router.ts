@@ -7,6 +7,8 @@ import type { Acceptance, MailboxEntry, MessageStore } from "../mailbox/message-
 import type { Metrics } from "../metrics/metrics.js";
 import { bodyOf } from "./body-of.js";
 import { encodeEntry } from "./encode-entry.js";
+import type { MailAdmission } from "./mail-admission.js";
+import type { QuotaCharge } from "./sender-quota.js";
 
 /**
  * The sender's `accepted`, and whether the mail was handed to a session of its recipient
@@ -29,10 +31,22 @@ export class Router {
     private readonly metrics: Metrics,
     /** A stored entry that could not be published live; its recipient gets it on replay. */
     private readonly onPublishError: (error: unknown, userId: string) => void,
-    private readonly clock: () => number = Date.now,
-    /** Told of each mail stored and each receipt made here, after the fact (the AMQP bridge). */
-    private readonly activity: ActivitySink = NO_ACTIVITY,
-  ) {}
+    options: {
+      clock?: () => number;
+      /** Told of each mail stored and each receipt made here, after the fact (the AMQP bridge). */
+      activity?: ActivitySink;
+      /** Who may mail whom, and how much [LIMIT-8]; absent: anyone, any amount. */
+      admission?: MailAdmission;
+    } = {},
+  ) {
+    this.clock = options.clock ?? Date.now;
+    this.activity = options.activity ?? NO_ACTIVITY;
+    this.admission = options.admission;
+  }
+
+  private readonly clock: () => number;
+  private readonly activity: ActivitySink;
+  private readonly admission: MailAdmission | undefined;
 
   /**
    * Mail to one user. Resolves once the mail is stored: only then may the sender be told
@@ -41,41 +55,71 @@ export class Router {
    */
   sendMail(sender: Identity, data: JsonObject & { to: string }, ref?: string): Promise<SentMail> {
     const body = bodyOf(data);
-    return this.sendBody(sender, data.to, body, JSON.stringify(body), ref);
+    const mail = { from: sender.userId, to: data.to, body, bodyJson: JSON.stringify(body), ref };
+    if (this.admission === undefined) return this.storeMail(mail, undefined);
+    // Refused (MailRefusedError) before anything is stored; else stored in the sender's order.
+    return this.admission.admit(mail.from, mail.to, Buffer.byteLength(mail.bodyJson), (charge) =>
+      this.storeMail(mail, charge),
+    );
   }
 
   /**
-   * Mail whose body is apart from its address already (a backend's publish, through
-   * publish/): `bodyJson` is its `JSON.stringify`, serialized once for every recipient.
-   * As `sendMail` otherwise.
+   * Mail from a backend (the server API, the AMQP bridge, through publish/) whose body is apart
+   * from its address already: `bodyJson` is its `JSON.stringify`, serialized once for every
+   * recipient. Not subject to the clients' sender quotas and recipient policy [LIMIT-8]: a
+   * backend is paced by its API key's rate (`api.rate`) or its queue's prefetch, and may mail
+   * users who have not connected yet.
    */
-  async sendBody(
+  sendBody(
     sender: Pick<Identity, "userId">,
     to: string,
     body: JsonObject,
     bodyJson: string,
     ref?: string,
   ): Promise<SentMail> {
-    const result = await this.store.append({
-      id: randomUUID(),
-      from: sender.userId,
-      to,
-      ts: this.clock(),
-      body,
-      bodyJson,
-      ...(ref === undefined ? {} : { ref }),
-    });
+    return this.storeMail({ from: sender.userId, to, body, bodyJson, ref }, undefined);
+  }
+
+  /** Stores one admitted mail; what it took from its sender's quota is given back unless stored. */
+  private async storeMail(
+    mail: { from: string; to: string; body: JsonObject; bodyJson: string; ref: string | undefined },
+    charge: QuotaCharge | undefined,
+  ): Promise<SentMail> {
+    let result: Awaited<ReturnType<MessageStore["append"]>>;
+    try {
+      result = await this.store.append({
+        id: randomUUID(),
+        from: mail.from,
+        to: mail.to,
+        ts: this.clock(),
+        body: mail.body,
+        bodyJson: mail.bodyJson,
+        ...(mail.ref === undefined ? {} : { ref: mail.ref }),
+      });
+    } catch (error) {
+      charge?.refund();
+      throw error;
+    }
     if (result.duplicate) {
+      charge?.refund();
       this.metrics.duplicateSend();
       return { ...result.accepted, online: false };
     }
-    const { mail, dropped } = result;
+    const { mail: stored, dropped } = result;
     this.metrics.mailRouted("direct");
     if (dropped > 0) this.metrics.mailDropped(dropped);
-    const { id, from, seq, ts } = mail;
-    this.activity.emit({ kind: "mail.accepted", id, from, to: mail.to, seq, ts, body: mail.body });
-    const online = await this.publish(mail.to, mail);
-    return { id, to: mail.to, seq, ts, online };
+    const { id, from, seq, ts } = stored;
+    this.activity.emit({
+      kind: "mail.accepted",
+      id,
+      from,
+      to: stored.to,
+      seq,
+      ts,
+      body: stored.body,
+    });
+    const online = await this.publish(stored.to, stored);
+    return { id, to: stored.to, seq, ts, online };
   }
 
   /**

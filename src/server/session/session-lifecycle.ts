@@ -2,13 +2,13 @@ import { CLOSE_CODES, PROTOCOL_VERSION } from "../../protocol/index.js";
 import { AuthError } from "../auth/authenticator.js";
 import type { Identity } from "../auth/identity.js";
 import type { Admission } from "../dialects/dialect.js";
-import type { Logger } from "../log/logger.js";
+import type { LogThrottle } from "../log/log-throttle.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { RoomRouter } from "../router/room-router.js";
 import type { Router } from "../router/router.js";
 import type { RoleDirectory } from "../rules/role-directory.js";
 import { MailboxFeed } from "./mailbox-feed.js";
-import type { Session } from "./session.js";
+import type { ErrorDetails, Session } from "./session.js";
 import type { SessionRegistry } from "./session-registry.js";
 
 /** setTimeout's largest delay; a later expiry is re-armed when this one fires. */
@@ -31,7 +31,8 @@ export interface LifecycleDeps {
   rooms: RoomRouter;
   directory: RoleDirectory;
   metrics: Metrics;
-  log: Logger;
+  /** Every line a client can cause goes through it [LIMIT-4]. */
+  throttle: LogThrottle;
 }
 
 export class SessionLifecycle {
@@ -40,7 +41,7 @@ export class SessionLifecycle {
   private readonly rooms: RoomRouter;
   private readonly directory: RoleDirectory;
   private readonly metrics: Metrics;
-  private readonly log: Logger;
+  private readonly throttle: LogThrottle;
 
   constructor(
     deps: LifecycleDeps,
@@ -52,7 +53,7 @@ export class SessionLifecycle {
       rooms: this.rooms,
       directory: this.directory,
       metrics: this.metrics,
-      log: this.log,
+      throttle: this.throttle,
     } = deps);
   }
 
@@ -179,7 +180,7 @@ export class SessionLifecycle {
 
   /** The session cannot go on (its mailbox cannot be read): the client reconnects and resumes. */
   failedToStart(session: Session, error: unknown): void {
-    this.log.error({ err: error, session: session.id }, "session failed");
+    this.throttle.error("session_failed", { err: error, session: session.id }, "session failed");
     session.sendError("internal_error", "The session failed on the server; reconnect to resume.");
     session.close(CLOSE_CODES.internalError, "session_failed");
   }
@@ -193,31 +194,26 @@ export class SessionLifecycle {
       this.refused(session, error, ref);
       return;
     }
-    this.metrics.authFailed(error.reason);
-    this.log.debug({ session: session.id, reason: error.reason }, "authentication refused");
+    this.noteRefusal(session, error);
     session.inOrder(() =>
-      session.sendError("unauthorized", this.refusalMessage(error), { ref, reason: error.reason }),
+      session.sendError("unauthorized", refusalMessage(error), details(error, ref)),
     );
   }
 
   /** A refused credential ends the session: the client must come back with another one. */
   refused(session: Session, error: AuthError, ref?: string): void {
-    this.metrics.authFailed(error.reason);
-    this.log.debug({ session: session.id, reason: error.reason }, "authentication refused");
-    session.sendError("unauthorized", this.refusalMessage(error), {
-      ref,
-      reason: error.reason,
-    });
+    this.noteRefusal(session, error);
+    session.sendError("unauthorized", refusalMessage(error), details(error, ref));
     const code =
       error.reason === "auth_unavailable" ? CLOSE_CODES.tryAgainLater : CLOSE_CODES.unauthorized;
     session.close(code, error.reason);
   }
 
-  /** Why a check could not run (a webhook's address, a JWKS outage) is the operator's business. */
-  private refusalMessage(error: AuthError): string {
-    if (error.reason !== "auth_unavailable") return error.message;
-    this.log.warn({ err: error }, "authentication unavailable");
-    return "Credentials cannot be checked right now; retry with backoff.";
+  /** Counted by reason; the outage behind `auth_unavailable` is logged by the authenticator. */
+  private noteRefusal(session: Session, error: AuthError): void {
+    this.metrics.authFailed(error.reason);
+    const details = { session: session.id, reason: error.reason };
+    this.throttle.debug(`auth_refused:${error.reason}`, details, "authentication refused");
   }
 
   /** The socket closed with `code` (1006: without a close frame). */
@@ -230,7 +226,11 @@ export class SessionLifecycle {
       this.rooms
         .leaveAll(session, identity)
         .catch((error: unknown) =>
-          this.log.error({ err: error, session: session.id }, "leaving rooms failed"),
+          this.throttle.error(
+            "leaving_rooms_failed",
+            { err: error, session: session.id },
+            "leaving rooms failed",
+          ),
         );
     }
   }
@@ -298,4 +298,19 @@ export class SessionLifecycle {
       },
     });
   }
+}
+
+/** Why a check could not run (a webhook's address, a JWKS outage) is the operator's business. */
+function refusalMessage(error: AuthError): string {
+  return error.reason === "auth_unavailable"
+    ? "Credentials cannot be checked right now; retry with backoff."
+    : error.message;
+}
+
+/** The error frame's details: the reason, and when trying again may help (`auth_unavailable`). */
+function details(error: AuthError, ref: string | undefined): ErrorDetails {
+  const retryAfterMs = error.retryAfterMs;
+  return retryAfterMs === undefined
+    ? { ref, reason: error.reason }
+    : { ref, reason: error.reason, retryAfterMs };
 }

@@ -53,6 +53,25 @@ export interface SessionContext {
   acknowledge: (userId: string, seq: number) => void;
 }
 
+/**
+ * What a connection holds while it has not authenticated: its place among the unauthenticated
+ * and its budget of frames and bytes [LIMIT-7] (gateway/unauthenticated-connections.ts).
+ */
+export interface Probation {
+  /** One more frame before authentication; false when it is one too many (the connection is closing). */
+  frame(): boolean;
+  /** The connection authenticated or closed: gives back what it held. Called once. */
+  end(): void;
+}
+
+/** Where a connection comes from, as the gateway saw it at the upgrade. */
+export interface Arrival {
+  /** The client's address, for authenticators that ration by address; never an identity. */
+  address: string;
+  /** Set while the connection has not authenticated (not for one identified in its handshake). */
+  probation?: Probation | undefined;
+}
+
 export interface ErrorDetails {
   ref?: string | undefined;
   reason?: string;
@@ -88,6 +107,9 @@ export class Session
   private readonly encoder: FrameEncoder | undefined;
   /** The dialect's record of this connection, given back to it on close. */
   readonly dialectState: unknown;
+  /** The client's address as the gateway saw it (for authenticators; never an identity). */
+  readonly address: string;
+  private probation: Probation | undefined;
   /** The user id the client claimed in its handshake (Admission.claimedId). */
   private readonly claimedId: string | undefined;
 
@@ -96,11 +118,14 @@ export class Session
     private readonly socket: Duplex,
     private readonly context: SessionContext,
     admitted: { state?: unknown; readsNative: boolean; claimedId?: string },
+    arrival: Arrival,
   ) {
     super();
     this.rateLimiter = new RateLimiter(context.rate);
     this.encoder = admitted.readsNative ? undefined : context.dialect;
     this.dialectState = admitted.state;
+    this.address = arrival.address;
+    this.probation = arrival.probation;
     this.claimedId = admitted.claimedId;
   }
 
@@ -118,7 +143,9 @@ export class Session
 
   /** A token this client sent, with what the session knows of who it may be. */
   credentials(token: string): Credentials {
-    return this.claimedId === undefined ? { token } : { token, claimedUserId: this.claimedId };
+    const credentials: Credentials = { token, address: this.address };
+    if (this.claimedId !== undefined) credentials.claimedUserId = this.claimedId;
+    return credentials;
   }
 
   get isOpen(): boolean {
@@ -135,6 +162,7 @@ export class Session
   bind(identity: Identity): void {
     this.feed?.close();
     this.user = identity;
+    this.endProbation();
   }
 
   /** A fresh token of the same user: new claims and expiry, the same mailbox feed. */
@@ -182,6 +210,11 @@ export class Session
   noteInput(): boolean {
     this.awaitingPong = false;
     return !this.inputClosed;
+  }
+
+  /** A data frame, counted against the budget of a connection not yet authenticated [LIMIT-7]. */
+  admitFrame(): boolean {
+    return this.probation?.frame() ?? true;
   }
 
   /**
@@ -408,6 +441,12 @@ export class Session
     this.ws.terminate();
   }
 
+  /** Closes for what the client sent: what it sent after is not read, let alone handled. */
+  stopReading(code: number, reason: string): void {
+    this.inputClosed = true;
+    this.close(code, reason);
+  }
+
   /**
    * A drain's close [OPS-1]: every frame read so far is handled and answered first (a send
    * waiting for the store gets its receipt or its error), then the close. Frames read meanwhile
@@ -463,6 +502,9 @@ export class Session
     this.dropQueued();
     this.context.batcher.flush();
     this.ws.close(code, reason);
+    // ws would wait 30 s for the client to answer the close; a connection that never
+    // authenticated holds a place others need, so it gets a second [LIMIT-7].
+    if (this.user === undefined) this.setDeadline(UNAUTHENTICATED_CLOSE_MS, cut, undefined);
   }
 
   /** The socket is closed (or was terminated): delivery stops, the dialect frees its part. */
@@ -472,6 +514,13 @@ export class Session
     this.clearDeadline();
     this.feed?.close();
     this.context.dialect.release(this.dialectState);
+    this.endProbation();
+  }
+
+  private endProbation(): void {
+    const probation = this.probation;
+    this.probation = undefined;
+    probation?.end();
   }
 
   protected get stopped(): boolean {
@@ -481,6 +530,13 @@ export class Session
   protected taskFailed(error: unknown): void {
     this.context.onTaskError(this, error);
   }
+}
+
+/** How long a connection that never authenticated may take to answer a close. */
+const UNAUTHENTICATED_CLOSE_MS = 1000;
+
+function cut(session: Session): void {
+  session.terminate();
 }
 
 function refOf(decoded: DecodeResult): string | undefined {

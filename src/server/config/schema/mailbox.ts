@@ -29,6 +29,18 @@ export const mailbox = section("Durable per-user queues.", {
     description:
       "Mail and receipts older than this (7 days) are removed, delivered or not, and counted in `postoffice_mail_expired_total`.",
   }),
+  recipients: oneOf(["any", "list", "connected"], {
+    default: "any",
+    env: ["POSTOFFICE_MAILBOX_RECIPIENTS"],
+    description:
+      "Which users mail may be sent to: `any` user id; those of `recipientList` (`list`); users who have connected at least once (`connected`), as this node's store remembers them. Others are refused with `unknown_recipient`.",
+  }),
+  recipientList: Type.Array(Type.String({ minLength: 1 }), {
+    default: [],
+    env: ["POSTOFFICE_MAILBOX_RECIPIENT_LIST"],
+    description:
+      "The user ids mail may be sent to when `recipients` is `list` (a user may always mail itself).",
+  }),
   idempotencyWindowMs: Type.Integer({
     minimum: 0,
     default: 86400000,

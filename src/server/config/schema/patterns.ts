@@ -56,7 +56,33 @@ export const serviceName: Pattern = {
   docType: { one: "service name", many: "service names" },
 };
 
-const all = [httpUrl, urlPath, endpointPath, originPattern, roomName, serviceName];
+/**
+ * The shape of an address range of `metrics.allowFrom`: an IPv4 or IPv6 address, optionally
+ * with a prefix length. The gateway parses each entry at start; this catches names and slips.
+ */
+export const addressRange: Pattern = {
+  pattern: "^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$",
+  expected: "an IP address or a CIDR range, such as 10.0.0.0/8 or fd00::/8",
+  docType: { one: "address or CIDR range", many: "addresses or CIDR ranges" },
+};
+
+/** `metrics.token`: none, or one long enough not to be guessed (it is compared whole). */
+export const bearerToken: Pattern = {
+  pattern: "^(|\\S{16,})$",
+  expected: "empty, or a token of at least 16 characters without spaces",
+  docType: { one: "token (16+ characters) or empty", many: "tokens" },
+};
+
+const all = [
+  httpUrl,
+  urlPath,
+  endpointPath,
+  originPattern,
+  roomName,
+  serviceName,
+  addressRange,
+  bearerToken,
+];
 
 /** What a pattern of the schema means; undefined for one not listed here. */
 export function patternOf(source: string): Pattern | undefined {

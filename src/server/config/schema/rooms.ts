@@ -17,7 +17,7 @@ const roomSettings = entry("Settings for the rooms whose name matches.", {
     maximum: 100000,
     default: 0,
     description:
-      "Messages kept for members who rejoin with `since`; `0` keeps none. A node on its own keeps them in memory and forgets them when the room empties or the node restarts; on a Redis network they are kept in Redis until the room has been idle for a while.",
+      "Messages kept for members who rejoin with `since`; `0` keeps none. A node on its own keeps them in memory (all rooms within `rooms.historyMaxBytes`) and forgets them `rooms.emptyRoomIdleMs` after the room empties, or when the node restarts; on a Redis network they are kept in Redis until the room has been idle for a while.",
   }),
 });
 
@@ -34,6 +34,18 @@ export const rooms = section("Rooms: limits, presence notices and history.", {
     default: 10000,
     description:
       "Connections one room may hold on this node (each device of a user counts); one more is refused with `room_full`.",
+  }),
+  historyMaxBytes: Type.Integer({
+    minimum: 0,
+    default: 67108864,
+    description:
+      "On a node on its own: the most the kept messages of all rooms together may take in memory (64 MiB, counted as their JSON and some overhead); past it the rooms that spoke least recently lose their oldest kept messages first. `0` = no bound. (On a Redis network history lives in Redis: bound it there with `maxmemory`.)",
+  }),
+  emptyRoomIdleMs: Type.Integer({
+    minimum: 1000,
+    default: 3600000,
+    description:
+      "On a node on its own: a room that keeps messages but has no member left is forgotten (its history and numbering) this long (1 hour) after its last member left, unless someone joins it again first.",
   }),
   settings: Type.Array(roomSettings, {
     default: [{ match: "*", presence: true, history: 0 }],
