@@ -151,7 +151,7 @@ export class PostofficeNode implements ReloadsRules {
         rateLimits: backends.rateLimits,
         tokens: jwt === undefined ? undefined : tokenVerifierOf(jwt),
       },
-      { log, counters },
+      { log, counters, activity },
     );
     metrics.eventsDeclared(events.events);
     const lifecycle = new SessionLifecycle(

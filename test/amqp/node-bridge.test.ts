@@ -27,7 +27,7 @@ describeWith("rabbitmq-server", "the AMQP bridge in a node (amqp: configured)", 
   }, 60_000);
 
   /** A node whose bridge has queue and exchange names of its own, and is connected. */
-  async function startNode() {
+  async function startNode(extra: Record<string, unknown> = {}) {
     nodes += 1;
     const amqp = {
       url: rabbit.url,
@@ -36,7 +36,7 @@ describeWith("rabbitmq-server", "the AMQP bridge in a node (amqp: configured)", 
       deadLetterQueue: `node-mail-${process.pid}-${nodes}.dead`,
       exchange: `node-events-${process.pid}-${nodes}`,
     };
-    const server = await t.start({ amqp });
+    const server = await t.start({ amqp, ...extra });
     await until(
       async () => (await ready(server.httpUrl)).amqp === "up",
       "the bridge is up",
@@ -97,6 +97,34 @@ describeWith("rabbitmq-server", "the AMQP bridge in a node (amqp: configured)", 
     expect(
       await metricValue(server, "postoffice_amqp_events_published_total"),
     ).toBeGreaterThanOrEqual(4);
+  });
+
+  it("publishes a declared event marked export: true once accepted, and not one unmarked", async () => {
+    const { amqp } = await startNode({
+      events: {
+        kick: { target: "room", export: true, actions: [{ notify_origin: { event: "kicked" } }] },
+        chat: { target: "room", actions: [{ notify_origin: { event: "said" } }] },
+      },
+    });
+    const events = await listen(amqp.exchange, "event.#");
+    const ann = await t.connect("ann");
+    for (const [id, event] of [
+      ["e1", "chat"],
+      ["e2", "kick"],
+    ] as const) {
+      ann.send({ type: "event", id, data: { event, target: "lobby", payload: { user: "bob" } } });
+      expect(await ann.next((f) => f.ref === id)).toMatchObject({ type: "receipt" });
+    }
+    await until(() => events.length >= 1, "the exported event", 10_000);
+    // Events go out in order: had chat been exported, it would have come first.
+    expect(events.map((message) => message.fields.routingKey)).toEqual(["event.kick.room:lobby"]);
+    expect(JSON.parse(String(events[0]?.content))).toMatchObject({
+      kind: "event",
+      name: "kick",
+      target: "room:lobby",
+      from: "ann",
+      payload: { user: "bob" },
+    });
   });
 
   it("shows the bridge on /ready, /api/stats and /metrics, and stops it with the node", async () => {

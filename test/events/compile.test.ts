@@ -146,7 +146,7 @@ describe("compiling events: every problem at start, with its key", () => {
         c: { actions: [{ reply: {} }, { webhook: { url: "http://127.0.0.1/x", use: "reply" } }] },
       }),
     ).toEqual([
-      "/events/a/action: unknown key (an event has description, target, allow, payload, modifiers, actions)",
+      "/events/a/action: unknown key (an event has description, target, allow, payload, modifiers, actions, export)",
       "/events/b/actions/0: a step names one action or modifier: {join, log} names 2; write one step per list item",
       "/events/c/actions/1/webhook: an event has one reply: an earlier step already sets it",
     ]);

@@ -1,6 +1,7 @@
 import { Writable } from "node:stream";
 import { pino } from "pino";
 import { parse } from "yaml";
+import type { ActivitySink } from "../../src/server/activity/activity-feed.js";
 import { type BuiltinServices, builtinRegistry } from "../../src/server/events/builtins.js";
 import type { Problem } from "../../src/server/events/compile/problem.js";
 import { EventEngine } from "../../src/server/events/event-engine.js";
@@ -30,7 +31,7 @@ export function capturedLog() {
 /** An engine on `events` (YAML text or a value), with a memory store on a clock the test moves. */
 export async function engineFor(
   events: unknown,
-  options: Partial<BuiltinServices> & { plugins?: string[] } = {},
+  options: Partial<BuiltinServices> & { plugins?: string[]; activity?: ActivitySink } = {},
 ): Promise<EngineFixture> {
   const built = await tryEngine(events, options);
   if (!built.ok)
@@ -42,7 +43,7 @@ export async function engineFor(
 
 export async function tryEngine(
   events: unknown,
-  options: Partial<BuiltinServices> & { plugins?: string[] } = {},
+  options: Partial<BuiltinServices> & { plugins?: string[]; activity?: ActivitySink } = {},
 ): Promise<{ ok: true; fixture: EngineFixture } | { ok: false; problems: Problem[] }> {
   const clock = { now: 1_000 };
   const counters = new MemoryEventCounters();
@@ -55,7 +56,13 @@ export async function tryEngine(
   const value = typeof events === "string" ? parse(events) : events;
   const created = await EventEngine.create(
     { events: value, plugins: options.plugins ?? [] },
-    { log, counters, builtins, clock: () => clock.now },
+    {
+      log,
+      counters,
+      builtins,
+      clock: () => clock.now,
+      ...(options.activity === undefined ? {} : { activity: options.activity }),
+    },
   );
   if (!created.ok) return created;
   return { ok: true, fixture: { engine: created.engine, counters, logs, clock } };

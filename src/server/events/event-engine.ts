@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { JsonValue } from "../../protocol/index.js";
+import { type ActivitySink, NO_ACTIVITY } from "../activity/activity-feed.js";
 import { LogThrottle } from "../log/log-throttle.js";
 import type { Logger } from "../log/logger.js";
 import { type BuildResult, buildRules, type EventsOptions } from "./build-rules.js";
@@ -9,6 +10,7 @@ import { RefusedError } from "./compile/step-params.js";
 import { readTarget } from "./compile/target-rule.js";
 import { EventRun } from "./event-run.js";
 import { type EventCounters, UNKNOWN_EVENT_LABEL } from "./event-stats.js";
+import { declaredEvent } from "./exported-event.js";
 import type { EventNotice, EventPorts, MailAccepted } from "./ports.js";
 import { type Refusal, refuse } from "./refusal.js";
 import { StepLogThrottle } from "./step-log-throttle.js";
@@ -37,6 +39,8 @@ export interface EventEngineDeps {
   /** The built-in steps (builtins.ts); plug-ins are added per set of rules. */
   builtins: StepRegistry;
   clock?: () => number;
+  /** Where events declared with `export: true` go once accepted (the node's activity feed). */
+  activity?: ActivitySink;
 }
 
 export type ReloadResult = { ok: true; events: number } | { ok: false; problems: Problem[] };
@@ -146,6 +150,7 @@ export class EventEngine {
     }
     if (refusal !== undefined) return this.#refused(event.name, request, ports, refusal);
     this.#deps.counters.accepted(event.name);
+    if (event.export) (this.#deps.activity ?? NO_ACTIVITY).emit(declaredEvent(run));
     const outcome: EventOutcome = { ok: true, event: event.name, id: run.eventId, ts: run.ts };
     if (run.reply !== undefined) outcome.reply = run.reply;
     if (run.mail !== undefined) outcome.mail = run.mail;

@@ -12,7 +12,7 @@ export const events = Type.Optional(
     type: "object",
     namedEntries: true,
     description:
-      "Declared events, by name: each with `target`, `allow`, `payload` (a JSON Schema), `modifiers` and `actions` (see docs/rules.md). GoDispatch's `events:` load as they are. Compiled at start and on reload; `postoffice check` lists every problem.",
+      "Declared events, by name: each with `target`, `allow`, `payload` (a JSON Schema), `modifiers`, `actions` and `export` (to the AMQP exchange; see docs/rules.md). GoDispatch's `events:` load as they are. Compiled at start and on reload; `postoffice check` lists every problem.",
   }),
 );
 

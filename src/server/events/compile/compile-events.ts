@@ -10,7 +10,7 @@ import { compileTarget, type TargetRule } from "./target-rule.js";
 /** An event's name as clients can send it (GoDispatch's `join_room`, `chat.send`, `room:kick`). */
 export const EVENT_NAME = /^[A-Za-z][A-Za-z0-9_.:-]{0,63}$/;
 
-const EVENT_KEYS = ["description", "target", "allow", "payload", "modifiers", "actions"];
+const EVENT_KEYS = ["description", "target", "allow", "payload", "modifiers", "actions", "export"];
 
 export type CompileResult = { ok: true; rules: CompiledRules } | { ok: false; problems: Problem[] };
 
@@ -73,6 +73,12 @@ function compileEvent(
     }
   }
   const target = compileTarget(fields.target, `${pointer}/target`, problems);
+  if (fields.export !== undefined && typeof fields.export !== "boolean") {
+    problems.push({
+      pointer: `${pointer}/export`,
+      message: "export is true (published to the AMQP exchange once accepted) or false",
+    });
+  }
   const facts: EventFacts = { name, target, secure: undefined, replies: 0, permissionNames };
   const modifiers: CompiledStep[] = [];
   if (fields.allow !== undefined) {
@@ -109,6 +115,7 @@ function compileEvent(
     target,
     modifiers,
     actions,
+    export: fields.export === true,
     planned: changing === -1 ? actions.length : changing + 1,
   };
 }

@@ -19,6 +19,8 @@ export interface CompiledEvent {
   readonly target: TargetRule;
   readonly modifiers: readonly CompiledStep[];
   readonly actions: readonly CompiledStep[];
+  /** `export: true`: once accepted, the event goes to the node's activity feed (the AMQP bridge). */
+  readonly export: boolean;
   /**
    * How many actions, from the first, have their placeholders resolved and their checks made
    * before any action runs: all of them, unless one changes the payload (a webhook), after
