@@ -14,7 +14,7 @@ export const API_ERRORS = {
   schema_violation: {
     status: 400,
     meaning:
-      "`data` does not satisfy `validation.message`, the schema clients' mail meets; `pointer` says where.",
+      "`data` does not satisfy `validation.message`, the schema clients' mail meets, or an event's payload its `payload` schema; `pointer` says where.",
   },
   unauthorized: {
     status: 401,
@@ -24,7 +24,8 @@ export const API_ERRORS = {
   insufficient_scope: { status: 403, meaning: "The key lacks the scope this route needs." },
   forbidden: {
     status: 403,
-    meaning: "`permissions` do not let this service publish there; the message names the rule.",
+    meaning:
+      "`permissions` do not let this service publish there, or send this event or do its actions; the message names the rule.",
   },
   not_found: {
     status: 404,
@@ -34,6 +35,15 @@ export const API_ERRORS = {
     status: 405,
     meaning: "The route exists, with another method (see `Allow`).",
   },
+  not_a_member: {
+    status: 409,
+    meaning: "An event's action notifies a room; a service is in no room (`POST /api/v1/events`).",
+  },
+  room_limit: {
+    status: 409,
+    meaning: "An event's action was refused by `rooms.maxPerConnection`.",
+  },
+  room_full: { status: 409, meaning: "An event's action was refused by `rooms.maxMembers`." },
   id_conflict: {
     status: 409,
     meaning:
@@ -49,14 +59,32 @@ export const API_ERRORS = {
     meaning: "The body is over `api.maxBodyBytes`, or `data` over the limits of a client's mail.",
   },
   unsupported_media_type: { status: 415, meaning: "The body is not `application/json`." },
+  unknown_event: { status: 422, meaning: "No event of that name is declared under `events:`." },
+  invalid_target: {
+    status: 422,
+    meaning: "The event's `target` is missing, or is not what the event takes.",
+  },
+  template_path_missing: {
+    status: 422,
+    meaning: "A placeholder of the event names a path it does not have; `pointer` says which.",
+  },
+  invalid_param: {
+    status: 422,
+    meaning: "A placeholder of the event resolved to a value its action cannot use.",
+  },
   rate_limited: {
     status: 429,
     meaning:
-      "Over the key's rate (`api.rate`), or too many wrong keys from this address; retry after `Retry-After`.",
+      "Over the key's rate (`api.rate`), an event's `rate_limit`, or too many wrong keys from this address; retry after `Retry-After`.",
   },
   internal_error: {
     status: 500,
     meaning: "The server failed; nothing is known to have been done.",
+  },
+  action_failed: {
+    status: 502,
+    meaning:
+      "An event's action could not be done (its webhook is down, the server failed); the actions before it stay done.",
   },
   store_unavailable: {
     status: 503,

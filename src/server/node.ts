@@ -6,6 +6,7 @@ import { CLOSE_CODES, type GoingAwayReason } from "../protocol/index.js";
 import { LocalActivityFeed } from "./activity/local-activity-feed.js";
 import type { AmqpBridge } from "./amqp/amqp-bridge.js";
 import type { ApiHandler } from "./api/api-handler.js";
+import { serviceEvents } from "./api/service-event-ports.js";
 import { statsAccess } from "./api/stats-access.js";
 import type { Authenticator } from "./auth/authenticator.js";
 import { ANY_CLAIMED_USER } from "./auth/claimed-id.js";
@@ -17,7 +18,7 @@ import { buildEndpointAuthenticators } from "./compose/endpoint-authenticators.j
 import { buildEventEngine, eventsOptions } from "./compose/event-rules.js";
 import { buildGateway } from "./compose/gateway.js";
 import type { ReloadsRules, RulesReload } from "./compose/reload-rules.js";
-import { buildMailIntake, buildServerApi } from "./compose/server-api.js";
+import { buildMailIntake, buildServerApi, serviceRoles } from "./compose/server-api.js";
 import { compileUserSchema } from "./config/compile-user-schema.js";
 import type { Config } from "./config/config.js";
 import type { EventEngine } from "./events/event-engine.js";
@@ -201,6 +202,14 @@ export class PostofficeNode implements ReloadsRules {
     const userSessions = new UserSessions(registry, broker, nodeId);
     const api = buildServerApi(config, {
       intake,
+      events: serviceEvents({
+        events,
+        router,
+        notices: context.notices,
+        // Read per event: a reload swaps them.
+        permissions: () => context.permissions,
+        rolesOf: serviceRoles(config),
+      }),
       presence: backends.presence,
       roomLog: backends.roomLog,
       store,

@@ -11,6 +11,7 @@ export function nodeRoutes() {
   return createServerApi(
     {
       intake: { publish: never },
+      events: { run: never },
       presence: { members: never, sessionCount: never },
       roomLog: { after: never, position: never },
       mailboxes: { position: never, readAfter: never },

@@ -24,6 +24,7 @@ const VALID_BODIES: Record<string, unknown> = {
   publish: { to: "bob", data: { text: "hi" } },
   batch: { items: [{ to: "bob", data: { n: 1 } }] },
   disconnectUser: { code: 4000, reason: "bye" },
+  sendEvent: { event: "ping" },
 };
 
 const operations = (doc: Document) =>

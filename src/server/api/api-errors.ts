@@ -11,6 +11,8 @@ export interface ApiErrorBody {
     pointer?: string;
     /** For 429 and 503: when a retry may succeed (also in `Retry-After`, in seconds). */
     retryAfterMs?: number;
+    /** For a declared event's refusal: the rule or step that refused. */
+    reason?: string;
   };
 }
 
@@ -21,7 +23,12 @@ export class ApiError extends Error {
   constructor(
     readonly code: ApiErrorCode,
     message: string,
-    readonly details: { pointer?: string; retryAfterMs?: number; allow?: string } = {},
+    readonly details: {
+      pointer?: string;
+      retryAfterMs?: number;
+      allow?: string;
+      reason?: string;
+    } = {},
   ) {
     super(message);
   }
@@ -41,13 +48,14 @@ export class ApiError extends Error {
   }
 
   body(): ApiErrorBody {
-    const { pointer, retryAfterMs } = this.details;
+    const { pointer, retryAfterMs, reason } = this.details;
     return {
       error: {
         code: this.code,
         message: this.message,
         ...(pointer === undefined ? {} : { pointer }),
         ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+        ...(reason === undefined ? {} : { reason }),
       },
     };
   }

@@ -62,6 +62,12 @@ export const ERROR_BODY = Type.Object(
         }),
       ),
       retryAfterMs: Type.Optional(Type.Integer({ minimum: 0 })),
+      reason: Type.Optional(
+        Type.String({
+          description:
+            "For a declared event's refusal: the rule or step that refused (`events.kick.allow`).",
+        }),
+      ),
     }),
   },
   { description: "An error, with a stable code (docs/api.md#errors)." },

@@ -5,6 +5,7 @@ import { type AdminRouteDeps, adminRoutes } from "./admin-routes.js";
 import { ApiHandler } from "./api-handler.js";
 import { type ApiKeyOptions, ApiKeys } from "./api-keys.js";
 import { type ApiRoute, defineRoute } from "./api-route.js";
+import { type EventRouteDeps, eventRoutes } from "./event-routes.js";
 import { openApiDocument } from "./openapi.js";
 import { type PublishRouteDeps, publishRoutes } from "./publish-routes.js";
 import { type ReadRouteDeps, readRoutes } from "./read-routes.js";
@@ -19,7 +20,8 @@ export interface ServerApiOptions {
 
 export type ServerApiDeps = Omit<PublishRouteDeps, "maxBatchItems"> &
   ReadRouteDeps &
-  AdminRouteDeps & {
+  AdminRouteDeps &
+  EventRouteDeps & {
     ready: () => boolean;
     log: Logger;
     throttle: LogThrottle;
@@ -35,6 +37,7 @@ export function createServerApi(
   const keys = new ApiKeys(options.keys);
   const routes: ApiRoute[] = [
     ...publishRoutes({ intake: deps.intake, maxBatchItems: options.maxBatchItems }),
+    ...eventRoutes(deps),
     ...readRoutes(deps),
     ...adminRoutes(deps),
   ];

@@ -1,6 +1,7 @@
 import type { ValidateFunction } from "ajv";
 import type { ApiHandler } from "../api/api-handler.js";
 import { createServerApi } from "../api/server-api.js";
+import type { ServiceEvents } from "../api/service-event-ports.js";
 import type { Config } from "../config/config.js";
 import { isLoopback } from "../config/loopback.js";
 import { LogThrottle } from "../log/log-throttle.js";
@@ -33,12 +34,6 @@ export interface IntakeParts {
  * `amqp.service`.
  */
 export function buildMailIntake(config: Config, parts: IntakeParts): MailIntake {
-  const roles = new Map<string, readonly string[]>();
-  for (const key of config.api.keys) roles.set(key.name, key.roles);
-  // The bridge's service, unless an API key of the same name gives its roles already.
-  if (config.amqp.url !== "" && !roles.has(config.amqp.service)) {
-    roles.set(config.amqp.service, config.amqp.roles);
-  }
   const { limits } = config;
   return new RouterMailIntake({
     ...parts,
@@ -47,7 +42,7 @@ export function buildMailIntake(config: Config, parts: IntakeParts): MailIntake 
       maxStringLength: limits.maxStringLength,
       maxBytes: limits.maxFrameBytes,
     },
-    rolesOf: (service) => roles.get(service) ?? [],
+    rolesOf: serviceRoles(config),
     records: new PublishRecords({
       windowMs: config.mailbox.idempotencyWindowMs,
       maxItems: REMEMBERED_ITEMS,
@@ -55,8 +50,20 @@ export function buildMailIntake(config: Config, parts: IntakeParts): MailIntake 
   });
 }
 
+/** The roles each service acts with: `api.keys[].roles`, and `amqp.roles` for the bridge's. */
+export function serviceRoles(config: Config): (service: string) => readonly string[] {
+  const roles = new Map<string, readonly string[]>();
+  for (const key of config.api.keys) roles.set(key.name, key.roles);
+  // The bridge's service, unless an API key of the same name gives its roles already.
+  if (config.amqp.url !== "" && !roles.has(config.amqp.service)) {
+    roles.set(config.amqp.service, config.amqp.roles);
+  }
+  return (service) => roles.get(service) ?? [];
+}
+
 export interface ServerApiParts {
   intake: MailIntake;
+  events: ServiceEvents;
   presence: Presence;
   roomLog: RoomLog;
   store: MessageStore;
@@ -73,6 +80,7 @@ export function buildServerApi(config: Config, parts: ServerApiParts): ApiHandle
   const { handler } = createServerApi(
     {
       intake: parts.intake,
+      events: parts.events,
       presence: parts.presence,
       roomLog: parts.roomLog,
       mailboxes: parts.store,
