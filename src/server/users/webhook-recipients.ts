@@ -42,10 +42,11 @@ export class RecipientCheckUnavailableError extends Error {
 const RETRY_AFTER_FAILURE_MS = 1000;
 
 /**
- * `mailbox.recipients: webhook`: asks an HTTP endpoint of the operator whether a user exists,
- * POST `{"user": ...}`; 200 with `{"exists": true|false}` decides. Anything else (another
- * status, no answer in time, a network error, a long or malformed answer, an open circuit)
- * rejects with RecipientCheckUnavailableError: the mail is neither accepted nor dropped unseen.
+ * `mailbox.recipients: webhook` [LIMIT-8]: asks an HTTP endpoint of the operator whether a
+ * user exists, POST `{"user": ...}`; 200 with `{"exists": true|false}` decides. Anything else
+ * (another status, no answer in time, a network error, a long or malformed answer, an open
+ * circuit) rejects with RecipientCheckUnavailableError: the mail is neither accepted nor
+ * dropped unseen.
  *
  * What a flood of sends can cost is bounded as for the auth webhook: one deadline per call, a
  * body cap, a few calls at once with a bounded queue, a circuit breaker, one call at a time per
