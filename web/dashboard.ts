@@ -22,6 +22,7 @@ const ui = {
   status: byId("status"),
   uptime: byId("uptime"),
   connections: byId("connections"),
+  dialects: byId("dialects"),
   sessions: byId("sessions"),
   rate: byId("rate"),
   routed: byId("routed"),
@@ -114,6 +115,12 @@ function show(stats: Stats, at: number): void {
 
   ui.connections.textContent = String(stats.connections);
   ui.sessions.textContent = String(stats.sessions);
+  // By the dialect their clients speak: shown once a node serves more than the native one.
+  const dialects = Object.entries(stats.dialects ?? {});
+  ui.dialects.textContent =
+    dialects.length === 1 && dialects[0]?.[0] === "native"
+      ? ""
+      : dialects.map(([name, counts]) => `${name} ${counts.connections}`).join(" · ");
   ui.rate.textContent = rate < 10 ? rate.toFixed(1) : String(Math.round(rate));
   ui.routed.textContent = String(routed);
   ui.routedKinds.textContent = `direct ${direct} · room ${room} · broadcast ${broadcast}`;

@@ -9,6 +9,11 @@ export interface Stats {
   connections: number;
   /** Open connections that have authenticated. */
   sessions: number;
+  /**
+   * Open connections and sessions by the dialect their clients speak (docs/migrating.md);
+   * dialects with no open connection are left out.
+   */
+  dialects: Record<string, { connections: number; sessions: number }>;
   /** Messages routed since the node started, by kind of delivery. */
   messagesRouted: { direct: number; room: number; broadcast: number };
   /** Error frames sent to clients since the node started, by error code. */

@@ -25,7 +25,12 @@ import type { EventCounters } from "./events/event-stats.js";
 import { tokenVerifierOf } from "./events/token-verifier.js";
 import { startHeartbeat } from "./gateway/heartbeat.js";
 import type { NodeState } from "./gateway/http-routes.js";
-import { createMetricsAccess, openMetricsWarning } from "./gateway/metrics-access.js";
+import {
+  createMetricsAccess,
+  type MetricsRefusal,
+  metricsRefusal,
+  openMetricsWarning,
+} from "./gateway/metrics-access.js";
 import { createFrameHandler } from "./handlers/dispatch.js";
 import type { HandlerContext } from "./handlers/handler-context.js";
 import { LogThrottle } from "./log/log-throttle.js";
@@ -397,10 +402,12 @@ export class PostofficeNode implements ReloadsRules {
 }
 
 /** metrics.token / metrics.allowFrom as a way to the dashboard's data; undefined when unset. */
-function metricsGuard(options: Config["metrics"]): ((req: IncomingMessage) => boolean) | undefined {
+function metricsGuard(
+  options: Config["metrics"],
+): ((req: IncomingMessage) => MetricsRefusal | undefined) | undefined {
   if (options.token === "" && options.allowFrom.length === 0) return undefined;
   const access = createMetricsAccess(options);
-  return (req) => access.check(req) === "allowed";
+  return (req) => metricsRefusal(access.check(req));
 }
 
 /** Who may mail whom, and how much [LIMIT-8]: mailbox.recipients and limits.sender. */

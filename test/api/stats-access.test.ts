@@ -70,13 +70,25 @@ describe("who may read the dashboard's data (/api/stats)", () => {
     }
   });
 
-  it("admits without a key what another configured way in admits, and only that", () => {
-    const fromOps = (req: IncomingMessage) => req.headers["x-from"] === "ops";
-    const access = statsAccess("0.0.0.0", keyCheck([]), fromOps);
+  it("admits without a key what the metrics guard admits; without keys, answers with the guard's refusal", () => {
+    const guardRefusal = {
+      status: 403,
+      headers: {},
+      body: { error: { code: "forbidden" as const, message: "not from ops" } },
+    };
+    const fromOps = (req: IncomingMessage) =>
+      req.headers["x-from"] === "ops" ? undefined : guardRefusal;
     const ops = { ...request(), headers: { "x-from": "ops" } } as unknown as IncomingMessage;
-    expect(access(ops)).toBeUndefined();
-    expect(access(request())?.status).toBe(401);
-    expect(statsAccess("0.0.0.0", keyCheck(), fromOps)(request(KEYS.reader))).toBeUndefined();
+    for (const host of ["0.0.0.0", "127.0.0.1"]) {
+      // A guard the operator set guards a loopback host too.
+      const access = statsAccess(host, keyCheck([]), fromOps);
+      expect(access(ops)).toBeUndefined();
+      expect(access(request())).toEqual(guardRefusal);
+    }
+    // With keys, a read key is another way in, past the guard.
+    const withKeys = statsAccess("0.0.0.0", keyCheck(), fromOps);
+    expect(withKeys(request(KEYS.reader))).toBeUndefined();
+    expect(withKeys(request())?.status).toBe(401);
   });
 
   it("says to configure api.keys when none is configured off loopback", () => {

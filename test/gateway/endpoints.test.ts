@@ -70,6 +70,34 @@ describe("endpoints", () => {
     }
   });
 
+  it("counts connections and sessions by dialect in the dashboard's data", async () => {
+    server = await startTestServer({
+      endpoints: [
+        {
+          path: "/mt",
+          dialect: "messagetransfer",
+          auth: { tokens: [{ token: "valid-token", user: "*" }] },
+        },
+      ],
+    });
+    track(await connectAs(at("/ws"), await signToken({ sub: "bob" })));
+    const seed = track(new SeedClient(`${at("/mt")}?client_id=u1`));
+    await seed.opened;
+    seed.send({ type: "auth", data: { token: "valid-token" } });
+    expect(await seed.next()).toBe('{"data":"success","type":"auth"}\n');
+    track(new SeedClient(`${at("/mt")}?client_id=u2`));
+    const stats = async () =>
+      (await (await fetch(`http://127.0.0.1:${server?.node.port}/api/stats`)).json()) as {
+        dialects: Record<string, { connections: number; sessions: number }>;
+      };
+    await expect
+      .poll(async () => (await stats()).dialects)
+      .toEqual({
+        native: { connections: 1, sessions: 1 },
+        messagetransfer: { connections: 2, sessions: 1 },
+      });
+  });
+
   it("refuses any other path with 404 naming the endpoints", async () => {
     server = await startTestServer({
       endpoints: [

@@ -140,8 +140,10 @@ describeWith("chromium", "the web page and the dashboard in headless Chromium", 
     server = await startTestServer({ metrics: { token } });
     const refused = await open("/dashboard");
     await refused.page
-      .locator('#status[data-state="offline"]', { hasText: "metrics.token needed" })
+      .locator('#status[data-state="offline"]', { hasText: "API key needed" })
       .waitFor(WAIT);
+    // The server's answer says what it lacks.
+    await refused.page.locator("#key-result", { hasText: "metrics.token" }).waitFor(WAIT);
 
     const dashboard = await open(`/dashboard#token=${token}`);
     await dashboard.page.locator('#status[data-state="open"]').waitFor(WAIT);

@@ -176,6 +176,7 @@ describe("GET /api/stats and /api/info", () => {
     expect(stats).toEqual({
       connections: 2,
       sessions: 1,
+      dialects: { native: { connections: 2, sessions: 1 } },
       messagesRouted: { direct: 2, room: 0, broadcast: 0 },
       errors: { invalid_json: 1, invalid_field: 1 },
       mailboxesWaiting: 2,

@@ -24,18 +24,18 @@ export type StatsAccess = (req: IncomingMessage) => AccessRefusal | undefined;
  * Who may read `/api/stats`, the dashboard's data. On a loopback `server.host` only this
  * machine can ask, so it stays open; on any other host it takes an API key with the `read`
  * scope (`admin` holds it), checked by the server API's own check: constant time, wrong keys
- * budgeted per address. `alsoAdmits` is another way in that the operator configured (a
- * metrics token or address list, gateway/metrics-access.ts): a request it admits needs no key,
+ * budgeted per address. `guard` is another way in that the operator configured (a
+ * metrics token or address list, gateway/metrics-access.ts): a request it admits (undefined) needs no key,
  * and with it the data is guarded on a loopback host too (the operator asked for a guard).
  */
 export function statsAccess(
   host: string,
   keys: KeyCheck,
-  alsoAdmits?: (req: IncomingMessage) => boolean,
+  guard?: (req: IncomingMessage) => AccessRefusal | undefined,
 ): StatsAccess {
-  if (alsoAdmits === undefined && isLoopback(host)) return () => undefined;
+  if (guard === undefined && isLoopback(host)) return () => undefined;
   const unconfigured =
-    alsoAdmits === undefined
+    guard === undefined
       ? new ApiError(
           "unauthorized",
           `The dashboard's data needs an API key when server.host is not loopback (it is ${JSON.stringify(host)}), ` +
@@ -46,8 +46,13 @@ export function statsAccess(
           "The dashboard's data needs metrics.token (Authorization: Bearer), an address of metrics.allowFrom, or an API key with scope read.",
         );
   return (req) => {
-    if (alsoAdmits?.(req)) return undefined;
-    if (!keys.enabled) return refusal(unconfigured);
+    if (guard !== undefined) {
+      const refused = guard(req);
+      if (refused === undefined) return undefined;
+      // Without API keys, the guard's own answer (403 outside metrics.allowFrom, 401 without
+      // metrics.token) says best what is missing.
+      if (!keys.enabled) return refused;
+    } else if (!keys.enabled) return refusal(unconfigured);
     try {
       keys.authorize(req, "read");
       return undefined;

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { WebInfo } from "../../protocol/index.js";
 import type { MetricsReport } from "../metrics/metrics.js";
-import type { MetricsVerdict } from "./metrics-access.js";
+import { type MetricsVerdict, metricsRefusal } from "./metrics-access.js";
 import { loadStaticAssets, type StaticAsset } from "./static-assets.js";
 import type { Stats } from "./stats.js";
 
@@ -158,32 +158,10 @@ function admitted(
   res: ServerResponse,
   access: HttpRouteDeps["metricsAccess"],
 ): boolean {
-  const verdict = access?.check(req) ?? "allowed";
-  switch (verdict) {
-    case "allowed":
-      return true;
-    case "forbidden":
-      sendJson(res, 403, {
-        error: {
-          code: "forbidden",
-          message: "This address may not read metrics (metrics.allowFrom).",
-        },
-      });
-      return false;
-    case "unauthorized":
-      res.setHeader("www-authenticate", 'Bearer realm="postoffice metrics"');
-      sendJson(res, 401, {
-        error: {
-          code: "unauthorized",
-          message: "Metrics need the token: send Authorization: Bearer <metrics.token>.",
-        },
-      });
-      return false;
-    default: {
-      const unknown: never = verdict;
-      throw new Error(`unknown verdict ${String(unknown)}`);
-    }
-  }
+  const refusal = metricsRefusal(access?.check(req) ?? "allowed");
+  if (refusal === undefined) return true;
+  sendJson(res, refusal.status, refusal.body, refusal.headers);
+  return false;
 }
 
 function serveAsset(req: IncomingMessage, res: ServerResponse, asset: StaticAsset): void {

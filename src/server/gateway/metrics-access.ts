@@ -12,6 +12,47 @@ export interface MetricsAccessOptions {
 
 export type MetricsVerdict = "allowed" | "forbidden" | "unauthorized";
 
+/** The answer to a request the metrics guard refused: status, headers and JSON body. */
+export interface MetricsRefusal {
+  status: 401 | 403;
+  headers: Record<string, string>;
+  body: { error: { code: "forbidden" | "unauthorized"; message: string } };
+}
+
+/** What to answer for a verdict; undefined when it admits the request. */
+export function metricsRefusal(verdict: MetricsVerdict): MetricsRefusal | undefined {
+  switch (verdict) {
+    case "allowed":
+      return undefined;
+    case "forbidden":
+      return {
+        status: 403,
+        headers: {},
+        body: {
+          error: {
+            code: "forbidden",
+            message: "This address may not read metrics (metrics.allowFrom).",
+          },
+        },
+      };
+    case "unauthorized":
+      return {
+        status: 401,
+        headers: { "www-authenticate": 'Bearer realm="postoffice metrics"' },
+        body: {
+          error: {
+            code: "unauthorized",
+            message: "Metrics need the token: send Authorization: Bearer <metrics.token>.",
+          },
+        },
+      };
+    default: {
+      const unknown: never = verdict;
+      throw new Error(`unknown verdict ${String(unknown)}`);
+    }
+  }
+}
+
 type Range = [ipaddr.IPv4 | ipaddr.IPv6, number];
 
 /**

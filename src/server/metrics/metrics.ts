@@ -88,6 +88,8 @@ export interface ConnectionMetrics {
 export interface MetricTotals {
   connections: number;
   sessions: number;
+  /** Open connections and sessions by dialect; dialects with no open connection left out. */
+  dialects: Record<string, { connections: number; sessions: number }>;
   messagesRouted: Record<RouteKind, number>;
   /** Error frames sent, by code; codes never sent are left out. */
   errors: Record<string, number>;

@@ -352,9 +352,12 @@ export class PromMetrics implements Metrics, MetricsReport {
   async totals(): Promise<MetricTotals> {
     let connections = 0;
     let sessions = 0;
-    for (const counts of this.byDialect.values()) {
+    const dialects: MetricTotals["dialects"] = {};
+    for (const [dialect, counts] of this.byDialect) {
       connections += counts.open;
       sessions += counts.sessions;
+      if (counts.open > 0)
+        dialects[dialect] = { connections: counts.open, sessions: counts.sessions };
     }
     const errors: Record<string, number> = {};
     for (const [code, tally] of this.shared.errors.entries()) {
@@ -363,6 +366,7 @@ export class PromMetrics implements Metrics, MetricsReport {
     return {
       connections,
       sessions,
+      dialects,
       messagesRouted: {
         direct: this.routed.direct.n,
         room: this.routed.room.n,
