@@ -1,10 +1,13 @@
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { PostofficeClient } from "../../src/client/index.js";
 import { type LocalHttp, sendJson, startLocalHttp } from "../auth/local-http.js";
 import { metricValue } from "../support/metrics.js";
 import { type Frame, signToken, TestClient } from "../support/test-client.js";
 import type { TestServer } from "../support/test-server.js";
+import { until } from "../support/until.js";
 import { useTestServer } from "../support/use-test-server.js";
 
 /** The last `seq` of a user's mailbox (0: it never held anything), as a session resuming past its end is told. */
@@ -213,6 +216,38 @@ describe("what one sender may put in other users' mailboxes [LIMIT-8]", () => {
         ),
       ).toBe(2);
       expect(await lastSeq(server, "bob")).toBe(0);
+    });
+
+    it("lets the SDK's mail wait out an unavailable check and land once the webhook answers", async () => {
+      let up = false;
+      let calls = 0;
+      webhook = await startLocalHttp((_req, res) => {
+        calls += 1;
+        if (up) sendJson(res, 200, { exists: true });
+        else sendJson(res, 500, {});
+      });
+      const server = await start({
+        mailbox: {
+          recipients: "webhook",
+          recipientWebhook: { url: webhook.url, timeoutMs: 300, cacheMs: 60_000 },
+        },
+      });
+      const alice = new PostofficeClient({
+        url: server.url,
+        token: await signToken({ sub: "alice" }),
+        WebSocket,
+      });
+      try {
+        await alice.connect();
+        const sent = alice.send("bob", { text: "hello" });
+        await until(() => calls >= 1, "the webhook to be asked");
+        up = true;
+        const accepted = await sent;
+        expect(accepted.id).toMatch(/-/);
+        expect(await lastSeq(server, "bob")).toBe(1);
+      } finally {
+        alice.close();
+      }
     });
   });
 
