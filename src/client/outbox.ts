@@ -46,6 +46,7 @@ function onError(kind: OutboxKind, code: PostofficeError["code"]): "retry" | "re
       return "requeue";
     case "store_unavailable":
     case "outcome_unknown":
+    case "recipient_check_unavailable":
       return kind === "mail" ? "retry" : "reject";
     default:
       return "reject";
@@ -73,8 +74,9 @@ function onError(kind: OutboxKind, code: PostofficeError["code"]): "retry" | "re
  *   failed to keep it, or may have kept it. It goes back to the queue, in its place, and
  *   sending pauses (250 ms, doubling up to 5 s, with jitter) before it is resent, the same
  *   frame: it lands once [DELIVERY-4]. So a send stays pending while the store is away, as
- *   while offline. `server_shutdown` (a draining node) puts the send back for the next
- *   connection.
+ *   while offline. `recipient_check_unavailable` (the server could not ask whether the
+ *   recipient exists) is waited out the same way. `server_shutdown` (a draining node) puts the
+ *   send back for the next connection.
  */
 export class Outbox {
   private readonly entries = new Map<string, Entry>();

@@ -35,6 +35,8 @@ export const ERROR_CODES = {
     "The sender has started as many new mailboxes (mail to users who have none yet) as it may in the window (limits.sender.maxNewMailboxes); retry after `retryAfterMs`.",
   unknown_recipient:
     "The recipient is not one this server keeps mail for (mailbox.recipients); the mail was not accepted.",
+  recipient_check_unavailable:
+    "The server could not check that the recipient exists (mailbox.recipients: webhook is failing); the mail was not accepted. Retry after `retryAfterMs`, with the same `id`.",
   store_unavailable:
     "The message or acknowledgement could not be stored; nothing of it was kept. Retry later with the same `id`.",
   outcome_unknown:

@@ -56,6 +56,7 @@ import { SessionRegistry } from "./session/session-registry.js";
 import { UserSessions } from "./session/user-sessions.js";
 import { WrittenAcks } from "./session/written-acks.js";
 import type { KnownUsers } from "./users/known-users.js";
+import { WebhookRecipients } from "./users/webhook-recipients.js";
 import { VERSION } from "./version.js";
 
 /** A running Postoffice node: the one place where configuration becomes wired objects. */
@@ -126,7 +127,7 @@ export class PostofficeNode implements ReloadsRules {
           { err: String(error), user },
           "live delivery failed; the mail waits in the mailbox",
         ),
-      { activity, admission: mailAdmission(config, store, backends.knownUsers, metrics) },
+      { activity, admission: mailAdmission(config, store, backends.knownUsers, metrics, throttle) },
     );
     const rooms = new RoomRouter(
       broker,
@@ -409,7 +410,6 @@ export class PostofficeNode implements ReloadsRules {
   }
 }
 
-/** Who may mail whom, and how much [LIMIT-8]: mailbox.recipients and limits.sender. */
 /** metrics.token / metrics.allowFrom as a way to the dashboard's data; undefined when unset. */
 function metricsGuard(
   options: Config["metrics"],
@@ -419,16 +419,22 @@ function metricsGuard(
   return (req) => metricsRefusal(access.check(req));
 }
 
+/** Who may mail whom, and how much [LIMIT-8]: mailbox.recipients and limits.sender. */
 function mailAdmission(
   config: Config,
   store: MessageStore,
   knownUsers: KnownUsers | undefined,
   metrics: Metrics,
+  warnings: LogThrottle,
 ): MailAdmission {
-  const { recipients, recipientList } = config.mailbox;
+  const { recipients, recipientList, recipientWebhook } = config.mailbox;
+  const webhook =
+    recipientWebhook === undefined
+      ? undefined
+      : new WebhookRecipients({ ...recipientWebhook, warnings });
   return new MailAdmission({
     quota: new SenderQuota(config.limits.sender),
-    recipients: recipientPolicy(recipients, recipientList, knownUsers),
+    recipients: recipientPolicy(recipients, recipientList, knownUsers, webhook),
     hasMailbox: async (userId) => (await store.position(userId)).last > 0,
     refused: (reason) => metrics.mailRefused(reason),
   });

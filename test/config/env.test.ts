@@ -92,6 +92,11 @@ const samples: Record<string, Sample> = {
     expected: ["bob", "carol"],
     with: { POSTOFFICE_MAILBOX_RECIPIENTS: "list" },
   },
+  POSTOFFICE_MAILBOX_RECIPIENT_WEBHOOK_URL: {
+    value: "http://127.0.0.1:8080/exists",
+    expected: "http://127.0.0.1:8080/exists",
+    with: { POSTOFFICE_MAILBOX_RECIPIENTS: "webhook" },
+  },
   POSTOFFICE_METRICS_TOKEN: {
     value: "scrape-token-0123456789",
     expected: "scrape-token-0123456789",

@@ -67,6 +67,11 @@ function everyKey(): Config {
   config.amqpchat = { authHeader: "Basic c2VlZA==" };
   config.godispatch = { jwtSecret: "a-very-secret-key" };
   config.gopostoffice = { trustClientId: true, receipts: true, errors: true };
+  config.mailbox.recipientWebhook = {
+    url: "https://users.example.com/exists",
+    timeoutMs: 2000,
+    cacheMs: 60000,
+  };
   config.redis = { url: "redis://127.0.0.1:6379", keyPrefix: "po:", presenceTtlMs: 30000 };
   config.events = { ping: { target: "none", actions: ["log"] } };
   config.plugins = ["./plugins/shout.mjs"];
@@ -186,6 +191,7 @@ describe("configSchema", () => {
       "(root)",
       "auth.jwt",
       "auth.webhook",
+      "mailbox.recipientWebhook",
       "endpoints[].auth",
       "endpoints[].auth.jwt",
       "endpoints[].auth.webhook",
@@ -251,13 +257,14 @@ describe("configSchema", () => {
     expect(algorithms?.items?.enum).not.toContain("none");
   });
 
-  it("marks the static tokens, the JWT secret, the API keys and the metrics token as secrets", () => {
+  it("marks the static tokens, the JWT secret, the API keys, the metrics token and the recipient webhook URL as secrets", () => {
     const secrets = schemaLeaves(configSchemaNode).filter((leaf) => leaf.node.secret);
     expect(secrets.map((leaf) => leaf.dotted)).toEqual([
       "endpoints[].auth.tokens[].token",
       "endpoints[].auth.jwt.secret",
       "auth.tokens[].token",
       "auth.jwt.secret",
+      "mailbox.recipientWebhook.url",
       "amqpchat.authHeader",
       "godispatch.jwtSecret",
       "api.keys[].key",

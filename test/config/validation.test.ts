@@ -240,4 +240,24 @@ describe("configuration validation", () => {
     const error = await errorOf(loadYaml("mailbox: { store: redis }\n"));
     expect(error.path).toBe("/redis/url");
   });
+
+  it("refuses mailbox.recipients: webhook without its recipientWebhook, and a recipientWebhook nothing asks", async () => {
+    const missing = await errorOf(loadYaml("mailbox: { recipients: webhook }\n"));
+    expect(missing.path).toBe("/mailbox/recipientWebhook");
+    const unused = await errorOf(
+      loadYaml("mailbox:\n  recipientWebhook: { url: http://127.0.0.1:9/exists }\n"),
+    );
+    expect(unused.path).toBe("/mailbox/recipientWebhook");
+    expect(unused.message).toContain("mailbox.recipients: webhook");
+  });
+
+  it("does not echo a recipient webhook's URL that the schema refuses", async () => {
+    const error = await errorOf(
+      loadYaml(
+        "mailbox:\n  recipients: webhook\n  recipientWebhook: { url: ftp://h/exists?key=hunter2 }\n",
+      ),
+    );
+    expect(error.path).toBe("/mailbox/recipientWebhook/url");
+    expect(error.message).not.toContain("hunter2");
+  });
 });

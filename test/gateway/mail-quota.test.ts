@@ -1,9 +1,13 @@
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { PostofficeClient } from "../../src/client/index.js";
+import { type LocalHttp, sendJson, startLocalHttp } from "../auth/local-http.js";
 import { metricValue } from "../support/metrics.js";
 import { type Frame, signToken, TestClient } from "../support/test-client.js";
 import type { TestServer } from "../support/test-server.js";
+import { until } from "../support/until.js";
 import { useTestServer } from "../support/use-test-server.js";
 
 /** The last `seq` of a user's mailbox (0: it never held anything), as a session resuming past its end is told. */
@@ -137,6 +141,114 @@ describe("what one sender may put in other users' mailboxes [LIMIT-8]", () => {
       await metricValue(server, 'postoffice_mail_refused_total{reason="unknown_recipient"}'),
     ).toBe(1);
     expect(await lastSeq(server, "carol")).toBe(0);
+  });
+
+  describe("with mailbox.recipients: webhook", () => {
+    let webhook: LocalHttp | undefined;
+    afterEach(async () => {
+      await webhook?.close();
+      webhook = undefined;
+    });
+
+    it("takes mail for users the webhook says exist, refuses others with unknown_recipient, asks once per user, and never about oneself", async () => {
+      webhook = await startLocalHttp((_req, res, body) => {
+        const { user } = JSON.parse(body) as { user: string };
+        sendJson(res, 200, { exists: user === "bob" });
+      });
+      const server = await start({
+        mailbox: {
+          recipients: "webhook",
+          recipientWebhook: { url: `${webhook.url}/exists?key=s3cret`, cacheMs: 60_000 },
+        },
+      });
+      const alice = await connect("alice");
+      const to = ["bob", "carol", "bob", "carol", "alice"];
+      to.forEach((user, n) => {
+        alice.send({ type: "message", id: `ref-${n}`, data: { to: user, text: `${n}` } });
+      });
+      const answers = await replies(alice, to.length);
+      expect(answers.map(codeOf)).toEqual([
+        "accepted",
+        "unknown_recipient",
+        "accepted",
+        "unknown_recipient",
+        "accepted",
+      ]);
+      expect(webhook.requests).toEqual(['{"user":"bob"}', '{"user":"carol"}']);
+      expect(
+        await metricValue(server, 'postoffice_mail_refused_total{reason="unknown_recipient"}'),
+      ).toBe(2);
+      expect(await mailOf(track(await connect("bob")), 2)).toEqual(["0", "2"]);
+      expect(await lastSeq(server, "carol")).toBe(0);
+    });
+
+    it("refuses mail with recipient_check_unavailable and retryAfterMs while the webhook fails or is slow, and keeps none of it", async () => {
+      let slow = false;
+      webhook = await startLocalHttp((_req, res) => {
+        // Slow: never answers; the call's deadline ends it.
+        if (!slow) sendJson(res, 500, {});
+      });
+      const server = await start({
+        mailbox: {
+          recipients: "webhook",
+          recipientWebhook: { url: webhook.url, timeoutMs: 300, cacheMs: 60_000 },
+        },
+      });
+      const alice = await connect("alice");
+      alice.send({ type: "message", id: "ref-0", data: { to: "bob", text: "500" } });
+      const failed = (await replies(alice, 1))[0] as Frame;
+      slow = true;
+      alice.send({ type: "message", id: "ref-1", data: { to: "bob", text: "slow" } });
+      alice.send({ type: "message", id: "ref-2", data: { to: "alice", text: "self" } });
+      const timedOut = await alice.next((f) => f.ref === "ref-1");
+      const self = await alice.next((f) => f.ref === "ref-2" && f.type !== "message");
+      for (const frame of [failed, timedOut]) {
+        expect(codeOf(frame as Frame)).toBe("recipient_check_unavailable");
+        const data = (frame as Frame).data as { retryAfterMs: number; message: string };
+        expect(data.retryAfterMs).toBeGreaterThan(0);
+        expect(data.message).not.toContain(webhook.url);
+      }
+      expect(codeOf(self as Frame)).toBe("accepted");
+      expect(
+        await metricValue(
+          server,
+          'postoffice_mail_refused_total{reason="recipient_check_unavailable"}',
+        ),
+      ).toBe(2);
+      expect(await lastSeq(server, "bob")).toBe(0);
+    });
+
+    it("lets the SDK's mail wait out an unavailable check and land once the webhook answers", async () => {
+      let up = false;
+      let calls = 0;
+      webhook = await startLocalHttp((_req, res) => {
+        calls += 1;
+        if (up) sendJson(res, 200, { exists: true });
+        else sendJson(res, 500, {});
+      });
+      const server = await start({
+        mailbox: {
+          recipients: "webhook",
+          recipientWebhook: { url: webhook.url, timeoutMs: 300, cacheMs: 60_000 },
+        },
+      });
+      const alice = new PostofficeClient({
+        url: server.url,
+        token: await signToken({ sub: "alice" }),
+        WebSocket,
+      });
+      try {
+        await alice.connect();
+        const sent = alice.send("bob", { text: "hello" });
+        await until(() => calls >= 1, "the webhook to be asked");
+        up = true;
+        const accepted = await sent;
+        expect(accepted.id).toMatch(/-/);
+        expect(await lastSeq(server, "bob")).toBe(1);
+      } finally {
+        alice.close();
+      }
+    });
   });
 
   it("with mailbox.recipients: connected, takes mail only for users who have connected once, remembered across a restart", async () => {

@@ -100,6 +100,11 @@ describe("the node's metrics", () => {
     expect(await metrics.totals()).toEqual({
       connections: 2,
       sessions: 1,
+      // Dialects with an open connection only (messagetransfer and the others are left out).
+      dialects: {
+        native: { connections: 1, sessions: 1 },
+        broadcast: { connections: 1, sessions: 0 },
+      },
       messagesRouted: { direct: 0, room: 1, broadcast: 0 },
       errors: { rate_limited: 1 },
     });

@@ -3,6 +3,7 @@ import { MailAdmission, MailRefusedError } from "../../src/server/router/mail-ad
 import { recipientPolicy } from "../../src/server/router/recipient-policy.js";
 import { SenderQuota } from "../../src/server/router/sender-quota.js";
 import { MemoryKnownUsers } from "../../src/server/users/known-users.js";
+import { RecipientCheckUnavailableError } from "../../src/server/users/webhook-recipients.js";
 
 /** A promise settled by the test, for a store read that answers when the test says. */
 function deferred<T>() {
@@ -75,5 +76,40 @@ describe("mail admission [LIMIT-8]", () => {
     await expect(over).rejects.toMatchObject({ code: "quota_exceeded" });
     expect(stored).toEqual(["bob"]);
     expect(refusals).toEqual(["unknown_recipient", "quota_exceeded"]);
+  });
+
+  it("refuses with recipient_check_unavailable when the recipient cannot be checked, never asks about oneself, and keeps the sender's order", async () => {
+    const asked: string[] = [];
+    const refusals: string[] = [];
+    const admission = new MailAdmission({
+      quota: new SenderQuota({ windowMs: 60_000, maxBytes: 0, maxNewMailboxes: 0 }),
+      recipients: recipientPolicy("webhook", [], undefined, {
+        has: (user) => {
+          asked.push(user);
+          return user === "down"
+            ? Promise.reject(new RecipientCheckUnavailableError("the check failed", 1000))
+            : Promise.resolve(true);
+        },
+      }),
+      hasMailbox: async () => true,
+      refused: (code) => refusals.push(code),
+    });
+    const stored: string[] = [];
+    const send = (to: string) =>
+      admission.admit("alice", to, 10, async () => {
+        stored.push(to);
+      });
+    const down = send("down");
+    const bob = send("bob");
+    const self = send("alice");
+    await expect(down).rejects.toMatchObject({
+      code: "recipient_check_unavailable",
+      retryAfterMs: 1000,
+    });
+    await bob;
+    await self;
+    expect(stored).toEqual(["bob", "alice"]);
+    expect(asked).toEqual(["down", "bob"]);
+    expect(refusals).toEqual(["recipient_check_unavailable"]);
   });
 });

@@ -23,9 +23,32 @@ export function checkAcrossKeys(config: Config, sources: ConfigSources): void {
   checkRecipients(config, sources);
 }
 
-/** `mailbox.recipientList` is the list of `recipients: list`: one without the other is a slip. */
+/**
+ * `mailbox.recipientList` is the list of `recipients: list`, and `recipientWebhook` the
+ * webhook of `recipients: webhook`: one without the other is a slip.
+ */
 function checkRecipients(config: Config, sources: ConfigSources): void {
-  const { recipients, recipientList } = config.mailbox;
+  const { recipients, recipientList, recipientWebhook } = config.mailbox;
+  if (recipients === "webhook" && recipientWebhook === undefined) {
+    throw ConfigError.at(
+      "/mailbox/recipientWebhook",
+      'is missing, but mailbox.recipients is "webhook": no endpoint to ask whether a recipient exists',
+      {
+        expected: "a section with the endpoint's url",
+        source: sources.describe("/mailbox/recipients"),
+      },
+    );
+  }
+  if (recipients !== "webhook" && recipientWebhook !== undefined) {
+    throw ConfigError.at(
+      "/mailbox/recipientWebhook",
+      `is set, but mailbox.recipients is "${recipients}", which does not ask it: set mailbox.recipients: webhook, or remove the section`,
+      {
+        expected: 'no section unless mailbox.recipients is "webhook"',
+        source: sources.describe("/mailbox/recipientWebhook/url"),
+      },
+    );
+  }
   if (recipients === "list" && recipientList.length === 0) {
     throw ConfigError.at(
       "/mailbox/recipientList",

@@ -68,11 +68,16 @@ export type AcceptKind = "direct" | "room";
 const ACCEPT_KINDS: Record<AcceptKind, true> = { direct: true, room: true };
 
 /** Why a mail was refused before it was stored: `postoffice_mail_refused_total{reason}` [LIMIT-8]. */
-export type MailRefusal = "quota_exceeded" | "too_many_new_mailboxes" | "unknown_recipient";
+export type MailRefusal =
+  | "quota_exceeded"
+  | "too_many_new_mailboxes"
+  | "unknown_recipient"
+  | "recipient_check_unavailable";
 const MAIL_REFUSALS: Record<MailRefusal, true> = {
   quota_exceeded: true,
   too_many_new_mailboxes: true,
   unknown_recipient: true,
+  recipient_check_unavailable: true,
 };
 
 export type ReceiptStatus = "delivered" | "read";

@@ -1,7 +1,12 @@
+import { RecipientCheckUnavailableError } from "../users/webhook-recipients.js";
 import type { RecipientPolicy } from "./recipient-policy.js";
 import type { QuotaCharge, SenderQuota } from "./sender-quota.js";
 
-export type MailRefusalCode = "quota_exceeded" | "too_many_new_mailboxes" | "unknown_recipient";
+export type MailRefusalCode =
+  | "quota_exceeded"
+  | "too_many_new_mailboxes"
+  | "unknown_recipient"
+  | "recipient_check_unavailable";
 
 /** A send refused before it was stored: the sender is told `code`, and nothing was kept. */
 export class MailRefusedError extends Error {
@@ -102,11 +107,28 @@ export class MailAdmission {
   private decide(from: string, to: string, bytes: number): QuotaCharge | Promise<QuotaCharge> {
     // Mail to oneself fills one's own mailbox only: no quota, and one always exists.
     if (to === from) return FREE;
-    const exists = this.deps.recipients.exists(to);
+    let exists: boolean | Promise<boolean>;
+    try {
+      exists = this.deps.recipients.exists(to);
+    } catch (error) {
+      throw this.unchecked(error);
+    }
     if (exists instanceof Promise) {
-      return exists.then((known) => this.afterRecipient(known, from, to, bytes));
+      return exists.then(
+        (known) => this.afterRecipient(known, from, to, bytes),
+        (error: unknown) => {
+          throw this.unchecked(error);
+        },
+      );
     }
     return this.afterRecipient(exists, from, to, bytes);
+  }
+
+  /** The recipient could not be checked: refused, to be sent again, never kept unchecked. */
+  private unchecked(error: unknown): unknown {
+    if (!(error instanceof RecipientCheckUnavailableError)) return error;
+    this.deps.refused("recipient_check_unavailable");
+    return new MailRefusedError("recipient_check_unavailable", error.message, error.retryAfterMs);
   }
 
   private afterRecipient(

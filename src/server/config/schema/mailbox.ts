@@ -1,5 +1,6 @@
 import { Type } from "typebox";
-import { oneOf, section } from "./nodes.js";
+import { oneOf, optionalSection, section } from "./nodes.js";
+import { httpUrl } from "./patterns.js";
 
 /** `mailbox`: durable per-user queues. */
 export const mailbox = section("Durable per-user queues.", {
@@ -29,11 +30,11 @@ export const mailbox = section("Durable per-user queues.", {
     description:
       "Mail and receipts older than this (7 days) are removed, delivered or not, and counted in `postoffice_mail_expired_total`.",
   }),
-  recipients: oneOf(["any", "list", "connected"], {
+  recipients: oneOf(["any", "list", "connected", "webhook"], {
     default: "any",
     env: ["POSTOFFICE_MAILBOX_RECIPIENTS"],
     description:
-      "Which users mail may be sent to: `any` user id; those of `recipientList` (`list`); users who have connected at least once (`connected`), as this node's store remembers them. Others are refused with `unknown_recipient`.",
+      "Which users mail may be sent to: `any` user id; those of `recipientList` (`list`); users who have connected at least once (`connected`), as this node's store remembers them; those `recipientWebhook` says exist (`webhook`). Others are refused with `unknown_recipient`.",
   }),
   recipientList: Type.Array(Type.String({ minLength: 1 }), {
     default: [],
@@ -41,6 +42,30 @@ export const mailbox = section("Durable per-user queues.", {
     description:
       "The user ids mail may be sent to when `recipients` is `list` (a user may always mail itself).",
   }),
+  recipientWebhook: optionalSection(
+    "Ask an HTTP endpoint whether a recipient exists (`recipients: webhook`).",
+    {
+      url: Type.String({
+        pattern: httpUrl.pattern,
+        secret: true,
+        env: ["POSTOFFICE_MAILBOX_RECIPIENT_WEBHOOK_URL"],
+        description:
+          'Endpoint that receives `{"user": "<id>"}` and answers 200 with `{"exists": true|false}`; it may carry a secret, so it is masked.',
+      }),
+      timeoutMs: Type.Integer({
+        minimum: 1,
+        default: 2000,
+        description:
+          "One deadline for the whole call (waiting for a free slot, connecting, the headers and the body); past it the send gets `recipient_check_unavailable`.",
+      }),
+      cacheMs: Type.Integer({
+        minimum: 0,
+        default: 60000,
+        description:
+          "How long an answer, yes or no, is reused for the same user (100,000 users at most). `0` = never.",
+      }),
+    },
+  ),
   idempotencyWindowMs: Type.Integer({
     minimum: 0,
     default: 86400000,
