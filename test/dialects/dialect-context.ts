@@ -15,6 +15,7 @@ export function dialectContext(overrides: Partial<DialectContext> = {}): Dialect
     broadcast: { room: "chat" },
     amqpchat: { authHeader: undefined, chatQueue: undefined },
     gopostoffice: { trustClientId: false, receipts: false, errors: false },
+    permissionNames: [],
     ...overrides,
   };
 }

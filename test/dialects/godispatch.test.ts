@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { SignJWT } from "jose";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/server/config/load-config.js";
 import {
@@ -83,6 +84,29 @@ describe("the godispatch dialect", () => {
         body: "Unauthorized\n",
       });
     }
+  });
+
+  it("refuses a token whose perms name a permission the configuration does not declare with HTTP 403 `Forbidden`, as the seed", async () => {
+    await start({ permissions: { names: ["kick_user"] } });
+    const url = server?.url ?? "";
+    const token = (perms: string[]) =>
+      new SignJWT({ sub: "mallory", perms })
+        .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+        .setExpirationTime("1h")
+        .sign(new TextEncoder().encode(SEED_SECRET));
+    expect(
+      await refusedUpgrade(url, { Cookie: `session-token=${await token(["ban_everyone"])}` }),
+    ).toEqual({
+      status: 403,
+      contentType: "text/plain; charset=utf-8",
+      body: "Forbidden\n",
+    });
+    // A declared one passes: the seed's chat goes on as usual.
+    const ok = new SeedClient(url, {
+      headers: { Cookie: `session-token=${await token(["kick_user"])}` },
+    });
+    clients.push(ok);
+    await ok.opened;
   });
 
   it("runs the seed's chat as its page sends it: notices to every member, the sender included", async () => {

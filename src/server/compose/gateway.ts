@@ -191,5 +191,6 @@ function dialectContext(
     broadcast: { room: chat.room },
     amqpchat: { authHeader: amqpchat.authHeader, chatQueue },
     gopostoffice,
+    permissionNames: config.permissions.names,
   };
 }

@@ -194,6 +194,11 @@ export interface DialectContext {
   amqpchat: { authHeader: string | undefined; chatQueue: ChatQueue | undefined };
   /** The gopostoffice dialect's settings (`gopostoffice`). */
   gopostoffice: GoPostofficeOptions;
+  /**
+   * The permission names a token's `perms` claim may carry (`permissions.names`, GoDispatch's
+   * `permissions:` list): the godispatch dialect refuses a token with any other, as the seed.
+   */
+  permissionNames: readonly string[];
 }
 
 /** What the node's `gopostoffice:` section says (docs/configuration.md#gopostoffice). */

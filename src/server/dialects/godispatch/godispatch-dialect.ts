@@ -47,7 +47,26 @@ async function admit(
   if (admission.kind === "unauthorized") {
     return goError(401, admission.error.reason, "Unauthorized");
   }
+  // As the seed's PermissionCompiler: a `perms` claim naming a permission the configuration
+  // does not declare (`permissions:`) is refused with 403 `Forbidden`.
+  if (admission.kind === "identified") {
+    const unknown = undeclaredPermission(admission.identity.claims.perms, context.permissionNames);
+    if (unknown !== undefined) {
+      context.log.debug({ permission: unknown }, "token carries an undeclared permission");
+      return goError(403, "permission_not_declared", "Forbidden");
+    }
+  }
   return admission;
+}
+
+/** The first name of a `perms` claim that is not declared; undefined when all are (or none). */
+function undeclaredPermission(perms: unknown, declared: readonly string[]): string | undefined {
+  if (perms === undefined || perms === null) return undefined;
+  const names = Array.isArray(perms) ? perms : [perms];
+  for (const name of names) {
+    if (typeof name !== "string" || !declared.includes(name)) return String(name);
+  }
+  return undefined;
 }
 
 /**
