@@ -1,4 +1,4 @@
-import type { IncomingMessage, Server } from "node:http";
+import type { Server } from "node:http";
 import { hostname } from "node:os";
 import { setTimeout as delay } from "node:timers/promises";
 import type { WebSocketServer } from "ws";
@@ -17,6 +17,8 @@ import { secureDataDir } from "./compose/data-dir.js";
 import { buildEndpointAuthenticators } from "./compose/endpoint-authenticators.js";
 import { buildEventEngine, eventsOptions } from "./compose/event-rules.js";
 import { buildGateway } from "./compose/gateway.js";
+import { mailAdmission, remembering } from "./compose/mail-admission.js";
+import { metricsGuard } from "./compose/metrics-guard.js";
 import type { ReloadsRules, RulesReload } from "./compose/reload-rules.js";
 import { buildMailIntake, buildServerApi, serviceRoles } from "./compose/server-api.js";
 import { compileUserSchema } from "./config/compile-user-schema.js";
@@ -26,37 +28,26 @@ import type { EventCounters } from "./events/event-stats.js";
 import { tokenVerifierOf } from "./events/token-verifier.js";
 import { startHeartbeat } from "./gateway/heartbeat.js";
 import type { NodeState } from "./gateway/http-routes.js";
-import {
-  createMetricsAccess,
-  type MetricsRefusal,
-  metricsRefusal,
-  openMetricsWarning,
-} from "./gateway/metrics-access.js";
+import { openMetricsWarning } from "./gateway/metrics-access.js";
 import { createFrameHandler } from "./handlers/dispatch.js";
 import type { HandlerContext } from "./handlers/handler-context.js";
 import { LogThrottle } from "./log/log-throttle.js";
 import type { Logger } from "./log/logger.js";
-import type { MessageStore } from "./mailbox/message-store.js";
 import type { Metrics } from "./metrics/metrics.js";
 import { NoMetrics } from "./metrics/no-metrics.js";
 import { PromMetrics } from "./metrics/prom-metrics.js";
 import { publicUrls } from "./public-urls.js";
 import { LocalRooms } from "./rooms/local-rooms.js";
 import type { PresenceEntry } from "./rooms/redis-presence.js";
-import { MailAdmission } from "./router/mail-admission.js";
 import { NoticeRouter } from "./router/notice-router.js";
-import { recipientPolicy } from "./router/recipient-policy.js";
 import { RoomRouter } from "./router/room-router.js";
 import { Router } from "./router/router.js";
-import { SenderQuota } from "./router/sender-quota.js";
 import { Permissions } from "./rules/permissions.js";
 import { MemoryRoleDirectory, type RoleDirectory } from "./rules/role-directory.js";
 import { SessionLifecycle } from "./session/session-lifecycle.js";
 import { SessionRegistry } from "./session/session-registry.js";
 import { UserSessions } from "./session/user-sessions.js";
 import { WrittenAcks } from "./session/written-acks.js";
-import type { KnownUsers } from "./users/known-users.js";
-import { WebhookRecipients } from "./users/webhook-recipients.js";
 import { VERSION } from "./version.js";
 
 /** A running Postoffice node: the one place where configuration becomes wired objects. */
@@ -408,48 +399,6 @@ export class PostofficeNode implements ReloadsRules {
     ]);
     this.log.info({ closed: open - cut, cut }, "drained");
   }
-}
-
-/** metrics.token / metrics.allowFrom as a way to the dashboard's data; undefined when unset. */
-function metricsGuard(
-  options: Config["metrics"],
-): ((req: IncomingMessage) => MetricsRefusal | undefined) | undefined {
-  if (options.token === "" && options.allowFrom.length === 0) return undefined;
-  const access = createMetricsAccess(options);
-  return (req) => metricsRefusal(access.check(req));
-}
-
-/** Who may mail whom, and how much [LIMIT-8]: mailbox.recipients and limits.sender. */
-function mailAdmission(
-  config: Config,
-  store: MessageStore,
-  knownUsers: KnownUsers | undefined,
-  metrics: Metrics,
-  warnings: LogThrottle,
-): MailAdmission {
-  const { recipients, recipientList, recipientWebhook } = config.mailbox;
-  const webhook =
-    recipientWebhook === undefined
-      ? undefined
-      : new WebhookRecipients({ ...recipientWebhook, warnings });
-  return new MailAdmission({
-    quota: new SenderQuota(config.limits.sender),
-    recipients: recipientPolicy(recipients, recipientList, knownUsers, webhook),
-    hasMailbox: async (userId) => (await store.position(userId)).last > 0,
-    refused: (reason) => metrics.mailRefused(reason),
-  });
-}
-
-/** The role directory, telling `knownUsers` too of each user who authenticates. */
-function remembering(directory: RoleDirectory, knownUsers: KnownUsers | undefined): RoleDirectory {
-  if (knownUsers === undefined) return directory;
-  return {
-    rolesOf: (userId) => directory.rolesOf(userId),
-    remember(userId, roles) {
-      directory.remember(userId, roles);
-      knownUsers.remember(userId);
-    },
-  };
 }
 
 /** What a reload takes; every other top-level key is read once, at start. */
