@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { until } from "../support/until.js";
 import { tokenFor } from "./chaos-tokens.js";
 import { check, type Verdict } from "./checks.js";
 import { readMailbox } from "./final-read.js";
@@ -9,7 +10,6 @@ import { sqliteIntegrity } from "./integrity.js";
 import { Ledger, type Mail } from "./ledger.js";
 import { postofficeNode } from "./postoffice-node.js";
 import { ScriptedSender } from "./scripted-sender.js";
-import { sleep } from "./sleep.js";
 import type { WireClose } from "./wire-session.js";
 import { WireSession } from "./wire-session.js";
 
@@ -65,7 +65,7 @@ export async function runDrainScenario(cli: string): Promise<DrainResult> {
           sender.fire(sender.mail(RECIPIENTS[turn++ % RECIPIENTS.length] ?? "r0"));
       }
     }, 2);
-    while (ledger.acceptedCount() < 600) await sleep(10);
+    await until(() => ledger.acceptedCount() >= 600, "600 mails accepted before SIGTERM", 60_000);
 
     const inFlightAtSigterm = senders.reduce((sum, sender) => sum + sender.waiting, 0);
     const acceptedBeforeSigterm = ledger.acceptedCount();

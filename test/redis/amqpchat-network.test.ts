@@ -1,46 +1,17 @@
-import { randomUUID } from "node:crypto";
-import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
-import { startRedis, type TestRedis } from "../support/redis-server.js";
+import { expect, it } from "vitest";
+import { dialectNetwork } from "../support/dialect-network.js";
 import { SeedClient } from "../support/seed-client.js";
 import { describeWith } from "../support/system-programs.js";
 import { connectAs, signToken, type TestClient } from "../support/test-client.js";
-import { JWT_SECRET, startTestServer, type TestServer } from "../support/test-server.js";
+import { JWT_SECRET, type TestServer } from "../support/test-server.js";
 
 const AUTHHEADER = "network-chat-secret";
 
 describeWith("redis-server", "AMQP chat clients in a network of nodes", () => {
-  let redis: TestRedis;
-  const nodes: TestServer[] = [];
-  const clients: Array<TestClient | SeedClient> = [];
-  beforeAll(async () => {
-    redis = await startRedis();
+  const { clients, twoNodes } = dialectNetwork("amqpchat", {
+    amqpchat: { authHeader: AUTHHEADER },
+    endpoints: [{ path: "/native", dialect: "native", auth: { jwt: { secret: JWT_SECRET } } }],
   });
-  afterAll(async () => {
-    await redis.destroy();
-  });
-  afterEach(async () => {
-    for (const client of clients.splice(0)) client.ws.terminate();
-    for (const node of nodes.splice(0)) await node.stop();
-  });
-
-  /** Two nodes on one Redis, each with the seed's clients on /ws and native ones on /native. */
-  async function twoNodes(): Promise<[TestServer, TestServer]> {
-    const keyPrefix = `ac-${randomUUID()}:`;
-    for (let i = 0; i < 2; i++) {
-      nodes.push(
-        await startTestServer({
-          redis: { url: redis.url, keyPrefix },
-          mailbox: { store: "redis" },
-          server: { dialect: "amqpchat", shutdown: { reconnectWindowMs: 100 } },
-          amqpchat: { authHeader: AUTHHEADER },
-          endpoints: [
-            { path: "/native", dialect: "native", auth: { jwt: { secret: JWT_SECRET } } },
-          ],
-        }),
-      );
-    }
-    return [nodes[0] as TestServer, nodes[1] as TestServer];
-  }
 
   async function seedClient(node: TestServer, id: string): Promise<SeedClient> {
     const client = new SeedClient(`${node.url}?id=${id}`, {

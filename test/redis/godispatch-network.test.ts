@@ -1,45 +1,18 @@
-import { randomUUID } from "node:crypto";
-import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
+import { dialectNetwork } from "../support/dialect-network.js";
 import { cookieClient, GODISPATCH_EVENTS, joinGlobal } from "../support/godispatch-client.js";
-import { startRedis, type TestRedis } from "../support/redis-server.js";
 import type { SeedClient } from "../support/seed-client.js";
 import { describeWith } from "../support/system-programs.js";
 import { connectAs, signToken, type TestClient } from "../support/test-client.js";
-import { JWT_SECRET, startTestServer, type TestServer } from "../support/test-server.js";
+import { JWT_SECRET, type TestServer } from "../support/test-server.js";
 
 describeWith("redis-server", "GoDispatch clients in a network of nodes", () => {
-  let redis: TestRedis;
-  const nodes: TestServer[] = [];
-  const clients: Array<TestClient | SeedClient> = [];
-  beforeAll(async () => {
-    redis = await startRedis();
+  const { clients, twoNodes } = dialectNetwork("godispatch", {
+    godispatch: { jwtSecret: JWT_SECRET },
+    endpoints: [{ path: "/native", dialect: "native" }],
+    events: GODISPATCH_EVENTS,
+    permissions: null,
   });
-  afterAll(async () => {
-    await redis.destroy();
-  });
-  afterEach(async () => {
-    for (const client of clients.splice(0)) client.ws.terminate();
-    for (const node of nodes.splice(0)) await node.stop();
-  });
-
-  /** Two nodes on one Redis, each with the seed's clients on /ws and native ones on /native. */
-  async function twoNodes(): Promise<[TestServer, TestServer]> {
-    const keyPrefix = `gd-${randomUUID()}:`;
-    for (let i = 0; i < 2; i++) {
-      nodes.push(
-        await startTestServer({
-          redis: { url: redis.url, keyPrefix },
-          mailbox: { store: "redis" },
-          server: { dialect: "godispatch", shutdown: { reconnectWindowMs: 100 } },
-          godispatch: { jwtSecret: JWT_SECRET },
-          endpoints: [{ path: "/native", dialect: "native" }],
-          events: GODISPATCH_EVENTS,
-          permissions: null,
-        }),
-      );
-    }
-    return [nodes[0] as TestServer, nodes[1] as TestServer];
-  }
 
   async function seedClient(node: TestServer, user: string): Promise<SeedClient> {
     const client = await cookieClient(node.url, user, JWT_SECRET);

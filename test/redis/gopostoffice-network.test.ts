@@ -1,44 +1,18 @@
-import { randomUUID } from "node:crypto";
-import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
-import { startRedis, type TestRedis } from "../support/redis-server.js";
+import { expect, it } from "vitest";
+import { dialectNetwork } from "../support/dialect-network.js";
 import { SeedClient } from "../support/seed-client.js";
 import { describeWith } from "../support/system-programs.js";
-import { connectAs, signToken, type TestClient } from "../support/test-client.js";
-import { startTestServer, type TestServer } from "../support/test-server.js";
+import { connectAs, signToken } from "../support/test-client.js";
+import type { TestServer } from "../support/test-server.js";
 
 describeWith("redis-server", "GO-POSTOFFICE clients in a network of nodes", () => {
-  let redis: TestRedis;
-  const nodes: TestServer[] = [];
-  const clients: Array<TestClient | SeedClient> = [];
-  beforeAll(async () => {
-    redis = await startRedis();
+  const { clients, twoNodes } = dialectNetwork("gopostoffice", {
+    gopostoffice: { trustClientId: true },
+    endpoints: [
+      { path: "/native", dialect: "native" },
+      { path: "*", dialect: "gopostoffice" },
+    ],
   });
-  afterAll(async () => {
-    await redis.destroy();
-  });
-  afterEach(async () => {
-    for (const client of clients.splice(0)) client.ws.terminate();
-    for (const node of nodes.splice(0)) await node.stop();
-  });
-
-  async function twoNodes(): Promise<[TestServer, TestServer]> {
-    const keyPrefix = `gp-${randomUUID()}:`;
-    for (let i = 0; i < 2; i++) {
-      nodes.push(
-        await startTestServer({
-          redis: { url: redis.url, keyPrefix },
-          mailbox: { store: "redis" },
-          server: { dialect: "gopostoffice", shutdown: { reconnectWindowMs: 100 } },
-          gopostoffice: { trustClientId: true },
-          endpoints: [
-            { path: "/native", dialect: "native" },
-            { path: "*", dialect: "gopostoffice" },
-          ],
-        }),
-      );
-    }
-    return [nodes[0] as TestServer, nodes[1] as TestServer];
-  }
 
   async function seedClient(node: TestServer, id: string): Promise<SeedClient> {
     const client = new SeedClient(`ws://127.0.0.1:${node.node.port}/?clientID=${id}`);
