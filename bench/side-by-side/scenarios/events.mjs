@@ -11,10 +11,11 @@
 /** @import { Row, Target } from "../report/rows.mjs" */
 /** @import { Step } from "./scenario.mjs" */
 import { round } from "../../lib.mjs";
-import { mark, split, window } from "../measure.mjs";
+import { mark, window } from "../measure.mjs";
 import { num, ratio, times } from "../report/format.mjs";
 import { pick, rowsFor, targetsInto } from "../report/rows.mjs";
 import { figures } from "../report/run-report.mjs";
+import { openRoom } from "./room-load.mjs";
 import { defineScenario } from "./scenario.mjs";
 
 /** The event sent, declared in the server's configuration below. */
@@ -71,38 +72,15 @@ async function measure(run, via) {
   const durationMs = options.number("events-duration") * 1000;
   const server = await run.serverFor("postoffice", "memory", EVENTS_CONFIG);
   /** @type {GeneratorProcess[]} */
-  let subs = [];
-  /** @type {GeneratorProcess[]} */
-  let pubs = [];
+  const started = [];
   try {
-    const count = Math.min(options.generators, members);
-    subs = await run.generators(count, server, size, Math.ceil(members / count));
-    pubs = await run.generators(1, server, size, 1);
-    const pub = pubs[0];
-    if (pub === undefined) throw new Error("no publisher");
-    const users = split(members, count).map((ids) =>
-      ids.map((i) => ({ user: `${run.id}-member-${i}` })),
+    const generators = Math.min(options.generators, members);
+    const { subs, pub } = await openRoom(
+      run,
+      server,
+      { members, size, generators, userPrefix: "member", label: "members" },
+      started,
     );
-    await run.openAll(subs, users, "members", { room: run.room, role: "subscriber" });
-    await run.openAll([pub], [[{ user: `${run.id}-publisher` }]], "publisher", {
-      room: run.room,
-      role: "publisher",
-      addresses: run.publisherAddresses,
-      concurrency: 1,
-    });
-    const mins = subs.map(() => 0);
-    let globalMin = 0;
-    subs.forEach((g, i) => {
-      g.onEvent = (event) => {
-        if (event.ev !== "min") return;
-        mins[i] = event.value;
-        const low = Math.min(...mins);
-        if (low > globalMin) {
-          globalMin = low;
-          pub.post("min", { value: low });
-        }
-      };
-    });
     await run.sleep(options.warmupMs);
     const all = [...subs, pub];
     run.log(`      ${via === "event" ? "events" : "room messages"} for ${durationMs / 1000} s`);
@@ -138,7 +116,7 @@ async function measure(run, via) {
     };
   } finally {
     await server.stop();
-    await Promise.all([...subs, ...pubs].map((g) => g.exit()));
+    await Promise.all(started.map((g) => g.exit()));
   }
 }
 

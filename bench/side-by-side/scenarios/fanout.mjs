@@ -9,10 +9,11 @@
 /** @import { Row, Target } from "../report/rows.mjs" */
 /** @import { Step } from "./scenario.mjs" */
 import { round } from "../../lib.mjs";
-import { latencyOf, mark, split, window } from "../measure.mjs";
+import { latencyOf, mark, window } from "../measure.mjs";
 import { num, ratio, times } from "../report/format.mjs";
 import { pick, rowsFor, saturationRows, targetsInto } from "../report/rows.mjs";
 import { figures } from "../report/run-report.mjs";
+import { openRoom } from "./room-load.mjs";
 import { defineScenario } from "./scenario.mjs";
 
 /** Subscribers get this long to catch up after each phase. */
@@ -65,40 +66,22 @@ async function measure(run, kind) {
   const durationMs = options.number("fanout-duration") * 1000;
   const server = await run.serverFor(kind);
   /** @type {GeneratorProcess[]} */
-  let subs = [];
-  /** @type {GeneratorProcess[]} */
-  let pubs = [];
+  const started = [];
   try {
-    const count = options.generators;
-    subs = await run.generators(count, server, size, Math.ceil(clients / count));
-    pubs = await run.generators(1, server, size, 1);
-    const pub = pubs[0];
-    if (pub === undefined) throw new Error("no publisher");
     run.log(`      connecting ${clients} subscribers and joining the room`);
-    const users = split(clients, count).map((ids) =>
-      ids.map((i) => ({ user: `${run.id}-sub-${i}` })),
-    );
-    await run.openAll(subs, users, "subscribers", { room: run.room, role: "subscriber" });
-    await run.openAll([pub], [[{ user: `${run.id}-publisher` }]], "publisher", {
-      room: run.room,
-      role: "publisher",
-      addresses: run.publisherAddresses,
-      concurrency: 1,
-    });
     // The publisher stays `window` messages ahead of the slowest subscriber of all.
-    const mins = subs.map(() => 0);
-    let globalMin = 0;
-    subs.forEach((g, i) => {
-      g.onEvent = (event) => {
-        if (event.ev !== "min") return;
-        mins[i] = event.value;
-        const low = Math.min(...mins);
-        if (low > globalMin) {
-          globalMin = low;
-          pub.post("min", { value: low });
-        }
-      };
-    });
+    const { subs, pub } = await openRoom(
+      run,
+      server,
+      {
+        members: clients,
+        size,
+        generators: options.generators,
+        userPrefix: "sub",
+        label: "subscribers",
+      },
+      started,
+    );
     await run.sleep(options.warmupMs); // Postoffice's presence events of the joins settle
     const all = [...subs, pub];
     /** @param {number} last */
@@ -162,7 +145,7 @@ async function measure(run, kind) {
     };
   } finally {
     await server.stop();
-    await Promise.all([...subs, ...pubs].map((g) => g.exit()));
+    await Promise.all(started.map((g) => g.exit()));
   }
 }
 
