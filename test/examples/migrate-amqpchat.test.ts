@@ -1,38 +1,25 @@
-import { copyFile, mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { copyFile, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { type ChildServer, startCli, waitForLog } from "../support/child-server.js";
+import { describe, expect, it } from "vitest";
+import { waitForLog } from "../support/child-server.js";
 import { httpGet, refusedUpgrade, SeedClient } from "../support/seed-client.js";
+import { useMigrateExample } from "./migrate-example.js";
 import { ROOT } from "./run-example.js";
 
 const EXAMPLE = join(ROOT, "examples/migrate/amqpchat");
 
 describe("examples/migrate/amqpchat/postoffice.yaml", () => {
-  let server: ChildServer | undefined;
-  let dir: string | undefined;
-  const clients: SeedClient[] = [];
-  afterEach(async () => {
-    for (const client of clients.splice(0)) client.close();
-    server?.child.kill("SIGKILL");
-    await server?.exited;
-    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
-  });
+  const { clients, workDir, start } = useMigrateExample("amqpchat");
 
   it("serves the seed's clients unchanged on /ws with AUTHHEADER from the seed's .env", async () => {
-    dir = await mkdtemp(join(tmpdir(), "postoffice-migrate-"));
+    const dir = await workDir();
     // The seed's .env in the working directory, as its README has it.
     await copyFile(join(EXAMPLE, ".env.sample"), join(dir, ".env"));
     const header = /^AUTHHEADER=(.*)$/m.exec(await readFile(join(dir, ".env"), "utf8"))?.[1];
     expect(header).toBeDefined();
-    const started = await startCli({
-      cwd: dir,
-      env: { POSTOFFICE_DATA_DIR: join(dir, "data") },
-      args: ["--config", join(EXAMPLE, "postoffice.yaml")],
-    });
-    server = started.server;
+    const started = await start();
     await waitForLog(
-      server,
+      started.server,
       "amqpchat: the Authorization header AUTHHEADER is configured: whoever sends it may connect as any ?id=, as with the seed. Fine for a migration or a closed network; unset it and give each client a JWT whose sub is its id otherwise",
     );
     const url = (id: string) => `${started.url}?id=${id}`;

@@ -1,32 +1,16 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { type ChildServer, startCli, waitForLog } from "../support/child-server.js";
+import { describe, expect, it } from "vitest";
+import { waitForLog } from "../support/child-server.js";
 import { refusedUpgrade, SeedClient } from "../support/seed-client.js";
-import { ROOT } from "./run-example.js";
+import { useMigrateExample } from "./migrate-example.js";
 
 describe("examples/migrate/gopostoffice/postoffice.yaml", () => {
-  let server: ChildServer | undefined;
-  let dir: string | undefined;
-  const clients: SeedClient[] = [];
-  afterEach(async () => {
-    for (const client of clients.splice(0)) client.close();
-    server?.child.kill("SIGKILL");
-    await server?.exited;
-    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
-  });
+  const { clients, workDir, start } = useMigrateExample("gopostoffice");
 
   it("serves the seed's example clients unchanged on / with their tokens, mail byte for byte", async () => {
-    dir = await mkdtemp(join(tmpdir(), "postoffice-migrate-"));
-    const started = await startCli({
-      cwd: dir,
-      env: { POSTOFFICE_DATA_DIR: join(dir, "data") },
-      args: ["--config", join(ROOT, "examples/migrate/gopostoffice/postoffice.yaml")],
-    });
-    server = started.server;
+    const _dir = await workDir();
+    const started = await start();
     await waitForLog(
-      server,
+      started.server,
       "gopostoffice.trustClientId: a client is whoever its clientID says, with no token, as GO-POSTOFFICE did; fine on a closed network only",
     );
     const root = `ws://127.0.0.1:${started.port}/`;

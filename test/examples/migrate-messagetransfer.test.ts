@@ -1,33 +1,16 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { type ChildServer, startCli, waitForLog } from "../support/child-server.js";
+import { describe, expect, it } from "vitest";
+import { waitForLog } from "../support/child-server.js";
 import { httpGet, refusedUpgrade, SeedClient } from "../support/seed-client.js";
-import { ROOT } from "./run-example.js";
+import { useMigrateExample } from "./migrate-example.js";
 
 describe("examples/migrate/messagetransfer/postoffice.yaml", () => {
-  let server: ChildServer | undefined;
-  let dir: string | undefined;
-  const clients: SeedClient[] = [];
-  afterEach(async () => {
-    for (const client of clients.splice(0)) client.close();
-    server?.child.kill("SIGKILL");
-    await server?.exited;
-    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
-  });
+  const { clients, workDir, start } = useMigrateExample("messagetransfer");
 
   it("serves the seed's clients unchanged on /ws with the README's token, and /health", async () => {
-    dir = await mkdtemp(join(tmpdir(), "postoffice-migrate-"));
-    const started = await startCli({
-      cwd: dir,
-      // The data beside the test, not in the repository's examples.
-      env: { POSTOFFICE_DATA_DIR: join(dir, "data") },
-      args: ["--config", join(ROOT, "examples/migrate/messagetransfer/postoffice.yaml")],
-    });
-    server = started.server;
+    const _dir = await workDir();
+    const started = await start();
     await waitForLog(
-      server,
+      started.server,
       'a static token for "*" is configured: whoever knows it may connect as any id they claim. Fine for a migration or a closed network; give each client its own token or a JWT otherwise',
     );
     expect((await refusedUpgrade(started.url)).body).toBe("client_id is required\n");
