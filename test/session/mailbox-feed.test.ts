@@ -30,14 +30,19 @@ class World implements MailboxReader {
   owed = 0;
   readonly feed: MailboxFeed;
 
+  /**
+   * `resumed`: the feed learns its cursor from the mailbox's position, read (as the lifecycle
+   * does) once the session is subscribed, before anything else happens; else it is given it.
+   */
   constructor(
     readonly startAfter: number,
     pageSize: number,
+    private readonly resumed = false,
   ) {
     for (let seq = 1; seq <= startAfter; seq++) this.stored.push(mail(seq));
     this.feed = new MailboxFeed({
       userId: "bob",
-      startAfter,
+      ...(resumed ? {} : { startAfter }),
       pageSize,
       reader: this,
       onError: (error) => this.problems.push(`feed failed: ${String(error)}`),
@@ -53,6 +58,7 @@ class World implements MailboxReader {
           }),
       },
     });
+    if (resumed) this.feed.resumeFrom({ last: startAfter, acked: startAfter, read: 0 }, undefined);
   }
 
   deliverMail(seq: number, frame: string): void {
@@ -80,7 +86,9 @@ class World implements MailboxReader {
   greet(): void {
     if (this.greeted) return;
     this.greeted = true;
-    this.owed = Math.max(this.owed, this.stored.length);
+    // A resumed feed owes what was stored at its position read, and what it was offered since;
+    // an entry whose live delivery is lost meanwhile comes with the next gap, as once live.
+    if (!this.resumed) this.owed = Math.max(this.owed, this.stored.length);
     this.feed.replay();
   }
 
@@ -188,6 +196,56 @@ describe("MailboxFeed: replay, then live, without a gap or a duplicate [DELIVERY
       ),
       { numRuns: 300 },
     );
+  });
+
+  it("hands every entry over once and in order when it resumes from a position read after subscribing", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.nat({ max: 5 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.array(step, { maxLength: 60 }),
+        async (startAfter, pageSize, steps) => {
+          const world = new World(startAfter, pageSize, true);
+          for (const s of steps) await run(world, s);
+          await finish(world);
+          expect(world.problems).toEqual([]);
+          const expected = world.stored.map((e) => e.seq).filter((seq) => seq > startAfter);
+          expect(world.delivered).toEqual(expected);
+          expect(world.feed.position).toBe(world.stored.length);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("goes live without reading the store when nothing lies past the cursor and nothing came", () => {
+    const world = new World(3, 256, true);
+    world.greet();
+    expect(world.reads).toHaveLength(0);
+    expect(world.feed.started).toBe(true);
+    world.offer(world.append());
+    expect(world.delivered).toEqual([4]);
+  });
+
+  it("reads the store at the first replay when mail came between the position read and the welcome", async () => {
+    const world = new World(0, 256, true);
+    world.append(); // stored after the position read; its live delivery is still on the way
+    world.offer(world.append());
+    world.greet();
+    expect(world.reads).toHaveLength(1);
+    world.reads.shift()?.();
+    await settle();
+    expect(world.delivered).toEqual([1, 2]);
+  });
+
+  it("resumes after `since`, or at the mailbox's end when `since` lies beyond it [DELIVERY-3]", () => {
+    const world = new World(0, 256);
+    world.feed.resumeFrom({ last: 9, acked: 4, read: 2 }, undefined);
+    expect(world.feed.position).toBe(4);
+    world.feed.resumeFrom({ last: 9, acked: 4, read: 2 }, 7);
+    expect(world.feed.position).toBe(7);
+    world.feed.resumeFrom({ last: 9, acked: 4, read: 2 }, 12);
+    expect(world.feed.position).toBe(9);
   });
 
   it("sends nothing before the replay starts, and what came meanwhile right after", async () => {

@@ -145,16 +145,6 @@ export class Router {
     );
   }
 
-  /**
-   * Where a new session of the user starts reading its mailbox: after its own `since`, or
-   * after the last acknowledged mail [DELIVERY-3]. A `since` beyond the mailbox (a cursor
-   * kept from a store that was reset) starts at the end rather than waiting for it.
-   */
-  async resumePosition(userId: string, since?: number): Promise<number> {
-    const position = await this.store.position(userId);
-    return since === undefined ? position.acked : Math.min(since, position.last);
-  }
-
   /** Removes expired mail; run periodically by the node. */
   async expire(): Promise<void> {
     const removed = await this.store.expire(this.clock());

@@ -1,5 +1,5 @@
 import type { BrokerMessage } from "../broker/broker.js";
-import type { MessageStore } from "../mailbox/message-store.js";
+import type { MailboxPosition, MessageStore } from "../mailbox/message-store.js";
 import { encodeEntry } from "../router/encode-entry.js";
 import type { PreparedFrame } from "../wire/prepared-frame.js";
 
@@ -8,8 +8,11 @@ const REPLAY_PAGE = 256;
 export interface MailboxFeedOptions {
   userId: string;
   store: Pick<MessageStore, "readAfter">;
-  /** Replay starts after this sequence. */
-  startAfter: number;
+  /**
+   * Replay starts after this sequence; absent when the session subscribes before it knows
+   * where it resumes (`resumeFrom`, below).
+   */
+  startAfter?: number;
   /** Where the entries go: the session (an object rather than closures, kept per session). */
   reader: MailboxReader;
   /** The mailbox could not be read: the session cannot go on. */
@@ -48,6 +51,11 @@ export class MailboxFeed {
    */
   private state: "waiting" | "replaying" | "live" | "closed" = "waiting";
   private moreArrived = false;
+  /**
+   * The mailbox's last sequence, read after the session subscribed to its live mail: while no
+   * offer came since, nothing past it is stored, so a first replay from it needs no read.
+   */
+  private storedUpTo = Number.POSITIVE_INFINITY;
 
   private readonly userId: string;
   private readonly store: Pick<MessageStore, "readAfter">;
@@ -60,7 +68,7 @@ export class MailboxFeed {
     this.store = options.store;
     this.reader = options.reader;
     this.onError = options.onError;
-    this.cursor = options.startAfter;
+    this.cursor = options.startAfter ?? 0;
     this.pageSize = options.pageSize ?? REPLAY_PAGE;
   }
 
@@ -72,6 +80,17 @@ export class MailboxFeed {
   /** The first replay has begun: the session was greeted, and may be sent what is live. */
   get started(): boolean {
     return this.state === "replaying" || this.state === "live";
+  }
+
+  /**
+   * Where the session resumes [DELIVERY-3]: after its own `since`, or after the last
+   * acknowledged mail; a `since` beyond the mailbox (a cursor kept from a store that was
+   * reset) starts at the end rather than waiting for it. `position` must be read after the
+   * session subscribed to its user's live mail, so that mail stored later arrives as an offer.
+   */
+  resumeFrom(position: MailboxPosition, since: number | undefined): void {
+    this.cursor = since === undefined ? position.acked : Math.min(since, position.last);
+    this.storedUpTo = position.last;
   }
 
   /** Live mail; `prepared`: its frame, shared by the user's sessions on this node. */
@@ -93,6 +112,12 @@ export class MailboxFeed {
   /** Sends everything stored after the cursor, then switches to live delivery. */
   replay(): void {
     if (this.state === "closed" || this.state === "replaying") return;
+    if (this.state === "waiting" && !this.moreArrived && this.storedUpTo <= this.cursor) {
+      // Nothing stored past the cursor, nothing offered since: live now, without a read or a
+      // promise (most connections).
+      this.state = "live";
+      return;
+    }
     this.state = "replaying";
     this.readPages().catch((error: unknown) => {
       if (!this.isClosed) this.state = "live";

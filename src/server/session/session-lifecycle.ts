@@ -119,9 +119,6 @@ export class SessionLifecycle {
       session.metrics.sessionStarted();
     }
     session.bind(identity);
-    // Each device may resume from its own position [DELIVERY-3]; by default, from the last ack.
-    const startAfter = await this.router.resumePosition(identity.userId, since);
-    if (!session.isOpen) return;
     // Checked right before `attach` counts the session, with no await between: concurrent
     // logins of one user cannot all pass [LIMIT-3].
     const max = this.options.maxSessionsPerUser;
@@ -137,17 +134,21 @@ export class SessionLifecycle {
     const feed = new MailboxFeed({
       userId: identity.userId,
       store: this.router.store,
-      startAfter,
       reader: session,
       onError: (error) => this.failedToStart(session, error),
     });
     session.follow(feed);
+    // Subscribed first, then the position read: mail stored after that read reaches the feed
+    // as an offer, so a mailbox with nothing past the cursor is not read again [DELIVERY-2].
     await this.registry.attach(session, identity.userId);
     if (!session.isOpen) {
       // Closed while subscribing: `closed()` ran before the attach and could not undo it.
       this.registry.detach(session, identity.userId);
       return;
     }
+    // Each device may resume from its own position [DELIVERY-3]; by default, from the last ack.
+    feed.resumeFrom(await this.router.store.position(identity.userId), since);
+    if (!session.isOpen) return;
     // The rooms everyone of this dialect is in (the broadcast dialect's chat room): named in
     // the welcome, so that the client counts itself in them before any of their frames come
     // [ROOM-4].
