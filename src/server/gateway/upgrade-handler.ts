@@ -125,6 +125,10 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
       return;
     }
     const probation = identified ? undefined : deps.unauthenticated.hold(socket, address);
+    // Corked until the end of the turn (wire/write-batcher.ts): the handshake's answer and the
+    // welcome, written a few promise steps later when the mailbox has nothing waiting, leave
+    // in one write system call instead of two.
+    endpoint.sessions.batcher.cork(socket);
     let opened = false;
     deps.wss.handleUpgrade(req, socket, head, (ws) => {
       opened = true;
