@@ -1,4 +1,5 @@
 import type { IncomingMessage } from "node:http";
+import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { WebSocketServer } from "ws";
 import type { Admission } from "../dialects/dialect.js";
@@ -77,7 +78,8 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
     // The place is taken now, before the (async) credential check, so that a burst of
     // handshakes cannot all pass the caps together [LIMIT-3]; it is given back once, when the
     // socket closes, whether or not the upgrade completed.
-    holdPlace(socket, deps.caps, address);
+    deps.caps.opened(address);
+    socket.on("close", givePlaceBack);
     return true;
   }
 
@@ -157,7 +159,7 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
       return;
     }
     const dialect = endpoint.sessions.dialect;
-    const address = clientAddress(req);
+    const address = clientAddress(req.socket);
     const found = dialect.credential(req);
     if (!admissible(req, socket, address, found?.source === "cookie")) return;
     // The address goes with the token, for authenticators that ration by address [AUTH-5].
@@ -175,18 +177,21 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
     }
   };
 
+  /**
+   * One listener for every socket, not a closure each (it would live as long as the
+   * connection): the address is read again from the socket, which keeps it once read.
+   */
+  function givePlaceBack(this: Duplex): void {
+    deps.caps.closed(clientAddress(this as Socket));
+  }
+
   function onUpgradeError(error: Error): void {
     throttle.debug("upgrade_socket_error", { err: error }, "socket error during upgrade");
   }
 }
 
-function holdPlace(socket: Duplex, caps: ConnectionCaps, address: string): void {
-  caps.opened(address);
-  socket.once("close", () => caps.closed(address));
-}
-
 /** The client's address; an IPv4 client seen through an IPv6 socket counts as its IPv4 address. */
-function clientAddress(req: IncomingMessage): string {
-  const address = req.socket.remoteAddress ?? "unknown";
+function clientAddress(socket: Socket): string {
+  const address = socket.remoteAddress ?? "unknown";
   return address.startsWith("::ffff:") ? address.slice(7) : address;
 }

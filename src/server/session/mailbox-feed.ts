@@ -15,8 +15,12 @@ export interface MailboxFeedOptions {
   startAfter?: number;
   /** Where the entries go: the session (an object rather than closures, kept per session). */
   reader: MailboxReader;
-  /** The mailbox could not be read: the session cannot go on. */
-  onError: (error: unknown) => void;
+  /**
+   * The mailbox could not be read: the session cannot go on. Told the feed's own `reader`, so
+   * that one function serves every feed (a closure each would live as long as the connection);
+   * a method, so that it may take the reader as the type it was given as.
+   */
+  onError(error: unknown, reader: MailboxReader): void;
   /** Entries read from the store at a time (256). */
   pageSize?: number;
 }
@@ -60,7 +64,7 @@ export class MailboxFeed {
   private readonly userId: string;
   private readonly store: Pick<MessageStore, "readAfter">;
   private readonly reader: MailboxReader;
-  private readonly onError: (error: unknown) => void;
+  private readonly onError: MailboxFeedOptions["onError"];
   private readonly pageSize: number;
 
   constructor(options: MailboxFeedOptions) {
@@ -121,7 +125,7 @@ export class MailboxFeed {
     this.state = "replaying";
     this.readPages().catch((error: unknown) => {
       if (!this.isClosed) this.state = "live";
-      this.onError(error);
+      this.onError(error, this.reader);
     });
   }
 

@@ -10,9 +10,7 @@ import type { RoleDirectory } from "../rules/role-directory.js";
 import { MailboxFeed } from "./mailbox-feed.js";
 import type { ErrorDetails, Session } from "./session.js";
 import type { SessionRegistry } from "./session-registry.js";
-
-/** setTimeout's largest delay; a later expiry is re-armed when this one fires. */
-const MAX_TIMER_MS = 2_147_483_647;
+import { TokenExpiries } from "./token-expiries.js";
 
 export interface LifecycleOptions {
   /** 0 = no limit. */
@@ -42,6 +40,8 @@ export class SessionLifecycle {
   private readonly directory: RoleDirectory;
   private readonly metrics: Metrics;
   private readonly throttle: LogThrottle;
+  /** Sessions by the instant their credential runs out [AUTH-2]. */
+  private readonly expiries = new TokenExpiries<Session>((session) => this.expire(session));
 
   constructor(
     deps: LifecycleDeps,
@@ -107,7 +107,6 @@ export class SessionLifecycle {
     { ref, since }: { ref?: string | undefined; since?: number | undefined } = {},
   ): Promise<void> {
     session.clearDeadline();
-    this.watchExpiry(session, identity);
     // Recipients' roles for `role:` permission targets [ROLE-1].
     if (!identity.anonymous) this.directory.remember(identity.userId, identity.roles);
     const previous = session.identity;
@@ -119,6 +118,8 @@ export class SessionLifecycle {
       session.metrics.sessionStarted();
     }
     session.bind(identity);
+    if (!session.isOpen) return;
+    this.watchExpiry(session, previous, identity);
     // Checked right before `attach` counts the session, with no await between: concurrent
     // logins of one user cannot all pass [LIMIT-3].
     const max = this.options.maxSessionsPerUser;
@@ -135,7 +136,7 @@ export class SessionLifecycle {
       userId: identity.userId,
       store: this.router.store,
       reader: session,
-      onError: (error) => this.failedToStart(session, error),
+      onError: this.feedFailed,
     });
     session.follow(feed);
     // Subscribed first, then the position read: mail stored after that read reaches the feed
@@ -173,11 +174,15 @@ export class SessionLifecycle {
 
   /** A new token for the same user: new claims and expiry, same mailbox feed. */
   refreshed(session: Session, identity: Identity, ref?: string): void {
+    const previous = session.identity;
     session.refresh(identity);
     this.directory.remember(identity.userId, identity.roles);
-    this.watchExpiry(session, identity);
+    this.watchExpiry(session, previous, identity);
     session.inOrder(() => this.welcome(session, ref));
   }
+
+  private readonly feedFailed = (error: unknown, session: Session): void =>
+    this.failedToStart(session, error);
 
   /** The session cannot go on (its mailbox cannot be read): the client reconnects and resumes. */
   failedToStart(session: Session, error: unknown): void {
@@ -223,6 +228,7 @@ export class SessionLifecycle {
     session.metrics.connectionClosed(code, identity !== undefined);
     session.markClosed();
     this.registry.remove(session);
+    if (identity?.expiresAt !== undefined) this.expiries.forget(session, identity.expiresAt);
     if (identity && session.roomCount > 0) {
       this.rooms
         .leaveAll(session, identity)
@@ -254,26 +260,19 @@ export class SessionLifecycle {
    * A session lives no longer than its credential [AUTH-2]: at the token's expiry it is
    * closed with 4401 `token_expired`, unless the client sent a fresh token before.
    */
-  private watchExpiry(session: Session, identity: Identity): void {
-    if (identity.expiresAt === undefined) {
-      session.clearDeadline();
-      return;
-    }
-    const delay = Math.min(Math.max(identity.expiresAt - Date.now(), 0), MAX_TIMER_MS);
-    session.setDeadline(delay, this.expire, identity);
+  private watchExpiry(session: Session, previous: Identity | undefined, identity: Identity): void {
+    if (previous?.expiresAt !== undefined) this.expiries.forget(session, previous.expiresAt);
+    if (identity.expiresAt !== undefined) this.expiries.watch(session, identity.expiresAt);
   }
 
-  private readonly expire = (session: Session, identity: Identity): void => {
-    if (session.identity !== identity) return;
-    if (identity.expiresAt !== undefined && identity.expiresAt > Date.now()) {
-      this.watchExpiry(session, identity);
-      return;
-    }
+  private expire(session: Session): void {
+    const identity = session.identity;
+    if (identity?.expiresAt === undefined) return;
     this.refused(
       session,
       new AuthError("token_expired", "The session's token expired; reconnect with a fresh one."),
     );
-  };
+  }
 
   private welcome(session: Session, ref: string | undefined, rooms: string[] = []): void {
     const identity = session.identity;

@@ -102,7 +102,8 @@ export class Session
   private closing: { code: number; reason: string; turn: number; due: boolean } | undefined;
   /** Set by the heartbeat's ping, cleared by any sign of life. */
   private awaitingPong = false;
-  private readonly rateLimiter: RateLimiter;
+  /** Made at the first frame: an idle connection holds no buckets (they start full either way). */
+  private rateLimiter: RateLimiter | undefined;
   /** The dialect's words for a client that does not read native frames; undefined: native. */
   private readonly encoder: FrameEncoder | undefined;
   /** The dialect's record of this connection, given back to it on close. */
@@ -121,7 +122,6 @@ export class Session
     arrival: Arrival,
   ) {
     super();
-    this.rateLimiter = new RateLimiter(context.rate);
     this.encoder = admitted.readsNative ? undefined : context.dialect;
     this.dialectState = admitted.state;
     this.address = arrival.address;
@@ -239,6 +239,7 @@ export class Session
     }
     const userId = this.user?.userId;
     const ref = decoded === undefined || "reply" in decoded ? undefined : refOf(decoded);
+    this.rateLimiter ??= new RateLimiter(this.context.rate);
     const rate = this.rateLimiter.check(
       type,
       userId === undefined ? undefined : userLimits.for(userId),
