@@ -54,6 +54,7 @@ describe("loadConfig", () => {
     expect(config.rooms).toEqual({
       maxPerConnection: 100,
       maxMembers: 10000,
+      presenceMaxMembers: 1000,
       historyMaxBytes: 67108864,
       emptyRoomIdleMs: 3600000,
       settings: [

@@ -136,6 +136,40 @@ describe("rooms, broadcast and presence", () => {
     ).toEqual([]);
   });
 
+  it("stops announcing joins and leaves in a room that holds rooms.presenceMaxMembers connections, while who stays exact", async () => {
+    await start({ rooms: { presenceMaxMembers: 2 } });
+    const alice = await connect("alice");
+    const bob = await connect("bob");
+    const carol = await connect("carol");
+    await join(alice, "big");
+    await join(bob, "big");
+    await alice.next(
+      (f) => f.type === "presence" && f.data?.event === "join" && f.data?.user === "bob",
+    );
+    await join(carol, "big"); // the room holds 2: carol's arrival is news to no one
+    carol.send({ type: "leave", id: "out", data: { room: "big" } });
+    await carol.next((f) => f.ref === "out"); // it holds 2 again: her leaving neither
+    await join(carol, "big");
+    alice.send({ type: "who", id: "w", data: { room: "big" } });
+    const who = await alice.next((f) => f.ref === "w");
+    expect([...((who.data?.members as string[] | undefined) ?? [])].sort()).toEqual([
+      "alice",
+      "bob",
+      "carol",
+    ]);
+    bob.send({ type: "leave", data: { room: "big" } }); // leaves 2 behind: not announced
+    carol.send({ type: "leave", data: { room: "big" } }); // leaves 1 behind: announced
+    await alice.next(
+      (f) => f.type === "presence" && f.data?.event === "leave" && f.data?.user === "carol",
+    );
+    const events = [alice, bob, carol].flatMap((client) =>
+      client.frames
+        .filter((f) => f.type === "presence" && f.ref === undefined)
+        .map((f) => `${f.data?.user} ${f.data?.event}`),
+    );
+    expect(events.sort()).toEqual(["alice join", "bob join", "bob join", "carol leave"]);
+  });
+
   it("gives a rejoining member what it missed since its last sequence, or says the gap is too old", async () => {
     await start({
       rooms: { settings: [{ match: "kept-*", history: 3 }, { match: "*" }] },

@@ -27,6 +27,12 @@ export interface RoomSettings {
 export interface RoomLimits {
   maxPerConnection: number;
   maxMembers: number;
+  /**
+   * Connections in a room from which on its presence events stop (`rooms.presenceMaxMembers`):
+   * each would cost every member a frame, so filling a room would cost the square of its size.
+   * Absent or 0: no bound.
+   */
+  presenceMaxMembers?: number;
 }
 
 const NO_SETTINGS: RoomSettings = { presence: false, history: 0 };
@@ -91,7 +97,8 @@ export class RoomRouter {
         `A connection may be in at most ${this.limits.maxPerConnection} rooms.`,
       );
     }
-    if ((await this.presence.sessionCount(room)) >= this.limits.maxMembers) {
+    const members = await this.presence.sessionCount(room);
+    if (members >= this.limits.maxMembers) {
       return refuse("room_full", `Room ${room} has ${this.limits.maxMembers} members, its limit.`);
     }
     const position = await this.log.position(room);
@@ -106,7 +113,7 @@ export class RoomRouter {
     }
     const firstDevice = await this.presence.join(room, identity.userId, member.id);
     if (firstDevice) this.joinedOrLeft("presence.join", room, identity.userId);
-    if (firstDevice && this.settingsOf(room).presence)
+    if (firstDevice && this.announces(room, members))
       await this.announce(room, "join", identity.userId);
     this.metrics.roomJoined();
     return { ok: true, value: { position: await this.log.position(room), recovered } };
@@ -132,9 +139,10 @@ export class RoomRouter {
     this.local.exit(member, room);
     const lastDevice = await this.presence.leave(room, identity.userId, member.id);
     if (lastDevice) this.joinedOrLeft("presence.leave", room, identity.userId);
-    if (lastDevice && this.settingsOf(room).presence)
+    const members = await this.presence.sessionCount(room);
+    if (lastDevice && this.announces(room, members))
       await this.announce(room, "leave", identity.userId);
-    if ((await this.presence.sessionCount(room)) === 0) await this.log.forget(room);
+    if (members === 0) await this.log.forget(room);
   }
 
   /** On close: the member leaves every room it was in. */
@@ -198,6 +206,15 @@ export class RoomRouter {
 
   private joinedOrLeft(kind: "presence.join" | "presence.leave", room: string, user: string): void {
     this.activity.emit({ kind, room, user, ts: this.clock() });
+  }
+
+  /**
+   * Whether the room tells its members of a join or leave, `members` being its connections
+   * without the one arriving or leaving: by its settings, and below `presenceMaxMembers`.
+   */
+  private announces(room: string, members: number): boolean {
+    const bound = this.limits.presenceMaxMembers ?? 0;
+    return this.settingsOf(room).presence && (bound === 0 || members < bound);
   }
 
   private async announce(room: string, event: "join" | "leave", user: string): Promise<void> {

@@ -35,6 +35,12 @@ export const rooms = section("Rooms: limits, presence notices and history.", {
     description:
       "Connections one room may hold on this node (each device of a user counts); one more is refused with `room_full`.",
   }),
+  presenceMaxMembers: Type.Integer({
+    minimum: 0,
+    default: 1000,
+    description:
+      "Presence events stop in a room that holds this many connections (each device counts; on a Redis network, across nodes): a user who joins a room this full, or leaves one still this full, is announced to no one, so that filling a large room does not cost every member a frame per arrival (quadratic). `who` still lists every member. `0` = no bound.",
+  }),
   historyMaxBytes: Type.Integer({
     minimum: 0,
     default: 67108864,
