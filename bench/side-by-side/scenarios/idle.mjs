@@ -153,9 +153,9 @@ function targets(section, { byUrl }) {
       const ws = figures(idle.results.ws)?.[key];
       const over = po === undefined || ws === undefined ? undefined : (po - ws) / 1024;
       add(
-        `idle ${what} ≤ bare ws + 2 KB per connection (${num(idle.connections)})`,
+        `idle ${what} ≤ bare ws + 1 KB per connection (${num(idle.connections)})`,
         over === undefined ? "—" : `${over >= 0 ? "+" : ""}${num(over, 2)} KB per connection`,
-        over === undefined ? undefined : over <= 2,
+        over === undefined ? undefined : over <= 1,
       );
     }
   return targets;
