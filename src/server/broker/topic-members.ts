@@ -1,7 +1,11 @@
 import type { Broker, BrokerMessage } from "./broker.js";
 
 interface Entry<Member> {
-  members: Set<Member>;
+  /**
+   * One member held as it is (most users have one connection here), more in a set; undefined
+   * once the last left (deliveries until the unsubscribe takes effect reach no one).
+   */
+  members: Member | Set<Member> | undefined;
   subscribed: Promise<() => void>;
 }
 
@@ -9,9 +13,14 @@ interface Entry<Member> {
  * The local members of broker topics (a user's sessions, a room's sessions): one broker
  * subscription per topic while it has a member here, shared by them, dropped after the last.
  * A subscription that failed is not kept, so the next member tries again.
+ *
+ * A topic with one member holds no set: an idle connection's user would cost one (about 170
+ * bytes) for nothing. Its deliveries lend it a set kept for the purpose.
  */
 export class TopicMembers<Member> {
   private readonly entries = new Map<string, Entry<Member>>();
+  /** Lent to `deliver` for a topic of one member; empty between deliveries. */
+  private readonly lent = new Set<Member>();
 
   constructor(
     private readonly broker: Broker,
@@ -29,11 +38,10 @@ export class TopicMembers<Member> {
   async add(key: string, member: Member): Promise<void> {
     let entry = this.entries.get(key);
     if (!entry) {
-      const members = new Set<Member>();
       const created: Entry<Member> = {
-        members,
+        members: member,
         subscribed: this.broker.subscribe(this.topicOf(key), (message) =>
-          this.deliver(members, key, message),
+          this.deliverTo(created, key, message),
         ),
       };
       created.subscribed.catch(() => {
@@ -41,14 +49,26 @@ export class TopicMembers<Member> {
       });
       entry = created;
       this.entries.set(key, entry);
+    } else if (entry.members instanceof Set) {
+      entry.members.add(member);
+    } else if (entry.members === undefined) {
+      entry.members = member;
+    } else if (entry.members !== member) {
+      entry.members = new Set([entry.members, member]);
     }
-    entry.members.add(member);
     await entry.subscribed;
   }
 
   remove(key: string, member: Member): void {
     const entry = this.entries.get(key);
-    if (!entry?.members.delete(member) || entry.members.size > 0) return;
+    if (entry === undefined) return;
+    const { members } = entry;
+    if (members instanceof Set) {
+      if (!members.delete(member) || members.size > 0) return;
+    } else if (members !== member) {
+      return;
+    }
+    entry.members = undefined;
     this.entries.delete(key);
     entry.subscribed.then(
       (unsubscribe) => unsubscribe(),
@@ -57,6 +77,25 @@ export class TopicMembers<Member> {
   }
 
   count(key: string): number {
-    return this.entries.get(key)?.members.size ?? 0;
+    const members = this.entries.get(key)?.members;
+    if (members === undefined) return 0;
+    return members instanceof Set ? members.size : 1;
+  }
+
+  private deliverTo(entry: Entry<Member>, key: string, message: BrokerMessage): void {
+    const { members } = entry;
+    if (members === undefined) return;
+    if (members instanceof Set) {
+      this.deliver(members, key, message);
+      return;
+    }
+    // A delivery that causes another one, at once, gets a set of its own.
+    const one = this.lent.size === 0 ? this.lent : new Set<Member>();
+    one.add(members);
+    try {
+      this.deliver(one, key, message);
+    } finally {
+      one.clear();
+    }
   }
 }
