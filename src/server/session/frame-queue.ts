@@ -35,8 +35,9 @@ export abstract class FrameQueue {
   /** Runs a task in the frame queue: frames that arrive meanwhile wait for it. */
   enqueue(task: Task): void {
     if (this.stopped) return;
-    this.inbox ??= [];
-    this.inbox.push(task);
+    // Made with room for one: an idle connection keeps it, and a growing push would reserve 17.
+    if (this.inbox === undefined) this.inbox = [task];
+    else this.inbox.push(task);
     if (!this.busy) this.drain();
   }
 

@@ -57,9 +57,10 @@ export class MailboxFeed {
   private moreArrived = false;
   /**
    * The mailbox's last sequence, read after the session subscribed to its live mail: while no
-   * offer came since, nothing past it is stored, so a first replay from it needs no read.
+   * offer came since, nothing past it is stored, so a first replay from it needs no read. -1:
+   * not known (a small integer, not Infinity, which would take a heap number per feed).
    */
-  private storedUpTo = Number.POSITIVE_INFINITY;
+  private storedUpTo = -1;
 
   private readonly userId: string;
   private readonly store: Pick<MessageStore, "readAfter">;
@@ -116,7 +117,8 @@ export class MailboxFeed {
   /** Sends everything stored after the cursor, then switches to live delivery. */
   replay(): void {
     if (this.state === "closed" || this.state === "replaying") return;
-    if (this.state === "waiting" && !this.moreArrived && this.storedUpTo <= this.cursor) {
+    const known = this.storedUpTo >= 0 && this.storedUpTo <= this.cursor;
+    if (this.state === "waiting" && !this.moreArrived && known) {
       // Nothing stored past the cursor, nothing offered since: live now, without a read or a
       // promise (most connections).
       this.state = "live";
