@@ -33,7 +33,9 @@ export class MemoryBroker implements Broker {
     if (handlers === undefined) this.subscribers.set(topic, own);
     else if (typeof handlers === "function") this.subscribers.set(topic, new Set([handlers, own]));
     else handlers.add(own);
-    return () => this.unsubscribe(topic, own);
+    // Bound rather than a closure: a closure would keep this call's whole scope, for as long
+    // as the subscription lives (a user's, as long as the connection).
+    return this.unsubscribe.bind(this, topic, own);
   }
 
   async close(): Promise<void> {

@@ -6,8 +6,13 @@ interface Entry<Member> {
    * once the last left (deliveries until the unsubscribe takes effect reach no one).
    */
   members: Member | Set<Member> | undefined;
-  subscribed: Promise<() => void>;
+  /** What members who join meanwhile await; once subscribed, one settled promise for all. */
+  ready: Promise<void>;
+  /** Ends the subscription; undefined until the broker has confirmed it. */
+  unsubscribe: (() => void) | undefined;
 }
+
+const SUBSCRIBED: Promise<void> = Promise.resolve();
 
 /**
  * The local members of broker topics (a user's sessions, a room's sessions): one broker
@@ -38,15 +43,26 @@ export class TopicMembers<Member> {
   async add(key: string, member: Member): Promise<void> {
     let entry = this.entries.get(key);
     if (!entry) {
-      const created: Entry<Member> = {
-        members: member,
-        subscribed: this.broker.subscribe(this.topicOf(key), (message) =>
-          this.deliverTo(created, key, message),
-        ),
-      };
-      created.subscribed.catch(() => {
-        if (this.entries.get(key) === created) this.entries.delete(key);
-      });
+      const created: Entry<Member> = { members: member, ready: SUBSCRIBED, unsubscribe: undefined };
+      const subscribing = this.broker.subscribe(this.topicOf(key), (message) =>
+        this.deliverTo(created, key, message),
+      );
+      created.ready = subscribing.then(
+        (unsubscribe) => {
+          // The last member left before the broker confirmed: nothing to keep.
+          if (created.members === undefined) {
+            unsubscribe();
+            return;
+          }
+          created.unsubscribe = unsubscribe;
+          created.ready = SUBSCRIBED;
+        },
+        (error: unknown) => {
+          // Not kept, so that the next member tries again.
+          if (this.entries.get(key) === created) this.entries.delete(key);
+          throw error;
+        },
+      );
       entry = created;
       this.entries.set(key, entry);
     } else if (entry.members instanceof Set) {
@@ -56,7 +72,7 @@ export class TopicMembers<Member> {
     } else if (entry.members !== member) {
       entry.members = new Set([entry.members, member]);
     }
-    await entry.subscribed;
+    await entry.ready;
   }
 
   remove(key: string, member: Member): void {
@@ -70,10 +86,8 @@ export class TopicMembers<Member> {
     }
     entry.members = undefined;
     this.entries.delete(key);
-    entry.subscribed.then(
-      (unsubscribe) => unsubscribe(),
-      () => undefined, // never subscribed: nothing to undo
-    );
+    // Not confirmed yet: undone when it is (above); never subscribed: nothing to undo.
+    entry.unsubscribe?.();
   }
 
   count(key: string): number {

@@ -13,6 +13,8 @@ export interface RoleDirectory {
   remember(userId: string, roles: readonly string[]): void;
 }
 
+const NO_ROLES: readonly string[] = Object.freeze([]);
+
 /** A `RoleDirectory` in a Map: one entry per distinct user seen, kept for the node's life. */
 export class MemoryRoleDirectory implements RoleDirectory {
   readonly #roles = new Map<string, readonly string[]>();
@@ -22,7 +24,8 @@ export class MemoryRoleDirectory implements RoleDirectory {
   }
 
   remember(userId: string, roles: readonly string[]): void {
-    // A copy: the session may later change its own array without changing what we answer.
-    this.#roles.set(userId, Object.freeze([...roles]));
+    // A copy: the session may later change its own array without changing what we answer. One
+    // empty list for every user without roles (most), not one each.
+    this.#roles.set(userId, roles.length === 0 ? NO_ROLES : Object.freeze([...roles]));
   }
 }
