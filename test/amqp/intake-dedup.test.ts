@@ -48,13 +48,14 @@ describe("the AMQP mail path on a real SQLite store", () => {
     return store;
   };
 
+  const permissions = new Permissions(defaultConfig.permissions, new MemoryRoleDirectory());
   /** A node's intake on `store`, with records of its own: a node that never saw the id. */
   const intakeOn = (store: SqliteMessageStore): RouterMailIntake => {
     const broker = new MemoryBroker((error) => expect.fail(String(error)));
     return new RouterMailIntake({
       router: new Router(store, broker, new NoMetrics(), () => undefined),
       rooms: {} as Pick<RoomRouter, "publish" | "broadcast">,
-      permissions: new Permissions(defaultConfig.permissions, new MemoryRoleDirectory()),
+      permissions: () => permissions,
       validateMessage: undefined,
       limits: { maxDepth: 32, maxStringLength: 65_536, maxBytes: 65_536 },
       rolesOf: () => [],
