@@ -59,13 +59,15 @@ export const SERVER_LABELS = { postoffice: "Postoffice", ws: "bare ws", socketio
  * `presence: false` turns presence events off in every room (the cost curves' big rooms).
  * @param {Store} store
  * @param {boolean} presence
+ * @param {number} [presenceMaxMembers] `rooms.presenceMaxMembers`; absent: its default
  */
-function postofficeConfig(store, presence) {
+function postofficeConfig(store, presence, presenceMaxMembers) {
   return [
     NO_RATE_LIMITS.trimEnd(),
     "  maxConnections: 0",
     "rooms:",
     "  maxMembers: 100000",
+    ...(presenceMaxMembers === undefined ? [] : [`  presenceMaxMembers: ${presenceMaxMembers}`]),
     ...(presence ? [] : ['  settings: [{ match: "*", presence: false }]']),
     "mailbox:",
     `  store: ${store}`,
@@ -78,9 +80,9 @@ function postofficeConfig(store, presence) {
  * the default as shipped, "memory" or "redis"); config: more YAML, after the configuration
  * above; env: more environment variables; workers: `--workers N` (ready once all N are);
  * profileDir: where to write a CPU profile of the whole run of that server; presence: false
- * for no presence events in any room.
+ * for no presence events in any room; presenceMaxMembers: `rooms.presenceMaxMembers`.
  * @param {ServerKind} kind
- * @param {{ store?: Store, config?: string, env?: Record<string, string>, workers?: number, profileDir?: string | undefined, presence?: boolean }} [options]
+ * @param {{ store?: Store, config?: string, env?: Record<string, string>, workers?: number, profileDir?: string | undefined, presence?: boolean, presenceMaxMembers?: number }} [options]
  * @returns {Promise<BenchServer & { tail: () => string }>}
  */
 export async function startServer(
@@ -92,6 +94,7 @@ export async function startServer(
     workers = 1,
     profileDir,
     presence = true,
+    presenceMaxMembers,
   } = {},
 ) {
   const port = await freePort();
@@ -110,7 +113,7 @@ export async function startServer(
   let readyCount = 1;
   if (kind === "postoffice") {
     const config = join(dir, "postoffice.yaml");
-    await writeFile(config, postofficeConfig(store, presence) + moreConfig);
+    await writeFile(config, postofficeConfig(store, presence, presenceMaxMembers) + moreConfig);
     args = [CLI, "start", "--port", String(port), "--host", "127.0.0.1", "--config", config];
     if (workers !== 1) args.push("--workers", String(workers));
     env = {
