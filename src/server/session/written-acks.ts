@@ -7,6 +7,8 @@
 export class WrittenAcks {
   private pending = new Map<string, number>();
   private scheduled = false;
+  /** Each user's acknowledgements sent and not yet settled (for `settled`). */
+  private readonly inFlight = new Map<string, Promise<void>>();
 
   constructor(
     private readonly ack: (userId: string, seq: number) => Promise<void>,
@@ -21,12 +23,36 @@ export class WrittenAcks {
     setImmediate(this.flush);
   };
 
+  /**
+   * Resolves once everything written to the user so far is acknowledged in the store (or failed
+   * to be): a session that takes over from a replaced one reads its position after it, so that
+   * it neither replays what the other wrote nor skips what it did not.
+   */
+  settled(userId: string): Promise<void> {
+    const seq = this.pending.get(userId);
+    if (seq !== undefined) {
+      this.pending.delete(userId);
+      this.send(userId, seq);
+    }
+    return this.inFlight.get(userId) ?? Promise.resolve();
+  }
+
   private readonly flush = (): void => {
     this.scheduled = false;
     const acks = this.pending;
     this.pending = new Map();
-    for (const [userId, seq] of acks) {
-      this.ack(userId, seq).catch((error: unknown) => this.onError(error, userId));
-    }
+    for (const [userId, seq] of acks) this.send(userId, seq);
   };
+
+  private send(userId: string, seq: number): void {
+    const before = this.inFlight.get(userId);
+    const acked = this.ack(userId, seq).catch((error: unknown) => this.onError(error, userId));
+    const settled = before === undefined ? acked : Promise.all([before, acked]).then(noop);
+    this.inFlight.set(userId, settled);
+    void settled.then(() => {
+      if (this.inFlight.get(userId) === settled) this.inFlight.delete(userId);
+    });
+  }
 }
+
+function noop(): void {}
