@@ -142,7 +142,8 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
       const open = (handover?: Promise<void>) =>
         deps.open(ws, socket, endpoint.sessions, admission, { address, probation, handover });
       if (claim === undefined) {
-        probation?.watch(open());
+        const session = open();
+        probation?.watch(session);
         return;
       }
       deps.succession.takeOver(claim, open);
