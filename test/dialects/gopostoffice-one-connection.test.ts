@@ -121,6 +121,17 @@ describe("one GO-POSTOFFICE connection per clientID", () => {
     expect(await future.next()).toBe(text);
   });
 
+  it("replaces the connection when limits.maxSessionsPerUser is 1: the replaced one no longer counts", async () => {
+    await start({ limits: { maxSessionsPerUser: 1 } });
+    const old = await connect("svc", "1700000000");
+    const fresh = await connect("svc", "1700000100");
+    expect(await old.closed).toEqual({ code: 4410, reason: "replaced" });
+    const sender = await connect("src");
+    const text = mail("src", "svc", "to the one left");
+    sender.send(text);
+    expect(await fresh.next()).toBe(text);
+  });
+
   it("keeps every connection of a clientID, each with the mail, when oneConnectionPerClient is off", async () => {
     await start({ gopostoffice: { trustClientId: true, oneConnectionPerClient: false } });
     const older = await connect("svc", "1700000100");

@@ -175,7 +175,7 @@ export function buildGateway(
       caps: new ConnectionCaps(limits),
       unauthenticated: new UnauthenticatedConnections(limits.unauthenticated, throttle),
       succession: new ConnectionSuccession({
-        claims: parts.registry.claims,
+        registry: parts.registry,
         acksSettled: parts.acksSettled,
         ...(parts.announceClaim === undefined ? {} : { announce: parts.announceClaim }),
       }),

@@ -1,11 +1,12 @@
 import { CLOSE_CODES } from "../../protocol/index.js";
 import type { DialectName, Supersede } from "../dialects/dialect.js";
-import { type Claim, type ConnectionClaims, outranks } from "../session/connection-claims.js";
+import { type Claim, outranks } from "../session/connection-claims.js";
 import type { Session } from "../session/session.js";
+import type { SessionRegistry } from "../session/session-registry.js";
 
 export interface SuccessionDeps {
-  /** Who holds each key on this node (SessionRegistry.claims). */
-  claims: ConnectionClaims<Session>;
+  /** The node's sessions, and who holds each key (`claims`). */
+  registry: Pick<SessionRegistry, "claims" | "detach">;
   /** Resolves once the mail written to the user is acknowledged (WrittenAcks.settled). */
   acksSettled: (userId: string) => Promise<void>;
   /** Tells the other nodes of a network, whose holder of the key this claim outranks closes. */
@@ -33,7 +34,7 @@ export class ConnectionSuccession {
 
   /** The holder of the key outranks the newcomer: it must be refused. */
   refuses(claim: Claim): boolean {
-    const holding = this.deps.claims.holding(claim.key);
+    const holding = this.deps.registry.claims.holding(claim.key);
     return holding !== undefined && !outranks(claim, holding.rank);
   }
 
@@ -43,13 +44,16 @@ export class ConnectionSuccession {
    * a connection here.
    */
   takeOver(claim: Claim, open: (handover: Promise<void> | undefined) => Session): void {
-    const { claims, acksSettled, announce } = this.deps;
-    const replaced = claims.holding(claim.key)?.holder;
+    const { registry, acksSettled, announce } = this.deps;
+    const replaced = registry.claims.holding(claim.key)?.holder;
     // Closed first, so that it writes nothing more: what it wrote is acknowledged before the
     // newcomer reads its mailbox position, and what it did not write goes to the newcomer.
     replaced?.close(CLOSE_CODES.replaced, "replaced");
     const user = replaced?.identity?.userId;
-    claims.hold(claim, open(user === undefined ? undefined : acksSettled(user)));
+    // Nor does it count among the user's sessions (limits.maxSessionsPerUser) while its close
+    // handshake runs: it is gone for the newcomer at once.
+    if (replaced !== undefined && user !== undefined) registry.detach(replaced, user);
+    registry.claims.hold(claim, open(user === undefined ? undefined : acksSettled(user)));
     announce?.(claim);
   }
 }

@@ -90,7 +90,9 @@ export class UserSessions {
     const holding = this.registry.claims.holding(claim.key);
     if (holding === undefined) return;
     if (outranks(claim, holding.rank)) {
-      holding.holder.close(CLOSE_CODES.replaced, "replaced");
+      const { holder } = holding;
+      holder.close(CLOSE_CODES.replaced, "replaced");
+      if (holder.identity) this.registry.detach(holder, holder.identity.userId);
       return;
     }
     this.announce({ key: claim.key, rank: holding.rank, winsTies: true });
