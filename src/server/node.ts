@@ -193,7 +193,14 @@ export class PostofficeNode implements ReloadsRules {
       const own = node?.state ?? "starting";
       return own === "ready" && !backendsUp ? "unavailable" : own;
     };
-    const intake = buildMailIntake(config, { router, rooms, permissions, validateMessage, log });
+    const intake = buildMailIntake(config, {
+      router,
+      rooms,
+      // Read per publish: a reload swaps them.
+      permissions: () => context.permissions,
+      validateMessage,
+      log,
+    });
     const amqp = buildAmqpBridge(config, { intake, feed: activity, log });
     if (amqp !== undefined) metrics.amqpBridge(() => amqp.stats());
     const userSessions = new UserSessions(registry, broker, nodeId, (error) =>
