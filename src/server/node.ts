@@ -207,7 +207,7 @@ export class PostofficeNode implements ReloadsRules {
       throttle.warn(
         "claim_announce_failed",
         { err: String(error) },
-        "telling nodes of a claim failed",
+        "telling the other nodes of a connection that replaces theirs failed",
       ),
     );
     const writtenAcks = new WrittenAcks(

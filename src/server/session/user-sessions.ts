@@ -59,8 +59,8 @@ export class UserSessions {
     private readonly registry: SessionRegistry,
     private readonly broker: Broker,
     private readonly nodeId: string,
-    /** A claim could not be told to the other nodes. */
-    private readonly onAnnounceError: (error: unknown) => void = () => undefined,
+    /** A claim could not be told to the other nodes (their holder of the key stays open). */
+    private readonly onAnnounceError: (error: unknown) => void,
   ) {}
 
   /** Starts closing the sessions other nodes are told to close; call once, at start. */
