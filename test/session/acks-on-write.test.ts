@@ -96,10 +96,14 @@ describe("WrittenAcks", () => {
     expect(waiting).toHaveLength(2);
     waiting[1]?.();
     await settle();
+    expect(waiting).toHaveLength(3);
     expect(settled).toBe(false);
     waiting[0]?.();
     await done;
     expect(landed).toEqual([2, 1]);
+    // Later acknowledgements (ann's) are not waited for; nothing in flight settles at once.
+    waiting[2]?.();
+    await settle();
     await expect(acks.settled("nobody")).resolves.toBeUndefined();
   });
 });
