@@ -115,13 +115,15 @@ describe("the Redis connections of a node (one factory, one policy)", () => {
     const key = `blocked:${Date.now()}`;
     const id = await connection.redis.client("ID");
     const waiting = connection.redis.blpop(key, 0);
+    // Handled from now on: the killed connection's close may be read before the KILL's answer.
+    const refused = expect(waiting).rejects.toThrow();
     const probe = new Redis(redis.url);
     try {
       await vi.waitFor(async () =>
         expect(String(await probe.client("LIST"))).toMatch(new RegExp(`id=${id} .*cmd=blpop`)),
       );
       await probe.client("KILL", "ID", String(id));
-      await expect(waiting).rejects.toThrow();
+      await refused;
       await connection.whenUp();
       await connection.redis.ping();
       await probe.lpush(key, "kept");
