@@ -9,6 +9,10 @@ export class MemoryBroker implements Broker {
   constructor(private readonly onHandlerError: (error: unknown, topic: string) => void) {}
 
   async publish(topic: string, message: BrokerMessage): Promise<boolean> {
+    return this.publishNow(topic, message);
+  }
+
+  publishNow(topic: string, message: BrokerMessage): boolean {
     const handlers = this.subscribers.get(topic);
     if (!handlers) return false;
     for (const handler of handlers) {

@@ -32,6 +32,10 @@ export class MemoryMessageStore implements MessageStore {
   ) {}
 
   async append(mail: NewMail): Promise<AppendResult> {
+    return this.appendNow(mail);
+  }
+
+  appendNow(mail: NewMail): AppendResult {
     const key = mail.ref === undefined ? undefined : `${mail.from}\u0000${mail.ref}`;
     const fingerprint = key === undefined ? "" : mailFingerprint(mail);
     if (key !== undefined) {
@@ -87,6 +91,10 @@ export class MemoryMessageStore implements MessageStore {
     status: "delivered" | "read",
     now: number,
   ): Promise<StoredReceipt[]> {
+    return this.ackNow(userId, seq, status, now);
+  }
+
+  ackNow(userId: string, seq: number, status: "delivered" | "read", now: number): StoredReceipt[] {
     const box = this.mailboxes.get(userId);
     if (!box) return [];
     const upTo = Math.min(seq, box.last);

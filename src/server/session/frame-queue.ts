@@ -50,12 +50,18 @@ export abstract class FrameQueue {
   }
 
   /**
-   * A send whose outcome settles later: its reply goes out after the earlier frames' replies,
-   * while the frames behind it are handled meanwhile. When it is the MAX_SENDS_IN_FLIGHT-th
+   * A send whose outcome settles later (or is known now): its reply goes out after the earlier
+   * frames' replies, while the frames behind it are handled meanwhile. When it is the MAX_SENDS_IN_FLIGHT-th
    * send waiting, returns a promise for the queue to wait on (the client's next frames are read
    * once this send, and so every one before it, is answered); undefined otherwise.
    */
-  pipeline<T>(outcome: Promise<T>, reply: (result: T) => void): Promise<void> | undefined {
+  pipeline<T>(outcome: T | Promise<T>, reply: (result: T) => void): Promise<void> | undefined {
+    // An outcome known in the same turn (the memory store) costs no promise: its reply goes
+    // out now, or behind the replies still owed.
+    if (!(outcome instanceof Promise)) {
+      this.inOrder(() => this.runReply(reply, outcome));
+      return undefined;
+    }
     // No link of the chain rejects (`before` never does), so later replies still go out; an
     // outcome that fails before the replies owed ahead of it is reported after them, in turn.
     const before = this.lastReply;
