@@ -1,5 +1,6 @@
 import cluster, { type Worker } from "node:cluster";
 import { availableParallelism } from "node:os";
+import { WORKER_SLOT_ENV } from "../server/compose/worker-slot.js";
 import type { Logger } from "../server/log/logger.js";
 
 /** `--workers N|auto` → a count; auto = the machine's cores. */
@@ -16,17 +17,26 @@ export function parseWorkers(value: string | undefined): number {
 /**
  * The primary of `--workers N` [NET-2]: forks N node processes that share the port (Node's
  * cluster hands connections to them in turn) and coordinate through Redis; restarts a worker
- * that dies, with backoff; on SIGINT/SIGTERM asks each to drain and exits when all have; passes
- * SIGHUP on to each, which reloads its rules.
+ * that dies, with backoff, in its slot (worker-slot.ts: the successor finds the dead one's
+ * AMQP outbox); on SIGINT/SIGTERM asks each to drain and exits when all have; passes SIGHUP
+ * on to each, which reloads its rules.
  */
 export function runPrimary(count: number, log: Logger): void {
   let stopping = false;
   let restarts = 0;
-  const fork = (): Worker => cluster.fork({ POSTOFFICE_WORKER: "1" });
-  for (let i = 0; i < count; i++) fork();
+  /** Each running worker's slot (by cluster id): a dead one's successor takes its slot. */
+  const slots = new Map<number, number>();
+  const fork = (slot: number): Worker => {
+    const worker = cluster.fork({ POSTOFFICE_WORKER: "1", [WORKER_SLOT_ENV]: String(slot) });
+    slots.set(worker.id, slot);
+    return worker;
+  };
+  for (let slot = 1; slot <= count; slot++) fork(slot);
   log.info({ workers: count }, "started workers");
 
   cluster.on("exit", (worker, code, signal) => {
+    const slot = slots.get(worker.id);
+    slots.delete(worker.id);
     if (stopping) {
       if (Object.keys(cluster.workers ?? {}).length === 0) {
         log.info("all workers stopped");
@@ -37,12 +47,13 @@ export function runPrimary(count: number, log: Logger): void {
     restarts += 1;
     const delay = Math.min(30_000, 250 * 2 ** Math.min(restarts, 7));
     log.error(
-      { pid: worker.process.pid, code, signal, restartInMs: delay },
+      { pid: worker.process.pid, slot, code, signal, restartInMs: delay },
       "worker died; restarting",
     );
+    // Not unref'd: with every worker dead, this timer is all that keeps the primary alive.
     setTimeout(() => {
-      if (!stopping) fork();
-    }, delay).unref();
+      if (!stopping && slot !== undefined) fork(slot);
+    }, delay);
   });
   // A worker that stays up a while resets the backoff.
   setInterval(() => {

@@ -18,6 +18,12 @@ export const CLOSE_CODES = {
    * credentials are refused.
    */
   disconnected: 4403,
+  /**
+   * A newer connection of the same client took its place (GO-POSTOFFICE's one connection per
+   * clientID, `gopostoffice.oneConnectionPerClient`). Its mail not yet written goes to the newer
+   * one. Do not reconnect unchanged: that would replace the newer connection in turn.
+   */
+  replaced: 4410,
   /** The client kept sending over its rate limit after being refused. Slow down before reconnecting. */
   flooding: 4429,
   /** No authentication within auth.timeoutMs. Reconnect and authenticate sooner. */

@@ -193,10 +193,32 @@ export class PostofficeNode implements ReloadsRules {
       const own = node?.state ?? "starting";
       return own === "ready" && !backendsUp ? "unavailable" : own;
     };
-    const intake = buildMailIntake(config, { router, rooms, permissions, validateMessage, log });
+    const intake = buildMailIntake(config, {
+      router,
+      rooms,
+      // Read per publish: a reload swaps them.
+      permissions: () => context.permissions,
+      validateMessage,
+      log,
+    });
     const amqp = buildAmqpBridge(config, { intake, feed: activity, log });
     if (amqp !== undefined) metrics.amqpBridge(() => amqp.stats());
-    const userSessions = new UserSessions(registry, broker, nodeId);
+    const userSessions = new UserSessions(registry, broker, nodeId, (error) =>
+      throttle.warn(
+        "claim_announce_failed",
+        { err: String(error) },
+        "telling the other nodes of a connection that replaces theirs failed",
+      ),
+    );
+    const writtenAcks = new WrittenAcks(
+      (userId, seq) => router.ack(userId, seq, "delivered"),
+      (error, user) =>
+        throttle.warn(
+          "ack_on_write_failed",
+          { err: String(error), user },
+          "acknowledging written mail failed",
+        ),
+    );
     const api = buildServerApi(config, {
       intake,
       events: serviceEvents({
@@ -226,15 +248,9 @@ export class PostofficeNode implements ReloadsRules {
       log,
       throttle,
       handleFrame,
-      acknowledge: new WrittenAcks(
-        (userId, seq) => router.ack(userId, seq, "delivered"),
-        (error, user) =>
-          throttle.warn(
-            "ack_on_write_failed",
-            { err: String(error), user },
-            "acknowledging written mail failed",
-          ),
-      ).written,
+      acknowledge: writtenAcks.written,
+      acksSettled: (userId) => writtenAcks.settled(userId),
+      announceClaim: userSessions.announce,
       state,
       storeWrites: () => store.accepting,
       version: VERSION,

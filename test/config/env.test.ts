@@ -58,6 +58,7 @@ const samples: Record<string, Sample> = {
   },
   POSTOFFICE_ANONYMOUS: { value: "true", expected: true, with: { POSTOFFICE_HOST: "127.0.0.1" } },
   POSTOFFICE_ANONYMOUS_ALLOW_NON_LOOPBACK: { value: "yes", expected: true },
+  POSTOFFICE_GOPOSTOFFICE_ONE_CONNECTION: { value: "off", expected: false },
   POSTOFFICE_MAILBOX_MAX_MESSAGES: { value: "50", expected: 50 },
   POSTOFFICE_MAILBOX_STORE: { value: "memory", expected: "memory" },
   POSTOFFICE_PRESET: { value: "chat", expected: "chat" },

@@ -66,7 +66,12 @@ function everyKey(): Config {
   config.chat = { enabled: true, room: "lobby" };
   config.amqpchat = { authHeader: "Basic c2VlZA==" };
   config.godispatch = { jwtSecret: "a-very-secret-key" };
-  config.gopostoffice = { trustClientId: true, receipts: true, errors: true };
+  config.gopostoffice = {
+    trustClientId: true,
+    receipts: true,
+    errors: true,
+    oneConnectionPerClient: false,
+  };
   config.mailbox.recipientWebhook = {
     url: "https://users.example.com/exists",
     timeoutMs: 2000,

@@ -14,7 +14,12 @@ export function dialectContext(overrides: Partial<DialectContext> = {}): Dialect
     limits: { maxDepth: 8, maxStringLength: 100 },
     broadcast: { room: "chat" },
     amqpchat: { authHeader: undefined, chatQueue: undefined },
-    gopostoffice: { trustClientId: false, receipts: false, errors: false },
+    gopostoffice: {
+      trustClientId: false,
+      receipts: false,
+      errors: false,
+      oneConnectionPerClient: true,
+    },
     permissionNames: [],
     ...overrides,
   };

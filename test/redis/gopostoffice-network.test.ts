@@ -14,8 +14,9 @@ describeWith("redis-server", "GO-POSTOFFICE clients in a network of nodes", () =
     ],
   });
 
-  async function seedClient(node: TestServer, id: string): Promise<SeedClient> {
-    const client = new SeedClient(`ws://127.0.0.1:${node.node.port}/?clientID=${id}`);
+  async function seedClient(node: TestServer, id: string, startTime?: string): Promise<SeedClient> {
+    const query = startTime === undefined ? "" : `&startTime=${startTime}`;
+    const client = new SeedClient(`ws://127.0.0.1:${node.node.port}/?clientID=${id}${query}`);
     clients.push(client);
     await client.opened;
     return client;
@@ -48,5 +49,22 @@ describeWith("redis-server", "GO-POSTOFFICE clients in a network of nodes", () =
     expect(mail.data).toMatchObject({ from: "erp", body: { text } });
     alice.send({ type: "message", id: "m1", data: { to: "erp", text: "ok" } });
     expect(JSON.parse(await erp.next())).toMatchObject({ from: "alice", to: "erp", content: "ok" });
+  });
+
+  it("closes a clientID's connection on another node when a newer startTime connects, and a stale one that connects after", async () => {
+    const [a, b] = await twoNodes();
+    const sender = await seedClient(a, "src");
+    const old = await seedClient(a, "svc", "1700000000");
+    const fresh = await seedClient(b, "svc", "1700000100");
+    expect(await old.closed).toEqual({ code: 4410, reason: "replaced" });
+    // The old instance comes back with its old startTime, on the node that no longer holds
+    // the clientID: it is let in there, then closed once the newer connection's node answers.
+    const stale = await seedClient(a, "svc", "1700000000");
+    expect(await stale.closed).toEqual({ code: 4410, reason: "replaced" });
+    const text = `{"from":"src","to":"svc","subject":"s","content":"only once","type":"msg"}`;
+    sender.send(text);
+    expect(await fresh.next()).toBe(text);
+    expect(fresh.ws.readyState).toBe(fresh.ws.OPEN);
+    expect([...old.texts, ...stale.texts]).toEqual([]);
   });
 });

@@ -14,13 +14,12 @@ class TextClient {
     this.ws.on("message", (data) => this.lines.push(data.toString()));
     this.closed = new Promise((resolve) => this.ws.once("close", (code) => resolve(code)));
   }
-  async waitFor(line: string, timeoutMs = 3000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!this.lines.includes(line)) {
-      if (Date.now() > deadline)
-        throw new Error(`no line "${line}"; got ${JSON.stringify(this.lines)}`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+  waitFor(line: string, timeoutMs = 3000): Promise<void> {
+    return until(
+      () => this.lines.includes(line),
+      () => `the line "${line}" (got ${JSON.stringify(this.lines)})`,
+      timeoutMs,
+    );
   }
 }
 

@@ -70,4 +70,40 @@ describe("WrittenAcks", () => {
     await settle();
     expect(made.at(-1)).toEqual(["bob", 6]);
   });
+
+  it("settles a user's acknowledgements at once: the one pending is sent, and those in flight are awaited", async () => {
+    const landed: number[] = [];
+    const waiting: Array<() => void> = [];
+    const acks = new WrittenAcks(
+      (_userId, seq) =>
+        new Promise<void>((resolve) =>
+          waiting.push(() => {
+            landed.push(seq);
+            resolve();
+          }),
+        ),
+      () => undefined,
+    );
+    acks.written("bob", 1);
+    await settle();
+    acks.written("bob", 2);
+    acks.written("ann", 9);
+    let settled = false;
+    const done = acks.settled("bob").then(() => {
+      settled = true;
+    });
+    // bob's 2 went at once, without waiting for the turn's flush; ann's waits for it.
+    expect(waiting).toHaveLength(2);
+    waiting[1]?.();
+    await settle();
+    expect(waiting).toHaveLength(3);
+    expect(settled).toBe(false);
+    waiting[0]?.();
+    await done;
+    expect(landed).toEqual([2, 1]);
+    // Later acknowledgements (ann's) are not waited for; nothing in flight settles at once.
+    waiting[2]?.();
+    await settle();
+    await expect(acks.settled("nobody")).resolves.toBeUndefined();
+  });
 });

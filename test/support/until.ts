@@ -3,19 +3,23 @@ const { setTimeout: realSetTimeout, setImmediate: realSetImmediate } = globalThi
 const sleep = (ms: number) => new Promise((resolve) => realSetTimeout(resolve, ms));
 
 /**
- * Waits until `check` holds, looking every `everyMs`; throws, naming `what`, after `timeoutMs`.
+ * Waits until `check` holds, looking every `everyMs`; throws, naming `what`, after `timeoutMs`
+ * (a function: described when it times out, with the state seen then).
  * For states that no event announces (an HTTP status, a metric, a list a listener fills):
  * where a frame, a close, a log line or a process exit says it, await that instead.
  */
 export async function until(
   check: () => boolean | Promise<boolean>,
-  what = "the condition",
+  what: string | (() => string) = "the condition",
   timeoutMs = 5000,
   everyMs = 10,
 ): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   while (!(await check())) {
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${what}`);
+    if (performance.now() > deadline) {
+      const described = typeof what === "function" ? what() : what;
+      throw new Error(`timed out after ${timeoutMs} ms: ${described}`);
+    }
     await sleep(everyMs);
   }
 }

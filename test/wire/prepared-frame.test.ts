@@ -3,6 +3,7 @@ import type { Duplex } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { Sender, WebSocket, WebSocketServer } from "ws";
 import { frameText, PreparedFrame, writeFrame } from "../../src/server/wire/prepared-frame.js";
+import { until } from "../support/until.js";
 
 interface Pair {
   server: WebSocket;
@@ -43,11 +44,6 @@ function record(client: WebSocket): string[] {
   client.on("ping", () => seen.push("(ping)"));
   client.on("close", (code) => seen.push(`(close ${code})`));
   return seen;
-}
-
-async function until(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
-  expect(check()).toBe(true);
 }
 
 describe("frameText", () => {

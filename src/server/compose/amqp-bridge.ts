@@ -7,6 +7,7 @@ import { defaultAmqpBridgeOptions } from "../amqp/amqp-bridge-options.js";
 import type { Config } from "../config/config.js";
 import type { Logger } from "../log/logger.js";
 import type { MailIntake } from "../publish/mail-intake.js";
+import { workerSlot } from "./worker-slot.js";
 
 /**
  * The AMQP bridge from `amqp:`, or undefined when `amqp.url` is empty. Its mail goes into
@@ -34,11 +35,11 @@ export function buildAmqpBridge(
 
 /**
  * The data directory; for a worker of `--workers N`, a directory of its own in it, since an
- * outbox has one publisher. A worker forked again after a crash gets a new id, and the old
- * one's outbox waits there until a worker with that id runs.
+ * outbox has one publisher: named after the worker's slot, which the worker forked in place
+ * of a dead one takes over, and with it the events the dead one had not published.
  */
 function outboxDirectory(dataDir: string): string {
-  const worker = cluster.isWorker ? cluster.worker?.id : undefined;
+  const worker = cluster.isWorker ? (workerSlot() ?? cluster.worker?.id) : undefined;
   if (worker === undefined) return dataDir;
   const directory = join(dataDir, `amqp-worker-${worker}`);
   mkdirSync(directory, { recursive: true, mode: 0o700 });

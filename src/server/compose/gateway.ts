@@ -5,6 +5,7 @@ import type { Config } from "../config/config.js";
 import type { ChatQueue, DialectContext, DialectName } from "../dialects/dialect.js";
 import { createDialect } from "../dialects/registry.js";
 import { ConnectionCaps } from "../gateway/connection-caps.js";
+import { ConnectionSuccession } from "../gateway/connection-succession.js";
 import type { Endpoint } from "../gateway/endpoint.js";
 import { EndpointTable } from "../gateway/endpoint-table.js";
 import { createFrameIntake } from "../gateway/frame-intake.js";
@@ -24,6 +25,7 @@ import { createUpgradeHandler } from "../gateway/upgrade-handler.js";
 import type { LogThrottle } from "../log/log-throttle.js";
 import type { Logger } from "../log/logger.js";
 import type { Metrics, MetricsReport } from "../metrics/metrics.js";
+import type { Claim } from "../session/connection-claims.js";
 import type { FrameHandler, Session } from "../session/session.js";
 import type { SessionLifecycle } from "../session/session-lifecycle.js";
 import type { SessionRegistry } from "../session/session-registry.js";
@@ -47,6 +49,10 @@ export interface GatewayParts {
   handleFrame: FrameHandler;
   /** Acknowledges a user's mailbox up to a sequence, for dialects whose clients never `ack`. */
   acknowledge: (userId: string, seq: number) => void;
+  /** Resolves once what was written to the user is acknowledged (one connection per key). */
+  acksSettled: (userId: string) => Promise<void>;
+  /** Tells the other nodes that a connection here took a key (UserSessions.announce). */
+  announceClaim?: (claim: Claim) => void;
   state: () => NodeState;
   /** Whether the mailbox store writes now: /ready only (HttpRouteDeps.storeWrites). */
   storeWrites?: () => boolean;
@@ -168,6 +174,11 @@ export function buildGateway(
       originPolicy: createOriginPolicy(config.server.allowedOrigins),
       caps: new ConnectionCaps(limits),
       unauthenticated: new UnauthenticatedConnections(limits.unauthenticated, throttle),
+      succession: new ConnectionSuccession({
+        registry: parts.registry,
+        acksSettled: parts.acksSettled,
+        ...(parts.announceClaim === undefined ? {} : { announce: parts.announceClaim }),
+      }),
       state: parts.state,
     }),
   );

@@ -23,7 +23,8 @@ const REMEMBERED_ITEMS = 100_000;
 export interface IntakeParts {
   router: Router;
   rooms: RoomRouter;
-  permissions: Permissions;
+  /** The permissions in force, read at each publish (a reload swaps them). */
+  permissions: () => Permissions;
   validateMessage: ValidateFunction | undefined;
   log: Logger;
 }

@@ -44,10 +44,34 @@ interface Admitted<State> {
   claimedId?: string;
 }
 
+/** Refused before the upgrade, in the dialect's own words (HTTP 400 `client_id is required`). */
+export interface Refusal {
+  status: number;
+  reason: string;
+  body: string;
+  contentType: string;
+}
+
+/**
+ * One connection per key: the newcomer replaces the connection of its dialect that holds the
+ * key on this node (closed with 4410 once the newcomer is upgraded), unless that one ranks
+ * higher, when the newcomer is refused before the upgrade with `refusal` (GO-POSTOFFICE's
+ * `clientID` and `startTime`: HTTP 409). Enforced by the gateway (upgrade-handler.ts) with the
+ * session registry; other nodes close a lower-ranked holder of the key too (user-sessions.ts).
+ */
+export interface Supersede {
+  key: string;
+  /** Higher is newer. A bigint: the seed's ranks are any int64. */
+  rank: bigint;
+  /** On a rank equal to the holder's, the newcomer wins (it named no rank: it is "now"). */
+  winsTies: boolean;
+  refusal: Refusal;
+}
+
 /** Who a new connection is, decided from its handshake by its endpoint's dialect. */
 export type Admission<State = unknown> =
   /** Known now (a checked token, a name given in the URL): greeted at once. */
-  | (Admitted<State> & { kind: "identified"; identity: Identity })
+  | (Admitted<State> & { kind: "identified"; identity: Identity; supersede?: Supersede })
   /** Not yet: the client authenticates in band (an `auth` command) within `auth.timeoutMs`. */
   | (Admitted<State> & { kind: "pending" })
   /** The handshake's credential was refused: told over the WebSocket, then closed [AUTH-1]. */
@@ -58,8 +82,8 @@ export type Admission<State = unknown> =
       error: { code: ErrorCode; message: string; field?: string };
       close: { code: number; reason: string };
     })
-  /** Refused before the upgrade, in the dialect's own words (HTTP 400 `client_id is required`). */
-  | { kind: "refused"; status: number; reason: string; body: string; contentType: string };
+  /** Refused before the upgrade, in the dialect's own words. */
+  | ({ kind: "refused" } & Refusal);
 
 /**
  * The dialect's own answer to a frame, sent as it is, in the order of the replies. A function is
@@ -209,4 +233,9 @@ export interface GoPostofficeOptions {
   receipts: boolean;
   /** Tell a client why a frame was refused (`{"error":…}`): the seed said nothing. */
   errors: boolean;
+  /**
+   * As the seed: one connection per clientID, the newer `startTime` replacing the older, an
+   * older or equal one refused with HTTP 409. Off: every connection of a clientID gets its mail.
+   */
+  oneConnectionPerClient: boolean;
 }

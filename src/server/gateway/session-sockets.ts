@@ -69,7 +69,7 @@ export function createSessionSockets(deps: SessionSocketDeps): OpenSession {
     ws.on("pong", onPong);
     ws.on("error", onError);
     ws.on("close", onClose);
-    lifecycle.opened(session, admission);
+    lifecycle.opened(session, admission, arrival.handover);
     return session;
   };
 }

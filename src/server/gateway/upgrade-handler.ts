@@ -5,6 +5,7 @@ import type { Admission } from "../dialects/dialect.js";
 import type { LogThrottle } from "../log/log-throttle.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { ConnectionCaps } from "./connection-caps.js";
+import { type ConnectionSuccession, claimOf } from "./connection-succession.js";
 import type { Endpoint } from "./endpoint.js";
 import type { EndpointTable } from "./endpoint-table.js";
 import type { NodeState } from "./http-routes.js";
@@ -23,6 +24,8 @@ export interface UpgradeDeps {
   originPolicy: ReturnType<typeof createOriginPolicy>;
   caps: ConnectionCaps;
   unauthenticated: UnauthenticatedConnections;
+  /** One connection per key, for dialects whose admissions `supersede`. */
+  succession: ConnectionSuccession;
   state: () => NodeState;
 }
 
@@ -124,12 +127,26 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
       dialect.release(admission.state);
       return;
     }
+    // One connection per key: checked here and taken in the upgrade below, in the same turn.
+    const supersede = identified ? admission.supersede : undefined;
+    const claim = supersede === undefined ? undefined : claimOf(dialect.name, supersede);
+    if (supersede !== undefined && claim !== undefined && deps.succession.refuses(claim)) {
+      dialect.release(admission.state);
+      refuse(socket, supersede.refusal.reason, supersede.refusal);
+      return;
+    }
     const probation = identified ? undefined : deps.unauthenticated.hold(socket, address);
     let opened = false;
     deps.wss.handleUpgrade(req, socket, head, (ws) => {
       opened = true;
-      const session = deps.open(ws, socket, endpoint.sessions, admission, { address, probation });
-      probation?.watch(session);
+      const open = (handover?: Promise<void>) =>
+        deps.open(ws, socket, endpoint.sessions, admission, { address, probation, handover });
+      if (claim === undefined) {
+        const session = open();
+        probation?.watch(session);
+        return;
+      }
+      deps.succession.takeOver(claim, open);
     });
     // ws refused the handshake itself (and answered it): what was taken is given back.
     if (!opened) {

@@ -14,7 +14,8 @@ import type { PublishRequest } from "./publish-request.js";
 export interface RouterMailIntakeDeps {
   router: Pick<Router, "sendBody">;
   rooms: Pick<RoomRouter, "publish" | "broadcast">;
-  permissions: Permissions;
+  /** The permissions in force, read once per publish: a reload (SIGHUP) swaps them. */
+  permissions: () => Permissions;
   /** `validation.message`, compiled once; undefined when none is configured. */
   validateMessage: ValidateFunction | undefined;
   limits: BodyLimits;
@@ -96,6 +97,7 @@ export class RouterMailIntake implements MailIntake {
   }
 
   #check(actor: Actor, request: PublishRequest): Checked {
+    const permissions = this.#deps.permissions();
     const body = checkBody(request.data, this.#deps.limits);
     if (!body.ok) {
       const { code, pointer, message } = body;
@@ -110,7 +112,7 @@ export class RouterMailIntake implements MailIntake {
       for (const recipient of recipients) {
         const refused =
           this.#schema(request.data, "to", recipient.user, recipient.pointer) ??
-          forbidden(this.#deps.permissions.direct(actor, recipient.user), recipient.pointer);
+          forbidden(permissions.direct(actor, recipient.user), recipient.pointer);
         if (refused) return refused;
       }
       return { status: "checked", bodyJson, recipients };
@@ -118,12 +120,12 @@ export class RouterMailIntake implements MailIntake {
     if ("room" in request) {
       const refused =
         this.#schema(request.data, "room", request.room, "/room") ??
-        forbidden(this.#deps.permissions.room(actor, "send", request.room), "/room");
+        forbidden(permissions.room(actor, "send", request.room), "/room");
       return refused ?? { status: "checked", bodyJson, recipients: [] };
     }
     // A client's broadcast frame is not held to validation.message either: it is not mail.
     return (
-      forbidden(this.#deps.permissions.broadcast(actor), "/broadcast") ?? {
+      forbidden(permissions.broadcast(actor), "/broadcast") ?? {
         status: "checked",
         bodyJson,
         recipients: [],

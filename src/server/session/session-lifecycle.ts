@@ -57,8 +57,15 @@ export class SessionLifecycle {
     } = deps);
   }
 
-  /** A new connection, as its dialect admitted it (a refusal never gets this far). */
-  opened(session: Session, admission: Exclude<Admission, { kind: "refused" }>): void {
+  /**
+   * A new connection, as its dialect admitted it (a refusal never gets this far). `handover`:
+   * it replaces a connection, whose written mail is acknowledged once this resolves.
+   */
+  opened(
+    session: Session,
+    admission: Exclude<Admission, { kind: "refused" }>,
+    handover?: Promise<void>,
+  ): void {
     this.registry.add(session);
     session.metrics.connectionOpened();
     if (admission.since === null) {
@@ -73,11 +80,13 @@ export class SessionLifecycle {
         const { identity, since } = admission;
         const resume = since === null || since === undefined ? {} : { since };
         // In the frame queue, so that an `auth` frame sent at once waits for this start.
-        session.enqueue(() =>
+        const start = () =>
           this.authenticated(session, identity, resume).catch((error: unknown) =>
             this.failedToStart(session, error),
-          ),
-        );
+          );
+        // The mailbox position is read after the replaced connection's acknowledgements land:
+        // what it was written is not replayed here, and what it was not is.
+        session.enqueue(handover === undefined ? start : () => handover.then(start));
         return;
       }
       case "unauthorized":

@@ -1,6 +1,7 @@
 import { type Broker, topics } from "../broker/broker.js";
 import { TopicMembers } from "../broker/topic-members.js";
 import { PreparedFrame } from "../wire/prepared-frame.js";
+import { ConnectionClaims } from "./connection-claims.js";
 import type { Session } from "./session.js";
 
 /**
@@ -10,6 +11,8 @@ import type { Session } from "./session.js";
 export class SessionRegistry {
   private readonly all = new Set<Session>();
   private readonly users: TopicMembers<Session>;
+  /** Keys one session at a time may hold (a dialect's `supersede`: GO-POSTOFFICE's clientID). */
+  readonly claims = new ConnectionClaims<Session>();
 
   constructor(private readonly broker: Broker) {
     this.users = new TopicMembers(broker, topics.mailbox, (sessions, _userId, message) => {
@@ -65,6 +68,7 @@ export class SessionRegistry {
 
   remove(session: Session): void {
     this.all.delete(session);
+    this.claims.release(session);
     if (session.identity) this.detach(session, session.identity.userId);
   }
 }

@@ -55,6 +55,11 @@ export interface Arrival {
   address: string;
   /** Set while the connection has not authenticated (not for one identified in its handshake). */
   probation?: Probation | undefined;
+  /**
+   * Set when it replaces a connection (Admission.supersede): resolves once what was written to
+   * that one is acknowledged, so that this one's mailbox starts after it.
+   */
+  handover?: Promise<void> | undefined;
 }
 
 export type { ErrorDetails } from "./session-delivery.js";

@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
+import { CLOSE_CODES } from "../../protocol/index.js";
 import { type Broker, topics } from "../broker/broker.js";
+import { type Claim, outranks } from "./connection-claims.js";
 import type { Session } from "./session.js";
 import type { SessionRegistry } from "./session-registry.js";
 
@@ -32,7 +34,19 @@ interface DisconnectMessage extends DisconnectOrder {
 }
 
 /**
- * A user's sessions, seen from the server API: listed on this node, closed on every node.
+ * A connection took a key on another node (one connection per key, ConnectionSuccession):
+ * a holder here that it outranks is closed; one that outranks it answers with its own claim,
+ * which always wins a tie, so that the newcomer over there is closed. Ranks only rise along
+ * such an exchange, so it ends.
+ */
+interface ClaimMessage {
+  origin: string;
+  claim: { key: string; rank: string; winsTies: boolean };
+}
+
+/**
+ * A user's sessions, seen from the server API: listed on this node, closed on every node; and
+ * the claims of one connection per key, told to every node.
  * A disconnect closes this node's sessions at once and is published on the broker, where
  * every other node closes its own; on one node the broker is the process's, and nobody else
  * listens.
@@ -45,15 +59,43 @@ export class UserSessions {
     private readonly registry: SessionRegistry,
     private readonly broker: Broker,
     private readonly nodeId: string,
+    /** A claim could not be told to the other nodes (their holder of the key stays open). */
+    private readonly onAnnounceError: (error: unknown) => void,
   ) {}
 
   /** Starts closing the sessions other nodes are told to close; call once, at start. */
   async follow(): Promise<void> {
     await this.broker.subscribe(topics.disconnect, (message) => {
-      const order = parseOrder(message.frame);
-      if (order === undefined || order.origin === this.#origin) return;
-      this.closeHere(order);
+      const parsed = parseMessage(message.frame);
+      if (parsed === undefined || parsed.origin === this.#origin) return;
+      if ("claim" in parsed) this.claimedElsewhere(parsed.claim);
+      else this.closeHere(parsed);
     });
+  }
+
+  /** A connection here took `claim.key`: the other nodes close their holder it outranks. */
+  readonly announce = (claim: Claim): void => {
+    const { key, rank, winsTies } = claim;
+    const message: ClaimMessage = {
+      origin: this.#origin,
+      claim: { key, rank: rank.toString(), winsTies },
+    };
+    this.broker
+      .publish(topics.disconnect, { seq: 0, frame: JSON.stringify(message) })
+      .catch(this.onAnnounceError);
+  };
+
+  private claimedElsewhere(wire: ClaimMessage["claim"]): void {
+    const claim: Claim = { key: wire.key, rank: BigInt(wire.rank), winsTies: wire.winsTies };
+    const holding = this.registry.claims.holding(claim.key);
+    if (holding === undefined) return;
+    if (outranks(claim, holding.rank)) {
+      const { holder } = holding;
+      holder.close(CLOSE_CODES.replaced, "replaced");
+      if (holder.identity) this.registry.detach(holder, holder.identity.userId);
+      return;
+    }
+    this.announce({ key: claim.key, rank: holding.rank, winsTies: true });
   }
 
   /** The user's sessions on this node. */
@@ -95,9 +137,21 @@ export class UserSessions {
   }
 }
 
-function parseOrder(frame: string): DisconnectMessage | undefined {
+function parseMessage(frame: string): DisconnectMessage | ClaimMessage | undefined {
   try {
-    const value = JSON.parse(frame) as Partial<DisconnectMessage>;
+    const value = JSON.parse(frame) as Partial<DisconnectMessage> & Partial<ClaimMessage>;
+    const claim = value.claim;
+    if (
+      typeof value.origin === "string" &&
+      typeof claim === "object" &&
+      claim !== null &&
+      typeof claim.key === "string" &&
+      typeof claim.rank === "string" &&
+      /^-?[0-9]+$/.test(claim.rank) &&
+      typeof claim.winsTies === "boolean"
+    ) {
+      return value as ClaimMessage;
+    }
     if (
       typeof value.user === "string" &&
       typeof value.code === "number" &&

@@ -18,4 +18,10 @@ export const gopostoffice = section("The gopostoffice dialect (docs/migrating.md
     description:
       'Tell a client why a frame was refused: `{"error":"<code>","message":…}`. GO-POSTOFFICE said nothing; every refusal is counted, and a forged `from` is logged, either way.',
   }),
+  oneConnectionPerClient: Type.Boolean({
+    default: true,
+    env: ["POSTOFFICE_GOPOSTOFFICE_ONE_CONNECTION"],
+    description:
+      "As GO-POSTOFFICE: one connection per `clientID` on the node and across a network. A newer `startTime` (or none: now, in Unix seconds) replaces the older connection, which is closed with 4410 once the newer one is in; its mail not yet written goes to the newer one. An older or equal `startTime` is refused with HTTP 409 `Connection rejected: newer connection exists`. Off: every connection of a `clientID` gets its mail (up to `limits.maxSessionsPerUser`).",
+  }),
 });

@@ -5,6 +5,7 @@ import type { Admission, Decoded, Dialect, DialectClient, DialectContext } from 
 import { checkCredential } from "../native/credential-check.js";
 import { handshakeToken } from "../native/handshake-token.js";
 import { createSeedMailEncoder, MAIL_FORMAT } from "./seed-mail.js";
+import { supersedeByStartTime } from "./start-time.js";
 
 /** The most ids one mail may name in `to`: each is a mail, counted by the rate limits. */
 export const MAX_RECIPIENTS = 100;
@@ -15,7 +16,8 @@ export const MAX_RECIPIENTS = 100;
  * delivered byte for byte to each id of `to` (a string or an array), kept in their mailboxes
  * while they are away. `from` must be the sender's own id. The seed said nothing else to its
  * clients, and neither does this dialect unless its settings ask (receipts, errors); its
- * clients never `ack`, so mail counts as delivered once written.
+ * clients never `ack`, so mail counts as delivered once written. One connection per clientID
+ * (`oneConnectionPerClient`, as the seed): its admission says how it supersedes (start-time.ts).
  */
 export function createGoPostofficeDialect(context: DialectContext): Dialect<never> {
   const options = context.gopostoffice;
@@ -47,8 +49,13 @@ export function createGoPostofficeDialect(context: DialectContext): Dialect<neve
         );
       }
       const admitted = { readsNative: false, claimedId: clientId };
+      // Read now, not after the token check: the rank is the handshake's time.
+      const supersede = options.oneConnectionPerClient
+        ? supersedeByStartTime(clientId, url?.searchParams.get("startTime") ?? null, Date.now())
+        : undefined;
+      const one = supersede === undefined ? {} : { supersede };
       if (options.trustClientId) {
-        return { ...admitted, kind: "identified", identity: claimedIdentity(clientId) };
+        return { ...admitted, ...one, kind: "identified", identity: claimedIdentity(clientId) };
       }
       // The seed's refusal, had its token check been written: `http.Error(w, "Unauthorized", 401)`.
       if (credential === undefined) return goError(401, "token_missing", "Unauthorized");
@@ -59,7 +66,7 @@ export function createGoPostofficeDialect(context: DialectContext): Dialect<neve
       if (admission.kind === "unauthorized") {
         return goError(401, admission.error.reason, "Unauthorized");
       }
-      return admission;
+      return admission.kind === "identified" ? { ...admission, ...one } : admission;
     },
     decode(text, _binary, client) {
       const decoded = decodeMail(text, client, maxLength);
