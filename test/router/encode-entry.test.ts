@@ -42,6 +42,38 @@ describe("encodeEntry", () => {
   });
 });
 
+describe("encodeEntry of a receipt", () => {
+  it("is JSON.stringify of its frame, `ref` present only when the mail had one", () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          owner: fc.string(),
+          seq: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+          status: fc.constantFrom("delivered" as const, "read" as const),
+          mailId: fc.uuid(),
+          to: fc.string({ unit: "binary" }),
+          ts: fc.integer({ min: 0, max: 2 ** 45 }),
+          ref: fc.option(fc.string({ unit: "binary" }), { nil: undefined }),
+        }),
+        (receipt) => {
+          const { ref, ...rest } = receipt;
+          const entry = ref === undefined ? rest : { ...rest, ref };
+          const data = {
+            status: receipt.status,
+            id: receipt.mailId,
+            to: receipt.to,
+            ts: receipt.ts,
+            seq: receipt.seq,
+          };
+          const frame =
+            ref === undefined ? { type: "receipt", data } : { type: "receipt", ref, data };
+          expect(encodeEntry({ kind: "receipt", ...entry })).toBe(JSON.stringify(frame));
+        },
+      ),
+    );
+  });
+});
+
 describe("bodyOf", () => {
   it("is the data minus `to` and `room`, in its key order, `__proto__` kept as data", () => {
     const data = JSON.parse('{"a":1,"to":"bob","__proto__":{"x":1},"room":"r","z":[2]}');

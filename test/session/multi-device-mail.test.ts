@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { Sender } from "ws";
 import { topics } from "../../src/server/broker/broker.js";
 import { MemoryBroker } from "../../src/server/broker/memory-broker.js";
 import { createNativeDialect } from "../../src/server/dialects/native/native-dialect.js";
@@ -44,8 +43,9 @@ describe("live mail to a user with several devices on one node", () => {
     });
     await expect.poll(() => feeds.every((feed) => feed.started)).toBe(true);
     await new Promise((resolve) => setImmediate(resolve));
-    // ws frames each text it sends with Sender.frame; a prepared frame is framed by it once.
-    const framing = vi.spyOn(Sender, "frame");
+    // Framing a text (wire/prepared-frame.ts's frameText) measures its UTF-8 length first, once
+    // per frame made; a prepared frame is framed once for every device.
+    const framing = vi.spyOn(Buffer, "byteLength");
     await broker.publish(topics.mailbox("bob"), { seq: 1, frame: mail(1) });
     await broker.publish(topics.mailbox("bob"), { seq: 2, frame: mail(2) });
     for (const { received } of devices) {

@@ -1,7 +1,7 @@
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
-import { WebSocket, WebSocketServer } from "ws";
+import { Sender, WebSocket, WebSocketServer } from "ws";
 import { frameText, PreparedFrame, writeFrame } from "../../src/server/wire/prepared-frame.js";
 import { until } from "../support/until.js";
 
@@ -56,6 +56,14 @@ describe("frameText", () => {
       expect(bytes.subarray(bytes.length - payload.length).equals(payload)).toBe(true);
       const header = bytes.length - payload.length;
       expect(header).toBe(payload.length < 126 ? 2 : payload.length < 65_536 ? 4 : 10);
+      const byWs = Sender.frame(payload, {
+        fin: true,
+        opcode: 1,
+        mask: false,
+        readOnly: true,
+        rsv1: false,
+      });
+      expect(bytes.equals(Buffer.concat(byWs))).toBe(true);
     }
   });
 

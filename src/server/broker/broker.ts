@@ -11,6 +11,11 @@
  */
 export interface Broker {
   publish(topic: string, message: BrokerMessage): Promise<boolean>;
+  /**
+   * `publish` done in the same turn, by a broker that delivers in process (the memory broker).
+   * Optional; where present, the router uses it and a send costs no promise.
+   */
+  publishNow?(topic: string, message: BrokerMessage): boolean;
   /** Returns a function that ends this subscription. */
   subscribe(topic: string, handler: (message: BrokerMessage) => void): Promise<() => void>;
   close(): Promise<void>;

@@ -13,6 +13,10 @@ export class MemoryBroker implements Broker {
   constructor(private readonly onHandlerError: (error: unknown, topic: string) => void) {}
 
   async publish(topic: string, message: BrokerMessage): Promise<boolean> {
+    return this.publishNow(topic, message);
+  }
+
+  publishNow(topic: string, message: BrokerMessage): boolean {
     const handlers = this.subscribers.get(topic);
     if (handlers === undefined) return false;
     if (typeof handlers === "function") {

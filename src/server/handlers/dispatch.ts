@@ -1,6 +1,6 @@
 import type { DecodeResult } from "../../protocol/index.js";
 import type { FrameHandler, Session } from "../session/session.js";
-import { handleAck } from "./ack-handler.js";
+import { AckHandler } from "./ack-handler.js";
 import { handleAuth } from "./auth-handler.js";
 import { handleEvent } from "./event-handler.js";
 import type { HandlerContext } from "./handler-context.js";
@@ -9,7 +9,14 @@ import { handleBroadcast, handleJoin, handleLeave, handleWho } from "./room-hand
 
 /** The dispatch table: one handler per client frame type (docs/protocol.md#client-frames). */
 export function createFrameHandler(ctx: HandlerContext): FrameHandler {
+  const acks = new AckHandler(ctx);
   return (session: Session, decoded: DecodeResult, arrivedAt: number) => {
+    // Marks waiting for the end of the turn are written before a frame of another kind.
+    if (
+      acks.waiting &&
+      !(decoded.ok && (decoded.frame.type === "ack" || decoded.frame.type === "read"))
+    )
+      acks.flush(session);
     if (!decoded.ok) {
       const { code, message, ok: _ok, ...extra } = decoded;
       session.inOrder(() => session.sendError(code, message, extra));
@@ -52,7 +59,7 @@ export function createFrameHandler(ctx: HandlerContext): FrameHandler {
             return handleMessage(session, frame, ctx, identity, arrivedAt);
           case "ack":
           case "read":
-            return handleAck(session, frame, ctx, identity);
+            return acks.handle(session, frame, identity);
           case "join":
             return handleJoin(session, frame, ctx, identity);
           case "leave":

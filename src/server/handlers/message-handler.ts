@@ -57,7 +57,7 @@ function start(
   frame: MessageFrame,
   ctx: HandlerContext,
   sender: Identity,
-): Promise<Outcome> | undefined {
+): Outcome | Promise<Outcome> | undefined {
   const data = frame.data;
   const failed = (error: unknown): Outcome => ({ ok: false, error });
   if (data.room !== undefined) {
@@ -72,12 +72,19 @@ function start(
     }, failed);
   }
   if (!permitted(session, ctx.permissions.direct(sender, data.to), frame.id)) return undefined;
-  return ctx.router
-    .sendMail(sender, data as JsonObject & { to: string }, frame.id)
-    .then(
-      (sent): Outcome => ({ ok: true, receipt: accepted(session, sender, data, sent) }),
-      failed,
-    );
+  // In the same turn with the memory store: no promise between the frame and its receipt.
+  let sent: SentMail | Promise<SentMail>;
+  try {
+    sent = ctx.router.send(sender, data as JsonObject & { to: string }, frame.id);
+  } catch (error) {
+    return failed(error);
+  }
+  if (!(sent instanceof Promise))
+    return { ok: true, receipt: accepted(session, sender, data, sent) };
+  return sent.then(
+    (mail): Outcome => ({ ok: true, receipt: accepted(session, sender, data, mail) }),
+    failed,
+  );
 }
 
 /**

@@ -119,6 +119,14 @@ export interface MessageStore {
     status: "delivered" | "read",
     now: number,
   ): Promise<StoredReceipt[]>;
+  /**
+   * `append` answered in the same turn, by a store that waits for no disk and no network (the
+   * memory store): the same result, or the same error thrown. Optional; where present, the
+   * router uses it and a send costs no promise.
+   */
+  appendNow?(mail: NewMail): AppendResult;
+  /** `ack` answered in the same turn, as `appendNow` is for `append`. Optional. */
+  ackNow?(userId: string, seq: number, status: "delivered" | "read", now: number): StoredReceipt[];
   /** Removes expired entries and stale idempotency keys; resolves with the entries removed. */
   expire(now: number): Promise<number>;
   /**

@@ -144,7 +144,7 @@ export class SqliteMessageStore implements MessageStore {
   }
 
   append(mail: NewMail): Promise<AppendResult> {
-    return this.write(() => this.appendNow(mail));
+    return this.write(() => this.insertMail(mail));
   }
 
   async readAfter(userId: string, afterSeq: number, limit: number): Promise<MailboxEntry[]> {
@@ -172,7 +172,7 @@ export class SqliteMessageStore implements MessageStore {
     status: "delivered" | "read",
     now: number,
   ): Promise<StoredReceipt[]> {
-    return this.write(() => this.ackNow(userId, seq, status, now));
+    return this.write(() => this.insertAck(userId, seq, status, now));
   }
 
   /** The TTL sweep in chunks of one group commit each, then compaction (SqliteRetention). */
@@ -227,7 +227,7 @@ export class SqliteMessageStore implements MessageStore {
    * One statement for mail to a mailbox with room (two with a `ref`: the idempotency key is
    * looked up first) [DELIVERY-4].
    */
-  private appendNow(mail: NewMail): AppendResult {
+  private insertMail(mail: NewMail): AppendResult {
     const fingerprint = mail.ref === undefined ? null : mailFingerprint(mail);
     if (mail.ref !== undefined) {
       const earlier = this.sql.latestKey.get({ sender: mail.from, ref: mail.ref }) as
@@ -268,7 +268,7 @@ export class SqliteMessageStore implements MessageStore {
   }
 
   /** One read of the mail covered, one INSERT per receipt, one write of the position. */
-  private ackNow(
+  private insertAck(
     userId: string,
     seq: number,
     status: "delivered" | "read",

@@ -49,15 +49,16 @@ export class MailAdmission {
   constructor(private readonly deps: MailAdmissionDeps) {}
 
   /**
-   * Admits one mail and calls `store` with its charge, in the sender's order; rejects with a
-   * MailRefusedError, without calling `store`, when the mail is refused.
+   * Admits one mail and calls `store` with its charge, in the sender's order; fails with a
+   * MailRefusedError, without calling `store`, when the mail is refused. Decided in the same
+   * turn when it can be: then `store`'s own answer is returned, and a refusal is thrown.
    */
   admit<T>(
     from: string,
     to: string,
     bytes: number,
-    store: (charge: QuotaCharge) => Promise<T>,
-  ): Promise<T> {
+    store: (charge: QuotaCharge) => T | Promise<T>,
+  ): T | Promise<T> {
     const prior = this.#turns.get(from);
     if (prior !== undefined) {
       return this.inTurn(
@@ -66,12 +67,7 @@ export class MailAdmission {
         store,
       );
     }
-    let decided: QuotaCharge | Promise<QuotaCharge>;
-    try {
-      decided = this.decide(from, to, bytes);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    const decided = this.decide(from, to, bytes);
     return decided instanceof Promise ? this.inTurn(from, decided, store) : store(decided);
   }
 
@@ -79,7 +75,7 @@ export class MailAdmission {
   private inTurn<T>(
     from: string,
     decided: Promise<QuotaCharge>,
-    store: (charge: QuotaCharge) => Promise<T>,
+    store: (charge: QuotaCharge) => T | Promise<T>,
   ): Promise<T> {
     let called: () => void = () => undefined;
     const turn = new Promise<void>((resolve) => {

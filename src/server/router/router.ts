@@ -3,7 +3,14 @@ import type { JsonObject } from "../../protocol/index.js";
 import { type ActivitySink, NO_ACTIVITY } from "../activity/activity-feed.js";
 import type { Identity } from "../auth/identity.js";
 import { type Broker, topics } from "../broker/broker.js";
-import type { Acceptance, MailboxEntry, MessageStore } from "../mailbox/message-store.js";
+import type {
+  Acceptance,
+  AppendResult,
+  MailboxEntry,
+  MessageStore,
+  NewMail,
+  StoredReceipt,
+} from "../mailbox/message-store.js";
 import type { Metrics } from "../metrics/metrics.js";
 import { bodyOf } from "./body-of.js";
 import { encodeEntry } from "./encode-entry.js";
@@ -54,11 +61,37 @@ export class Router {
    * [SENDER-1]. A retry with the same `ref` is accepted again without storing twice [DELIVERY-4].
    */
   sendMail(sender: Identity, data: JsonObject & { to: string }, ref?: string): Promise<SentMail> {
+    try {
+      return Promise.resolve(this.send(sender, data, ref));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * `sendMail` answered in the same turn where the admission, the store and the broker can
+   * (a recipient known, the memory store and broker): no promise for the common send. Throws
+   * what `sendMail` rejects with, when it is known at once.
+   */
+  send(
+    sender: Identity,
+    data: JsonObject & { to: string },
+    ref?: string,
+  ): SentMail | Promise<SentMail> {
     const body = bodyOf(data);
-    const mail = { from: sender.userId, to: data.to, body, bodyJson: JSON.stringify(body), ref };
-    if (this.admission === undefined) return this.storeMail(mail, undefined);
+    const mail: NewMail = {
+      id: randomUUID(),
+      from: sender.userId,
+      to: data.to,
+      ts: 0,
+      body,
+      bodyJson: JSON.stringify(body),
+    };
+    if (ref !== undefined) mail.ref = ref;
+    const admission = this.admission;
+    if (admission === undefined) return this.storeMail(mail, undefined);
     // Refused (MailRefusedError) before anything is stored; else stored in the sender's order.
-    return this.admission.admit(mail.from, mail.to, Buffer.byteLength(mail.bodyJson), (charge) =>
+    return admission.admit(mail.from, mail.to, Buffer.byteLength(mail.bodyJson ?? ""), (charge) =>
       this.storeMail(mail, charge),
     );
   }
@@ -70,36 +103,49 @@ export class Router {
    * backend is paced by its API key's rate (`api.rate`) or its queue's prefetch, and may mail
    * users who have not connected yet.
    */
-  sendBody(
+  async sendBody(
     sender: Pick<Identity, "userId">,
     to: string,
     body: JsonObject,
     bodyJson: string,
     ref?: string,
   ): Promise<SentMail> {
-    return this.storeMail({ from: sender.userId, to, body, bodyJson, ref }, undefined);
+    const mail: NewMail = { id: randomUUID(), from: sender.userId, to, ts: 0, body, bodyJson };
+    if (ref !== undefined) mail.ref = ref;
+    return this.storeMail(mail, undefined);
   }
 
-  /** Stores one admitted mail; what it took from its sender's quota is given back unless stored. */
-  private async storeMail(
-    mail: { from: string; to: string; body: JsonObject; bodyJson: string; ref: string | undefined },
-    charge: QuotaCharge | undefined,
-  ): Promise<SentMail> {
-    let result: Awaited<ReturnType<MessageStore["append"]>>;
+  /**
+   * Stores one admitted mail (stamped now); what it took from its sender's quota is given back
+   * unless stored. In the same turn where the store answers in it.
+   */
+  private storeMail(mail: NewMail, charge: QuotaCharge | undefined): SentMail | Promise<SentMail> {
+    mail.ts = this.clock();
+    const store = this.store;
+    if (store.appendNow === undefined) {
+      return store.append(mail).then(
+        (result) => this.stored(result, charge),
+        (error: unknown) => {
+          charge?.refund();
+          throw error;
+        },
+      );
+    }
+    let result: AppendResult;
     try {
-      result = await this.store.append({
-        id: randomUUID(),
-        from: mail.from,
-        to: mail.to,
-        ts: this.clock(),
-        body: mail.body,
-        bodyJson: mail.bodyJson,
-        ...(mail.ref === undefined ? {} : { ref: mail.ref }),
-      });
+      result = store.appendNow(mail);
     } catch (error) {
       charge?.refund();
       throw error;
     }
+    return this.stored(result, charge);
+  }
+
+  /** A mail's append settled: counted, told, published live. */
+  private stored(
+    result: AppendResult,
+    charge: QuotaCharge | undefined,
+  ): SentMail | Promise<SentMail> {
     if (result.duplicate) {
       charge?.refund();
       this.metrics.duplicateSend();
@@ -108,18 +154,11 @@ export class Router {
     const { mail: stored, dropped } = result;
     this.metrics.mailRouted("direct");
     if (dropped > 0) this.metrics.mailDropped(dropped);
-    const { id, from, seq, ts } = stored;
-    this.activity.emit({
-      kind: "mail.accepted",
-      id,
-      from,
-      to: stored.to,
-      seq,
-      ts,
-      body: stored.body,
-    });
-    const online = await this.publish(stored.to, stored);
-    return { id, to: stored.to, seq, ts, online };
+    const { id, from, to, seq, ts } = stored;
+    this.activity.emit({ kind: "mail.accepted", id, from, to, seq, ts, body: stored.body });
+    const online = this.publish(to, stored);
+    if (typeof online === "boolean") return { id, to, seq, ts, online };
+    return online.then((published): SentMail => ({ id, to, seq, ts, online: published }));
   }
 
   /**
@@ -127,22 +166,47 @@ export class Router {
    * it covers get `delivered` (or `read`) receipts, now if online, else when they connect [RECEIPT-1].
    */
   async ack(userId: string, seq: number, status: "delivered" | "read"): Promise<void> {
-    const receipts = await this.store.ack(userId, seq, status, this.clock());
-    // Published in order (a broker keeps one publisher's order) and awaited together: one
-    // round trip to Redis for an ack that covers a hundred mails, not a hundred.
-    await Promise.all(
-      receipts.map((receipt) => {
-        this.metrics.receiptMade(receipt.status);
-        this.activity.emit({
-          kind: `mail.${receipt.status}`,
-          id: receipt.mailId,
-          from: receipt.owner,
-          to: receipt.to,
-          ts: receipt.ts,
-        });
-        return this.publish(receipt.owner, receipt);
-      }),
-    );
+    await this.acknowledge(userId, seq, status);
+  }
+
+  /**
+   * `ack` done in the same turn where the store and the broker can (memory): undefined then;
+   * else a promise. Throws what `ack` rejects with, when it is known at once.
+   */
+  acknowledge(
+    userId: string,
+    seq: number,
+    status: "delivered" | "read",
+  ): Promise<void> | undefined {
+    const store = this.store;
+    const now = this.clock();
+    if (store.ackNow === undefined)
+      return store.ack(userId, seq, status, now).then((receipts) => this.receipted(receipts));
+    return this.receipted(store.ackNow(userId, seq, status, now));
+  }
+
+  /**
+   * Receipts made by an ack, published in order (a broker keeps one publisher's order) and
+   * awaited together: one round trip to Redis for an ack that covers a hundred mails, not a
+   * hundred.
+   */
+  private receipted(receipts: StoredReceipt[]): Promise<void> | undefined {
+    let pending: Array<Promise<boolean>> | undefined;
+    for (const receipt of receipts) {
+      this.metrics.receiptMade(receipt.status);
+      this.activity.emit({
+        kind: `mail.${receipt.status}`,
+        id: receipt.mailId,
+        from: receipt.owner,
+        to: receipt.to,
+        ts: receipt.ts,
+      });
+      const published = this.publish(receipt.owner, receipt);
+      if (typeof published === "boolean") continue;
+      pending ??= [];
+      pending.push(published);
+    }
+    return pending === undefined ? undefined : Promise.all(pending).then(() => undefined);
   }
 
   /** Removes expired mail; run periodically by the node. */
@@ -153,13 +217,20 @@ export class Router {
 
   /**
    * Live delivery of what is already stored; true if a session of the user was there to take
-   * it. It cannot fail the command: the entry is kept, and a session that misses it reads it
-   * from the store on its next replay or gap.
+   * it (in the same turn where the broker delivers in process). It cannot fail the command:
+   * the entry is kept, and a session that misses it reads it from the store on its next
+   * replay or gap.
    */
-  private async publish(userId: string, entry: MailboxEntry): Promise<boolean> {
+  private publish(userId: string, entry: MailboxEntry): boolean | Promise<boolean> {
     try {
-      const frame = encodeEntry(entry);
-      return await this.broker.publish(topics.mailbox(userId), { seq: entry.seq, frame });
+      const topic = topics.mailbox(userId);
+      const message = { seq: entry.seq, frame: encodeEntry(entry) };
+      const broker = this.broker;
+      if (broker.publishNow !== undefined) return broker.publishNow(topic, message);
+      return broker.publish(topic, message).catch((error: unknown) => {
+        this.onPublishError(error, userId);
+        return false;
+      });
     } catch (error) {
       this.onPublishError(error, userId);
       return false;

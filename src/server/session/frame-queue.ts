@@ -7,8 +7,16 @@ export const MAX_SENDS_IN_FLIGHT = 256;
 
 type Task = () => void | Promise<void>;
 
-/** Where every session's reply chain starts: one promise shared, not one per session. */
-const SETTLED: Promise<void> = Promise.resolve();
+/**
+ * A reply owed, in frame order: a pipelined send's (ready once its outcome settles) or a
+ * reply that came behind one (ready at once). `waiter`: the queue waits for this one.
+ */
+interface Owed {
+  send: boolean;
+  /** Set once the reply can go out. */
+  run: (() => void) | undefined;
+  waiter?: () => void;
+}
 
 /**
  * The order of one connection's frames and replies, in one place. Frames are handled one at
@@ -16,7 +24,9 @@ const SETTLED: Promise<void> = Promise.resolve();
  * mail sent right after `auth` is handled as the authenticated user. Sends are the exception:
  * they are pipelined (`pipeline`), up to MAX_SENDS_IN_FLIGHT, and every reply goes through
  * `inOrder` or `pipeline`, so replies reach the client in the order of its frames whatever
- * order their outcomes settle in.
+ * order their outcomes settle in: replies owed behind a pending send wait in a list, in frame
+ * order, and go out as soon as everything ahead of them has (one reaction per send, no chain
+ * of promises).
  *
  * A base class rather than a member object, so that a session carries its order in its own
  * fields: an idle connection costs no object for it.
@@ -24,7 +34,8 @@ const SETTLED: Promise<void> = Promise.resolve();
 export abstract class FrameQueue {
   private inbox: Task[] | undefined;
   private busy = false;
-  private lastReply: Promise<void> = SETTLED;
+  /** Replies owed behind a pending send, in frame order; empty when none is pending. */
+  private owed: Owed[] | undefined;
   private sendsInFlight = 0;
 
   /** Whether the connection is gone: queued frames are dropped and no new one is taken. */
@@ -43,33 +54,60 @@ export abstract class FrameQueue {
 
   /** Emits a reply after the replies to earlier frames (pending sends) have gone out. */
   inOrder(reply: () => void): void {
-    if (this.sendsInFlight === 0) {
+    const owed = this.owed;
+    if (owed === undefined || owed.length === 0) {
       reply();
       return;
     }
-    this.lastReply = this.lastReply.then(() => this.runReply(reply, undefined));
+    owed.push({ send: false, run: () => this.runReply(reply, undefined) });
   }
 
   /**
-   * A send whose outcome settles later: its reply goes out after the earlier frames' replies,
-   * while the frames behind it are handled meanwhile. When it is the MAX_SENDS_IN_FLIGHT-th
-   * send waiting, returns a promise for the queue to wait on (the client's next frames are read
-   * once this send, and so every one before it, is answered); undefined otherwise.
+   * A send whose outcome settles later (or is known now): its reply goes out after the earlier
+   * frames' replies, while the frames behind it are handled meanwhile. When it is the
+   * MAX_SENDS_IN_FLIGHT-th send waiting, returns a promise for the queue to wait on (the
+   * client's next frames are read once this send, and so every one before it, is answered);
+   * undefined otherwise.
    */
-  pipeline<T>(outcome: Promise<T>, reply: (result: T) => void): Promise<void> | undefined {
-    // No link of the chain rejects (`before` never does), so later replies still go out; an
-    // outcome that fails before the replies owed ahead of it is reported after them, in turn.
-    const before = this.lastReply;
-    const replied = Promise.all([outcome, before]).then(
-      ([result]) => this.runReply(reply, result),
-      (error: unknown) => before.then(() => this.taskFailed(error)),
-    );
-    this.lastReply = replied;
+  pipeline<T>(outcome: T | Promise<T>, reply: (result: T) => void): Promise<void> | undefined {
+    // An outcome known in the same turn (the memory store) costs no promise: its reply goes
+    // out now, or behind the replies still owed.
+    if (!(outcome instanceof Promise)) {
+      this.inOrder(() => this.runReply(reply, outcome));
+      return undefined;
+    }
+    const entry: Owed = { send: true, run: undefined };
+    this.owed ??= [];
+    this.owed.push(entry);
     this.sendsInFlight += 1;
-    const done = replied.finally(() => {
-      this.sendsInFlight -= 1;
+    // An outcome that fails before the replies owed ahead of it is reported after them, in turn.
+    outcome.then(
+      (result) => {
+        entry.run = () => this.runReply(reply, result);
+        this.sendOwed();
+      },
+      (error: unknown) => {
+        entry.run = () => this.taskFailed(error);
+        this.sendOwed();
+      },
+    );
+    if (this.sendsInFlight < MAX_SENDS_IN_FLIGHT) return undefined;
+    return new Promise((resolve) => {
+      entry.waiter = resolve;
     });
-    return this.sendsInFlight >= MAX_SENDS_IN_FLIGHT ? done : undefined;
+  }
+
+  /** Sends the replies owed from the first, up to the first still pending. */
+  private sendOwed(): void {
+    const owed = this.owed;
+    if (owed === undefined) return;
+    for (let first = owed[0]; first?.run !== undefined; first = owed[0]) {
+      // Out of the list before it runs: a reply it sets off goes behind the ones still owed.
+      owed.shift();
+      if (first.send) this.sendsInFlight -= 1;
+      first.run();
+      first.waiter?.();
+    }
   }
 
   /** Drops the frames not yet handled (the connection is closing). */

@@ -1,12 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Duplex } from "node:stream";
 import type { WebSocket } from "ws";
-import {
-  CLOSE_CODES,
-  type DecodeResult,
-  type ErrorCode,
-  type ServerFrame,
-} from "../../protocol/index.js";
+import { CLOSE_CODES, type DecodeResult } from "../../protocol/index.js";
 import type { Authenticator, Credentials } from "../auth/authenticator.js";
 import type { Identity } from "../auth/identity.js";
 import type { BrokerMessage } from "../broker/broker.js";
@@ -15,13 +10,11 @@ import type { LogThrottle } from "../log/log-throttle.js";
 import type { ConnectionMetrics } from "../metrics/metrics.js";
 import type { RoomLog } from "../rooms/room-log.js";
 import type { RoomMember } from "../rooms/room-member.js";
-import { mailTsOf } from "../router/encode-entry.js";
-import { type FrameEncoder, type PreparedFrame, writeFrame } from "../wire/prepared-frame.js";
-import type { WriteBatcher } from "../wire/write-batcher.js";
-import { FrameQueue } from "./frame-queue.js";
+import type { PreparedFrame } from "../wire/prepared-frame.js";
 import type { MailboxFeed, MailboxReader } from "./mailbox-feed.js";
 import { RateLimiter, type RateLimits } from "./rate-limiter.js";
 import { RoomCursors } from "./room-cursors.js";
+import { type DeliveryContext, SessionDelivery } from "./session-delivery.js";
 import type { UserRateLimits } from "./user-rate-limits.js";
 
 /**
@@ -35,22 +28,14 @@ export type FrameHandler = (
 ) => void | Promise<void>;
 
 /** What every session of an endpoint shares: one object, not one field each per session. */
-export interface SessionContext {
-  dialect: Dialect;
+export interface SessionContext extends DeliveryContext {
   /** The endpoint's authenticators, for credentials sent in band (`auth`). */
   authenticator: Authenticator;
-  batcher: WriteBatcher;
-  /** The metrics of this endpoint's connections (labelled with its dialect). */
-  metrics: ConnectionMetrics;
   handle: FrameHandler;
   onTaskError: (session: Session, error: unknown) => void;
-  /** Bytes held for a client past which it is a slow reader. */
-  outboundLimit: number;
   rate: RateLimits;
   userLimits: UserRateLimits;
   throttle: LogThrottle;
-  /** For a dialect whose clients never `ack`: the user's mailbox, read up to `seq`. */
-  acknowledge: (userId: string, seq: number) => void;
 }
 
 /**
@@ -77,13 +62,7 @@ export interface Arrival {
   handover?: Promise<void> | undefined;
 }
 
-export interface ErrorDetails {
-  ref?: string | undefined;
-  reason?: string;
-  field?: string;
-  pointer?: string;
-  retryAfterMs?: number;
-}
+export type { ErrorDetails } from "./session-delivery.js";
 
 /**
  * One connection: its identity once authenticated, its limits, its outbound writes, and its
@@ -91,7 +70,7 @@ export interface ErrorDetails {
  * it only through these methods. The order of frames and replies is FrameQueue's.
  */
 export class Session
-  extends FrameQueue
+  extends SessionDelivery
   implements RoomMember, MailboxReader, DialectClient<unknown>
 {
   readonly id = randomUUID();
@@ -100,7 +79,6 @@ export class Session
   private rooms: RoomCursors | undefined;
   /** One timer at a time: authenticate in time, then the token's expiry. */
   private deadline: NodeJS.Timeout | undefined;
-  private closed = false;
   /** Set when the session is being closed for what it sent: later frames are ignored. */
   private inputClosed = false;
   /** Set by a drain: the close waits for the answers owed (closeAfterReplies). */
@@ -109,8 +87,6 @@ export class Session
   private awaitingPong = false;
   /** Made at the first frame: an idle connection holds no buckets (they start full either way). */
   private rateLimiter: RateLimiter | undefined;
-  /** The dialect's words for a client that does not read native frames; undefined: native. */
-  private readonly encoder: FrameEncoder | undefined;
   /** The dialect's record of this connection, given back to it on close. */
   readonly dialectState: unknown;
   /** The client's address as the gateway saw it (for authenticators; never an identity). */
@@ -119,15 +95,17 @@ export class Session
   /** The user id the client claimed in its handshake (Admission.claimedId). */
   private readonly claimedId: string | undefined;
 
+  /** The whole shared context (delivery's part is typed as DeliveryContext in the base). */
+  declare protected readonly context: SessionContext;
+
   constructor(
-    private readonly ws: WebSocket,
-    private readonly socket: Duplex,
-    private readonly context: SessionContext,
+    ws: WebSocket,
+    socket: Duplex,
+    context: SessionContext,
     admitted: { state?: unknown; readsNative: boolean; claimedId?: string },
     arrival: Arrival,
   ) {
-    super();
-    this.encoder = admitted.readsNative ? undefined : context.dialect;
+    super(ws, socket, context, admitted.readsNative ? undefined : context.dialect);
     this.dialectState = admitted.state;
     this.address = arrival.address;
     this.probation = arrival.probation;
@@ -294,108 +272,6 @@ export class Session
     this.enqueue(() => this.context.handle(this, decoded, arrivedAt));
   }
 
-  // ---- frames out --------------------------------------------------------------------------
-
-  /** A frame for this session alone, in its dialect's words. */
-  send(frame: ServerFrame): void {
-    if (this.closed) return;
-    if (this.encoder === undefined) {
-      this.write(JSON.stringify(frame));
-      return;
-    }
-    const text = this.encoder.encode(frame);
-    if (text !== undefined) this.write(text);
-  }
-
-  /** A native frame already encoded (a room's log). */
-  sendText(text: string): void {
-    this.handOver(text);
-  }
-
-  /**
-   * An entry of the user's mailbox, from its feed (`live`: just sent, not replayed);
-   * acknowledged at once where the dialect says so.
-   */
-  deliverMail(seq: number, frame: PreparedFrame | string, live: boolean): void {
-    const handed = typeof frame === "string" ? this.handOver(frame) : this.handOverPrepared(frame);
-    if (live && handed) {
-      const acceptedAt = mailTsOf(typeof frame === "string" ? frame : frame.text);
-      if (acceptedAt !== undefined) this.context.metrics.mailDelivered(acceptedAt);
-    }
-    const user = this.user;
-    if (handed && user !== undefined && this.context.dialect.acksOnWrite) {
-      this.context.acknowledge(user.userId, seq);
-    }
-  }
-
-  /** Writes an encoded native frame in the dialect's words; false if the socket took nothing. */
-  private handOver(text: string): boolean {
-    if (this.closed) return false;
-    if (this.encoder === undefined) return this.write(text);
-    const words = this.encoder.encode(JSON.parse(text) as ServerFrame);
-    // Nothing to say is handed over too: the dialect chose to tell its client nothing.
-    return words === undefined || this.write(words);
-  }
-
-  /** A frame shared by many sessions (fan-out): framed once, the same bytes for all. */
-  sendPrepared(frame: PreparedFrame): void {
-    this.handOverPrepared(frame);
-  }
-
-  /** handOver for a shared frame: translated once per dialect, not once per session. */
-  private handOverPrepared(frame: PreparedFrame): boolean {
-    if (this.closed) return false;
-    if (this.encoder === undefined) return this.write(frame);
-    const translated = frame.in(this.encoder);
-    return translated === undefined || this.write(translated);
-  }
-
-  /** The dialect's own words (a reply of its own), written as they are. */
-  sendReply(text: string): void {
-    if (!this.closed) this.write(text);
-  }
-
-  sendError(code: ErrorCode, message: string, details?: ErrorDetails): void {
-    this.context.metrics.errorSent(code);
-    const { ref, ...rest } = details ?? {};
-    this.send({ type: "error", ref, data: { code, message, ...rest } });
-  }
-
-  /**
-   * Writes a frame (corked until the end of the event-loop turn). A client that lets more
-   * than `outboundLimit` bytes pile up is closed with 1013; its mail stays in its mailbox
-   * (false is returned then, as for a frame not written: it is not acknowledged for it).
-   */
-  private write(frame: PreparedFrame | string): boolean {
-    const { batcher, metrics, outboundLimit } = this.context;
-    batcher.cork(this.socket);
-    if (!writeFrame(this.ws, this.socket, frame)) return false;
-    metrics.frameOut();
-    if (this.ws.bufferedAmount > outboundLimit) {
-      metrics.slowReaderCut();
-      this.close(CLOSE_CODES.slowReader, "slow_reader");
-      return false;
-    }
-    return true;
-  }
-
-  /**
-   * Undefined while the client has room (half the outbound limit); otherwise resolves once
-   * it has read what it was sent, or is gone.
-   */
-  roomForMore(): Promise<void> | undefined {
-    if (this.closed || this.ws.bufferedAmount <= this.context.outboundLimit / 2) return undefined;
-    return new Promise((resolve) => {
-      const done = (): void => {
-        this.socket.off("drain", done);
-        this.socket.off("close", done);
-        resolve();
-      };
-      this.socket.on("drain", done);
-      this.socket.on("close", done);
-    });
-  }
-
   // ---- rooms (the RoomMember port of rooms/ and router/) -----------------------------------
 
   get roomCount(): number {
@@ -502,7 +378,7 @@ export class Session
   }
 
   /** Closes with a code; frames already sent are written first. */
-  close(code: number, reason: string): void {
+  override close(code: number, reason: string): void {
     if (this.closed) return;
     this.closed = true;
     this.dropQueued();

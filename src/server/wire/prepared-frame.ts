@@ -1,10 +1,8 @@
 import type { Duplex } from "node:stream";
-import { Sender, WebSocket } from "ws";
+import { WebSocket } from "ws";
 import type { ServerFrame } from "../../protocol/index.js";
 
 const TEXT_OPCODE = 0x1;
-/** A server's frames are unmasked (RFC 6455 §5.1) and, with compression off, not deflated. */
-const TEXT_FRAME = { fin: true, opcode: TEXT_OPCODE, mask: false, readOnly: true, rsv1: false };
 
 /** What a dialect's `encode` is to a shared frame: native frame in, the dialect's text (or nothing) out. */
 export interface FrameEncoder {
@@ -56,12 +54,27 @@ export class PreparedFrame {
   }
 }
 
-/** One text frame, header and payload in one buffer (so a corked socket gets one chunk). */
+/**
+ * One text frame, header and payload in one buffer (so a corked socket gets one chunk): the
+ * header of RFC 6455 §5.2 for a final, unmasked text frame (as ws's `Sender.frame` makes it),
+ * and the text encoded in place, with no copy of it or of the header.
+ */
 export function frameText(text: string): Buffer {
-  const payload = Buffer.from(text, "utf8");
-  const parts = Sender.frame(payload, TEXT_FRAME);
-  const header = parts[0] as Buffer;
-  return parts.length === 1 ? header : Buffer.concat(parts, header.length + payload.length);
+  const length = Buffer.byteLength(text, "utf8");
+  const headerLength = length < 126 ? 2 : length < 0x10000 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(headerLength + length);
+  frame[0] = 0x80 | TEXT_OPCODE;
+  if (headerLength === 2) frame[1] = length;
+  else if (headerLength === 4) {
+    frame[1] = 126;
+    frame.writeUInt16BE(length, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeUInt32BE(Math.floor(length / 0x100000000), 2);
+    frame.writeUInt32BE(length >>> 0, 6);
+  }
+  frame.write(text, headerLength, length, "utf8");
+  return frame;
 }
 
 /**
