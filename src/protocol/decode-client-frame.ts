@@ -57,7 +57,7 @@ export function decodeClientFrame(text: string, options: DecodeOptions): DecodeR
   // One walk checks nesting (deep values crash recursive code, ours and JSON.stringify's),
   // string lengths and numbers, and looks for sender keys where they would speak for the
   // sender [SENDER-1].
-  const problem = inspect(value, options);
+  const problem = isClean(value, 1, true, options) ? undefined : inspect(value, options);
   if (problem?.kind === "depth") {
     return {
       ok: false,
@@ -212,6 +212,54 @@ function isSequence(value: unknown): value is number {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Deepest nesting `isClean` walks by recursion: its stack is at most this deep (the limit's
+ * configured maximum); deeper limits take `inspect` alone.
+ */
+const CLEAN_WALK_DEPTH = 256;
+
+/**
+ * The common frame's fast path: whether `inspect` would find nothing, by a recursive walk
+ * that allocates nothing (no item per value, no key array). Any doubt returns false, and
+ * `inspect` then finds the problem and says where, so the refusals are `inspect`'s alone.
+ */
+function isClean(
+  value: object,
+  depth: number,
+  /** Whether its keys speak for the sender: the frame's, and its `data`'s [SENDER-1]. */
+  speaks: boolean,
+  options: DecodeOptions,
+): boolean {
+  if (depth > options.maxDepth || depth > CLEAN_WALK_DEPTH) return false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      if (!isCleanValue(value[i], depth + 1, false, options)) return false;
+    }
+    return true;
+  }
+  const max = options.maxStringLength;
+  const record = value as Record<string, unknown>;
+  for (const key in record) {
+    if (!Object.hasOwn(record, key)) return false;
+    if (key.length > max) return false;
+    if (speaks && SENDER_KEYS.has(key)) return false;
+    if (!isCleanValue(record[key], depth + 1, depth === 1 && key === "data", options)) return false;
+  }
+  return true;
+}
+
+function isCleanValue(
+  value: unknown,
+  depth: number,
+  speaks: boolean,
+  options: DecodeOptions,
+): boolean {
+  if (typeof value === "string") return value.length <= options.maxStringLength;
+  if (typeof value === "number") return Number.isFinite(value);
+  if (typeof value !== "object" || value === null) return true;
+  return isClean(value, depth, speaks, options);
 }
 
 type Problem = { kind: "depth" } | { kind: "sender" | "string" | "number"; path: string };

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { DeliveredMessageFrame, JsonObject } from "../../src/protocol/index.js";
 import type { StoredMail } from "../../src/server/mailbox/message-store.js";
 import { bodyOf } from "../../src/server/router/body-of.js";
-import { encodeEntry } from "../../src/server/router/encode-entry.js";
+import { encodeAccepted, encodeEntry } from "../../src/server/router/encode-entry.js";
 
 const mailArbitrary = fc.record({
   id: fc.uuid(),
@@ -68,6 +68,28 @@ describe("encodeEntry of a receipt", () => {
           const frame =
             ref === undefined ? { type: "receipt", data } : { type: "receipt", ref, data };
           expect(encodeEntry({ kind: "receipt", ...entry })).toBe(JSON.stringify(frame));
+        },
+      ),
+    );
+  });
+});
+
+describe("encodeAccepted", () => {
+  it("is JSON.stringify of the accepted receipt frame, `ref` and `online` present only when given", () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          id: fc.uuid(),
+          to: fc.string({ unit: "binary" }),
+          ts: fc.integer({ min: 0, max: 2 ** 45 }),
+          ref: fc.option(fc.string({ unit: "binary" }), { nil: undefined }),
+          online: fc.option(fc.boolean(), { nil: undefined }),
+        }),
+        ({ id, to, ts, ref, online }) => {
+          const data: Record<string, unknown> = { status: "accepted", id, to, ts };
+          if (online !== undefined) data.online = online;
+          const frame = { type: "receipt", ref, data };
+          expect(encodeAccepted(ref, id, to, ts, online)).toBe(JSON.stringify(frame));
         },
       ),
     );

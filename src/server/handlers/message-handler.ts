@@ -3,6 +3,7 @@ import type { ErrorCode, JsonObject, MessageFrame, ReceiptFrame } from "../../pr
 import type { Identity } from "../auth/identity.js";
 import { MailboxFullError, StoreError, type StoreFailure } from "../mailbox/message-store.js";
 import { bodyOf } from "../router/body-of.js";
+import { encodeAccepted } from "../router/encode-entry.js";
 import { MailRefusedError } from "../router/mail-admission.js";
 import type { SentMail } from "../router/router.js";
 import type { Session } from "../session/session.js";
@@ -126,7 +127,11 @@ function answer(
 ): void {
   if (result.ok) {
     const receipt = result.receipt;
-    session.send({ type: "receipt", ref, data: receipt });
+    // Direct mail's `accepted` to a native client as a template: one per mail sent.
+    const to = receipt.to;
+    if (session.readsNative && to !== undefined && receipt.room === undefined)
+      session.sendText(encodeAccepted(ref, receipt.id, to, receipt.ts, receipt.online));
+    else session.send({ type: "receipt", ref, data: receipt });
     session.metrics.messageAccepted(receipt.room === undefined ? "direct" : "room", arrivedAt);
     return;
   }

@@ -21,10 +21,8 @@ interface Mailbox extends MailboxPosition {
 /** Mailboxes in process memory: fast, and lost when the process ends. */
 export class MemoryMessageStore implements MessageStore {
   private readonly mailboxes = new Map<string, Mailbox>();
-  private readonly sent = new Map<
-    string,
-    { accepted: Acceptance; at: number; fingerprint: string }
-  >();
+  /** Idempotency keys by sender, then ref: no key string is made per send. */
+  private readonly sent = new Map<string, Map<string, SentKey>>();
 
   constructor(
     private readonly options: RetentionOptions,
@@ -36,16 +34,19 @@ export class MemoryMessageStore implements MessageStore {
   }
 
   appendNow(mail: NewMail): AppendResult {
-    const key = mail.ref === undefined ? undefined : `${mail.from}\u0000${mail.ref}`;
-    const fingerprint = key === undefined ? "" : mailFingerprint(mail);
-    if (key !== undefined) {
-      const earlier = this.sent.get(key);
+    const ref = mail.ref;
+    const fingerprint = ref === undefined ? "" : mailFingerprint(mail);
+    let refs: Map<string, SentKey> | undefined;
+    if (ref !== undefined) {
+      refs = this.sent.get(mail.from);
+      const earlier = refs?.get(ref);
       if (
-        earlier &&
+        earlier !== undefined &&
         earlier.fingerprint === fingerprint &&
-        mail.ts - earlier.at < this.options.idempotencyWindowMs
+        mail.ts - earlier.ts < this.options.idempotencyWindowMs
       ) {
-        return { duplicate: true, accepted: earlier.accepted };
+        const { id, to, seq, ts } = earlier;
+        return { duplicate: true, accepted: { id, to, seq, ts } };
       }
     }
     const box = this.mailbox(mail.to);
@@ -65,12 +66,12 @@ export class MemoryMessageStore implements MessageStore {
     box.last = stored.seq;
     box.entries.push(stored);
     box.mailCount += 1;
-    if (key !== undefined) {
-      this.sent.set(key, {
-        accepted: { id: stored.id, to: stored.to, seq: stored.seq, ts: stored.ts },
-        at: mail.ts,
-        fingerprint,
-      });
+    if (ref !== undefined) {
+      if (refs === undefined) {
+        refs = new Map();
+        this.sent.set(mail.from, refs);
+      }
+      refs.set(ref, { id: stored.id, to: stored.to, seq: stored.seq, ts: stored.ts, fingerprint });
     }
     return { duplicate: false, mail: stored, dropped };
   }
@@ -118,6 +119,7 @@ export class MemoryMessageStore implements MessageStore {
       this.receiptsFor(box, box.read, upTo, "read", now, receipts);
       box.read = upTo;
     }
+    this.trimAcknowledged(box);
     return receipts;
   }
 
@@ -130,8 +132,11 @@ export class MemoryMessageStore implements MessageStore {
         count++;
       if (count > 0) removed += this.evict(box, count);
     }
-    for (const [key, { at }] of this.sent) {
-      if (now - at >= this.options.idempotencyWindowMs) this.sent.delete(key);
+    for (const [sender, refs] of this.sent) {
+      for (const [ref, { ts }] of refs) {
+        if (now - ts >= this.options.idempotencyWindowMs) refs.delete(ref);
+      }
+      if (refs.size === 0) this.sent.delete(sender);
     }
     return removed;
   }
@@ -189,6 +194,18 @@ export class MemoryMessageStore implements MessageStore {
     return 1;
   }
 
+  /**
+   * Keeps the newest KEPT_ACKNOWLEDGED acknowledged entries (for `since` replays), dropping
+   * older ones once twice as many are held, so that a busy mailbox holds thousands of entries
+   * fewer for the garbage collector to trace and move, and the drop costs one splice in
+   * KEPT_ACKNOWLEDGED acknowledgements. A later `read` gets receipts for the entries kept
+   * (as for those evicted to make room).
+   */
+  private trimAcknowledged(box: Mailbox): void {
+    const acknowledged = firstIndexAfter(box.entries, box.acked);
+    if (acknowledged >= 2 * KEPT_ACKNOWLEDGED) this.evict(box, acknowledged - KEPT_ACKNOWLEDGED);
+  }
+
   private evict(box: Mailbox, count: number): number {
     const removed = box.entries.splice(0, count);
     for (const entry of removed) if (entry.kind === "mail") box.mailCount -= 1;
@@ -203,6 +220,14 @@ export class MemoryMessageStore implements MessageStore {
     }
     return box;
   }
+}
+
+/** Acknowledged entries a mailbox keeps at least (and at most twice as many) [DELIVERY-3]. */
+export const KEPT_ACKNOWLEDGED = 256;
+
+/** An idempotency key's first send: what its retries are answered with [DELIVERY-4]. */
+interface SentKey extends Acceptance {
+  fingerprint: string;
 }
 
 /** Binary search: the index of the first entry with seq > afterSeq. */

@@ -1,5 +1,5 @@
 import type { RedisConnection, RedisConnector } from "../redis/redis-connection.js";
-import { mailFingerprint } from "./fingerprint.js";
+import { sha256Fingerprint } from "./fingerprint.js";
 import {
   type Acceptance,
   type AppendResult,
@@ -102,7 +102,7 @@ export class RedisMessageStore implements MessageStore {
         lengthPrefixed(from) + receiptFields.slice(1, -1),
         hasRef ? "1" : "0",
         ref,
-        hasRef ? mailFingerprint(mail) : "",
+        hasRef ? sha256Fingerprint(mail) : "",
         lengthPrefixed(from) + ref,
         JSON.stringify({ id, to, ts }),
         String(this.options.idempotencyWindowMs),

@@ -2,7 +2,7 @@ import { dirname } from "node:path";
 import BetterSqlite3, { type Database, type Statement } from "better-sqlite3";
 import type { JsonObject } from "../../protocol/index.js";
 import { makePrivateDir, makePrivateFile, tightenPrivateFile } from "../data-dir/private-modes.js";
-import { mailFingerprint } from "./fingerprint.js";
+import { mailFingerprint, sameFingerprint } from "./fingerprint.js";
 import { GroupCommit } from "./group-commit.js";
 import { type MailboxHead, MailboxHeads } from "./mailbox-heads.js";
 import {
@@ -94,6 +94,8 @@ export class SqliteMessageStore implements MessageStore {
       db.pragma("synchronous = NORMAL");
       migrate(db);
       this.sql = prepareStatements(db);
+      // The version as a number, no row object: it is read before every read and transaction.
+      this.sql.dataVersion.pluck();
       // The cheapest write there is: one page (the header) to the WAL, nothing changed.
       this.probeStatement = db.prepare(
         `PRAGMA user_version = ${db.pragma("user_version", { simple: true }) as number}`,
@@ -111,7 +113,7 @@ export class SqliteMessageStore implements MessageStore {
     this.db = db;
     this.heads = new MailboxHeads(options.cachedMailboxes ?? 100_000);
     this.retention = new SqliteRetention(this.sql, this.heads, options);
-    this.dataVersion = (this.sql.dataVersion.get() as { data_version: number }).data_version;
+    this.dataVersion = this.sql.dataVersion.get() as number;
     this.forget();
     if (this.wal !== undefined) this.durablePos = this.nextPos;
     this.health = new WriteHealth({
@@ -229,13 +231,13 @@ export class SqliteMessageStore implements MessageStore {
    */
   private insertMail(mail: NewMail): AppendResult {
     const fingerprint = mail.ref === undefined ? null : mailFingerprint(mail);
-    if (mail.ref !== undefined) {
+    if (mail.ref !== undefined && fingerprint !== null) {
       const earlier = this.sql.latestKey.get({ sender: mail.from, ref: mail.ref }) as
         | KeyRow
         | undefined;
       if (
         earlier !== undefined &&
-        earlier.fingerprint === fingerprint &&
+        sameFingerprint(earlier.fingerprint, mail, fingerprint) &&
         earlier.ts > mail.ts - this.options.idempotencyWindowMs
       ) {
         const { id, recipient: to, seq, ts } = earlier;
@@ -366,7 +368,7 @@ export class SqliteMessageStore implements MessageStore {
 
   /** The heads, emptied first if another connection wrote to the database since we last looked. */
   private current(): MailboxHeads {
-    const version = (this.sql.dataVersion.get() as { data_version: number }).data_version;
+    const version = this.sql.dataVersion.get() as number;
     if (version !== this.dataVersion) {
       this.dataVersion = version;
       this.forget();

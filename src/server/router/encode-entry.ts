@@ -1,4 +1,4 @@
-import type { ReceiptFrame, RoomMessage, RoomMessageFrame } from "../../protocol/index.js";
+import type { RoomMessage, RoomMessageFrame } from "../../protocol/index.js";
 import { type MailboxEntry, type StoredMail, serializedBody } from "../mailbox/message-store.js";
 
 const MAIL_HEAD = '{"type":"message","data":';
@@ -6,17 +6,31 @@ const MAIL_HEAD = '{"type":"message","data":';
 /** The frame a mailbox entry is delivered as; encoded once, sent to every device. */
 export function encodeEntry(entry: MailboxEntry): string {
   if (entry.kind === "mail") return encodeMail(entry);
-  const data: ReceiptFrame["data"] = {
-    status: entry.status,
-    id: entry.mailId,
-    to: entry.to,
-    ts: entry.ts,
-    seq: entry.seq,
-  };
-  // Two literal shapes rather than a spread of an optional `ref` (V8's slow path).
-  const receipt: ReceiptFrame =
-    entry.ref === undefined ? { type: "receipt", data } : { type: "receipt", ref: entry.ref, data };
-  return JSON.stringify(receipt);
+  // Exactly JSON.stringify of the ReceiptFrame { type, ref?, data: { status, id, to, ts, seq } }.
+  return `${receiptHead(entry.ref)}{"status":"${entry.status}","id":${JSON.stringify(entry.mailId)},"to":${JSON.stringify(entry.to)},"ts":${entry.ts},"seq":${entry.seq}}}`;
+}
+
+/**
+ * The sender's `accepted` of direct mail, in its native words: exactly `JSON.stringify` of
+ * the ReceiptFrame `{ type, ref?, data: { status, id, to, ts, online? } }`, as a template (no
+ * object made, no key walked): one is written for every mail sent.
+ */
+export function encodeAccepted(
+  ref: string | undefined,
+  id: string,
+  to: string,
+  ts: number,
+  online: boolean | undefined,
+): string {
+  const told = online === undefined ? "" : `,"online":${online}`;
+  return `${receiptHead(ref)}{"status":"accepted","id":${JSON.stringify(id)},"to":${JSON.stringify(to)},"ts":${ts}${told}}}`;
+}
+
+/** A receipt frame up to its `data`, `ref` included where there is one. */
+function receiptHead(ref: string | undefined): string {
+  return ref === undefined
+    ? '{"type":"receipt","data":'
+    : `{"type":"receipt","ref":${JSON.stringify(ref)},"data":`;
 }
 
 /**

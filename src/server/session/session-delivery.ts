@@ -66,6 +66,11 @@ export abstract class SessionDelivery extends FrameQueue {
     if (text !== undefined) this.write(text);
   }
 
+  /** Whether the client reads native frames: text made for them is written as it is. */
+  get readsNative(): boolean {
+    return this.encoder === undefined;
+  }
+
   /** A native frame already encoded (a room's log). */
   sendText(text: string): void {
     this.handOver(text);
