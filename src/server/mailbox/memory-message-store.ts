@@ -1,4 +1,3 @@
-import { mailFingerprint } from "./fingerprint.js";
 import {
   type Acceptance,
   type AppendResult,
@@ -10,6 +9,7 @@ import {
   type RetentionOptions,
   type StoredMail,
   type StoredReceipt,
+  serializedBody,
 } from "./message-store.js";
 
 interface Mailbox extends MailboxPosition {
@@ -35,14 +35,14 @@ export class MemoryMessageStore implements MessageStore {
 
   appendNow(mail: NewMail): AppendResult {
     const ref = mail.ref;
-    const fingerprint = ref === undefined ? "" : mailFingerprint(mail);
     let refs: Map<string, SentKey> | undefined;
     if (ref !== undefined) {
       refs = this.sent.get(mail.from);
       const earlier = refs?.get(ref);
       if (
         earlier !== undefined &&
-        earlier.fingerprint === fingerprint &&
+        earlier.to === mail.to &&
+        earlier.body === serializedBody(mail) &&
         mail.ts - earlier.ts < this.options.idempotencyWindowMs
       ) {
         const { id, to, seq, ts } = earlier;
@@ -71,7 +71,8 @@ export class MemoryMessageStore implements MessageStore {
         refs = new Map();
         this.sent.set(mail.from, refs);
       }
-      refs.set(ref, { id: stored.id, to: stored.to, seq: stored.seq, ts: stored.ts, fingerprint });
+      const body = serializedBody(mail);
+      refs.set(ref, { id: stored.id, to: stored.to, seq: stored.seq, ts: stored.ts, body });
     }
     return { duplicate: false, mail: stored, dropped };
   }
@@ -225,9 +226,13 @@ export class MemoryMessageStore implements MessageStore {
 /** Acknowledged entries a mailbox keeps at least (and at most twice as many) [DELIVERY-3]. */
 export const KEPT_ACKNOWLEDGED = 256;
 
-/** An idempotency key's first send: what its retries are answered with [DELIVERY-4]. */
+/**
+ * An idempotency key's first send: what its retries are answered with [DELIVERY-4]. Its body
+ * (the string the mail was stored with, not a copy) is compared on a hit, rather than a
+ * fingerprint hashed for every send.
+ */
 interface SentKey extends Acceptance {
-  fingerprint: string;
+  body: string;
 }
 
 /** Binary search: the index of the first entry with seq > afterSeq. */
