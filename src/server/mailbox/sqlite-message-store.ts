@@ -232,9 +232,10 @@ export class SqliteMessageStore implements MessageStore {
   private insertMail(mail: NewMail): AppendResult {
     const fingerprint = mail.ref === undefined ? null : mailFingerprint(mail);
     if (mail.ref !== undefined && fingerprint !== null) {
-      const earlier = this.sql.latestKey.get({ sender: mail.from, ref: mail.ref }) as
-        | KeyRow
-        | undefined;
+      const earlier = newer(
+        this.sql.logKey.get(mail.from, mail.ref) as KeyRow | undefined,
+        this.sql.sentKey.get(mail.from, mail.ref) as KeyRow | undefined,
+      );
       if (
         earlier !== undefined &&
         sameFingerprint(earlier.fingerprint, mail, fingerprint) &&
@@ -390,6 +391,12 @@ export class SqliteMessageStore implements MessageStore {
       throw new StoreError(`mailbox database read failed: ${String(error)}`, { cause: error });
     }
   }
+}
+
+/** The newer of two keys of one (sender, ref), by log position. */
+function newer(log: KeyRow | undefined, sent: KeyRow | undefined): KeyRow | undefined {
+  if (log === undefined) return sent;
+  return sent !== undefined && sent.pos > log.pos ? sent : log;
 }
 
 function toEntry(row: LogRow): MailboxEntry {

