@@ -60,7 +60,6 @@ function start(
   sender: Identity,
 ): Outcome | Promise<Outcome> | undefined {
   const data = frame.data;
-  const failed = (error: unknown): Outcome => ({ ok: false, error });
   if (data.room !== undefined) {
     const room = data.room;
     if (!permitted(session, ctx.permissions.room(sender, "send", room), frame.id)) return undefined;
@@ -86,6 +85,11 @@ function start(
     (mail): Outcome => ({ ok: true, receipt: accepted(session, sender, data, mail) }),
     failed,
   );
+}
+
+/** A send that failed: its error, answered in `answer`. */
+function failed(error: unknown): Outcome {
+  return { ok: false, error };
 }
 
 /**

@@ -13,6 +13,7 @@ import {
   type MessageStore,
   type NewMail,
   type RetentionOptions,
+  type StoredMail,
   type StoredReceipt,
   StoreError,
   serializedBody,
@@ -267,7 +268,19 @@ export class SqliteMessageStore implements MessageStore {
     head.mails += 1;
     if (head.entries >= 0) head.entries += 1;
     this.fault?.appended(mail.id);
-    return { duplicate: false, mail: { kind: "mail", ...mail, bodyJson, seq }, dropped };
+    // Built field by field: a spread of `mail` with its optional keys is V8's slow path.
+    const stored: StoredMail = {
+      kind: "mail",
+      id: mail.id,
+      from: mail.from,
+      to: mail.to,
+      ts: mail.ts,
+      body: mail.body,
+      seq,
+      bodyJson,
+    };
+    if (mail.ref !== undefined) stored.ref = mail.ref;
+    return { duplicate: false, mail: stored, dropped };
   }
 
   /** One read of the mail covered, one INSERT per receipt, one write of the position. */

@@ -155,7 +155,9 @@ export class Router {
     this.metrics.mailRouted("direct");
     if (dropped > 0) this.metrics.mailDropped(dropped);
     const { id, from, to, seq, ts } = stored;
-    this.activity.emit({ kind: "mail.accepted", id, from, to, seq, ts, body: stored.body });
+    // No event made (nor a lazily parsed body read) where nobody listens: the common node.
+    if (this.activity !== NO_ACTIVITY)
+      this.activity.emit({ kind: "mail.accepted", id, from, to, seq, ts, body: stored.body });
     const online = this.publish(to, stored);
     if (typeof online === "boolean") return { id, to, seq, ts, online };
     return online.then((published): SentMail => ({ id, to, seq, ts, online: published }));
@@ -194,13 +196,14 @@ export class Router {
     let pending: Array<Promise<boolean>> | undefined;
     for (const receipt of receipts) {
       this.metrics.receiptMade(receipt.status);
-      this.activity.emit({
-        kind: `mail.${receipt.status}`,
-        id: receipt.mailId,
-        from: receipt.owner,
-        to: receipt.to,
-        ts: receipt.ts,
-      });
+      if (this.activity !== NO_ACTIVITY)
+        this.activity.emit({
+          kind: `mail.${receipt.status}`,
+          id: receipt.mailId,
+          from: receipt.owner,
+          to: receipt.to,
+          ts: receipt.ts,
+        });
       const published = this.publish(receipt.owner, receipt);
       if (typeof published === "boolean") continue;
       pending ??= [];
