@@ -338,7 +338,7 @@ export class SqliteMessageStore implements MessageStore {
       this.nextPos += 1;
       this.moved(owner, seq, owner.acked);
       owner.entries += 1;
-      out.push({
+      const receipt: StoredReceipt = {
         kind: "receipt",
         owner: mail.peer,
         seq,
@@ -346,8 +346,10 @@ export class SqliteMessageStore implements MessageStore {
         mailId: mail.id,
         to: userId,
         ts: now,
-        ...(mail.ref === null ? {} : { ref: mail.ref }),
-      });
+      };
+      // Set after: a spread of an optional `ref` is V8's slow path, once per receipt.
+      if (mail.ref !== null) receipt.ref = mail.ref;
+      out.push(receipt);
     }
   }
 
