@@ -17,7 +17,13 @@ export function checkCredential(
   admitted: Admitted,
 ): Admission<never> | Promise<Admission<never>> {
   const { authenticator } = context;
-  const credentials: Credentials = { token: credential.token, address: credential.address };
+  const credentials: Credentials = {
+    token: credential.token,
+    // The gateway reads the client's address only if an authenticator asks for it.
+    get address() {
+      return credential.address;
+    },
+  };
   if (admitted.claimedId !== undefined) credentials.claimedUserId = admitted.claimedId;
   let now: Identity | undefined;
   try {
@@ -25,11 +31,19 @@ export function checkCredential(
   } catch (error) {
     return refused(admitted, error);
   }
-  if (now !== undefined) return { ...admitted, kind: "identified", identity: now };
+  if (now !== undefined) return identified(admitted, now);
   return authenticator.authenticate(credentials).then(
-    (identity): Admission<never> => ({ ...admitted, kind: "identified", identity }),
+    (identity) => identified(admitted, identity),
     (error: unknown) => refused(admitted, error),
   );
+}
+
+/** Made whole in one literal, on every handshake: no spread of `admitted` into a new object. */
+function identified(admitted: Admitted, identity: Identity): Admission<never> {
+  const { readsNative, since, claimedId } = admitted;
+  return claimedId === undefined
+    ? { kind: "identified", identity, readsNative, since }
+    : { kind: "identified", identity, readsNative, since, claimedId };
 }
 
 /** The authenticator logs its own failures, throttled; the client is told why. */
