@@ -49,7 +49,8 @@ describe("the native dialect", () => {
     const later = dialect.admit(req, { token: "later", source: "query", address: "192.0.2.8" });
     expect(later).toBeInstanceOf(Promise);
     expect(await later).toMatchObject({ kind: "identified", identity: { userId: "bob" } });
-    expect(seen).toEqual([
+    // The credential is handed on as it is: compared by what an authenticator reads of it.
+    expect(seen.map(({ token, address }) => ({ token, address }))).toEqual([
       { token: "now", address: "192.0.2.7" },
       { token: "later", address: "192.0.2.8" },
       { token: "later", address: "192.0.2.8" },
