@@ -32,7 +32,12 @@ export class FrameClient extends ClientBase {
     this.#guests = guests;
     this.#light = mode === "light";
     this.#writer = new DataWriter(mode);
-    this.ws = new WebSocket(url, protocols, { localAddress, perMessageDeflate: false });
+    // No UTF-8 check of each frame: a load tool reads the bytes it needs, as frame-scan.mjs.
+    this.ws = new WebSocket(url, protocols, {
+      localAddress,
+      perMessageDeflate: false,
+      skipUTF8Validation: true,
+    });
     // A text message arrives as one Buffer (binaryType "nodebuffer").
     this.ws.on("message", (data) => this.frame(/** @type {Buffer} */ (data)));
     this.ws.on("error", (error) => this.failed(error));

@@ -35,6 +35,7 @@ export class SocketIoWireClient extends ClientBase {
     this.ws = new WebSocket(`ws://${host}/socket.io/?EIO=4&transport=websocket`, {
       localAddress,
       perMessageDeflate: false,
+      skipUTF8Validation: true, // as frame-client.mjs
     });
     this.user = user;
     this.ws.on("message", (data) => this.packet(/** @type {Buffer} */ (data)));

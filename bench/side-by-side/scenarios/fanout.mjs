@@ -223,7 +223,7 @@ export const fanout = defineScenario({
     "fanout-size": { full: "32" },
     "fanout-duration": { full: "10", quick: "1" },
     "fanout-rate": { full: "200,500", list: true },
-    "fanout-window": { full: "32" },
+    "fanout-window": { full: "256" },
   },
   plan(run) {
     const { options } = run;
