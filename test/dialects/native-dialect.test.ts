@@ -57,6 +57,30 @@ describe("the native dialect", () => {
     ]);
   });
 
+  it("leaves the client's address unread unless the authenticator asks for it", () => {
+    const authenticator: Authenticator = {
+      authenticateSync: (credentials) => ({
+        userId: credentials.token,
+        roles: [],
+        claims: {},
+        anonymous: false,
+      }),
+      authenticate: () => Promise.reject(new Error("not called")),
+    };
+    const dialect = createNativeDialect(dialectContext({ anonymous: false, authenticator }));
+    let reads = 0;
+    const credential = {
+      token: "ann",
+      source: "header" as const,
+      get address() {
+        reads += 1;
+        return "192.0.2.7";
+      },
+    };
+    expect(dialect.admit(handshake("/ws"), credential)).toMatchObject({ kind: "identified" });
+    expect(reads).toBe(0);
+  });
+
   it("names an anonymous client from the URL in development mode, as a guest `~name`, else a random `~anon-` name [AUTH-7]", async () => {
     const dialect = createNativeDialect(dialectContext());
     expect(await admit(dialect, "/ws?client_id=user1")).toMatchObject({
