@@ -5,6 +5,7 @@ import {
   anonymousName,
   BEARER_PREFIX,
   type HandshakeRequest,
+  handshakeSince,
   handshakeToken,
   selectSubprotocol,
 } from "../../src/server/dialects/native/handshake-token.js";
@@ -73,6 +74,23 @@ describe("handshakeToken", () => {
       cookie: "session-token=",
     });
     expect(handshakeToken(empty, options)).toBeUndefined();
+  });
+});
+
+describe("the handshake's query", () => {
+  it("reads the token and `since` of one request-target as URL would: decoded, `+` a space, up to a fragment", () => {
+    const req = request("/ws?token=a%2Fb+c&since=12#since=3");
+    expect(handshakeToken(req, options)).toEqual({ token: "a/b c", source: "query" });
+    expect(handshakeSince(req)).toBe(12);
+    expect(handshakeSince(request("/ws?since=4"))).toBe(4);
+    expect(handshakeSince(request("/ws?since=-1"))).toBeNull();
+  });
+
+  it("finds no parameter in a request-target without a query, nor after one with", () => {
+    expect(handshakeSince(request("/ws?since=7"))).toBe(7);
+    expect(handshakeSince(request("/ws"))).toBeUndefined();
+    expect(handshakeToken(request("/ws"), options)).toBeUndefined();
+    expect(handshakeSince(request("/ws?since="))).toBeUndefined();
   });
 });
 

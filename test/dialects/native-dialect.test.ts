@@ -49,11 +49,36 @@ describe("the native dialect", () => {
     const later = dialect.admit(req, { token: "later", source: "query", address: "192.0.2.8" });
     expect(later).toBeInstanceOf(Promise);
     expect(await later).toMatchObject({ kind: "identified", identity: { userId: "bob" } });
-    expect(seen).toEqual([
+    // The credential is handed on as it is: compared by what an authenticator reads of it.
+    expect(seen.map(({ token, address }) => ({ token, address }))).toEqual([
       { token: "now", address: "192.0.2.7" },
       { token: "later", address: "192.0.2.8" },
       { token: "later", address: "192.0.2.8" },
     ]);
+  });
+
+  it("leaves the client's address unread unless the authenticator asks for it", () => {
+    const authenticator: Authenticator = {
+      authenticateSync: (credentials) => ({
+        userId: credentials.token,
+        roles: [],
+        claims: {},
+        anonymous: false,
+      }),
+      authenticate: () => Promise.reject(new Error("not called")),
+    };
+    const dialect = createNativeDialect(dialectContext({ anonymous: false, authenticator }));
+    let reads = 0;
+    const credential = {
+      token: "ann",
+      source: "header" as const,
+      get address() {
+        reads += 1;
+        return "192.0.2.7";
+      },
+    };
+    expect(dialect.admit(handshake("/ws"), credential)).toMatchObject({ kind: "identified" });
+    expect(reads).toBe(0);
   });
 
   it("names an anonymous client from the URL in development mode, as a guest `~name`, else a random `~anon-` name [AUTH-7]", async () => {

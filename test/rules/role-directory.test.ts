@@ -20,4 +20,14 @@ describe("MemoryRoleDirectory", () => {
     roles.push("root");
     expect(directory.rolesOf("alice")).toEqual(["admin"]);
   });
+
+  it("holds no entry for a user without roles, and forgets one who authenticates without them", () => {
+    const directory = new MemoryRoleDirectory();
+    for (let n = 0; n < 1000; n += 1) directory.remember(`guest-${n}`, []);
+    expect(directory.size).toBe(0);
+    directory.remember("alice", ["admin"]);
+    directory.remember("alice", []);
+    expect(directory.rolesOf("alice")).toBeUndefined();
+    expect(directory.size).toBe(0);
+  });
 });

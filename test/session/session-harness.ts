@@ -50,9 +50,7 @@ export function sessionPairs() {
           throttle: new LogThrottle(log),
           acknowledge: (userId: string, seq: number) => acks.push([userId, seq]),
         };
-        resolve(
-          new Session(ws, req.socket, context, { readsNative: true }, { address: "127.0.0.1" }),
-        );
+        resolve(new Session(ws, req.socket, context, { readsNative: true }, {}));
       }),
     );
     const client = new WebSocket(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}`);

@@ -66,6 +66,8 @@ export class JwtAuthenticator implements Authenticator {
   readonly #keys: VerifyToken | RemoteKeySet;
   readonly #userClaim: string;
   readonly #rolesClaim: string;
+  /** Verdicts are cached: a verified payload is then shared, and each identity copies it. */
+  readonly #sharedPayloads: boolean;
 
   constructor(options: JwtAuthenticatorOptions) {
     const sources = (["secret", "publicKey", "jwksUrl"] as const).filter(
@@ -85,6 +87,7 @@ export class JwtAuthenticator implements Authenticator {
       cacheSize: options.cacheSize ?? (options.secret ? 0 : 1000),
       cacheTtlMs: options.cacheTtlMs ?? 10 * 60_000,
     };
+    this.#sharedPayloads = policy.cacheSize > 0;
     if (options.secret) {
       this.#algorithms = pinAlgorithms(HMAC_ALGORITHMS, options.algorithms);
       const secret = Buffer.from(hmacKey(options.secret));
@@ -175,9 +178,10 @@ export class JwtAuthenticator implements Authenticator {
         `the JWT has no user id in claim "${this.#userClaim}"`,
       );
     }
-    // A copy: the verified payload is shared with the cache and with later sessions.
     const roles = rolesFrom(payload[this.#rolesClaim]);
-    const claims = { ...payload };
+    // A copy when the verified payload is shared with the cache and with later sessions; with
+    // no cache (a secret, by default) each verification parses a payload of its own.
+    const claims = this.#sharedPayloads ? { ...payload } : payload;
     // Made whole in one literal: a property added later would cost each session's identity
     // a property array (it lives as long as the connection).
     return typeof payload.exp === "number"

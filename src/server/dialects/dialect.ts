@@ -20,7 +20,10 @@ export type CredentialSource = "query" | "header" | "cookie" | "subprotocol";
 export interface HandshakeCredential {
   token: string;
   source: CredentialSource;
-  /** The client's address, added by the gateway for authenticators that ration by address. */
+  /**
+   * The client's address, added by the gateway for authenticators that ration by address: a
+   * getter that reads it from the socket when asked, so a dialect passes it on without reading it.
+   */
   address?: string;
 }
 

@@ -26,7 +26,10 @@ export class EndpointTable {
 
   /** The endpoint of a request-target (`/ws?client_id=a`), if any. */
   find(url: string | undefined): Endpoint | undefined {
-    const path = (url ?? "/").split("?", 1)[0] ?? "/";
+    const target = url ?? "/";
+    const query = target.indexOf("?");
+    // On every upgrade: a slice, not an array made by split.
+    const path = query === -1 ? target : target.slice(0, query);
     const exact = this.byPath.get(path);
     if (exact !== undefined) return exact;
     return this.isHttpRoute(path) ? undefined : this.anyPath;

@@ -2,6 +2,7 @@ import type { Duplex } from "node:stream";
 import { CLOSE_CODES } from "../../protocol/index.js";
 import type { LogThrottle } from "../log/log-throttle.js";
 import type { Probation, Session } from "../session/session.js";
+import { clientAddress } from "../wire/client-address.js";
 import { ConnectionCaps } from "./connection-caps.js";
 
 /** `limits.unauthenticated`: what a connection may hold and send before it authenticates. */
@@ -39,9 +40,9 @@ export class UnauthenticatedConnections {
     this.caps = new ConnectionCaps(limits);
   }
 
-  /** Why one more unauthenticated connection from `address` is refused, or undefined. */
-  refusal(address: string): UnauthenticatedRefusal | undefined {
-    const refusal = this.caps.refusal(address);
+  /** Why one more unauthenticated connection on `socket` is refused, or undefined. */
+  refusal(socket: Duplex): UnauthenticatedRefusal | undefined {
+    const refusal = this.caps.refusal(socket);
     switch (refusal) {
       case "too_many_connections":
         return "too_many_unauthenticated";
@@ -60,16 +61,16 @@ export class UnauthenticatedConnections {
    * Takes a place for a connection about to open without an identity. Its probation ends, and
    * the place is given back, when it authenticates or closes (or when the upgrade fails).
    */
-  hold(socket: Duplex, address: string): PendingConnection {
-    this.caps.opened(address);
-    return new PendingConnection(this, socket, address);
+  hold(socket: Duplex): PendingConnection {
+    this.caps.opened(socket);
+    return new PendingConnection(this, socket);
   }
 
   /** A connection went over its budget: closed with 1008 (cut, if it is not a session yet). */
-  overBudget(session: Session | undefined, socket: Duplex, address: string, what: string): void {
+  overBudget(session: Session | undefined, socket: Duplex, what: string): void {
     this.throttle.warn(
       "unauthenticated_limit",
-      { address, over: what },
+      { address: clientAddress(socket), over: what },
       "unauthenticated connection over its budget",
     );
     if (session === undefined) socket.destroy();
@@ -77,8 +78,8 @@ export class UnauthenticatedConnections {
   }
 
   /** A connection's probation ended: its place is free. */
-  release(address: string): void {
-    this.caps.closed(address);
+  release(socket: Duplex): void {
+    this.caps.closed(socket);
   }
 }
 
@@ -100,7 +101,6 @@ export class PendingConnection implements Probation {
   constructor(
     private readonly owner: UnauthenticatedConnections,
     private readonly socket: Duplex,
-    private readonly address: string,
   ) {}
 
   /**
@@ -132,14 +132,14 @@ export class PendingConnection implements Probation {
     if (this.ended) return;
     this.ended = true;
     this.stopWatching();
-    this.owner.release(this.address);
+    this.owner.release(this.socket);
   }
 
   private overBudget(what: "bytes" | "frames"): void {
     if (this.over) return;
     this.over = true;
     this.stopWatching();
-    this.owner.overBudget(this.session, this.socket, this.address, what);
+    this.owner.overBudget(this.session, this.socket, what);
   }
 
   private stopWatching(): void {

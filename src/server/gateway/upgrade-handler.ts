@@ -1,10 +1,10 @@
 import type { IncomingMessage } from "node:http";
-import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { WebSocketServer } from "ws";
-import type { Admission } from "../dialects/dialect.js";
+import type { Admission, CredentialSource, HandshakeCredential } from "../dialects/dialect.js";
 import type { LogThrottle } from "../log/log-throttle.js";
 import type { Metrics } from "../metrics/metrics.js";
+import { clientAddress } from "../wire/client-address.js";
 import type { ConnectionCaps } from "./connection-caps.js";
 import { type ConnectionSuccession, claimOf } from "./connection-succession.js";
 import type { Endpoint } from "./endpoint.js";
@@ -52,12 +52,7 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
   }
 
   /** The gateway's checks before the dialect admits anyone; true when the client may go on. */
-  function admissible(
-    req: IncomingMessage,
-    socket: Duplex,
-    address: string,
-    cookieLogin: boolean,
-  ): boolean {
+  function admissible(req: IncomingMessage, socket: Duplex, cookieLogin: boolean): boolean {
     const origin = deps.originPolicy(req, cookieLogin);
     if (origin === "origin_not_allowed") {
       refuseWith(socket, 403, origin, "This origin may not connect (server.allowedOrigins).");
@@ -68,7 +63,7 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
       refuseWith(socket, 403, origin, message);
       return false;
     }
-    const capped = deps.caps.refusal(address);
+    const capped = deps.caps.refusal(socket);
     if (capped === "too_many_connections") {
       const message = "The server holds as many connections as it may; retry later.";
       refuseWith(socket, 503, capped, message);
@@ -80,15 +75,17 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
     }
     // The place is taken now, before the (async) credential check, so that a burst of
     // handshakes cannot all pass the caps together [LIMIT-3]; it is given back once, when the
-    // socket closes, whether or not the upgrade completed.
-    deps.caps.opened(address);
-    socket.on("close", givePlaceBack);
+    // socket closes, whether or not the upgrade completed. Without caps, nothing is counted.
+    if (deps.caps.counts) {
+      deps.caps.opened(socket);
+      socket.on("close", givePlaceBack);
+    }
     return true;
   }
 
   /** Why a client without an identity finds no place among the unauthenticated [LIMIT-7]. */
-  function refuseUnauthenticated(socket: Duplex, address: string): boolean {
-    const capped = deps.unauthenticated.refusal(address);
+  function refuseUnauthenticated(socket: Duplex): boolean {
+    const capped = deps.unauthenticated.refusal(socket);
     if (capped === "too_many_unauthenticated") {
       const message =
         "The server holds as many unauthenticated connections as it may: send the token in the handshake, or retry later.";
@@ -108,7 +105,6 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
     socket: Duplex,
     head: Buffer,
     endpoint: Endpoint,
-    address: string,
     admission: Admission,
   ): void {
     const dialect = endpoint.sessions.dialect;
@@ -125,7 +121,7 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
     // way the connection holds a place among the unauthenticated until it authenticates or
     // closes; taken here, with no await before the upgrade, so a burst cannot pass the caps.
     const identified = admission.kind === "identified";
-    if (!identified && refuseUnauthenticated(socket, address)) {
+    if (!identified && refuseUnauthenticated(socket)) {
       dialect.release(admission.state);
       return;
     }
@@ -137,7 +133,7 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
       refuse(socket, supersede.refusal.reason, supersede.refusal);
       return;
     }
-    const probation = identified ? undefined : deps.unauthenticated.hold(socket, address);
+    const probation = identified ? undefined : deps.unauthenticated.hold(socket);
     // Corked until the end of the turn (wire/write-batcher.ts): the handshake's answer and the
     // welcome, written a few promise steps later when the mailbox has nothing waiting, leave
     // in one write system call instead of two.
@@ -146,7 +142,7 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
     deps.wss.handleUpgrade(req, socket, head, (ws) => {
       opened = true;
       const open = (handover?: Promise<void>) =>
-        deps.open(ws, socket, endpoint.sessions, admission, { address, probation, handover });
+        deps.open(ws, socket, endpoint.sessions, admission, { probation, handover });
       if (claim === undefined) {
         const session = open();
         probation?.watch(session);
@@ -176,30 +172,25 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
       return;
     }
     const dialect = endpoint.sessions.dialect;
-    const address = clientAddress(req.socket);
     const found = dialect.credential(req);
-    if (!admissible(req, socket, address, found?.source === "cookie")) return;
-    // The address goes with the token, for authenticators that ration by address [AUTH-5].
-    const credential = found === undefined ? undefined : { ...found, address };
+    if (!admissible(req, socket, found?.source === "cookie")) return;
+    const credential = found === undefined ? undefined : new ArrivingCredential(found, socket);
     const admission = dialect.admit(req, credential);
     if (admission instanceof Promise) {
       admission
-        .then((admitted) => complete(req, socket, head, endpoint, address, admitted))
+        .then((admitted) => complete(req, socket, head, endpoint, admitted))
         .catch((error: unknown) => {
           throttle.error("upgrade_failed", { err: error }, "upgrade failed");
           socket.destroy();
         });
     } else {
-      complete(req, socket, head, endpoint, address, admission);
+      complete(req, socket, head, endpoint, admission);
     }
   };
 
-  /**
-   * One listener for every socket, not a closure each (it would live as long as the
-   * connection): the address is read again from the socket, which keeps it once read.
-   */
+  /** One listener for every socket, not a closure each (it would live as long as the connection). */
   function givePlaceBack(this: Duplex): void {
-    deps.caps.closed(clientAddress(this as Socket));
+    deps.caps.closed(this);
   }
 
   function onUpgradeError(error: Error): void {
@@ -207,8 +198,23 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
   }
 }
 
-/** The client's address; an IPv4 client seen through an IPv6 socket counts as its IPv4 address. */
-function clientAddress(socket: Socket): string {
-  const address = socket.remoteAddress ?? "unknown";
-  return address.startsWith("::ffff:") ? address.slice(7) : address;
+/**
+ * The handshake's credential with the client's address, for authenticators that ration by
+ * address [AUTH-5]: read from the socket only if one asks (a JWT never does).
+ */
+class ArrivingCredential implements HandshakeCredential {
+  readonly token: string;
+  readonly source: CredentialSource;
+
+  constructor(
+    found: HandshakeCredential,
+    private readonly socket: Duplex,
+  ) {
+    this.token = found.token;
+    this.source = found.source;
+  }
+
+  get address(): string {
+    return clientAddress(this.socket);
+  }
 }

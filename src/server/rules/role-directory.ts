@@ -7,25 +7,38 @@
  * unknown. A recipient it does not know has no roles: the rule refuses rather than guesses.
  */
 export interface RoleDirectory {
-  /** The roles `userId` last authenticated with, or `undefined` if the directory never saw them. */
+  /**
+   * The roles `userId` last authenticated with; `undefined` if the directory never saw them or
+   * they had none (both mean no roles to every rule).
+   */
   rolesOf(userId: string): readonly string[] | undefined;
   /** Records the roles a user authenticated with; the latest authentication wins. */
   remember(userId: string, roles: readonly string[]): void;
 }
 
-const NO_ROLES: readonly string[] = Object.freeze([]);
-
-/** A `RoleDirectory` in a Map: one entry per distinct user seen, kept for the node's life. */
+/**
+ * A `RoleDirectory` in a Map, holding only users who have roles: every connection of a new
+ * user (a guest, a benchmark's fresh JWT) would otherwise add an entry kept for the node's life,
+ * while the users with roles are the few an operator or a token issuer names.
+ */
 export class MemoryRoleDirectory implements RoleDirectory {
   readonly #roles = new Map<string, readonly string[]>();
+
+  /** How many users it holds (for tests and the curious). */
+  get size(): number {
+    return this.#roles.size;
+  }
 
   rolesOf(userId: string): readonly string[] | undefined {
     return this.#roles.get(userId);
   }
 
   remember(userId: string, roles: readonly string[]): void {
-    // A copy: the session may later change its own array without changing what we answer. One
-    // empty list for every user without roles (most), not one each.
-    this.#roles.set(userId, roles.length === 0 ? NO_ROLES : Object.freeze([...roles]));
+    if (roles.length === 0) {
+      this.#roles.delete(userId);
+      return;
+    }
+    // A copy: the session may later change its own array without changing what we answer.
+    this.#roles.set(userId, Object.freeze([...roles]));
   }
 }

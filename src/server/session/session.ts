@@ -10,6 +10,7 @@ import type { LogThrottle } from "../log/log-throttle.js";
 import type { ConnectionMetrics } from "../metrics/metrics.js";
 import type { RoomLog } from "../rooms/room-log.js";
 import type { RoomMember } from "../rooms/room-member.js";
+import { clientAddress } from "../wire/client-address.js";
 import type { PreparedFrame } from "../wire/prepared-frame.js";
 import type { MailboxFeed, MailboxReader } from "./mailbox-feed.js";
 import { RateLimiter, type RateLimits } from "./rate-limiter.js";
@@ -49,10 +50,8 @@ export interface Probation {
   end(): void;
 }
 
-/** Where a connection comes from, as the gateway saw it at the upgrade. */
+/** What the gateway knows of a connection at its upgrade, besides its admission. */
 export interface Arrival {
-  /** The client's address, for authenticators that ration by address; never an identity. */
-  address: string;
   /** Set while the connection has not authenticated (not for one identified in its handshake). */
   probation?: Probation | undefined;
   /**
@@ -89,8 +88,6 @@ export class Session
   private rateLimiter: RateLimiter | undefined;
   /** The dialect's record of this connection, given back to it on close. */
   readonly dialectState: unknown;
-  /** The client's address as the gateway saw it (for authenticators; never an identity). */
-  readonly address: string;
   private probation: Probation | undefined;
   /** The user id the client claimed in its handshake (Admission.claimedId). */
   private readonly claimedId: string | undefined;
@@ -107,7 +104,6 @@ export class Session
   ) {
     super(ws, socket, context, admitted.readsNative ? undefined : context.dialect);
     this.dialectState = admitted.state;
-    this.address = arrival.address;
     this.probation = arrival.probation;
     this.claimedId = admitted.claimedId;
   }
@@ -124,9 +120,24 @@ export class Session
     return this.context.authenticator;
   }
 
+  /**
+   * The client's address (for authenticators that ration by address; never an identity), read
+   * from the socket when asked: most sessions never need it (wire/client-address.ts).
+   */
+  get address(): string {
+    return clientAddress(this.socket);
+  }
+
   /** A token this client sent, with what the session knows of who it may be. */
   credentials(token: string): Credentials {
-    const credentials: Credentials = { token, address: this.address };
+    const socket = this.socket;
+    const credentials: Credentials = {
+      token,
+      // Read only by an authenticator that rations by address.
+      get address() {
+        return clientAddress(socket);
+      },
+    };
     if (this.claimedId !== undefined) credentials.claimedUserId = this.claimedId;
     return credentials;
   }

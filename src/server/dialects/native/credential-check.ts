@@ -17,22 +17,49 @@ export function checkCredential(
   admitted: Admitted,
 ): Admission<never> | Promise<Admission<never>> {
   const { authenticator } = context;
-  const credentials: Credentials = { token: credential.token, address: credential.address };
-  if (admitted.claimedId !== undefined) credentials.claimedUserId = admitted.claimedId;
+  // The credential itself (its address a getter: read only if an authenticator asks for it),
+  // unless the client claimed an id; an object with a getter made here would cost ~0.35 µs.
+  const claimedId = admitted.claimedId;
+  const credentials: Credentials =
+    claimedId === undefined ? credential : new ClaimedCredentials(credential, claimedId);
   let now: Identity | undefined;
   try {
     now = authenticator.authenticateSync?.(credentials);
   } catch (error) {
     return refused(admitted, error);
   }
-  if (now !== undefined) return { ...admitted, kind: "identified", identity: now };
+  if (now !== undefined) return identified(admitted, now);
   return authenticator.authenticate(credentials).then(
-    (identity): Admission<never> => ({ ...admitted, kind: "identified", identity }),
+    (identity) => identified(admitted, identity),
     (error: unknown) => refused(admitted, error),
   );
+}
+
+/** Made whole in one literal, on every handshake: no spread of `admitted` into a new object. */
+function identified(admitted: Admitted, identity: Identity): Admission<never> {
+  const { readsNative, since, claimedId } = admitted;
+  return claimedId === undefined
+    ? { kind: "identified", identity, readsNative, since }
+    : { kind: "identified", identity, readsNative, since, claimedId };
 }
 
 /** The authenticator logs its own failures, throttled; the client is told why. */
 function refused(admitted: Admitted, error: unknown): Admission<never> {
   return { ...admitted, kind: "unauthorized", error: toAuthError(error) };
+}
+
+/** A handshake's credential with the id the client claimed (Credentials.claimedUserId). */
+class ClaimedCredentials implements Credentials {
+  readonly token: string;
+
+  constructor(
+    private readonly credential: HandshakeCredential,
+    readonly claimedUserId: string,
+  ) {
+    this.token = credential.token;
+  }
+
+  get address(): string | undefined {
+    return this.credential.address;
+  }
 }

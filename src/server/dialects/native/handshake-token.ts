@@ -62,7 +62,11 @@ export function anonymousName(req: HandshakeRequest): string | undefined {
 }
 
 function subprotocolToken(req: HandshakeRequest): string | undefined {
-  for (const entry of headerValues(req.headers["sec-websocket-protocol"], ",")) {
+  // On every upgrade: one split, no list of trimmed entries made first (headerValues).
+  const header = req.headers["sec-websocket-protocol"];
+  if (header === undefined) return undefined;
+  for (const part of (Array.isArray(header) ? header.join(",") : header).split(",")) {
+    const entry = part.trim();
     if (entry.startsWith(BEARER_PREFIX) && entry.length > BEARER_PREFIX.length) {
       return entry.slice(BEARER_PREFIX.length);
     }
@@ -107,10 +111,29 @@ function headerValues(header: string | string[] | undefined, separator: string):
     .filter((part) => part !== "");
 }
 
-function query(req: HandshakeRequest): URLSearchParams {
-  // The base only lets URL parse a request-target path; its host is never used.
-  const url = URL.parse(req.url ?? "/", "http://localhost");
-  return url?.searchParams ?? new URLSearchParams();
+/** A request-target's query parameters, read only. */
+type Query = Pick<URLSearchParams, "get">;
+
+const NO_QUERY: Query = { get: () => null };
+
+/**
+ * The last request-target whose query was parsed, and its parameters: a dialect reads the query
+ * in `credential` and again in `admit`, for the same upgrade, and it is parsed once. Keyed by the
+ * string itself, so nothing of the request is kept.
+ */
+let parsed: { url: string; query: Query } | undefined;
+
+function query(req: HandshakeRequest): Query {
+  const url = req.url ?? "/";
+  const start = url.indexOf("?");
+  // Most clients send no query (the token in the subprotocol): nothing to parse.
+  if (start === -1) return NO_QUERY;
+  if (parsed?.url === url) return parsed.query;
+  // The query as URL would find it: up to a fragment, if a client sent one.
+  const end = url.indexOf("#", start);
+  const query = new URLSearchParams(url.slice(start + 1, end === -1 ? undefined : end));
+  parsed = { url, query };
+  return query;
 }
 
 /**
@@ -118,7 +141,7 @@ function query(req: HandshakeRequest): URLSearchParams {
  * handshake. `undefined` when absent; `null` when present but not a non-negative integer.
  */
 export function handshakeSince(req: HandshakeRequest): number | undefined | null {
-  const raw = new URL(req.url ?? "/", "http://localhost").searchParams.get("since");
+  const raw = query(req).get("since");
   if (raw === null || raw === "") return undefined;
   return /^\d{1,15}$/.test(raw) ? Number(raw) : null;
 }
