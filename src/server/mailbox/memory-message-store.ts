@@ -7,9 +7,9 @@ import {
   type MessageStore,
   type NewMail,
   type RetentionOptions,
-  type StoredMail,
   type StoredReceipt,
   serializedBody,
+  storedMail,
 } from "./message-store.js";
 
 interface Mailbox extends MailboxPosition {
@@ -51,18 +51,7 @@ export class MemoryMessageStore implements MessageStore {
     }
     const box = this.mailbox(mail.to);
     const dropped = this.makeRoom(box, mail.to);
-    // Built field by field: a spread of `mail` with its optional keys is V8's slow path.
-    const stored: StoredMail = {
-      kind: "mail",
-      id: mail.id,
-      from: mail.from,
-      to: mail.to,
-      ts: mail.ts,
-      body: mail.body,
-      seq: box.last + 1,
-    };
-    if (mail.bodyJson !== undefined) stored.bodyJson = mail.bodyJson;
-    if (mail.ref !== undefined) stored.ref = mail.ref;
+    const stored = storedMail(mail, box.last + 1, mail.bodyJson);
     box.last = stored.seq;
     box.entries.push(stored);
     box.mailCount += 1;

@@ -13,10 +13,10 @@ import {
   type MessageStore,
   type NewMail,
   type RetentionOptions,
-  type StoredMail,
   type StoredReceipt,
   StoreError,
   serializedBody,
+  storedMail,
 } from "./message-store.js";
 import { SqliteRetention } from "./sqlite-retention.js";
 import { migrate } from "./sqlite-schema.js";
@@ -268,18 +268,7 @@ export class SqliteMessageStore implements MessageStore {
     head.mails += 1;
     if (head.entries >= 0) head.entries += 1;
     this.fault?.appended(mail.id);
-    // Built field by field: a spread of `mail` with its optional keys is V8's slow path.
-    const stored: StoredMail = {
-      kind: "mail",
-      id: mail.id,
-      from: mail.from,
-      to: mail.to,
-      ts: mail.ts,
-      body: mail.body,
-      seq,
-      bodyJson,
-    };
-    if (mail.ref !== undefined) stored.ref = mail.ref;
+    const stored = storedMail(mail, seq, bodyJson);
     return { duplicate: false, mail: stored, dropped };
   }
 
