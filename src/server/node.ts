@@ -6,21 +6,18 @@ import { CLOSE_CODES, type GoingAwayReason } from "../protocol/index.js";
 import { LocalActivityFeed } from "./activity/local-activity-feed.js";
 import type { AmqpBridge } from "./amqp/amqp-bridge.js";
 import type { ApiHandler } from "./api/api-handler.js";
-import { serviceEvents } from "./api/service-event-ports.js";
 import { statsAccess } from "./api/stats-access.js";
 import type { Authenticator } from "./auth/authenticator.js";
-import { ANY_CLAIMED_USER } from "./auth/claimed-id.js";
-import { buildAmqpBridge } from "./compose/amqp-bridge.js";
 import { buildAuthenticator } from "./compose/authenticator.js";
+import { buildBackendEntries } from "./compose/backend-entries.js";
 import { type Backends, buildBackends } from "./compose/backends.js";
 import { secureDataDir } from "./compose/data-dir.js";
 import { buildEndpointAuthenticators } from "./compose/endpoint-authenticators.js";
 import { buildEventEngine, eventsOptions } from "./compose/event-rules.js";
 import { buildGateway } from "./compose/gateway.js";
-import { mailAdmission, remembering } from "./compose/mail-admission.js";
+import { mailAdmission, remembering, seededRoleDirectory } from "./compose/mail-admission.js";
 import { metricsGuard } from "./compose/metrics-guard.js";
 import type { ReloadsRules, RulesReload } from "./compose/reload-rules.js";
-import { buildMailIntake, buildServerApi, serviceRoles } from "./compose/server-api.js";
 import { compileUserSchema } from "./config/compile-user-schema.js";
 import type { Config } from "./config/config.js";
 import type { EventEngine } from "./events/event-engine.js";
@@ -43,7 +40,7 @@ import { NoticeRouter } from "./router/notice-router.js";
 import { RoomRouter } from "./router/room-router.js";
 import { Router } from "./router/router.js";
 import { Permissions } from "./rules/permissions.js";
-import { MemoryRoleDirectory, type RoleDirectory } from "./rules/role-directory.js";
+import type { RoleDirectory } from "./rules/role-directory.js";
 import { SessionLifecycle } from "./session/session-lifecycle.js";
 import { SessionRegistry } from "./session/session-registry.js";
 import { UserSessions } from "./session/user-sessions.js";
@@ -131,13 +128,7 @@ export class PostofficeNode implements ReloadsRules {
       Date.now,
       activity,
     );
-    const directory = new MemoryRoleDirectory();
-    const tokens = [config.auth, ...config.endpoints.map((endpoint) => endpoint.auth)].flatMap(
-      (auth) => auth?.tokens ?? [],
-    );
-    for (const { user, roles } of tokens) {
-      if (user !== ANY_CLAIMED_USER) directory.remember(user, roles);
-    }
+    const directory = seededRoleDirectory(config);
     const permissions = new Permissions(config.permissions, directory);
     const counters: EventCounters = {
       accepted: (event) => metrics.eventAccepted(event),
@@ -193,16 +184,6 @@ export class PostofficeNode implements ReloadsRules {
       const own = node?.state ?? "starting";
       return own === "ready" && !backendsUp ? "unavailable" : own;
     };
-    const intake = buildMailIntake(config, {
-      router,
-      rooms,
-      // Read per publish: a reload swaps them.
-      permissions: () => context.permissions,
-      validateMessage,
-      log,
-    });
-    const amqp = buildAmqpBridge(config, { intake, feed: activity, log });
-    if (amqp !== undefined) metrics.amqpBridge(() => amqp.stats());
     const userSessions = new UserSessions(registry, broker, nodeId, (error) =>
       throttle.warn(
         "claim_announce_failed",
@@ -219,20 +200,14 @@ export class PostofficeNode implements ReloadsRules {
           "acknowledging written mail failed",
         ),
     );
-    const api = buildServerApi(config, {
-      intake,
-      events: serviceEvents({
-        events,
-        router,
-        notices: context.notices,
-        // Read per event: a reload swaps them.
-        permissions: () => context.permissions,
-        rolesOf: serviceRoles(config),
-      }),
-      presence: backends.presence,
-      roomLog: backends.roomLog,
-      store,
+    const { api, amqp, chatQueue, readyDetails } = buildBackendEntries(config, {
+      context,
+      events,
+      validateMessage,
+      backends,
       sessions: userSessions,
+      activity,
+      metrics,
       nodeId,
       version: VERSION,
       ready: () => state() === "ready",
@@ -259,11 +234,8 @@ export class PostofficeNode implements ReloadsRules {
       mailboxesWaiting: () => store.waitingMailboxes(),
       api: api.handle,
       statsAccess: statsAccess(config.server.host, api, metricsGuard(config.metrics)),
-      // AMQP chat's waiting mail, also to the seed's durable queue `chat` (docs/migrating.md).
-      ...(amqp !== undefined && speaksAmqpChat(config)
-        ? { chatQueue: amqp.queue("chat", "text/plain") }
-        : {}),
-      ...(amqp === undefined ? {} : { readyDetails: () => ({ amqp: amqp.status }) }),
+      ...(chatQueue === undefined ? {} : { chatQueue }),
+      ...(readyDetails === undefined ? {} : { readyDetails }),
     });
     node = new PostofficeNode(
       config,
@@ -428,11 +400,6 @@ function changedSections(current: Config, next: Config): string[] {
       !RELOADED.has(key) &&
       JSON.stringify(current[key as keyof Config]) !== JSON.stringify(next[key as keyof Config]),
   );
-}
-
-/** Whether `server.path` or an endpoint speaks the AMQP chat dialect. */
-function speaksAmqpChat(config: Config): boolean {
-  return [config.server, ...config.endpoints].some((endpoint) => endpoint.dialect === "amqpchat");
 }
 
 /** This node's sessions in their rooms, for the presence refresh. */

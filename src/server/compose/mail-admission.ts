@@ -1,3 +1,4 @@
+import { ANY_CLAIMED_USER } from "../auth/claimed-id.js";
 import type { Config } from "../config/config.js";
 import type { LogThrottle } from "../log/log-throttle.js";
 import type { MessageStore } from "../mailbox/message-store.js";
@@ -5,7 +6,7 @@ import type { Metrics } from "../metrics/metrics.js";
 import { MailAdmission } from "../router/mail-admission.js";
 import { recipientPolicy } from "../router/recipient-policy.js";
 import { SenderQuota } from "../router/sender-quota.js";
-import type { RoleDirectory } from "../rules/role-directory.js";
+import { MemoryRoleDirectory, type RoleDirectory } from "../rules/role-directory.js";
 import type { KnownUsers } from "../users/known-users.js";
 import { WebhookRecipients } from "../users/webhook-recipients.js";
 
@@ -43,4 +44,16 @@ export function remembering(
       knownUsers.remember(userId);
     },
   };
+}
+
+/** The role directory, knowing from the start the users of static tokens (`auth.tokens`, each endpoint's). */
+export function seededRoleDirectory(config: Config): MemoryRoleDirectory {
+  const directory = new MemoryRoleDirectory();
+  const tokens = [config.auth, ...config.endpoints.map((endpoint) => endpoint.auth)].flatMap(
+    (auth) => auth?.tokens ?? [],
+  );
+  for (const { user, roles } of tokens) {
+    if (user !== ANY_CLAIMED_USER) directory.remember(user, roles);
+  }
+  return directory;
 }
