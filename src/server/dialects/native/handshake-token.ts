@@ -117,22 +117,23 @@ type Query = Pick<URLSearchParams, "get">;
 const NO_QUERY: Query = { get: () => null };
 
 /**
- * The last request-target whose query was parsed, and its parameters: a dialect reads the query
- * in `credential` and again in `admit`, for the same upgrade, and it is parsed once. Keyed by the
- * string itself, so nothing of the request is kept.
+ * Each request's query, parsed once: a dialect reads it in `credential` and again in `admit`
+ * for the same upgrade. Weakly held by the request, so that no request-target (which may carry
+ * a `?token=`) outlives its upgrade.
  */
-let parsed: { url: string; query: Query } | undefined;
+const parsed = new WeakMap<HandshakeRequest, Query>();
 
 function query(req: HandshakeRequest): Query {
   const url = req.url ?? "/";
   const start = url.indexOf("?");
   // Most clients send no query (the token in the subprotocol): nothing to parse.
   if (start === -1) return NO_QUERY;
-  if (parsed?.url === url) return parsed.query;
+  const known = parsed.get(req);
+  if (known !== undefined) return known;
   // The query as URL would find it: up to a fragment, if a client sent one.
   const end = url.indexOf("#", start);
   const query = new URLSearchParams(url.slice(start + 1, end === -1 ? undefined : end));
-  parsed = { url, query };
+  parsed.set(req, query);
   return query;
 }
 
