@@ -89,6 +89,35 @@ describe("one GO-POSTOFFICE connection per clientID", () => {
     expect(received).toEqual([...texts, last]);
   });
 
+  it("hands the mail on once when a clientID is replaced twice in a row, the second before the first has started", async () => {
+    await start();
+    const sender = await connect("src");
+    const old = await connect("svc", "1700000000");
+    const texts = Array.from({ length: 600 }, (_, i) => mail("src", "svc", `n${i}`));
+    let sent = 0;
+    const sendNext = () => {
+      const text = texts[sent];
+      if (text === undefined) return;
+      sent += 1;
+      sender.send(text);
+    };
+    old.ws.on("message", sendNext);
+    for (let i = 0; i < 50; i++) sendNext();
+    await until(() => old.texts.length >= 100, "the old connection reading its mail");
+    // Two newer instances at once: the second replaces the first while its start still waits.
+    const middle = connecting("svc", "1700000100");
+    const newest = connecting("svc", "1700000200");
+    newest.ws.on("message", sendNext);
+    await newest.opened;
+    expect(await old.closed).toEqual({ code: 4410, reason: "replaced" });
+    expect((await middle.closed).code).toBe(4410);
+    await until(() => sent === texts.length, "every mail sent");
+    const last = mail("src", "svc", "last");
+    sender.send(last);
+    await until(() => newest.texts.includes(last), "the last mail on the newest connection");
+    expect([...old.texts, ...middle.texts, ...newest.texts]).toEqual([...texts, last]);
+  });
+
   it("refuses an older or equal startTime with the seed's HTTP 409, and the holder keeps its mail", async () => {
     await start();
     const sender = await connect("src");

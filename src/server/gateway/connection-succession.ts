@@ -43,17 +43,29 @@ export class ConnectionSuccession {
    * other nodes are told. Returns the hand-over the newcomer's start waits for, if it replaced
    * a connection here.
    */
-  takeOver(claim: Claim, open: (handover: Promise<void> | undefined) => Session): void {
+  takeOver(
+    claim: Claim,
+    userId: string,
+    open: (handover: Promise<void> | undefined) => Session,
+  ): void {
     const { registry, acksSettled, announce } = this.deps;
     const replaced = registry.claims.holding(claim.key)?.holder;
+    if (replaced === undefined) {
+      registry.claims.hold(claim, open(undefined));
+      announce?.(claim);
+      return;
+    }
     // Closed first, so that it writes nothing more: what it wrote is acknowledged before the
     // newcomer reads its mailbox position, and what it did not write goes to the newcomer.
-    replaced?.close(CLOSE_CODES.replaced, "replaced");
-    const user = replaced?.identity?.userId;
+    replaced.close(CLOSE_CODES.replaced, "replaced");
     // Nor does it count among the user's sessions (limits.maxSessionsPerUser) while its close
-    // handshake runs: it is gone for the newcomer at once.
-    if (replaced !== undefined && user !== undefined) registry.detach(replaced, user);
-    registry.claims.hold(claim, open(user === undefined ? undefined : acksSettled(user)));
+    // handshake runs: it is gone for the newcomer at once. One replaced before its own start
+    // has no identity yet, and is not among them.
+    const user = replaced.identity?.userId;
+    if (user !== undefined) registry.detach(replaced, user);
+    // Waited for under the newcomer's own user (the key's holders are that user): a holder
+    // replaced before its start still has the writes of the one it replaced in flight.
+    registry.claims.hold(claim, open(acksSettled(userId)));
     announce?.(claim);
   }
 }

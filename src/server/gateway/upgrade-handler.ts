@@ -148,7 +148,10 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
         probation?.watch(session);
         return;
       }
-      deps.succession.takeOver(claim, open);
+      // A claim comes only with an identified admission (Admission.supersede).
+      if (admission.kind === "identified") {
+        deps.succession.takeOver(claim, admission.identity.userId, open);
+      }
     });
     // ws refused the handshake itself (and answered it): what was taken is given back.
     if (!opened) {
