@@ -1,3 +1,4 @@
+import { mailFingerprint } from "./fingerprint.js";
 import {
   type Acceptance,
   type AppendResult,
@@ -8,7 +9,6 @@ import {
   type NewMail,
   type RetentionOptions,
   type StoredReceipt,
-  serializedBody,
   storedMail,
 } from "./message-store.js";
 
@@ -42,7 +42,7 @@ export class MemoryMessageStore implements MessageStore {
       if (
         earlier !== undefined &&
         earlier.to === mail.to &&
-        earlier.body === serializedBody(mail) &&
+        earlier.fingerprint === mailFingerprint(mail) &&
         mail.ts - earlier.ts < this.options.idempotencyWindowMs
       ) {
         const { id, to, seq, ts } = earlier;
@@ -60,8 +60,8 @@ export class MemoryMessageStore implements MessageStore {
         refs = new Map();
         this.sent.set(mail.from, refs);
       }
-      const body = serializedBody(mail);
-      refs.set(ref, { id: stored.id, to: stored.to, seq: stored.seq, ts: stored.ts, body });
+      const fingerprint = mailFingerprint(mail);
+      refs.set(ref, { id: stored.id, to: stored.to, seq: stored.seq, ts: stored.ts, fingerprint });
     }
     return { duplicate: false, mail: stored, dropped };
   }
@@ -217,12 +217,12 @@ export class MemoryMessageStore implements MessageStore {
 export const KEPT_ACKNOWLEDGED = 256;
 
 /**
- * An idempotency key's first send: what its retries are answered with [DELIVERY-4]. Its body
- * (the string the mail was stored with, not a copy) is compared on a hit, rather than a
- * fingerprint hashed for every send.
+ * An idempotency key's first send: what its retries are answered with [DELIVERY-4]. It keeps
+ * the mail's fingerprint, not its body: a key lives for the whole idempotency window (24 h by
+ * default), long after the mailbox let the mail go, and a body may be 64 KiB.
  */
 interface SentKey extends Acceptance {
-  body: string;
+  fingerprint: string;
 }
 
 /** Binary search: the index of the first entry with seq > afterSeq. */
