@@ -59,12 +59,14 @@ describe("one GO-POSTOFFICE connection per clientID", () => {
     return JSON.stringify({ from, to, subject: "s", content, type: "msg" });
   }
 
-  it("closes the older connection with 4410 when a newer startTime connects, and hands it the mail not yet written, none twice", async () => {
-    await start();
+  /**
+   * "src" mailing "svc" (startTime 1700000000) 600 mails, 50 in flight: each one read (by
+   * whichever connection `sendNext` is given to) is followed by a new one sent.
+   */
+  async function mailFlowing() {
     const sender = await connect("src");
     const old = await connect("svc", "1700000000");
     const texts = Array.from({ length: 600 }, (_, i) => mail("src", "svc", `n${i}`));
-    // A steady flow of 50 mails in flight: each one read is followed by a new one sent.
     let sent = 0;
     const sendNext = () => {
       const text = texts[sent];
@@ -75,12 +77,18 @@ describe("one GO-POSTOFFICE connection per clientID", () => {
     old.ws.on("message", sendNext);
     for (let i = 0; i < 50; i++) sendNext();
     await until(() => old.texts.length >= 100, "the old connection reading its mail");
+    return { sender, old, texts, sendNext, allSent: () => sent === texts.length };
+  }
+
+  it("closes the older connection with 4410 when a newer startTime connects, and hands it the mail not yet written, none twice", async () => {
+    await start();
+    const { sender, old, texts, sendNext, allSent } = await mailFlowing();
     // The newer instance connects while mail is flowing to the old one.
     const fresh = connecting("svc", "1700000100");
     fresh.ws.on("message", sendNext);
     await fresh.opened;
     expect(await old.closed).toEqual({ code: 4410, reason: "replaced" });
-    await until(() => sent === texts.length, "every mail sent");
+    await until(allSent, "every mail sent");
     // A last mail: anything given twice would come before it, in mailbox order.
     const last = mail("src", "svc", "last");
     sender.send(last);
@@ -91,19 +99,7 @@ describe("one GO-POSTOFFICE connection per clientID", () => {
 
   it("hands the mail on once when a clientID is replaced twice in a row, the second before the first has started", async () => {
     await start();
-    const sender = await connect("src");
-    const old = await connect("svc", "1700000000");
-    const texts = Array.from({ length: 600 }, (_, i) => mail("src", "svc", `n${i}`));
-    let sent = 0;
-    const sendNext = () => {
-      const text = texts[sent];
-      if (text === undefined) return;
-      sent += 1;
-      sender.send(text);
-    };
-    old.ws.on("message", sendNext);
-    for (let i = 0; i < 50; i++) sendNext();
-    await until(() => old.texts.length >= 100, "the old connection reading its mail");
+    const { sender, old, texts, sendNext, allSent } = await mailFlowing();
     // Two newer instances at once: the second replaces the first while its start still waits.
     const middle = connecting("svc", "1700000100");
     const newest = connecting("svc", "1700000200");
@@ -111,7 +107,7 @@ describe("one GO-POSTOFFICE connection per clientID", () => {
     await newest.opened;
     expect(await old.closed).toEqual({ code: 4410, reason: "replaced" });
     expect((await middle.closed).code).toBe(4410);
-    await until(() => sent === texts.length, "every mail sent");
+    await until(allSent, "every mail sent");
     const last = mail("src", "svc", "last");
     sender.send(last);
     await until(() => newest.texts.includes(last), "the last mail on the newest connection");
