@@ -8,10 +8,10 @@ import {
   type PortResult,
   type Sender,
 } from "../events/ports.js";
-import { MailboxFullError, StoreError } from "../mailbox/message-store.js";
 import type { NoticeRouter } from "../router/notice-router.js";
+import { forbidden, mailRefusal } from "../router/port-refusals.js";
 import type { Router } from "../router/router.js";
-import type { Actor, Decision, Permissions } from "../rules/permissions.js";
+import type { Actor, Permissions } from "../rules/permissions.js";
 
 /** Runs a declared event on behalf of a service (the server API's `POST /api/v1/events`). */
 export interface ServiceEvents {
@@ -44,8 +44,6 @@ export function serviceEvents(deps: ServiceEventDeps): ServiceEvents {
     },
   };
 }
-
-type Refused = Extract<PortResult, { ok: false }>;
 
 /**
  * What an event may do, done for a service with the checks its publishes get: the
@@ -112,17 +110,9 @@ export class ServiceEventPorts implements EventPorts {
       const sent = await this.deps.router.sendBody(this.actor, to, body, JSON.stringify(body), ref);
       return { ok: true, value: { id: sent.id, to: sent.to, seq: sent.seq, ts: sent.ts } };
     } catch (error) {
-      if (error instanceof MailboxFullError) {
-        return { ok: false, code: "mailbox_full", message: error.message };
-      }
-      if (error instanceof StoreError) {
-        return {
-          ok: false,
-          code: "store_unavailable",
-          message: "The mail could not be stored; it was not accepted.",
-        };
-      }
-      throw error;
+      const refusal = mailRefusal(error);
+      if (refusal === undefined) throw error;
+      return refusal;
     }
   }
 
@@ -132,8 +122,4 @@ export class ServiceEventPorts implements EventPorts {
     await this.deps.notices.toEveryone(this.actor.userId, notice);
     return PORT_OK;
   }
-}
-
-function forbidden(decision: Exclude<Decision, { allowed: true }>): Refused {
-  return { ok: false, code: "forbidden", message: decision.message, reason: decision.rule };
 }

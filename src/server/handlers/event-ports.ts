@@ -9,11 +9,11 @@ import {
   type Sender,
 } from "../events/ports.js";
 import type { PortRefusalCode } from "../events/refusal.js";
-import { MailboxFullError, StoreError } from "../mailbox/message-store.js";
 import type { NoticeRouter } from "../router/notice-router.js";
+import { forbidden, mailRefusal, type PortRefused } from "../router/port-refusals.js";
 import type { RoomRouter } from "../router/room-router.js";
 import type { Router } from "../router/router.js";
-import type { Decision, Permissions } from "../rules/permissions.js";
+import type { Permissions } from "../rules/permissions.js";
 import type { Session } from "../session/session.js";
 
 /** What the ports of a session's events act through. */
@@ -22,8 +22,6 @@ export interface EventPortsDeps {
   rooms: RoomRouter;
   notices: NoticeRouter;
 }
-
-type Refused = Extract<PortResult, { ok: false }>;
 
 /**
  * What an event may do, done for the session that sent it, as that session's native frames
@@ -101,11 +99,9 @@ export class SessionEventPorts implements EventPorts {
       // What an event's receipt lists, without `online` (the native receipt never says it).
       return { ok: true, value: { id: sent.id, to: sent.to, seq: sent.seq, ts: sent.ts } };
     } catch (error) {
-      if (error instanceof MailboxFullError) return refused("mailbox_full", error.message);
-      if (error instanceof StoreError) {
-        return refused("store_unavailable", "The mail could not be stored; it was not accepted.");
-      }
-      throw error;
+      const refusal = mailRefusal(error);
+      if (refusal === undefined) throw error;
+      return refusal;
     }
   }
 
@@ -115,10 +111,6 @@ export class SessionEventPorts implements EventPorts {
     await this.deps.notices.toEveryone(this.identity.userId, notice);
     return PORT_OK;
   }
-}
-
-function forbidden(decision: Exclude<Decision, { allowed: true }>): Refused {
-  return { ok: false, code: "forbidden", message: decision.message, reason: decision.rule };
 }
 
 const PORT_CODES: ReadonlySet<ErrorCode> = new Set<PortRefusalCode>([
@@ -133,7 +125,7 @@ const PORT_CODES: ReadonlySet<ErrorCode> = new Set<PortRefusalCode>([
 ]);
 
 /** A refusal of the rooms or the store as the port's; a code a port cannot give is a failure. */
-function refused(code: ErrorCode, message: string): Refused {
+function refused(code: ErrorCode, message: string): PortRefused {
   if (!PORT_CODES.has(code)) throw new Error(`unexpected refusal ${code}: ${message}`);
   return { ok: false, code: code as PortRefusalCode, message };
 }
