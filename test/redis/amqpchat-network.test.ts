@@ -2,13 +2,12 @@ import { expect, it } from "vitest";
 import { dialectNetwork } from "../support/dialect-network.js";
 import { SeedClient } from "../support/seed-client.js";
 import { describeWith } from "../support/system-programs.js";
-import { connectAs, signToken, type TestClient } from "../support/test-client.js";
 import { JWT_SECRET, type TestServer } from "../support/test-server.js";
 
 const AUTHHEADER = "network-chat-secret";
 
 describeWith("redis-server", "AMQP chat clients in a network of nodes", () => {
-  const { clients, twoNodes } = dialectNetwork("amqpchat", {
+  const { clients, twoNodes, nativeClient } = dialectNetwork("amqpchat", {
     amqpchat: { authHeader: AUTHHEADER },
     endpoints: [{ path: "/native", dialect: "native", auth: { jwt: { secret: JWT_SECRET } } }],
   });
@@ -20,13 +19,6 @@ describeWith("redis-server", "AMQP chat clients in a network of nodes", () => {
     clients.push(client);
     await client.opened;
     expect(await client.next()).toBe("Connected");
-    return client;
-  }
-
-  async function nativeClient(node: TestServer, user: string): Promise<TestClient> {
-    const url = `ws://127.0.0.1:${node.node.port}/native`;
-    const client = await connectAs(url, await signToken({ sub: user }));
-    clients.push(client);
     return client;
   }
 

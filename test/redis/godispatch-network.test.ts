@@ -3,11 +3,10 @@ import { dialectNetwork } from "../support/dialect-network.js";
 import { cookieClient, GODISPATCH_EVENTS, joinGlobal } from "../support/godispatch-client.js";
 import type { SeedClient } from "../support/seed-client.js";
 import { describeWith } from "../support/system-programs.js";
-import { connectAs, signToken, type TestClient } from "../support/test-client.js";
 import { JWT_SECRET, type TestServer } from "../support/test-server.js";
 
 describeWith("redis-server", "GoDispatch clients in a network of nodes", () => {
-  const { clients, twoNodes } = dialectNetwork("godispatch", {
+  const { clients, twoNodes, nativeClient } = dialectNetwork("godispatch", {
     godispatch: { jwtSecret: JWT_SECRET },
     endpoints: [{ path: "/native", dialect: "native" }],
     events: GODISPATCH_EVENTS,
@@ -16,13 +15,6 @@ describeWith("redis-server", "GoDispatch clients in a network of nodes", () => {
 
   async function seedClient(node: TestServer, user: string): Promise<SeedClient> {
     const client = await cookieClient(node.url, user, JWT_SECRET);
-    clients.push(client);
-    return client;
-  }
-
-  async function nativeClient(node: TestServer, user: string): Promise<TestClient> {
-    const url = `ws://127.0.0.1:${node.node.port}/native`;
-    const client = await connectAs(url, await signToken({ sub: user }));
     clients.push(client);
     return client;
   }

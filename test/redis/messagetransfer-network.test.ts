@@ -2,11 +2,10 @@ import { expect, it } from "vitest";
 import { dialectNetwork } from "../support/dialect-network.js";
 import { SeedClient } from "../support/seed-client.js";
 import { describeWith } from "../support/system-programs.js";
-import { connectAs, signToken, type TestClient } from "../support/test-client.js";
 import { JWT_SECRET, type TestServer } from "../support/test-server.js";
 
 describeWith("redis-server", "MessageTransfer clients in a network of nodes", () => {
-  const { clients, twoNodes } = dialectNetwork("messagetransfer", {
+  const { clients, twoNodes, nativeClient } = dialectNetwork("messagetransfer", {
     auth: { tokens: [{ token: "valid-token", user: "*" }] },
     endpoints: [{ path: "/native", dialect: "native", auth: { jwt: { secret: JWT_SECRET } } }],
   });
@@ -17,13 +16,6 @@ describeWith("redis-server", "MessageTransfer clients in a network of nodes", ()
     await client.opened;
     client.send({ type: "auth", data: { token: "valid-token" } });
     expect(await client.next()).toBe('{"data":"success","type":"auth"}\n');
-    return client;
-  }
-
-  async function nativeClient(node: TestServer, user: string): Promise<TestClient> {
-    const url = `ws://127.0.0.1:${node.node.port}/native`;
-    const client = await connectAs(url, await signToken({ sub: user }));
-    clients.push(client);
     return client;
   }
 

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll } from "vitest";
 import { startRedis, type TestRedis } from "./redis-server.js";
 import type { SeedClient } from "./seed-client.js";
-import type { TestClient } from "./test-client.js";
+import { connectAs, signToken, type TestClient } from "./test-client.js";
 import { startTestServer, type TestServer } from "./test-server.js";
 
 /**
@@ -41,5 +41,13 @@ export function dialectNetwork(dialect: string, config: Record<string, unknown> 
     return [nodes[0] as TestServer, nodes[1] as TestServer];
   }
 
-  return { nodes, clients, twoNodes };
+  /** A native client of `node`, on the `/native` endpoint the suites configure beside the dialect. */
+  async function nativeClient(node: TestServer, user: string): Promise<TestClient> {
+    const url = `ws://127.0.0.1:${node.node.port}/native`;
+    const client = await connectAs(url, await signToken({ sub: user }));
+    clients.push(client);
+    return client;
+  }
+
+  return { nodes, clients, twoNodes, nativeClient };
 }
